@@ -1,0 +1,40 @@
+"""rnninit: declare an RNN initialization once, apply it to any cell, prove it took effect.
+
+>>> import rnninit as ri
+>>> spec = ri.Spec.parse("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
+>>> ri.Spec.parse(str(spec)) == spec
+True
+"""
+
+from __future__ import annotations
+
+from rnninit import inits
+from rnninit.errors import LayoutError, RnninitError, SpecError
+from rnninit.inits import INITS, Init, init_from_config, make_init
+from rnninit.layout import CELL_KINDS, CellKind, cell_kind
+from rnninit.plan import Plan, make_plan
+from rnninit.seeding import SeedError
+from rnninit.spec import PRESETS, PresetCall, Spec, SpecLike
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CELL_KINDS",
+    "INITS",
+    "PRESETS",
+    "CellKind",
+    "Init",
+    "LayoutError",
+    "Plan",
+    "PresetCall",
+    "RnninitError",
+    "SeedError",
+    "Spec",
+    "SpecError",
+    "SpecLike",
+    "cell_kind",
+    "init_from_config",
+    "inits",
+    "make_init",
+    "make_plan",
+]

@@ -1,0 +1,5 @@
+import sys
+
+from rnninit.cli import main
+
+sys.exit(main())

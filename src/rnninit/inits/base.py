@@ -1,0 +1,215 @@
+"""The :class:`Init` base class and the :class:`Block` an init samples for.
+
+An init is a frozen, typed, framework-neutral value. It samples NumPy arrays for one logical
+weight block (one role, one gate, in one layer and direction of one cell) from a random stream
+that the caller derives from a seed and the block's identity, so the same spec and seed give the
+same numbers in every process and every framework.
+
+Blocks are in the *neutral orientation*: a matrix maps its input to its output as
+``y = W @ x``, so its shape is ``(out, in)`` (PyTorch's storage order; Keras stores the
+transpose, and its layout says so). Fans are per block: ``fan_in = in``, ``fan_out = out``, so a
+gate block of an LSTM has ``fan_out = hidden_size``, not ``4 * hidden_size``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from rnninit.errors import SpecError
+
+#: What a block is: a full matrix, the diagonal of a matrix stored as a vector, or a vector.
+BLOCK_KINDS = ("matrix", "diagonal", "vector")
+
+
+@dataclass(frozen=True)
+class Block:
+    """Everything an init needs to know about the weight block it samples.
+
+    ``fused`` blocks stand for all gates of a role at once, stacked along the output axis in
+    the cell's gate order; their ``gate`` is ``None`` and ``fan_out`` is ``gates * hidden``.
+    ``rng_for(gate)`` returns the random stream of another gate's block of the same role (chrono
+    uses it to make ``b_i = -b_f`` without shared state).
+    """
+
+    role: str
+    gate: str | None
+    shape: tuple[int, ...]
+    kind: str
+    hidden_size: int
+    gates: tuple[str, ...] = ()
+    gate_semantics: Mapping[str, str] = field(default_factory=dict)
+    bias_terms: int = 1
+    fused: bool = False
+    #: True when the spec entry named this gate (``bias[f]=...``), False for a role-wide entry.
+    from_gate_entry: bool = False
+    rng_for: Callable[[str | None], np.random.Generator] | None = field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def fan_in(self) -> int:
+        return self.shape[1] if len(self.shape) == 2 else self.shape[0]
+
+    @property
+    def fan_out(self) -> int:
+        return self.shape[0]
+
+    @property
+    def is_bias(self) -> bool:
+        return self.kind == "vector"
+
+    def describe(self) -> str:
+        gate = f"[{self.gate}]" if self.gate else ""
+        return f"{self.role}{gate} {self.kind} of shape {self.shape}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Init:
+    """Base class of all initializers.
+
+    Subclasses set ``name`` and ``summary``, declare typed fields (their arguments, in the order
+    positional arguments fill them) and implement :meth:`_sample`. ``fused=True`` applies the
+    init over all gates of a role at once, as Keras does for its default kernel initializers.
+    """
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    #: Block kinds this init accepts; others are a :class:`SpecError` at validation.
+    accepts: ClassVar[tuple[str, ...]] = BLOCK_KINDS
+
+    fused: bool = False
+
+    def __post_init__(self) -> None:
+        for f in dataclasses.fields(self):
+            value = _check_type(self.name, f.name, getattr(self, f.name), f.type)
+            object.__setattr__(self, f.name, value)
+        self._validate_args()
+
+    # -- subclass hooks -------------------------------------------------------------------
+    def _validate_args(self) -> None:
+        """Check argument values (not types); raise :class:`SpecError`."""
+
+    def _validate_block(self, block: Block) -> None:
+        """Check that this init makes sense for ``block``; raise :class:`SpecError`."""
+
+    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    # -- public API -----------------------------------------------------------------------
+    def validate(self, block: Block) -> None:
+        """Raise :class:`SpecError` if this init cannot initialize ``block``."""
+        if block.kind not in self.accepts:
+            kinds = " or ".join(self.accepts)
+            raise SpecError(
+                f"{self.name} cannot initialize {block.describe()}: it needs a {kinds}",
+                token=str(self),
+            )
+        if self.fused and not block.fused:
+            raise SpecError(
+                f"{self} is fused but {block.describe()} is a single gate block: fused inits apply "
+                "to a whole gated role (write 'role=...', not 'role[gate]=...')",
+                token=str(self),
+            )
+        self._validate_block(block)
+
+    def sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        """Sample a float64 array of ``block.shape`` from ``rng``."""
+        self.validate(block)
+        out = np.asarray(self._sample(block, rng), dtype=np.float64)
+        assert out.shape == block.shape, (self, out.shape, block.shape)
+        return out
+
+    @classmethod
+    def arg_names(cls) -> tuple[str, ...]:
+        """Argument names in positional order (``fused`` last)."""
+        names = [f.name for f in dataclasses.fields(cls) if f.name != "fused"]
+        return (*names, "fused")
+
+    def args(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    def non_default_args(self) -> dict[str, Any]:
+        out = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:
+                default = f.default_factory()
+            else:
+                default = dataclasses.MISSING
+            if default is dataclasses.MISSING or value != default:
+                out[f.name] = value
+        return out
+
+    def to_config(self) -> dict[str, Any]:
+        """A JSON-able dict: ``{"name": ..., <non-default args>}``; nested inits nest."""
+        config: dict[str, Any] = {"name": self.name}
+        for key, value in self.non_default_args().items():
+            config[key] = value.to_config() if isinstance(value, Init) else value
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Init:
+        """Inverse of :meth:`to_config` (works on the base class or the matching subclass)."""
+        from rnninit.inits import init_from_config
+
+        init = init_from_config(config)
+        if cls is not Init and not isinstance(init, cls):
+            raise SpecError(f"config names init '{init.name}', expected '{cls.name}'")
+        return init
+
+    def __str__(self) -> str:
+        args = self.non_default_args()
+        if not args:
+            return self.name
+        inner = ", ".join(f"{k}={_format_value(v)}" for k, v in args.items())
+        return f"{self.name}({inner})"
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
+    """Type-check one argument and return it normalized (ints given for floats become floats).
+
+    Annotations are strings (``from __future__ import annotations``)."""
+    ann = str(annotation)
+    if ann == "bool":
+        ok = isinstance(value, bool)
+        expected = "true or false"
+    elif ann == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+        expected = "an integer"
+    elif ann == "float":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        expected = "a number"
+        if ok and not math.isfinite(value):
+            raise SpecError(f"{init_name}: {arg} must be a finite number, got {value!r}", token=arg)
+        if ok:
+            value = float(value)
+    elif ann == "int | None":
+        ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+        expected = "an integer"
+    elif ann == "Init":
+        ok = isinstance(value, Init)
+        expected = "an init, e.g. normal(std=1.0)"
+    else:  # pragma: no cover - a programming error in an Init subclass
+        raise TypeError(f"unsupported annotation {ann!r} on {init_name}.{arg}")
+    if not ok:
+        raise SpecError(
+            f"{init_name}: {arg} must be {expected}, got {value!r} ({type(value).__name__})",
+            token=arg,
+        )
+    return value

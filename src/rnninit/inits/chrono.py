@@ -1,0 +1,67 @@
+"""Chrono initialization of gate biases (Tallec & Ollivier 2018)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+
+from rnninit.errors import SpecError
+from rnninit.inits.base import Block, Init
+
+
+@dataclass(frozen=True, kw_only=True)
+class Chrono(Init):
+    """Chrono initialization, Tallec & Ollivier, "Can recurrent neural networks warp time?" (ICLR 2018).
+
+    The forget gate's bias is ``b_f = log(U(1, t_max - 1))`` and the input gate's bias its
+    negative, ``b_i = -b_f``, so that the cell's characteristic memory times spread over
+    ``[1, t_max]``. Any other gate of the role gets 0 when the whole role is initialized
+    (``bias=chrono(t_max=...)``).
+
+    Only a gate bias of a cell with a forget-like gate accepts it (LSTM ``f`` with input ``i``;
+    GRU ``z``, which multiplies the previous state and has no separate input gate).
+    """
+
+    name: ClassVar[str] = "chrono"
+    summary: ClassVar[str] = "b_f = log U(1, t_max-1), b_i = -b_f"
+    accepts: ClassVar[tuple[str, ...]] = ("vector",)
+    t_max: float
+
+    def _validate_args(self) -> None:
+        if not self.t_max > 2:
+            raise SpecError(
+                f"chrono: t_max must be > 2 (it samples U(1, t_max - 1)), got {self.t_max!r}",
+                token=f"t_max={self.t_max!r}",
+            )
+
+    def _validate_block(self, block: Block) -> None:
+        forget = block.gate_semantics.get("forget")
+        if block.role != "bias" or forget is None:
+            raise SpecError(
+                f"chrono initializes the gate bias of a cell with a forget gate (LSTM, GRU), "
+                f"not {block.describe()}",
+                token=str(self),
+            )
+        allowed = {forget, block.gate_semantics.get("input")} - {None}
+        if block.from_gate_entry and block.gate not in allowed:
+            raise SpecError(
+                f"chrono sets the forget ({forget}) and input gate biases, not gate '{block.gate}'"
+                f" (valid: {', '.join(sorted(allowed))})",
+                token=str(self),
+            )
+        if block.fused:
+            raise SpecError("chrono cannot be fused", token=str(self))
+
+    def forget_bias(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        return np.log(rng.uniform(1.0, self.t_max - 1.0, size=size))
+
+    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        forget = block.gate_semantics["forget"]
+        if block.gate == forget:
+            return self.forget_bias(block.shape[0], rng)
+        if block.gate == block.gate_semantics.get("input"):
+            assert block.rng_for is not None, "chrono needs the forget gate's random stream"
+            return -self.forget_bias(block.shape[0], block.rng_for(forget))
+        return np.zeros(block.shape)

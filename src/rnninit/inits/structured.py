@@ -1,0 +1,120 @@
+"""Structured matrices: orthogonal, identity, and random matrices scaled to a spectral radius."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import numpy as np
+
+from rnninit.errors import SpecError
+from rnninit.inits.base import Block, Init
+from rnninit.inits.random import Normal, _nonnegative
+
+
+def orthogonal_matrix(rows: int, cols: int, rng: np.random.Generator) -> np.ndarray:
+    """A Haar-random (semi-)orthogonal ``rows × cols`` matrix.
+
+    QR of a Gaussian matrix with the signs of ``R``'s diagonal folded into ``Q`` (Mezzadri 2007),
+    which makes the result exactly Haar-distributed; the same recipe as ``torch.nn.init.orthogonal_``.
+    Rows are orthonormal when ``rows <= cols``, columns otherwise.
+    """
+    tall = rows >= cols
+    a = rng.standard_normal((rows, cols) if tall else (cols, rows))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    return q if tall else q.T
+
+
+@dataclass(frozen=True, kw_only=True)
+class Orthogonal(Init):
+    """``gain · Q`` with ``Q`` Haar-random (semi-)orthogonal (Saxe, McClelland & Ganguli 2014).
+
+    Per gate block unless ``fused=true``, in which case the stacked ``(gates·H, in)`` matrix is
+    semi-orthogonal, as ``keras.initializers.Orthogonal`` on a fused Keras kernel.
+    """
+
+    name: ClassVar[str] = "orthogonal"
+    summary: ClassVar[str] = "gain·Q, Q Haar-orthogonal (QR with sign correction)"
+    accepts: ClassVar[tuple[str, ...]] = ("matrix",)
+    gain: float = 1.0
+
+    def _validate_args(self) -> None:
+        _nonnegative(self, "gain")
+
+    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        return self.gain * orthogonal_matrix(*block.shape, rng)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Identity(Init):
+    """``gain · I`` on a square block; on a diagonal block (IndRNN), every entry ``gain``.
+
+    IRNN (Le, Jaitly & Hinton 2015) uses it for the recurrent weights of a ReLU RNN.
+    """
+
+    name: ClassVar[str] = "identity"
+    summary: ClassVar[str] = "gain·I"
+    accepts: ClassVar[tuple[str, ...]] = ("matrix", "diagonal")
+    gain: float = 1.0
+
+    def _validate_args(self) -> None:
+        _nonnegative(self, "gain")
+
+    def _validate_block(self, block: Block) -> None:
+        if block.kind == "matrix" and block.shape[0] != block.shape[1]:
+            raise SpecError(
+                f"identity needs a square block, but {block.describe()} is not square "
+                "(use orthogonal for a non-square block)",
+                token=str(self),
+            )
+
+    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        if block.kind == "diagonal":
+            return np.full(block.shape, self.gain)
+        return self.gain * np.eye(block.shape[0])
+
+
+def spectral_radius(matrix: np.ndarray) -> float:
+    """Largest absolute eigenvalue of a square matrix."""
+    return float(np.max(np.abs(np.linalg.eigvals(matrix))))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Spectral(Init):
+    """A matrix drawn from ``base`` and rescaled so that its spectral radius is exactly ``radius``.
+
+    The echo-state-network recipe (Jaeger 2001): ``W = radius · W₀ / ρ(W₀)``. Square blocks only.
+    """
+
+    name: ClassVar[str] = "spectral"
+    summary: ClassVar[str] = "base rescaled to spectral radius"
+    accepts: ClassVar[tuple[str, ...]] = ("matrix",)
+    radius: float = 1.0
+    base: Init = field(default_factory=Normal)
+
+    def _validate_args(self) -> None:
+        if self.radius <= 0:
+            raise SpecError(f"spectral: radius must be > 0, got {self.radius!r}", token="radius")
+        if self.base.fused:
+            raise SpecError("spectral: base must not be fused", token=str(self.base))
+        if isinstance(self.base, (Spectral, Identity)) or self.base.name in ("zeros", "constant"):
+            raise SpecError(
+                f"spectral: base {self.base.name} has no useful spectrum to rescale; "
+                "use a random init such as normal or uniform",
+                token=str(self.base),
+            )
+
+    def _validate_block(self, block: Block) -> None:
+        if block.shape[0] != block.shape[1]:
+            raise SpecError(
+                f"spectral needs a square block, but {block.describe()} is not square",
+                token=str(self),
+            )
+
+    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        w0 = self.base._sample(block, rng)
+        rho = spectral_radius(w0)
+        if rho == 0:
+            raise SpecError(f"spectral: {self.base} drew a matrix with spectral radius 0")
+        return self.radius * w0 / rho

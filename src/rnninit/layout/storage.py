@@ -1,0 +1,207 @@
+"""Storage layouts: which stored tensor holds which role and gate block, and how.
+
+A :class:`ModelLayout` describes every recurrent cell found in a model (one :class:`CellLayout`
+per layer and direction) and every tensor they own. Each logical block (:class:`Slot`) lists
+its :class:`Placement` s: where in which tensor it lives, and whether the tensor stores it
+transposed (Keras). A block with several placements is stored redundantly as a *sum* (PyTorch's
+``bias_ih + bias_hh``): its effective value is the sum, and writing puts the value in the first
+placement and zeros in the others.
+
+``apply``, ``audit`` and ``describe`` all walk these layouts; backends only read and write tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnninit.errors import LayoutError
+from rnninit.inits import Block
+from rnninit.layout.cells import CellKind, RoleDef
+
+Index = tuple[slice | int, ...]
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where one block lives: ``tensor[index]`` (transposed when ``transpose``)."""
+
+    tensor: str
+    index: Index
+    transpose: bool = False
+
+    def read(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+        view = np.asarray(arrays[self.tensor])[self.index]
+        return view.T if self.transpose else view
+
+    def write(self, arrays: dict[str, np.ndarray], value: np.ndarray) -> None:
+        arrays[self.tensor][self.index] = value.T if self.transpose else value
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One logical weight block of one cell: a role and (for gated roles) a gate."""
+
+    role: str
+    gate: str | None
+    shape: tuple[int, ...]
+    placements: tuple[Placement, ...]
+
+    def read(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+        """The effective value: the sum over redundant placements, in neutral orientation."""
+        total = np.array(self.placements[0].read(arrays), dtype=np.float64)
+        for placement in self.placements[1:]:
+            total = total + placement.read(arrays)
+        return total
+
+    def write(self, arrays: dict[str, np.ndarray], value: np.ndarray) -> None:
+        self.placements[0].write(arrays, value)
+        for placement in self.placements[1:]:
+            placement.write(arrays, np.zeros_like(value))
+
+    @property
+    def label(self) -> str:
+        return f"{self.role}[{self.gate}]" if self.gate else self.role
+
+
+@dataclass(frozen=True)
+class CellLayout:
+    """One cell (one layer, one direction) of a model, and where its blocks are stored.
+
+    ``path`` locates the cell's module or layer inside the model ('' for the object itself);
+    together with ``layer``, ``direction``, role and gate it is the block's identity, from which
+    its random stream is derived.
+    """
+
+    path: str
+    kind: CellKind
+    sizes: Mapping[str, int]
+    slots: tuple[Slot, ...]
+    layer: int = 0
+    direction: int = 0
+    framework: str = ""
+    #: Where the cell came from, for messages (e.g. "torch.nn.LSTM").
+    source: str = ""
+
+    @property
+    def name(self) -> str:
+        where = self.path or "<model>"
+        extra = []
+        if self.sizes.get("layers", 1) > 1 or self.layer:
+            extra.append(f"layer {self.layer}")
+        if self.sizes.get("directions", 1) > 1 or self.direction:
+            extra.append("reverse" if self.direction else "forward")
+        return where + (f" ({', '.join(extra)})" if extra else "")
+
+    def slot(self, role: str, gate: str | None = None) -> Slot:
+        for slot in self.slots:
+            if slot.role == role and slot.gate == gate:
+                return slot
+        raise KeyError((role, gate))
+
+    def roles_present(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for slot in self.slots:
+            seen.setdefault(slot.role, None)
+        return tuple(seen)
+
+    def block(self, slot: Slot, *, fused: bool = False, from_gate_entry: bool = False, rng_for=None) -> Block:
+        role = self.kind.role(slot.role)
+        shape = slot.shape
+        gate = slot.gate
+        if fused:
+            shape = (slot.shape[0] * len(self.kind.gates), *slot.shape[1:])
+            gate = None
+        return Block(
+            role=slot.role,
+            gate=gate,
+            shape=shape,
+            kind=role.kind,
+            hidden_size=self.sizes["hidden"],
+            gates=self.kind.gates,
+            gate_semantics=self.kind.gate_semantics,
+            bias_terms=self.kind.bias_terms(slot.gate if role.gated else None),
+            fused=fused,
+            from_gate_entry=from_gate_entry,
+            rng_for=rng_for,
+        )
+
+
+@dataclass(frozen=True)
+class ModelLayout:
+    """All recurrent cells of a model and the tensors they own (name -> shape)."""
+
+    cells: tuple[CellLayout, ...]
+    tensors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.check_coverage()
+
+    def check_coverage(self) -> None:
+        """Every element of every tensor is covered by exactly one placement."""
+        counts = {name: np.zeros(shape, dtype=np.int64) for name, shape in self.tensors.items()}
+        for cell in self.cells:
+            for slot in cell.slots:
+                for placement in slot.placements:
+                    if placement.tensor not in counts:
+                        raise LayoutError(f"{cell.name}: {slot.label} is placed in unknown tensor {placement.tensor!r}")
+                    view = counts[placement.tensor][placement.index]
+                    expected = tuple(reversed(slot.shape)) if placement.transpose else slot.shape
+                    if view.shape != expected:
+                        raise LayoutError(
+                            f"{cell.name}: {slot.label} has shape {slot.shape} but its place in "
+                            f"{placement.tensor} has shape {view.shape}"
+                        )
+                    counts[placement.tensor][placement.index] += 1
+        for name, count in counts.items():
+            if count.size and (count.min() != 1 or count.max() != 1):
+                problem = "not covered" if count.min() == 0 else "covered twice"
+                raise LayoutError(f"layout error: parts of tensor {name!r} are {problem} by the layout")
+
+    def __iter__(self):
+        return iter(self.cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+
+def gate_slice(gate_order: Sequence[str], gate: str, size: int) -> slice:
+    """Rows (or columns) of ``gate`` in a fused tensor whose gates are stacked in ``gate_order``."""
+    k = list(gate_order).index(gate)
+    return slice(k * size, (k + 1) * size)
+
+
+def role_slots(
+    kind: CellKind,
+    role: RoleDef,
+    sizes: Mapping[str, int],
+    tensors: Sequence[str],
+    *,
+    gate_order: Sequence[str] | None = None,
+    transpose: bool = False,
+    leading: Index = (),
+) -> list[Slot]:
+    """Slots of one role stored in ``tensors`` (several = additive redundant storage).
+
+    Gated roles are stacked along the output axis in ``gate_order`` (the framework's order).
+    With ``transpose`` the tensor is stored ``(in, out)`` and gates stack along its last axis.
+    ``leading`` indexes leading axes first (e.g. Keras GRU's ``(2, 3H)`` bias row).
+    """
+    shape = role.shape(sizes)
+    full = tuple(slice(None) for _ in shape)
+    if not role.gated:
+        return [Slot(role.name, None, shape, tuple(Placement(t, leading + full, transpose) for t in tensors))]
+    order = gate_order or kind.gates
+    slots = []
+    for gate in kind.gates:
+        rows = gate_slice(order, gate, shape[0])
+        if len(shape) == 1:
+            index: Index = (rows,)
+        elif transpose:
+            index = (slice(None), rows)
+        else:
+            index = (rows, slice(None))
+        slots.append(Slot(role.name, gate, shape, tuple(Placement(t, leading + index, transpose) for t in tensors)))
+    return slots

@@ -1,0 +1,127 @@
+"""From a spec, a model layout and a seed to the values every block will receive.
+
+:func:`make_plan` validates the whole spec against every cell and samples every block in
+NumPy *before* anything is written, so a backend that writes only a finished plan changes
+either every weight or none. :meth:`Plan.new_arrays` turns the plan into new tensor contents.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rnninit.errors import SpecError
+from rnninit.inits import Init
+from rnninit.layout.storage import CellLayout, ModelLayout, Slot
+from rnninit.seeding import block_rng, check_seed
+from rnninit.spec import Resolved, Spec, SpecLike, format_key
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One block's new effective value."""
+
+    cell: CellLayout
+    slot: Slot
+    init: Init
+    value: np.ndarray
+    fused: bool = False
+
+    def record(self) -> dict:
+        return {
+            "path": self.cell.path,
+            "layer": self.cell.layer,
+            "direction": self.cell.direction,
+            "role": self.slot.role,
+            "gate": self.slot.gate,
+            "tensors": [p.tensor for p in self.slot.placements],
+            "shape": list(self.slot.shape),
+            "init": str(self.init),
+            "fused": self.fused,
+        }
+
+
+@dataclass
+class Plan:
+    """What :func:`make_plan` decided: assignments, plus blocks the spec leaves alone."""
+
+    layout: ModelLayout
+    spec: Spec
+    seed: int
+    assignments: list[Assignment] = field(default_factory=list)
+    untouched: list[tuple[CellLayout, Slot]] = field(default_factory=list)
+
+    def new_arrays(self, current: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """New float64 contents for every tensor the plan touches (others are not returned)."""
+        touched = {p.tensor for a in self.assignments for p in a.slot.placements}
+        arrays = {name: np.array(current[name], dtype=np.float64, copy=True) for name in touched}
+        for assignment in self.assignments:
+            assignment.slot.write(arrays, assignment.value)
+        return arrays
+
+    def records(self) -> list[dict]:
+        """One dict per block: where it is stored and which init it received."""
+        out = [a.record() for a in self.assignments]
+        for cell, slot in self.untouched:
+            out.append(
+                {
+                    "path": cell.path,
+                    "layer": cell.layer,
+                    "direction": cell.direction,
+                    "role": slot.role,
+                    "gate": slot.gate,
+                    "tensors": [p.tensor for p in slot.placements],
+                    "shape": list(slot.shape),
+                    "init": None,
+                    "fused": False,
+                }
+            )
+        return out
+
+
+def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
+    """Validate ``spec`` against every cell of ``layout`` and sample every block it names."""
+    spec = Spec.coerce(spec)
+    seed = check_seed(seed)
+    plan = Plan(layout, spec, seed)
+    resolved_by_kind: dict[str, Resolved] = {}
+    for cell in layout.cells:
+        resolved = resolved_by_kind.get(cell.kind.name)
+        if resolved is None or resolved.kind is not cell.kind:
+            resolved = spec.resolve(cell.kind)
+            resolved_by_kind[cell.kind.name] = resolved
+        _plan_cell(plan, cell, resolved)
+    return plan
+
+
+def _plan_cell(plan: Plan, cell: CellLayout, resolved: Resolved) -> None:
+    def rng_for(role: str):
+        return lambda gate: block_rng(plan.seed, cell.path, cell.layer, cell.direction, role, gate)
+
+    for role in cell.roles_present():
+        slots = [s for s in cell.slots if s.role == role]
+        whole, _ = resolved.lookup(role, None)
+        if whole is not None and whole.fused and not any((role, s.gate) in resolved.entries for s in slots):
+            block = cell.block(slots[0], fused=True, rng_for=rng_for(role))
+            value = _sample(whole, block, rng_for(role)(None), cell)
+            for part, slot in zip(np.split(value, len(slots), axis=0), slots, strict=True):
+                plan.assignments.append(Assignment(cell, slot, whole, part, fused=True))
+            continue
+        for slot in slots:
+            init, from_gate = resolved.lookup(role, slot.gate)
+            if init is None:
+                plan.untouched.append((cell, slot))
+                continue
+            block = cell.block(slot, from_gate_entry=from_gate, rng_for=rng_for(role))
+            value = _sample(init, block, rng_for(role)(slot.gate), cell)
+            plan.assignments.append(Assignment(cell, slot, init, value))
+
+
+def _sample(init: Init, block, rng: np.random.Generator, cell: CellLayout) -> np.ndarray:
+    try:
+        return init.sample(block, rng)
+    except SpecError as exc:
+        key = format_key((block.role, block.gate))
+        raise SpecError(f"{cell.name}, {key}: {exc}") from None

@@ -1,0 +1,278 @@
+"""The spec string language: tokenizer and recursive-descent parser.
+
+Grammar (whitespace separates items at the top level and is otherwise ignored)::
+
+    spec     := item ((';')* item)*
+    item     := preset | entry
+    preset   := NAME [ '(' args ')' ]                       e.g. chrono(t_max=100)
+    entry    := NAME [ '[' NAME (',' NAME)* ']' ] '=' value e.g. bias[i,f]=constant(1.0)
+    value    := NUMBER | NAME [ '(' args ')' ]              a bare number means constant(NUMBER)
+    args     := [ arg (',' arg)* ]
+    arg      := [ NAME '=' ] argvalue
+    argvalue := NUMBER | 'true' | 'false' | NAME [ '(' args ')' ]
+
+Every failure is a :class:`~rnninit.errors.SpecError` naming the token and its position.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rnninit.errors import SpecError
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>[=()\[\],;])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # 'number', 'name', 'punct', 'end'
+    text: str
+    pos: int
+
+
+def tokenize(text: str) -> list[Token]:
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(text):
+        match = _TOKEN.match(text, pos)
+        if match is None:
+            raise SpecError(
+                f"unexpected character {text[pos]!r} in spec; a spec looks like "
+                "'ih=normal(std=0.5) hh=orthogonal bias[f]=1.0'",
+                token=text[pos],
+                position=pos,
+            )
+        kind = match.lastgroup
+        assert kind is not None
+        if kind != "ws":
+            tokens.append(Token(kind, match.group(), pos))
+        pos = match.end()
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+@dataclass(frozen=True)
+class Call:
+    """A parsed ``name(args)`` before it is checked against the init or preset registry."""
+
+    name: str
+    args: tuple[Any, ...]
+    kwargs: tuple[tuple[str, Any], ...]
+    pos: int
+
+
+@dataclass(frozen=True)
+class Entry:
+    role: str
+    gates: tuple[tuple[str, int], ...]  # (gate, position); empty for a role-wide entry
+    value: Call
+    pos: int
+
+
+@dataclass(frozen=True)
+class Parsed:
+    preset: Call | None
+    entries: tuple[Entry, ...]
+
+
+class _Parser:
+    def __init__(self, text: str):
+        if not isinstance(text, str):
+            raise SpecError(f"a spec string must be a str, got {type(text).__name__}")
+        self.text = text
+        self.tokens = tokenize(text)
+        self.i = 0
+
+    # -- helpers --------------------------------------------------------------------------
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def advance(self) -> Token:
+        tok = self.tokens[self.i]
+        self.i += 1
+        return tok
+
+    def at(self, text: str) -> bool:
+        return self.tok.kind == "punct" and self.tok.text == text
+
+    def expect(self, text: str, context: str) -> Token:
+        if not self.at(text):
+            found = self.tok.text or "end of spec"
+            raise SpecError(
+                f"expected '{text}' {context}, found '{found}'", token=found, position=self.tok.pos
+            )
+        return self.advance()
+
+    def expect_name(self, context: str) -> Token:
+        if self.tok.kind != "name":
+            found = self.tok.text or "end of spec"
+            raise SpecError(
+                f"expected a name {context}, found '{found}'", token=found, position=self.tok.pos
+            )
+        return self.advance()
+
+    # -- grammar --------------------------------------------------------------------------
+    def spec(self) -> Parsed:
+        preset: Call | None = None
+        entries: list[Entry] = []
+        while True:
+            while self.at(";"):
+                self.advance()
+            if self.tok.kind == "end":
+                break
+            name = self.expect_name("at the start of an item (a role such as 'ih', or a preset)")
+            if self.at("[") or self.at("="):
+                entries.append(self.entry(name))
+            else:
+                call = self.call_rest(name)
+                if preset is not None:
+                    raise SpecError(
+                        f"a spec takes at most one preset, found '{preset.name}' and '{call.name}' "
+                        "(put overrides after the preset as role=init entries)",
+                        token=call.name,
+                        position=call.pos,
+                    )
+                if entries:
+                    raise SpecError(
+                        f"the preset '{call.name}' must come first, before role=init entries",
+                        token=call.name,
+                        position=call.pos,
+                    )
+                preset = call
+        return Parsed(preset, tuple(entries))
+
+    def entry(self, role: Token) -> Entry:
+        gates: list[tuple[str, int]] = []
+        if self.at("["):
+            self.advance()
+            while True:
+                gate = self.expect_name(f"as a gate of role '{role.text}'")
+                gates.append((gate.text, gate.pos))
+                if self.at(","):
+                    self.advance()
+                    continue
+                self.expect("]", "to close the gate list")
+                break
+        self.expect("=", f"after '{role.text}'")
+        value = self.value(f"after '{role.text}='")
+        return Entry(role.text, tuple(gates), value, role.pos)
+
+    def value(self, context: str) -> Call:
+        tok = self.tok
+        if tok.kind == "number":
+            self.advance()
+            return Call("constant", (_number(tok),), (), tok.pos)
+        name = self.expect_name(f"(an init such as normal(std=0.1), or a number) {context}")
+        return self.call_rest(name)
+
+    def call_rest(self, name: Token) -> Call:
+        args: list[Any] = []
+        kwargs: list[tuple[str, Any]] = []
+        if self.at("("):
+            self.advance()
+            if not self.at(")"):
+                while True:
+                    if (
+                        self.tok.kind == "name"
+                        and self.tokens[self.i + 1].kind == "punct"
+                        and self.tokens[self.i + 1].text == "="
+                    ):
+                        key = self.advance()
+                        self.advance()
+                        if any(k == key.text for k, _ in kwargs):
+                            raise SpecError(
+                                f"argument '{key.text}' given twice to {name.text}",
+                                token=key.text,
+                                position=key.pos,
+                            )
+                        kwargs.append((key.text, self.arg_value(name.text)))
+                    else:
+                        if kwargs:
+                            raise SpecError(
+                                f"positional argument after keyword argument in {name.text}(...)",
+                                token=self.tok.text,
+                                position=self.tok.pos,
+                            )
+                        args.append(self.arg_value(name.text))
+                    if self.at(","):
+                        self.advance()
+                        continue
+                    break
+            self.expect(")", f"to close {name.text}(...)")
+        return Call(name.text, tuple(args), tuple(kwargs), name.pos)
+
+    def arg_value(self, owner: str) -> Any:
+        tok = self.tok
+        if tok.kind == "number":
+            self.advance()
+            return _number(tok)
+        if tok.kind == "name":
+            if tok.text in ("true", "false"):
+                self.advance()
+                return tok.text == "true"
+            name = self.advance()
+            return self.call_rest(name)
+        found = tok.text or "end of spec"
+        raise SpecError(
+            f"expected a value (a number, true/false or an init) in {owner}(...), found '{found}'",
+            token=found,
+            position=tok.pos,
+        )
+
+
+def _number(tok: Token) -> int | float:
+    text = tok.text
+    if re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    return float(text)
+
+
+def parse(text: str) -> Parsed:
+    """Parse a spec string into its syntax tree (no registry look-ups yet)."""
+    return _Parser(text).spec()
+
+
+def build_init(call: Call):
+    """Turn a parsed call into an :class:`~rnninit.inits.Init`; errors carry the call's position."""
+    from rnninit.inits import INITS, make_init
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, Call):
+            if value.name in INITS:
+                return build_init(value)
+            if not value.args and not value.kwargs:
+                return value.name  # a bare word: the init's type check names it
+            return build_init(value)  # unknown init name: make_init says so
+        return value
+
+    try:
+        args = [convert(a) for a in call.args]
+        kwargs = {k: convert(v) for k, v in call.kwargs}
+        return make_init(call.name, *args, **kwargs)
+    except SpecError as exc:
+        if exc.position is not None:
+            raise
+        message = str(exc).rsplit(" (at '", 1)[0]
+        raise SpecError(message, token=exc.token or call.name, position=call.pos) from None
+
+
+def parse_init(text: str):
+    """Parse one init, e.g. ``'normal(std=0.5)'`` or ``'1.0'``."""
+    parser = _Parser(text)
+    call = parser.value("")
+    if parser.tok.kind != "end":
+        raise SpecError(
+            f"unexpected '{parser.tok.text}' after the init", token=parser.tok.text, position=parser.tok.pos
+        )
+    return build_init(call)

@@ -1,0 +1,204 @@
+"""Named presets: complete initialization schemes from the literature and the frameworks.
+
+A preset is resolved against a :class:`~rnninit.layout.cells.CellKind`, because what a scheme
+means depends on the cell (which gate is the forget gate, which extra roles exist). Each
+resolves to plain ``(role, gate) -> Init`` entries; a spec's own entries override them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from rnninit.errors import SpecError, did_you_mean, one_of
+from rnninit.inits import (
+    Chrono,
+    Constant,
+    GlorotUniform,
+    Identity,
+    Init,
+    Normal,
+    Ones,
+    Orthogonal,
+    TorchDefault,
+    Uniform,
+    Zeros,
+)
+from rnninit.layout.cells import CellKind
+
+Entries = dict[tuple[str, str | None], Init]
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    build: Callable[..., Entries]
+    source: str
+
+    @property
+    def doc(self) -> str:
+        return inspect.getdoc(self.build) or ""
+
+    def parameters(self) -> dict[str, inspect.Parameter]:
+        params = dict(inspect.signature(self.build).parameters)
+        params.pop("kind")
+        return params
+
+
+PRESETS: dict[str, Preset] = {}
+
+
+def preset(name: str, source: str):
+    def register(fn: Callable[..., Entries]) -> Callable[..., Entries]:
+        PRESETS[name] = Preset(name, fn, source)
+        return fn
+
+    return register
+
+
+def _forget_gate(kind: CellKind, preset_name: str) -> str:
+    gate = kind.gate_semantics.get("forget")
+    if gate is None:
+        raise SpecError(
+            f"preset {preset_name} needs a cell with a forget gate (lstm, gru, minimalrnn), "
+            f"not a {kind.name} cell",
+            token=preset_name,
+        )
+    return gate
+
+
+@preset("pytorch_default", "torch.nn.RNNBase.reset_parameters")
+def pytorch_default(kind: CellKind) -> Entries:
+    """PyTorch's default for its RNN modules: every parameter U(±1/√hidden_size).
+
+    The effective gate bias is the sum of PyTorch's two additive biases (a triangular
+    distribution), except where PyTorch has only one (GRU's n gate).
+    """
+    return {(role, None): TorchDefault() for role in kind.role_names}
+
+
+@preset("keras_default", "keras.layers.LSTMCell / GRUCell / SimpleRNNCell defaults")
+def keras_default(kind: CellKind) -> Entries:
+    """Keras' defaults: glorot_uniform kernel and orthogonal recurrent kernel, each over the fused
+    (all gates) matrix, zero biases, and (LSTM, ``unit_forget_bias=True``) a forget bias of 1."""
+    entries: Entries = {}
+    for role in kind.roles:
+        if role.kind == "matrix":
+            recurrent = role.name == "hh"
+            init: Init = Orthogonal(fused=role.gated) if recurrent else GlorotUniform(fused=role.gated)
+            entries[(role.name, None)] = init
+        else:
+            entries[(role.name, None)] = Zeros()
+    if kind.name == "lstm":
+        entries[("bias", "f")] = Ones()
+    return entries
+
+
+@preset("irnn", "Le, Jaitly & Hinton 2015, 'A simple way to initialize recurrent networks of ReLUs'")
+def irnn(kind: CellKind, std: float = 0.001) -> Entries:
+    """IRNN: identity recurrent weights, zero biases, input weights N(0, std²) (std = 0.001)."""
+    entries = {(role, None): Zeros() for role in kind.role_names}
+    entries[("ih", None)] = Normal(std=std)
+    entries[("hh", None)] = Identity()
+    return entries
+
+
+@preset("forget_bias", "Jozefowicz, Zaremba & Sutskever 2015, 'An empirical exploration of RNN architectures'")
+def forget_bias(kind: CellKind, value: float = 1.0) -> Entries:
+    """PyTorch's default with the effective forget-gate bias set to ``value`` (1.0 in the paper)."""
+    entries = pytorch_default(kind)
+    entries[("bias", _forget_gate(kind, "forget_bias"))] = Constant(value=value)
+    return entries
+
+
+@preset("chrono", "Tallec & Ollivier 2018, 'Can recurrent neural networks warp time?'")
+def chrono(kind: CellKind, t_max: float) -> Entries:
+    """PyTorch's default with chrono gate biases: b_f = log U(1, t_max - 1), b_i = -b_f."""
+    init = Chrono(t_max=t_max)
+    entries = pytorch_default(kind)
+    entries[("bias", _forget_gate(kind, "chrono"))] = init
+    if "input" in kind.gate_semantics:
+        entries[("bias", kind.gate_semantics["input"])] = init
+    return entries
+
+
+@preset("orthogonal", "Saxe, McClelland & Ganguli 2014, 'Exact solutions to the nonlinear dynamics of learning'")
+def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
+    """Orthogonal input and recurrent weights (per gate block) with ``gain``; zero biases."""
+    entries: Entries = {}
+    for role in kind.roles:
+        entries[(role.name, None)] = Orthogonal(gain=gain) if role.kind == "matrix" else Zeros()
+    if kind.gate_semantics.get("forget") is not None and kind.name == "lstm":
+        entries[("bias", "f")] = Ones()
+    return entries
+
+
+@preset("indrnn", "Li, Li, Cook, Zhu & Gao 2018, 'Independently recurrent neural network (IndRNN)'")
+def indrnn(kind: CellKind, t_max: float) -> Entries:
+    """IndRNN: recurrent weights u ~ U(0, 2^(1/t_max)) so that |u|^t_max stays in [0, 2]
+    (memory over t_max steps without explosion), input weights N(0, 0.001²), zero biases."""
+    if not t_max > 0:
+        raise SpecError(f"indrnn: t_max must be > 0, got {t_max!r}", token="t_max")
+    if kind.role("hh").kind != "diagonal":
+        raise SpecError(
+            f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not a {kind.name} cell",
+            token="indrnn",
+        )
+    entries = {(role, None): Zeros() for role in kind.role_names}
+    entries[("ih", None)] = Normal(std=0.001)
+    entries[("hh", None)] = Uniform(low=0.0, high=2.0 ** (1.0 / t_max))
+    return entries
+
+
+def check_preset_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Validate a preset call's arguments; return them as keyword arguments."""
+    found = PRESETS.get(name)
+    if found is None:
+        raise SpecError(
+            f"unknown preset '{name}'{did_you_mean(name, PRESETS)}; valid presets: {one_of(PRESETS)} "
+            "(or write role=init entries, e.g. 'ih=normal(std=0.1)')",
+            token=name,
+        )
+    params = found.parameters()
+    names = list(params)
+    if len(args) > len(names):
+        raise SpecError(f"preset {name} takes at most {len(names)} arguments ({', '.join(names)})", token=name)
+    merged = dict(zip(names, args, strict=False))
+    for key, value in kwargs.items():
+        if key not in params:
+            raise SpecError(
+                f"preset {name} has no argument '{key}'{did_you_mean(key, names)}; "
+                f"valid arguments: {one_of(names) if names else 'none'}",
+                token=key,
+            )
+        if key in merged:
+            raise SpecError(f"preset {name}: argument '{key}' given twice", token=key)
+        merged[key] = value
+    for key, param in params.items():
+        if key not in merged:
+            if param.default is inspect.Parameter.empty:
+                raise SpecError(f"preset {name} needs argument '{key}', e.g. {name}({key}=...)", token=name)
+            continue
+        value = merged[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise SpecError(f"preset {name}: {key} must be a finite number, got {value!r}", token=key)
+        merged[key] = float(value)
+    _trial_build(found, merged)
+    return merged
+
+
+def _trial_build(found: Preset, kwargs: dict[str, Any]) -> None:
+    """Build the preset for every known cell kind, so bad argument values fail at parse time."""
+    from rnninit.layout.cells import CELL_KINDS
+
+    errors = []
+    for kind in CELL_KINDS.values():
+        try:
+            found.build(kind, **kwargs)
+            return
+        except SpecError as exc:
+            errors.append(exc)
+    raise errors[0]

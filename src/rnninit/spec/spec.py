@@ -1,0 +1,323 @@
+"""The :class:`Spec`: one declaration of how every role and gate of a cell is initialized."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Union
+
+from rnninit.errors import SpecError
+from rnninit.inits import Init, init_from_config
+from rnninit.layout.cells import CellKind, cell_kind
+from rnninit.spec.parse import Call, build_init, parse
+from rnninit.spec.presets import PRESETS, check_preset_args
+
+Key = tuple[str, Union[str, None]]
+_ROLE_ORDER = {"ih": 0, "hh": 1, "bias": 2}
+
+
+def _sort_key(key: Key) -> tuple:
+    role, gate = key
+    return (_ROLE_ORDER.get(role, 3), role, gate is not None, gate or "")
+
+
+def format_key(key: Key) -> str:
+    role, gate = key
+    return f"{role}[{gate}]" if gate is not None else role
+
+
+def parse_key(text: str) -> Key:
+    """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
+    if not isinstance(text, str):
+        raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {text!r}")
+    parsed = parse(f"{text}=0")
+    if parsed.preset is not None or len(parsed.entries) != 1 or len(parsed.entries[0].gates) > 1:
+        raise SpecError(f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text)
+    entry = parsed.entries[0]
+    return (entry.role, entry.gates[0][0] if entry.gates else None)
+
+
+@dataclass(frozen=True)
+class PresetCall:
+    """A preset with its arguments, e.g. ``chrono(t_max=100.0)``."""
+
+    name: str
+    kwargs: tuple[tuple[str, float], ...] = ()
+
+    @classmethod
+    def make(cls, name: str, *args: Any, **kwargs: Any) -> PresetCall:
+        merged = check_preset_args(name, args, kwargs)
+        defaults = {k: p.default for k, p in PRESETS[name].parameters().items()}
+        kept = tuple((k, v) for k, v in merged.items() if v != defaults.get(k))
+        return cls(name, kept)
+
+    def build(self, kind: CellKind) -> dict[Key, Init]:
+        return PRESETS[self.name].build(kind, **dict(self.kwargs))
+
+    def __str__(self) -> str:
+        if not self.kwargs:
+            return self.name
+        return f"{self.name}(" + ", ".join(f"{k}={v!r}" for k, v in self.kwargs) + ")"
+
+    def to_config(self) -> dict[str, Any]:
+        return {"name": self.name, **dict(self.kwargs)}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A spec resolved against one cell kind: what each ``(role, gate)`` gets.
+
+    ``entries`` holds role-wide entries under ``(role, None)`` and per-gate ones under
+    ``(role, gate)`` with canonical gate names.
+    """
+
+    kind: CellKind
+    entries: Mapping[Key, Init]
+
+    def lookup(self, role: str, gate: str | None) -> tuple[Init | None, bool]:
+        """The init for a block and whether it came from a per-gate entry."""
+        if gate is not None and (role, gate) in self.entries:
+            return self.entries[(role, gate)], True
+        return self.entries.get((role, None)), False
+
+    def roles(self) -> set[str]:
+        return {role for role, _ in self.entries}
+
+
+class Spec:
+    """Role/gate -> init, optionally on top of a preset.
+
+    Build one from a string, a dict, a file, or Python::
+
+        Spec.parse("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
+        Spec.parse("chrono(t_max=100) hh=orthogonal")      # a preset, then overrides
+        Spec({"ih": Normal(std=0.5), "bias[f]": 1.0})
+        Spec(ih="normal(std=0.5)", hh=Orthogonal())
+        Spec.load("init.yaml")
+
+    ``Spec.parse(str(s)) == s`` and ``Spec.from_dict(s.to_dict()) == s`` for every spec.
+    """
+
+    __slots__ = ("_entries", "_positions", "_preset")
+
+    def __init__(
+        self,
+        entries: Mapping[str | Key, Any] | None = None,
+        *,
+        preset: str | PresetCall | None = None,
+        **roles: Any,
+    ):
+        merged: dict[Key, Init] = {}
+        for raw_key, value in [*(entries or {}).items(), *roles.items()]:
+            key = raw_key if isinstance(raw_key, tuple) else parse_key(raw_key)
+            if len(key) != 2 or not isinstance(key[0], str) or not (key[1] is None or isinstance(key[1], str)):
+                raise SpecError(f"invalid spec key {raw_key!r}; write 'role' or 'role[gate]'")
+            if key in merged:
+                raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
+            merged[key] = init_from_config(value)
+        self._entries = dict(sorted(merged.items(), key=lambda kv: _sort_key(kv[0])))
+        self._positions: dict[Key, int] = {}
+        if isinstance(preset, str):
+            preset = _preset_from_text(preset)
+        self._preset = preset
+        _check_fused(self._entries)
+
+    # -- constructors -----------------------------------------------------------------------
+    @classmethod
+    def parse(cls, text: str) -> Spec:
+        """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``."""
+        parsed = parse(text)
+        preset = None
+        if parsed.preset is not None:
+            preset = _preset_from_call(parsed.preset)
+        entries: dict[Key, Init] = {}
+        positions: dict[Key, int] = {}
+        for entry in parsed.entries:
+            init = build_init(entry.value)
+            gates = entry.gates or ((None, entry.pos),)
+            for gate, pos in gates:
+                key = (entry.role, gate)
+                if key in entries:
+                    raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key), position=pos)
+                entries[key] = init
+                positions[key] = pos
+        spec = cls(entries, preset=preset)
+        spec._positions = positions
+        return spec
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Spec:
+        """Inverse of :meth:`to_dict`; values may also be init strings or numbers."""
+        if not isinstance(data, Mapping):
+            raise SpecError(f"a spec dict must be a mapping of role to init, got {type(data).__name__}")
+        entries = dict(data)
+        preset = entries.pop("preset", None)
+        if preset is not None and not isinstance(preset, (str, Mapping)):
+            raise SpecError(f"'preset' must be a name or a dict with 'name', got {preset!r}")
+        if isinstance(preset, Mapping):
+            if not isinstance(preset.get("name"), str):
+                raise SpecError(f"a preset dict needs a 'name' string, got {dict(preset)!r}")
+            args = {k: v for k, v in preset.items() if k != "name"}
+            preset = PresetCall.make(preset["name"], **args)
+        return cls(entries, preset=preset)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Spec:
+        """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string)."""
+        import yaml
+
+        path = Path(path)
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise SpecError(f"cannot read spec file {str(path)!r}: {exc.strerror}") from None
+        try:
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise SpecError(f"spec file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
+        if isinstance(data, str):
+            return cls.parse(data)
+        if isinstance(data, Mapping) and set(data) == {"spec"}:
+            return cls.coerce(data["spec"])
+        if not isinstance(data, Mapping):
+            raise SpecError(f"spec file {str(path)!r} must hold a mapping of role to init or a spec string")
+        return cls.from_dict(data)
+
+    @classmethod
+    def coerce(cls, spec: SpecLike) -> Spec:
+        """Accept a :class:`Spec`, a spec string, a preset name or a dict."""
+        if isinstance(spec, Spec):
+            return spec
+        if isinstance(spec, str):
+            return cls.parse(spec)
+        if isinstance(spec, Mapping):
+            return cls.from_dict(spec)
+        raise SpecError(
+            f"expected a Spec, a spec string, a preset name or a dict, got {type(spec).__name__}"
+        )
+
+    # -- views --------------------------------------------------------------------------------
+    @property
+    def preset(self) -> PresetCall | None:
+        return self._preset
+
+    @property
+    def entries(self) -> Mapping[Key, Init]:
+        return dict(self._entries)
+
+    def __iter__(self) -> Iterator[Key]:
+        return iter(self._entries)
+
+    def __getitem__(self, key: str | Key) -> Init:
+        key = key if isinstance(key, tuple) else parse_key(key)
+        return self._entries[key]
+
+    def __str__(self) -> str:
+        parts = [str(self._preset)] if self._preset else []
+        parts += [f"{format_key(k)}={v}" for k, v in self._entries.items()]
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"Spec.parse({str(self)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Spec):
+            return NotImplemented
+        return self._preset == other._preset and self._entries == other._entries
+
+    def __hash__(self) -> int:
+        return hash((self._preset, tuple(self._entries.items())))
+
+    def __or__(self, other: SpecLike) -> Spec:
+        """``a | b``: ``b``'s entries override ``a``'s (and ``b``'s preset, if any, replaces ``a``'s)."""
+        other = Spec.coerce(other)
+        merged = dict(self._entries)
+        for key, value in other._entries.items():
+            if key[1] is None:
+                merged = {k: v for k, v in merged.items() if k[0] != key[0]}
+        merged.update(other._entries)
+        return Spec(merged, preset=other._preset or self._preset)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {}
+        if self._preset is not None:
+            data["preset"] = self._preset.to_config()
+        for key, init in self._entries.items():
+            data[format_key(key)] = init.to_config()
+        return data
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    # -- resolution ------------------------------------------------------------------------------
+    def resolve(self, kind: CellKind | str) -> Resolved:
+        """Validate against a cell kind and expand the preset: what each role and gate gets."""
+        kind = cell_kind(kind)
+        merged: dict[Key, Init] = dict(self._preset.build(kind)) if self._preset else {}
+        own: dict[Key, Init] = {}
+        for (role_name, gate), init in self._entries.items():
+            pos = self._positions.get((role_name, gate))
+            role = kind.role(role_name, position=pos)
+            if gate is not None:
+                gate = kind.canonical_gate(role, gate, position=pos)
+            elif init.fused and not role.gated:
+                raise SpecError(
+                    f"{init} is fused, but role '{role.name}' of a {kind.name} cell has no gates to fuse",
+                    token=format_key((role_name, None)),
+                    position=pos,
+                )
+            if (role.name, gate) in own:
+                raise SpecError(
+                    f"'{format_key((role.name, gate))}' is given twice (once by a gate alias)",
+                    token=format_key((role_name, gate)),
+                    position=pos,
+                )
+            own[(role.name, gate)] = init
+        for key in own:
+            if key[1] is None:  # a role-wide entry replaces the preset's per-gate entries
+                merged = {k: v for k, v in merged.items() if k[0] != key[0]}
+        merged.update(own)
+        _check_fused(merged)
+        return Resolved(kind, merged)
+
+
+SpecLike = Union[Spec, str, Mapping[str, Any]]
+
+
+def _check_fused(entries: Mapping[Key, Init]) -> None:
+    for (role, gate), init in entries.items():
+        if gate is None and init.fused:
+            gated = [format_key(k) for k in entries if k[0] == role and k[1] is not None]
+            if gated:
+                raise SpecError(
+                    f"'{role}={init}' is fused over all gates, so it cannot be combined with "
+                    f"per-gate entries ({', '.join(gated)}); drop fused=true or the per-gate entries",
+                    token=gated[0],
+                )
+
+
+def _preset_from_call(call: Call) -> PresetCall:
+    for value in (*call.args, *(v for _, v in call.kwargs)):
+        if isinstance(value, Call):
+            raise SpecError(
+                f"preset {call.name} takes numbers, got '{value.name}'", token=value.name, position=value.pos
+            )
+    try:
+        return PresetCall.make(call.name, *call.args, **dict(call.kwargs))
+    except SpecError as exc:
+        if exc.position is not None:
+            raise
+        message = str(exc).rsplit(" (at '", 1)[0]
+        raise SpecError(message, token=exc.token or call.name, position=call.pos) from None
+
+
+def _preset_from_text(text: str) -> PresetCall:
+    parsed = parse(text)
+    if parsed.entries or parsed.preset is None:
+        raise SpecError(f"expected a preset such as 'chrono(t_max=100)', got {text!r}", token=text)
+    return _preset_from_call(parsed.preset)
+
+
+__all__ = ["Key", "PresetCall", "Resolved", "Spec", "SpecLike", "format_key", "parse_key"]
