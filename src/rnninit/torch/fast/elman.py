@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from rnninit.torch.fast.common import input_projection, previous_states, tanh_backward, weight_grads
 
@@ -55,6 +56,7 @@ class ElmanSequence(torch.autograd.Function):
         return y, y[-1].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dy, dh_last):
         x, h0, w_ih, w_hh, y = ctx.saved_tensors
         if ctx.nonlinearity == "tanh":

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from rnninit.torch.fast.common import (
     input_projection,
@@ -78,6 +79,7 @@ class GRUSequence(torch.autograd.Function):
         return y, y[-1].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dy, dh_last):
         x, h0, w_ih, w_hh, s, n, y = ctx.saved_tensors
         steps, batch, _ = x.shape

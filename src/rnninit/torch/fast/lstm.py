@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from rnninit.torch.fast.common import input_projection, previous_states, sigmoid_backward, tanh_backward, weight_grads
 
@@ -76,6 +77,7 @@ class LSTMSequence(torch.autograd.Function):
         return y, y[-1].clone(), c[-1].clone()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, dy, dh_last, dc_last):
         x, h0, c0, w_ih, w_hh, a, y, c, tanh_c = ctx.saved_tensors
         steps, batch, _ = x.shape

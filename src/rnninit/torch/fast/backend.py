@@ -1,0 +1,68 @@
+"""Which implementation runs a whole LSTM, GRU or Elman layer: the choice, and how to change it.
+
+Three implementations compute the same function (outputs and gradients equal to rounding):
+
+- ``"kernels"``: rnninit's whole-sequence layers with hand-derived backwards
+  (:mod:`rnninit.torch.fast.lstm`, ``.gru``, ``.elman``). Plain PyTorch ops, any dtype and device.
+  Their backward is not itself differentiable (no ``create_graph=True`` double backward).
+- ``"builtin"``: PyTorch's own fused kernel for one layer (``torch._VF.lstm/gru/rnn_*``, what
+  ``torch.nn.LSTM`` calls: oneDNN for float32 LSTM on a CPU, cuDNN on a GPU).
+- ``"loop"``: the reference step-by-step loop of :mod:`rnninit.torch.functional`, differentiated by
+  autograd op by op (also used for packed sequences and LSTM projections, which the others skip).
+
+``"auto"`` (the default) picks, from measurements (``rnninit speed``, docs/speed.md): the built-in
+kernel where PyTorch has a fused one that the kernels do not beat (float32 LSTM on a CPU, whose
+oneDNN kernel runs its GEMMs at the machine's matrix-multiply rate; any CUDA tensor, where cuDNN
+runs), else the kernels (GRU and Elman in any dtype, LSTM in float64 on a CPU), which take 0.6-1.0x the
+built-in's time there.
+
+>>> import rnninit.torch.fast as fast
+>>> with fast.use_backend("loop"):
+...     pass  # every rnninit layer inside runs the reference loop
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+import torch
+
+BACKENDS = ("auto", "kernels", "builtin", "loop")
+
+_current = "auto"
+
+
+def get_backend() -> str:
+    """The backend layers use now (one of :data:`BACKENDS`)."""
+    return _current
+
+
+def set_backend(name: str) -> None:
+    """Make every rnninit LSTM/GRU/Elman layer use ``name`` (one of :data:`BACKENDS`) from now on."""
+    global _current
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; valid: {', '.join(repr(b) for b in BACKENDS)}")
+    _current = name
+
+
+@contextlib.contextmanager
+def use_backend(name: str) -> Iterator[None]:
+    """Use backend ``name`` inside a ``with`` block, then restore the previous one."""
+    previous = get_backend()
+    set_backend(name)
+    try:
+        yield
+    finally:
+        set_backend(previous)
+
+
+def resolve(kind: str, x: torch.Tensor) -> str:
+    """The concrete backend (``kernels``, ``builtin`` or ``loop``) for a ``kind`` layer on input ``x``."""
+    if _current != "auto":
+        return _current
+    if x.device.type == "cuda":
+        return "builtin"
+    if kind == "lstm" and x.device.type == "cpu" and x.dtype == torch.float32 and torch.backends.mkldnn.is_available():
+        return "builtin"
+    return "kernels"
