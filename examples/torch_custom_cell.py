@@ -57,7 +57,9 @@ def scaled_init(scale_ih: float, scale_hh: float, distribution: str = "normal") 
     Biases start at zero.
     """
     if distribution not in DISTRIBUTIONS:
-        raise ri.SpecError(f"distribution must be one of {', '.join(map(repr, DISTRIBUTIONS))}, got {distribution!r}")
+        raise ri.SpecError(
+            f"distribution must be one of {', '.join(map(repr, DISTRIBUTIONS))}, got {distribution!r}"
+        )
 
     def draw(scale: float) -> Init:
         if distribution == "normal":
@@ -78,7 +80,9 @@ def main(
     print(f"spec: {spec}")
     for record in result.records:
         tensor = cell.get_parameter(record["tensors"][0]).detach()
-        print(f"  {record['tensors'][0]:5s} role={record['role']:4s} init={record['init']:45s} std={tensor.std().item():.4f}")
+        print(
+            f"  {record['tensors'][0]:5s} role={record['role']:4s} init={record['init']:45s} std={tensor.std().item():.4f}"
+        )
     h = torch.zeros(1, size)
     for x in torch.randn(20, 1, size, generator=torch.Generator().manual_seed(seed)).unbind(0):
         h = cell(x, h)
