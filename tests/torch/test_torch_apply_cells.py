@@ -269,3 +269,31 @@ def test_bias_false_modules_have_no_bias_tensors_and_still_initialize():
         assert not [n for n, _ in module.named_parameters() if "bias" in n]
         rt.apply("ih=normal hh=identity", module, seed=0)
         assert all(torch.isfinite(p).all() for p in module.parameters())
+
+
+def test_roles_the_init_spec_leaves_out_get_pytorchs_default_not_uninitialized_memory():
+    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros", seed=0)  # no bias_hn
+    b_hn = gru.bias_hh_l0.detach()[200:]
+    assert torch.all(gru.bias_hh_l0.detach()[:200] == 0) and torch.all(gru.bias_ih_l0 == 0)
+    assert b_hn.abs().max() <= 0.1 and b_hn.std() > 0.04  # U(±1/√H) has std 0.0577
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0",
+        ri.Spec.parse("ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0"),
+        {"ih": "normal(std=0.1)", "hh": "orthogonal", "bias": "zeros", "bias[f]": 1.0},
+    ],
+    ids=["string", "spec", "dict"],
+)
+def test_init_accepts_a_string_a_spec_or_a_dict(init):
+    want = rt.LSTM(I, H, init="ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0", seed=4)
+    got = rt.LSTM(I, H, init=init, seed=4)
+    assert _equal(_state(got), _state(want))
+    assert rt.LSTM(I, H, init="forget_bias", seed=4).init_spec == ri.Spec.parse("forget_bias")
+
+
+def test_a_bad_seed_is_a_typed_error():
+    with pytest.raises(ri.SeedError, match="seed must be an integer"):
+        rt.GRU(I, H, seed=-1)

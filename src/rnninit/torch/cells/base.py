@@ -24,29 +24,45 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
+from rnninit.plan import Plan, make_plan
+from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
+from rnninit.torch.apply import apply, draw_seed
+from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 State = tuple[Tensor, ...]
+PYTORCH_DEFAULT = Spec.parse("pytorch_default")
+
+
+def plan_tensors(plan: Plan) -> set[str]:
+    """Names of the tensors a plan writes."""
+    return {p.tensor for a in plan.assignments for p in a.slot.placements}
 
 
 class InitializedModule(nn.Module):
     """A module whose parameters are initialized by :func:`rnninit.torch.apply` from ``init`` and ``seed``.
 
-    ``init`` is a spec, a spec string, a preset name or a dict (default ``pytorch_default``);
+    ``init`` is a spec, a spec string, a preset name or a dict (default ``pytorch_default``); blocks
+    whose role it does not mention get PyTorch's default, U(±1/√H), never uninitialized memory.
     ``seed=None`` draws from torch's global generator (so ``torch.manual_seed`` governs it), an int seed
     gives the same weights every time, in every process.
     """
 
     def _set_init(self, init: SpecLike, seed: int | None) -> None:
         self.init_spec = Spec.coerce(init)
-        self.seed = seed
+        self.seed = None if seed is None else check_seed(seed)
 
     def reset_parameters(self) -> None:
-        """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``."""
-        from rnninit.torch.apply import apply
+        """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
 
-        apply(self.init_spec, self, seed=self.seed)
+        The spec is validated before anything is written: a bad spec changes no weight.
+        """
+        seed = draw_seed() if self.seed is None else self.seed
+        plan = make_plan(self.init_spec, model_layout(self), seed)
+        if plan.untouched:
+            apply(PYTORCH_DEFAULT, self, seed=seed)
+        write_arrays(self, plan.new_arrays(read_arrays(self, plan_tensors(plan))))
 
     def rnninit_layout(self, path: str) -> Owned:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
