@@ -220,3 +220,32 @@ def test_cell_matches_torch_builtin_over_a_few_steps(kind, bias, with_hx, batche
     _close(got_gx, want_gx, dtype, "input gradient")
     for name in want_grads:
         _close(got_grads[name], want_grads[name], dtype, f"gradient of {name}")
+
+
+@pytest.mark.parametrize(
+    ("ours_cls", "theirs_cls", "args"),
+    [
+        (rt.Elman, nn.RNN, (I, H, 2, "relu", False, True, 0.0, True)),
+        (rt.LSTM, nn.LSTM, (I, H, 2, True, True, 0.0, True, 3)),
+        (rt.GRU, nn.GRU, (I, H, 2, False, True, 0.0, True)),
+        (rt.ElmanCell, nn.RNNCell, (I, H, False, "relu")),
+        (rt.LSTMCell, nn.LSTMCell, (I, H, False)),
+        (rt.GRUCell, nn.GRUCell, (I, H, True)),
+    ],
+)
+def test_positional_constructor_arguments_mean_what_they_mean_for_torch(ours_cls, theirs_cls, args):
+    ours, theirs = ours_cls(*args), theirs_cls(*args)
+    assert [(k, v.shape) for k, v in ours.state_dict().items()] == [
+        (k, v.shape) for k, v in theirs.state_dict().items()
+    ]
+    for attr in (
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "proj_size",
+        "nonlinearity",
+    ):
+        if hasattr(theirs, attr):
+            assert getattr(ours, attr) == getattr(theirs, attr), attr

@@ -30,7 +30,9 @@ def test_packed_input_equals_running_each_sequence_alone(name, enforce_sorted):
     module = MODULES[name](num_layers=2, bidirectional=True, dtype=torch.float64, seed=0)
     lengths = [T, 4, 2] if enforce_sorted else [2, T, 4]
     x = torch.randn(T, B, I, dtype=torch.float64)
-    packed, packed_state = module(pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=enforce_sorted))
+    packed, packed_state = module(
+        pack_padded_sequence(x, torch.tensor(lengths), enforce_sorted=enforce_sorted)
+    )
     padded, _ = pad_packed_sequence(packed)
     for b, n in enumerate(lengths):
         alone, alone_state = module(x[:n, b : b + 1])

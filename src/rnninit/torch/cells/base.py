@@ -129,6 +129,9 @@ class RecurrentLayers(InitializedModule):
     direction over time, via :mod:`rnninit.torch.functional`) and :meth:`rnninit_layout`.
     """
 
+    #: As ``nn.RNNBase``: 0 unless an LSTM projects its hidden state.
+    proj_size: int = 0
+
     def __init__(
         self,
         input_size: int,
