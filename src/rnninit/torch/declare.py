@@ -44,7 +44,7 @@ def declare(
 
     Declaring an instance checks the declaration against its parameters at once (a
     :class:`~rnninit.errors.LayoutError` names the problem); a class is checked when ``apply`` meets an
-    instance. Usable as a class decorator through :func:`functools.partial` or a lambda.
+    instance.
 
     >>> import torch, rnninit.torch as rt
     >>> class Cell(torch.nn.Module):
