@@ -12,6 +12,11 @@ walks time with :meth:`torch.Tensor.unbind` (indexing a tensor inside the loop m
 pass quadratic in the length), calls a small ``*_step`` function that holds only the recurrent part,
 and stacks the outputs once at the end.
 
+Without packed ``lengths`` (and, for LSTM, without a projection), ``elman_layer``, ``lstm_layer`` and
+``gru_layer`` hand the whole sequence to :mod:`rnninit.torch.fast` (hand-derived whole-sequence
+backwards, or PyTorch's fused kernel where that is faster; see :mod:`rnninit.torch.fast.backend`);
+``rnninit.torch.fast.use_backend("loop")`` runs the loop below instead.
+
 ``lengths`` (a ``(B,)`` integer tensor, sequences of unequal length padded to ``T``) makes each
 sequence's state stop at its own end: steps at ``t >= lengths[b]`` leave sequence ``b``'s state
 unchanged and output zeros. In reverse (``reverse=True``) the loop runs from ``T - 1`` down to 0, so a
@@ -38,6 +43,8 @@ from collections.abc import Callable
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from rnninit.torch.fast import layers as fast_layers
 
 LSTMState = tuple[Tensor, Tensor]
 
@@ -106,6 +113,10 @@ def elman_layer(
 ) -> tuple[Tensor, Tensor]:
     """An Elman layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
     act = activation(nonlinearity)
+    if lengths is None:
+        fast = fast_layers.elman_layer(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse=reverse)
+        if fast is not None:
+            return fast
     mask = step_mask(lengths, x.shape[0], x)
     x_proj = F.linear(x, w_ih, b_ih)
     outputs = []
@@ -160,6 +171,10 @@ def lstm_layer(
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, LSTMState]:
     """An LSTM layer over ``x`` ``(T, B, I)`` from ``(h, c)``: returns ``(outputs (T, B, P or H), (h_T, c_T))``."""
+    if lengths is None and w_hr is None:
+        fast = fast_layers.lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+        if fast is not None:
+            return fast
     h, c = state
     mask = step_mask(lengths, x.shape[0], x)
     x_proj = F.linear(x, w_ih, b_ih)
@@ -212,6 +227,10 @@ def gru_layer(
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """A GRU layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
+    if lengths is None:
+        fast = fast_layers.gru_layer(x, h, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+        if fast is not None:
+            return fast
     mask = step_mask(lengths, x.shape[0], x)
     x_proj = F.linear(x, w_ih, b_ih)
     outputs = []
