@@ -1,0 +1,128 @@
+"""The candidates a speed benchmark times: built-in modules, rnninit's, and a user's own cell.
+
+Every candidate of one grid point computes the same function with the same weights (copied with
+``load_state_dict``) on the same input; a training step is ``y = module(x)`` then
+``y.backward(dy)`` with a fixed random ``dy`` and ``x.requires_grad`` (a layer inside a stack needs
+``dx``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import torch
+from torch import nn
+
+import rnninit.torch as rt
+from rnninit.torch import fast
+from rnninit.torch import functional as Fr
+from rnninit.bench.timing import Case
+
+BUILTINS = {"lstm": nn.LSTM, "gru": nn.GRU, "elman": nn.RNN}
+LIBRARY = {"lstm": rt.LSTM, "gru": rt.GRU, "elman": rt.Elman}
+
+
+class Problem:
+    """Input, output gradient and reference weights of one grid point."""
+
+    def __init__(self, kind: str, steps: int, batch: int, input_size: int, hidden: int, dtype: torch.dtype):
+        self.kind, self.steps, self.batch = kind, steps, batch
+        self.input_size, self.hidden, self.dtype = input_size, hidden, dtype
+        gen = torch.Generator().manual_seed(0)
+        self.x = torch.randn(steps, batch, input_size, generator=gen, dtype=dtype).requires_grad_(True)
+        self.dy = torch.randn(steps, batch, hidden, generator=gen, dtype=dtype)
+        torch.manual_seed(0)
+        self.reference = BUILTINS[kind](input_size, hidden, dtype=dtype)
+
+
+def module_case(name: str, module: nn.Module, problem: Problem, backend: str | None = None) -> Case:
+    """Time ``module`` on ``problem``; ``backend`` forces a :mod:`rnninit.torch.fast` backend."""
+
+    def scope():
+        return fast.use_backend(backend) if backend else contextlib.nullcontext()
+
+    def reset():
+        module.zero_grad(set_to_none=True)
+        problem.x.grad = None
+
+    def forward():
+        with scope():
+            return module(problem.x)[0]
+
+    def backward(y):
+        y.backward(problem.dy)
+
+    return Case(name, forward, backward, reset)
+
+
+def builtin_case(problem: Problem) -> Case:
+    return module_case("builtin", problem.reference, problem)
+
+
+def library_case(problem: Problem, backend: str = "auto") -> Case:
+    """rnninit's module of the same kind, with the built-in's weights; named ``rnninit`` or ``rnninit[backend]``."""
+    module = LIBRARY[problem.kind](problem.input_size, problem.hidden, seed=0, dtype=problem.dtype)
+    module.load_state_dict(problem.reference.state_dict())
+    name = "rnninit" if backend == "auto" else f"rnninit[{backend}]"
+    return module_case(name, module, problem, None if backend == "auto" else backend)
+
+
+class UserLSTM(nn.Module):
+    """A user's own LSTM cell, declared to rnninit in one line, with its own time loop.
+
+    It is written the way the PyTorch docs suggest: one input GEMM for all steps, ``unbind`` over
+    time, autograd for the backward.
+    """
+
+    rnninit_roles = {"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]", "b": "bias[i,f,g,o]"}
+    rnninit_kind = "lstm"
+
+    def __init__(self, input_size: int, hidden: int, dtype=None):
+        super().__init__()
+        self.W = nn.Parameter(torch.empty(4 * hidden, input_size, dtype=dtype))
+        self.U = nn.Parameter(torch.empty(4 * hidden, hidden, dtype=dtype))
+        self.b = nn.Parameter(torch.empty(4 * hidden, dtype=dtype))
+
+    def initial_state(self, x):
+        zeros = x.new_zeros(x.shape[1], self.U.shape[1])
+        return zeros, zeros
+
+    def forward(self, x):
+        h, c = self.initial_state(x)
+        outputs = []
+        for x_t in torch.nn.functional.linear(x, self.W, self.b).unbind(0):
+            i, f, g, o = (x_t + h @ self.U.t()).chunk(4, dim=1)
+            c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+            h = torch.sigmoid(o) * torch.tanh(c)
+            outputs.append(h)
+        return torch.stack(outputs), (h, c)
+
+
+class UserLSTMFunctional(UserLSTM):
+    """The same user cell, its forward written with :func:`rnninit.torch.functional.lstm_layer`."""
+
+    def forward(self, x):
+        return Fr.lstm_layer(x, self.initial_state(x), self.W, self.U, self.b, None)
+
+
+def user_cases(problem: Problem, spec: str = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0") -> list[Case]:
+    """The library LSTM and a user's declared LSTM (own loop, and via rnninit's functional layer).
+
+    The user's cells are initialized through the declaration protocol (``rt.apply`` reads their
+    ``rnninit_roles``), then all three get the problem's reference weights, so they compute the same
+    function as every other candidate.
+    """
+    if problem.kind != "lstm":
+        raise ValueError(f"the user-cell benchmark is an LSTM; got kind {problem.kind!r}")
+    library = rt.LSTM(problem.input_size, problem.hidden, init=spec, seed=0, dtype=problem.dtype)
+    library.load_state_dict(problem.reference.state_dict())
+    cases = [module_case("rnninit.LSTM", library, problem)]
+    for name, cls in (("user, own loop", UserLSTM), ("user, functional", UserLSTMFunctional)):
+        user = cls(problem.input_size, problem.hidden, dtype=problem.dtype)
+        rt.apply(spec, user, seed=0)
+        with torch.no_grad():
+            user.W.copy_(library.weight_ih_l0)
+            user.U.copy_(library.weight_hh_l0)
+            user.b.copy_(library.bias_ih_l0 + library.bias_hh_l0)
+        cases.append(module_case(name, user, problem))
+    return cases

@@ -1,0 +1,132 @@
+"""``rnninit speed``: time rnninit's LSTM/GRU/Elman against torch.nn's, a user's declared cell, and apply.
+
+Forward and backward milliseconds (medians after a warm-up), the ratio to the built-in (median and
+range of per-repeat ratios, all candidates interleaved in one process), achieved GFLOP/s and the
+fraction of the machine's measured matrix-multiply rate. ``--json`` prints the raw numbers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from rnninit.bench.suite import BACKENDS, CELLS, DTYPES, BenchError, SpeedConfig, run_speed
+
+
+def _ints(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(v) for v in text.split(",") if v.strip())
+    except ValueError:
+        raise BenchError(f"expected comma-separated integers, got {text!r}") from None
+    return values
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in text.split(",") if v.strip())
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("speed", help="benchmark rnninit's cells against torch.nn's built-ins")
+    p.add_argument("--quick", action="store_true", help="a few-second smoke run on tiny shapes")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--cells", default=",".join(CELLS), help=f"comma-separated, of {', '.join(CELLS)}")
+    p.add_argument("--steps", help="sequence lengths T (default 50,200)")
+    p.add_argument("--batch", help="batch sizes B (default 16,64)")
+    p.add_argument("--hidden", help="hidden sizes H = input sizes I (default 64,256,512)")
+    p.add_argument(
+        "--backends",
+        default="auto",
+        help=f"rnninit backends to time, comma-separated, of {', '.join(BACKENDS)} (default auto)",
+    )
+    p.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    p.add_argument("--repeats", type=int, help="timed repeats per grid point (default 5; --quick 3)")
+    p.add_argument("--warmup", type=int, help="untimed runs of every candidate first (default 1)")
+    p.add_argument("--threads", type=int, help="torch threads (default: torch's own default)")
+    p.add_argument(
+        "--clock",
+        default="wall",
+        choices=("wall", "cpu"),
+        help="wall time, or this process's CPU time (robust on a shared machine; needs --threads 1)",
+    )
+    p.add_argument("--no-user-cell", action="store_true", help="skip the user's declared cell")
+    p.add_argument(
+        "--apply-layers",
+        type=int,
+        help="layers of the nn.LSTM(1024, 1024) that apply/audit are timed on (default 12, ~100M parameters; 0 skips)",
+    )
+    p.set_defaults(func=run)
+
+
+def config_from_args(args: argparse.Namespace) -> SpeedConfig:
+    overrides: dict = {
+        "cells": _names(args.cells),
+        "backends": _names(args.backends),
+        "dtype": args.dtype,
+        "threads": args.threads,
+        "clock": args.clock,
+        "user_cell": not args.no_user_cell,
+    }
+    for name in ("steps", "batch", "hidden"):
+        if getattr(args, name) is not None:
+            overrides[name] = _ints(getattr(args, name))
+    for name in ("repeats", "warmup", "apply_layers"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    return SpeedConfig.quick(**overrides) if args.quick else SpeedConfig(**overrides)
+
+
+def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
+    """One section per grid point; the shape is printed on its first row only."""
+    table = Table(title=title)
+    for name in ("cell", "T", "B", "H", "candidate", "fwd ms", "bwd ms", f"x {baseline}", "range", "GFLOP/s", "% GEMM"):
+        table.add_column(name, justify="left" if name in ("cell", "candidate") else "right", no_wrap=True)
+    previous = None
+    for row in rows:
+        key = (row["cell"], row["steps"], row["batch"], row["hidden"])
+        if previous is not None and key != previous:
+            table.add_section()
+        shape = [row["cell"], str(row["steps"]), str(row["batch"]), str(row["hidden"])] if key != previous else [""] * 4
+        previous = key
+        gemm = row.get("gemm_fraction")
+        r = row["ratio"]
+        table.add_row(
+            *shape, escape(row["candidate"]), f"{row['forward_ms']:.2f}", f"{row['backward_ms']:.2f}",
+            f"{r['median']:.2f}", f"{r['low']:.2f}-{r['high']:.2f}", f"{row['gflops']:.1f}",
+            "" if gemm is None else f"{100 * gemm:.0f}%",
+        )
+    return table
+
+
+def apply_table(result: dict) -> Table:
+    table = Table(title=f"apply / audit on {result['model']} ({result['parameters'] / 1e6:.1f}M parameters)")
+    table.add_column("step")
+    table.add_column("seconds", justify="right")
+    table.add_row(escape(f"rnninit.torch.apply('{result['spec']}')"), f"{result['apply_s']:.2f}")
+    if result.get("audit_s") is None:
+        table.add_row("rnninit.audit", escape(result.get("audit_note", "not run")))
+    else:
+        table.add_row(f"rnninit.audit (ok={result['audit_ok']})", f"{result['audit_s']:.2f}")
+    return table
+
+
+def run(args: argparse.Namespace) -> int:
+    result = run_speed(config_from_args(args))
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    console = Console()
+    m = result["machine"]
+    console.print(
+        f"torch {m['torch']} on {m['cpu']} ({m['cores']} cores), {m['threads']} thread(s), {m['dtype']}, "
+        f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; {m['utc']}"
+    )
+    console.print(grid_table(result["grid"], "forward + backward (training step) vs torch.nn", "builtin"))
+    if result["user_cell"]:
+        console.print(grid_table(result["user_cell"], "a user's declared LSTM vs rnninit.LSTM", "rnninit.LSTM"))
+    if result["apply"]:
+        console.print(apply_table(result["apply"]))
+    return 0
