@@ -114,3 +114,11 @@ def test_benchmark_candidates_compute_the_same_function(kind):
 def test_quick_config_is_small():
     config = SpeedConfig.quick()
     assert max(config.steps) * max(config.batch) * max(config.hidden) <= 1000
+
+
+def test_markdown_prints_one_table_row_per_candidate(capsys):
+    assert main(["speed", "--quick", "--threads", "1", "--cells", "gru", "--repeats", "1", "--markdown"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if line.startswith("| gru |")]
+    assert [row.split("|")[5].strip() for row in rows] == ["builtin", "rnninit", "gemm"]
+    assert "rnninit.torch.apply" in out

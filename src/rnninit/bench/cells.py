@@ -60,7 +60,7 @@ def builtin_case(problem: Problem) -> Case:
 
 
 def library_case(problem: Problem, backend: str = "auto") -> Case:
-    """rnninit's module of the same kind, with the built-in's weights; named ``rnninit`` or ``rnninit[backend]``."""
+    """rnninit's module of the kind with the built-in's weights, named ``rnninit`` or ``rnninit[backend]``."""
     module = LIBRARY[problem.kind](problem.input_size, problem.hidden, seed=0, dtype=problem.dtype)
     module.load_state_dict(problem.reference.state_dict())
     name = "rnninit" if backend == "auto" else f"rnninit[{backend}]"
@@ -105,7 +105,10 @@ class UserLSTMFunctional(UserLSTM):
         return Fr.lstm_layer(x, self.initial_state(x), self.W, self.U, self.b, None)
 
 
-def user_cases(problem: Problem, spec: str = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0") -> list[Case]:
+USER_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
+
+
+def user_cases(problem: Problem, spec: str = USER_SPEC) -> list[Case]:
     """The library LSTM and a user's declared LSTM (own loop, and via rnninit's functional layer).
 
     The user's cells are initialized through the declaration protocol (``rt.apply`` reads their

@@ -62,13 +62,16 @@ class SpeedConfig:
         for name, values, valid in (("cell", self.cells, CELLS), ("backend", self.backends, BACKENDS)):
             bad = [v for v in values if v not in valid]
             if bad or not values:
-                raise BenchError(f"unknown {name} {', '.join(map(repr, bad)) or '(none given)'}; valid: {', '.join(valid)}")
+                given = ", ".join(map(repr, bad)) or "(none given)"
+                raise BenchError(f"unknown {name} {given}; valid: {', '.join(valid)}")
         if self.dtype not in DTYPES:
             raise BenchError(f"unknown dtype {self.dtype!r}; valid: {', '.join(DTYPES)}")
         if self.clock not in ("wall", "cpu"):
             raise BenchError(f"unknown clock {self.clock!r}; valid: wall, cpu")
         if self.clock == "cpu" and self.threads != 1:
-            raise BenchError("--clock cpu measures this process's CPU time, which is honest only with --threads 1")
+            raise BenchError(
+                "--clock cpu measures this process's CPU time, which is honest only with --threads 1"
+            )
         for name in ("steps", "batch", "hidden"):
             values = getattr(self, name)
             if not values or any(not isinstance(v, int) or v <= 0 for v in values):

@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("speed", help="benchmark rnninit's cells against torch.nn's built-ins")
     p.add_argument("--quick", action="store_true", help="a few-second smoke run on tiny shapes")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--markdown", action="store_true", help="print Markdown tables (as in docs/speed.md)")
     p.add_argument("--cells", default=",".join(CELLS), help=f"comma-separated, of {', '.join(CELLS)}")
     p.add_argument("--steps", help="sequence lengths T (default 50,200)")
     p.add_argument("--batch", help="batch sizes B (default 16,64)")
@@ -56,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--apply-layers",
         type=int,
-        help="layers of the nn.LSTM(1024, 1024) that apply/audit are timed on (default 12, ~100M parameters; 0 skips)",
+        help="layers of the nn.LSTM(1024, 1024) timed with apply/audit (default 12, ~100M parameters)",
     )
     p.set_defaults(func=run)
 
@@ -82,14 +83,16 @@ def config_from_args(args: argparse.Namespace) -> SpeedConfig:
 def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
     """One section per grid point; the shape is printed on its first row only."""
     table = Table(title=title)
-    for name in ("cell", "T", "B", "H", "candidate", "fwd ms", "bwd ms", f"x {baseline}", "range", "GFLOP/s", "% GEMM"):
+    columns = ("cell", "T", "B", "H", "candidate", "fwd ms", "bwd ms")
+    columns += (f"x {baseline}", "range", "GFLOP/s", "% GEMM")
+    for name in columns:
         table.add_column(name, justify="left" if name in ("cell", "candidate") else "right", no_wrap=True)
     previous = None
     for row in rows:
         key = (row["cell"], row["steps"], row["batch"], row["hidden"])
         if previous is not None and key != previous:
             table.add_section()
-        shape = [row["cell"], str(row["steps"]), str(row["batch"]), str(row["hidden"])] if key != previous else [""] * 4
+        shape = [row["cell"], *map(str, key[1:])] if key != previous else [""] * 4
         previous = key
         gemm = row.get("gemm_fraction")
         r = row["ratio"]
@@ -99,6 +102,45 @@ def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
             "" if gemm is None else f"{100 * gemm:.0f}%",
         )
     return table
+
+
+def markdown(result: dict) -> str:
+    """The same tables in Markdown, with the line that says how they were measured."""
+    m = result["machine"]
+    lines = [
+        f"torch {m['torch']} on {m['cpu']} ({m['cores']} cores), {m['threads']} thread(s), {m['dtype']}, "
+        f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; "
+        f"{m['utc']}.",
+        "",
+    ]
+    sections = [("builtin", result["grid"])]
+    if result["user_cell"]:
+        sections.append(("rnninit.LSTM", result["user_cell"]))
+    for baseline, rows in sections:
+        lines += [
+            f"| cell | T | B | H | candidate | fwd ms | bwd ms | x {baseline} | range | GFLOP/s | % GEMM |",
+            "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|",
+        ]
+        for row in rows:
+            gemm = row.get("gemm_fraction")
+            r = row["ratio"]
+            lines.append(
+                f"| {row['cell']} | {row['steps']} | {row['batch']} | {row['hidden']} | {row['candidate']} | "
+                f"{row['forward_ms']:.2f} | {row['backward_ms']:.2f} | **{r['median']:.2f}** | "
+                f"{r['low']:.2f}-{r['high']:.2f} | {row['gflops']:.1f} | "
+                f"{'' if gemm is None else f'{100 * gemm:.0f}%'} |"
+            )
+        lines.append("")
+    applied = result["apply"]
+    if applied:
+        audit = "not available" if applied.get("audit_s") is None else f"{applied['audit_s']:.2f} s"
+        lines += [
+            f"`rnninit.torch.apply('{applied['spec']}')` on `{applied['model']}` "
+            f"({applied['parameters'] / 1e6:.1f}M parameters): {applied['apply_s']:.2f} s; "
+            f"`rnninit.audit`: {audit}.",
+            "",
+        ]
+    return "\n".join(lines)
 
 
 def apply_table(result: dict) -> Table:
@@ -118,15 +160,20 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
+    if args.markdown:
+        print(markdown(result))
+        return 0
     console = Console()
     m = result["machine"]
     console.print(
         f"torch {m['torch']} on {m['cpu']} ({m['cores']} cores), {m['threads']} thread(s), {m['dtype']}, "
-        f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; {m['utc']}"
+        f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; "
+        f"{m['utc']}"
     )
     console.print(grid_table(result["grid"], "forward + backward (training step) vs torch.nn", "builtin"))
     if result["user_cell"]:
-        console.print(grid_table(result["user_cell"], "a user's declared LSTM vs rnninit.LSTM", "rnninit.LSTM"))
+        title = "a user's declared LSTM vs rnninit.LSTM"
+        console.print(grid_table(result["user_cell"], title, "rnninit.LSTM"))
     if result["apply"]:
         console.print(apply_table(result["apply"]))
     return 0

@@ -63,6 +63,7 @@ def resolve(kind: str, x: torch.Tensor) -> str:
         return _current
     if x.device.type == "cuda":
         return "builtin"
-    if kind == "lstm" and x.device.type == "cpu" and x.dtype == torch.float32 and torch.backends.mkldnn.is_available():
+    onednn = x.device.type == "cpu" and torch.backends.mkldnn.is_available()
+    if kind == "lstm" and x.dtype == torch.float32 and onednn:
         return "builtin"
     return "kernels"

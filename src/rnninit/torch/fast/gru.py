@@ -39,7 +39,7 @@ from rnninit.torch.fast.common import (
 
 
 class GRUSequence(torch.autograd.Function):
-    """``(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_T)`` for one layer and direction, ``torch.nn.GRU``'s layout."""
+    """``(x, h0, w_ih, w_hh, b_ih, b_hh) -> (y, h_T)`` for one layer and direction (``nn.GRU``'s layout)."""
 
     @staticmethod
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
@@ -97,9 +97,10 @@ class GRUSequence(torch.autograd.Function):
         dn = x.new_empty(steps, batch, hidden)
         dh = x.new_empty(steps, batch, hidden)
         ds_next = dh_next = z_next = None
-        per_step = zip(ds.unbind(0), ds3[:, :, 1].unbind(0), ds3[:, :, ::2].unbind(0), dn.unbind(0), dh.unbind(0),
-                       dy.unbind(0), dn_dh.unbind(0), dz_dh.unbind(0), from_dn.unbind(0), z.unbind(0))
-        for ds_t, dsz_t, dsrn_t, dn_t, dh_t, dy_t, dn_dh_t, dz_dh_t, from_dn_t, z_t in reversed(list(per_step)):
+        per_step = zip(
+            *(t.unbind(0) for t in (ds, ds3[:, :, 1], ds3[:, :, ::2], dn, dh, dy, dn_dh, dz_dh, from_dn, z))
+        )
+        for ds_t, dsz_t, dsrn_t, dn_t, dh_t, dy_t, dn_dh_t, dz_dh_t, from_dn_t, z_t in reversed([*per_step]):
             if ds_next is None:
                 torch.add(dy_t, dh_last, out=dh_t)
             else:

@@ -17,7 +17,7 @@ from rnninit.torch.fast.gru import gru_sequence
 from rnninit.torch.fast.lstm import lstm_sequence
 
 
-def _weights(w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None) -> tuple[list[Tensor], bool]:
+def _weights(w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None):
     if (b_ih is None) != (b_hh is None):
         # The built-in kernel takes both biases or neither; a lone bias is the same as a zero other one.
         b_ih = torch.zeros_like(b_hh) if b_ih is None else b_ih
@@ -42,7 +42,8 @@ def lstm_layer(
         y, h, c = lstm_sequence(x, h, c, w_ih, w_hh, b_ih, b_hh)
     elif chosen == "builtin":
         weights, has_bias = _weights(w_ih, w_hh, b_ih, b_hh)
-        y, h, c = torch._VF.lstm(x, (h.unsqueeze(0), c.unsqueeze(0)), weights, has_bias, 1, 0.0, False, False, False)
+        hx = (h.unsqueeze(0), c.unsqueeze(0))
+        y, h, c = torch._VF.lstm(x, hx, weights, has_bias, 1, 0.0, False, False, False)
         h, c = h[0], c[0]
     else:
         return None
@@ -65,7 +66,15 @@ def gru_layer(x: Tensor, h: Tensor, w_ih, w_hh, b_ih=None, b_hh=None, *, reverse
 
 
 def elman_layer(
-    x: Tensor, h: Tensor, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity: str = "tanh", *, reverse: bool = False
+    x: Tensor,
+    h: Tensor,
+    w_ih,
+    w_hh,
+    b_ih=None,
+    b_hh=None,
+    nonlinearity: str = "tanh",
+    *,
+    reverse: bool = False,
 ):
     """``(outputs, h_T)`` of one Elman layer, or ``None`` if the backend is the reference loop."""
     chosen = backend.resolve("elman", x)

@@ -31,7 +31,13 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from rnninit.torch.fast.common import input_projection, previous_states, sigmoid_backward, tanh_backward, weight_grads
+from rnninit.torch.fast.common import (
+    input_projection,
+    previous_states,
+    sigmoid_backward,
+    tanh_backward,
+    weight_grads,
+)
 
 
 class LSTMSequence(torch.autograd.Function):
@@ -99,8 +105,9 @@ class LSTMSequence(torch.autograd.Function):
         dc = x.new_empty(steps, batch, hidden)
         dh = x.new_empty(batch, hidden)
         dz_next = dc_next = f_next = None
-        per_step = zip(dz.unbind(0), dz4[:, :, :3].unbind(0), dz4[:, :, 3].unbind(0), dc.unbind(0), dy.unbind(0),
-                       dc_dh.unbind(0), dzo_dh.unbind(0), dzifg_dc.unbind(0), f.unbind(0))
+        per_step = zip(
+            *(t.unbind(0) for t in (dz, dz4[:, :, :3], dz4[:, :, 3], dc, dy, dc_dh, dzo_dh, dzifg_dc, f))
+        )
         for dz_t, dzifg_t, dzo_t, dc_t, dy_t, dc_dh_t, dzo_dh_t, dzifg_dc_t, f_t in reversed(list(per_step)):
             if dz_next is None:
                 torch.add(dy_t, dh_last, out=dh)
@@ -126,5 +133,5 @@ class LSTMSequence(torch.autograd.Function):
 def lstm_sequence(
     x: Tensor, h0: Tensor, c0: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """One LSTM layer over a whole ``(T, B, I)`` sequence: ``(y, h_T, c_T)``, as ``torch.nn.LSTM`` computes."""
+    """One LSTM layer over a ``(T, B, I)`` sequence: ``(y, h_T, c_T)``, as ``torch.nn.LSTM`` computes."""
     return LSTMSequence.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
