@@ -48,6 +48,7 @@ class SpeedConfig:
     warmup: int = 1
     threads: int | None = None  # None: torch's default
     clock: str = "wall"
+    grid: bool = True
     user_cell: bool = True
     apply_layers: int = 12  # stacked nn.LSTM(1024, 1024): 8.4M parameters a layer, 100.8M for 12; 0 skips
     apply_size: int = 1024
@@ -198,7 +199,8 @@ def run_speed(config: SpeedConfig) -> dict:
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     try:
-        out = {"config": _config_dict(config), "machine": machine(config), "grid": grid_rows(config)}
+        out = {"config": _config_dict(config), "machine": machine(config)}
+        out["grid"] = grid_rows(config) if config.grid else []
         out["user_cell"] = user_cell_rows(config) if config.user_cell and "lstm" in config.cells else []
         out["apply"] = apply_timing(config) if config.apply_layers else None
     finally:

@@ -53,6 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         choices=("wall", "cpu"),
         help="wall time, or this process's CPU time (robust on a shared machine; needs --threads 1)",
     )
+    p.add_argument("--no-grid", action="store_true", help="skip the grid (time only the user cell and apply)")
     p.add_argument("--no-user-cell", action="store_true", help="skip the user's declared cell")
     p.add_argument(
         "--apply-layers",
@@ -69,6 +70,7 @@ def config_from_args(args: argparse.Namespace) -> SpeedConfig:
         "dtype": args.dtype,
         "threads": args.threads,
         "clock": args.clock,
+        "grid": not args.no_grid,
         "user_cell": not args.no_user_cell,
     }
     for name in ("steps", "batch", "hidden"):
@@ -113,7 +115,7 @@ def markdown(result: dict) -> str:
         f"{m['utc']}.",
         "",
     ]
-    sections = [("builtin", result["grid"])]
+    sections = [("builtin", result["grid"])] if result["grid"] else []
     if result["user_cell"]:
         sections.append(("rnninit.LSTM", result["user_cell"]))
     for baseline, rows in sections:
@@ -170,7 +172,8 @@ def run(args: argparse.Namespace) -> int:
         f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; "
         f"{m['utc']}"
     )
-    console.print(grid_table(result["grid"], "forward + backward (training step) vs torch.nn", "builtin"))
+    if result["grid"]:
+        console.print(grid_table(result["grid"], "forward + backward (training step) vs torch.nn", "builtin"))
     if result["user_cell"]:
         title = "a user's declared LSTM vs rnninit.LSTM"
         console.print(grid_table(result["user_cell"], title, "rnninit.LSTM"))

@@ -31,6 +31,7 @@ import torch
 BACKENDS = ("auto", "kernels", "builtin", "loop")
 
 _current = "auto"
+_ONEDNN = torch.backends.mkldnn.is_available()  # checked once: resolve() runs on every call
 
 
 def get_backend() -> str:
@@ -61,9 +62,8 @@ def resolve(kind: str, x: torch.Tensor) -> str:
     """The concrete backend (``kernels``, ``builtin`` or ``loop``) for a ``kind`` layer on input ``x``."""
     if _current != "auto":
         return _current
-    if x.device.type == "cuda":
+    if x.is_cuda:
         return "builtin"
-    onednn = x.device.type == "cpu" and torch.backends.mkldnn.is_available()
-    if kind == "lstm" and x.dtype == torch.float32 and onednn:
+    if kind == "lstm" and x.dtype is torch.float32 and _ONEDNN and x.is_cpu:
         return "builtin"
     return "kernels"
