@@ -13,7 +13,8 @@ import importlib
 import os
 import platform
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
@@ -109,7 +110,7 @@ def _cpu_name() -> str:
     return platform.processor() or "unknown"
 
 
-def grid_rows(config: SpeedConfig) -> list[dict]:
+def grid_rows(config: SpeedConfig, progress: Callable[[str], None] | None = None) -> list[dict]:
     """One row per (cell, T, B, H, candidate); candidates: builtin, rnninit per backend, gemm."""
     dtype = DTYPES[config.dtype]
     rows = []
@@ -117,6 +118,8 @@ def grid_rows(config: SpeedConfig) -> list[dict]:
         for steps in config.steps:
             for batch in config.batch:
                 for hidden in config.hidden:
+                    if progress is not None:
+                        progress(f"{kind} T={steps} B={batch} H={hidden}")
                     problem = Problem(kind, steps, batch, hidden, hidden, dtype)
                     cases = [builtin_case(problem)] + [library_case(problem, b) for b in config.backends]
                     cases.append(gemm_case(kind, steps, batch, hidden, hidden, dtype))
@@ -192,17 +195,24 @@ def apply_timing(config: SpeedConfig) -> dict:
     return result
 
 
-def run_speed(config: SpeedConfig) -> dict:
-    """Everything ``rnninit speed`` reports, as plain data."""
+def run_speed(config: SpeedConfig, progress: Callable[[str], None] | None = None) -> dict:
+    """Everything ``rnninit speed`` reports, as plain data; ``progress`` hears what is being timed."""
     config.check()
     previous_threads = torch.get_num_threads()
     if config.threads is not None:
         torch.set_num_threads(config.threads)
     try:
         out = {"config": _config_dict(config), "machine": machine(config)}
-        out["grid"] = grid_rows(config) if config.grid else []
-        out["user_cell"] = user_cell_rows(config) if config.user_cell and "lstm" in config.cells else []
-        out["apply"] = apply_timing(config) if config.apply_layers else None
+        out["grid"] = grid_rows(config, progress) if config.grid else []
+        say = progress or (lambda what: None)
+        out["user_cell"] = []
+        if config.user_cell and "lstm" in config.cells:
+            say("a user's declared LSTM")
+            out["user_cell"] = user_cell_rows(config)
+        out["apply"] = None
+        if config.apply_layers:
+            say(f"apply/audit on {config.apply_layers} stacked LSTM layers of {config.apply_size}")
+            out["apply"] = apply_timing(config)
     finally:
         torch.set_num_threads(previous_threads)
     return out

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from rich.console import Console
 from rich.markup import escape
@@ -158,7 +159,7 @@ def apply_table(result: dict) -> Table:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = run_speed(config_from_args(args))
+    result = run_speed(config_from_args(args), progress=lambda what: print(f"timing {what}", file=sys.stderr))
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
