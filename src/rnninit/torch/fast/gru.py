@@ -29,13 +29,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from rnninit.torch.fast.common import (
-    input_projection,
-    previous_states,
-    sigmoid_backward,
-    tanh_backward,
-    weight_grads,
-)
+from rnninit.torch.fast.common import input_projection, previous_states, sigmoid_backward, tanh_backward
 
 
 class GRUSequence(torch.autograd.Function):
@@ -45,46 +39,41 @@ class GRUSequence(torch.autograd.Function):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
         steps, batch, _ = x.shape
         hidden = w_hh.shape[1]
-        xw = x.new_empty(steps, batch, 3 * hidden)
-        input_projection(xw, x, w_ih, b_ih)
-        # s: hidden-side pre-activations, plus the x side for r and z; after the sigmoid, (r, z, hn).
+        # a: the input side (W_in x + b_in doubled, for tanh(u) = 2 sigmoid(2u) - 1), turned in place,
+        # step by step, into the activations (r, z, n). s: the hidden side W_hh h + b_hh; its last
+        # third, hn = W_hn h + b_hn, is what the backward needs.
+        w_in2 = w_ih[2 * hidden :] * 2
+        b_in2 = None if b_ih is None else b_ih[2 * hidden :] * 2
+        a = x.new_empty(steps, batch, 3 * hidden)
+        input_projection(a, x, torch.cat((w_ih[: 2 * hidden], w_in2)), _cat(b_ih, b_in2, hidden))
         s = x.new_empty(steps, batch, 3 * hidden)
-        s[:, :, : 2 * hidden] = xw[:, :, : 2 * hidden]
-        if b_hh is not None:
-            s[:, :, : 2 * hidden] += b_hh[: 2 * hidden]
-            s[:, :, 2 * hidden :] = b_hh[2 * hidden :]
-        else:
-            s[:, :, 2 * hidden :] = 0
-        n = xw[:, :, 2 * hidden :].mul_(2)  # 2 (W_in x + b_in); becomes n in place
         y = x.new_empty(steps, batch, hidden)
         one = x.new_ones(())
         w_hh_t = w_hh.t()
-        s3 = s.view(steps, batch, 3, hidden)
+        a3, s3 = a.view(steps, batch, 3, hidden), s.view(steps, batch, 3, hidden)
         h_prev = h0
-        for s_t, rz_t, r_t, z_t, hn_t, n_t, y_t in zip(
-            s.unbind(0),
-            s[:, :, : 2 * hidden].unbind(0),
-            s3[:, :, 0].unbind(0),
-            s3[:, :, 1].unbind(0),
-            s3[:, :, 2].unbind(0),
-            n.unbind(0),
-            y.unbind(0),
-        ):
-            s_t.addmm_(h_prev, w_hh_t)
-            rz_t.sigmoid_()
+        rz, hrz = a[:, :, : 2 * hidden], s[:, :, : 2 * hidden]
+        per_step = zip(*(t.unbind(0) for t in (s, hrz, rz, a3[:, :, 0], a3[:, :, 1], a3[:, :, 2], s3[:, :, 2], y)))
+        for s_t, hrz_t, rz_t, r_t, z_t, n_t, hn_t, y_t in per_step:
+            if b_hh is None:
+                torch.mm(h_prev, w_hh_t, out=s_t)
+            else:
+                torch.addmm(b_hh, h_prev, w_hh_t, out=s_t)
+            rz_t.add_(hrz_t).sigmoid_()
             n_t.addcmul_(r_t, hn_t, value=2).sigmoid_().lerp_(one, -1.0)  # tanh(u) = 2 sigmoid(2u) - 1
             torch.lerp(n_t, h_prev, z_t, out=y_t)
             h_prev = y_t
-        ctx.save_for_backward(x, h0, w_ih, w_hh, s, n, y)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, a, s, y)
         return y, y[-1].clone()
 
     @staticmethod
     @once_differentiable
     def backward(ctx, dy, dh_last):
-        x, h0, w_ih, w_hh, s, n, y = ctx.saved_tensors
-        steps, batch, _ = x.shape
+        x, h0, w_ih, w_hh, a, s, y = ctx.saved_tensors
+        steps, batch, features = x.shape
         hidden = w_hh.shape[1]
-        r, z, hn = s.view(steps, batch, 3, hidden).unbind(2)
+        r, z, n = a.view(steps, batch, 3, hidden).unbind(2)
+        hn = s.view(steps, batch, 3, hidden)[:, :, 2]
         h_prev = previous_states(h0, y)
         # Factors that do not depend on the recurrence, for all steps at once.
         dn_dh = tanh_backward(1 - z, n)
@@ -92,9 +81,9 @@ class GRUSequence(torch.autograd.Function):
         from_dn = x.new_empty(steps, batch, 2, hidden)  # dn_pre -> (dr_pre, d hn)
         sigmoid_backward(hn, r, out=from_dn[:, :, 0])
         from_dn[:, :, 1] = r
-        ds = x.new_empty(steps, batch, 3 * hidden)
+        ds = x.new_empty(steps, batch, 3 * hidden)  # gradient of the hidden side (r, z, hn)
         ds3 = ds.view(steps, batch, 3, hidden)
-        dn = x.new_empty(steps, batch, hidden)
+        dn = x.new_empty(steps, batch, hidden)  # gradient of the n pre-activation (the input side's n)
         dh = x.new_empty(steps, batch, hidden)
         ds_next = dh_next = z_next = None
         per_step = zip(
@@ -112,12 +101,21 @@ class GRUSequence(torch.autograd.Function):
             ds_next, dh_next, z_next = ds_t, dh_t, z_t
         needs = ctx.needs_input_grad
         dh0 = torch.addcmul(ds_next @ w_hh, dh_next, z_next) if needs[1] else None
-        dxw = ds.clone()
-        dxw[:, :, 2 * hidden :] = dn
-        dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(
-            (needs[0], needs[2], needs[3], needs[4], needs[5]), x, h_prev, w_ih, dxw, ds
-        )
+        # The input side's gradient is (ds_r, ds_z, dn): split the GEMMs rather than copy it together.
+        ds_flat, dn_flat, x_flat = ds.view(-1, 3 * hidden), dn.view(-1, hidden), x.reshape(-1, features)
+        ds_rz = ds_flat[:, : 2 * hidden]
+        dx = None
+        if needs[0]:
+            dx = torch.addmm(dn_flat @ w_ih[2 * hidden :], ds_rz, w_ih[: 2 * hidden]).view(x.shape)
+        dw_ih = torch.cat((ds_rz.t() @ x_flat, dn_flat.t() @ x_flat)) if needs[2] else None
+        dw_hh = ds_flat.t() @ h_prev if needs[3] else None
+        db_ih = torch.cat((ds_rz.sum(0), dn_flat.sum(0))) if needs[4] else None
+        db_hh = ds_flat.sum(0) if needs[5] else None
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _cat(b_ih: Tensor | None, b_in2: Tensor | None, hidden: int) -> Tensor | None:
+    return None if b_ih is None else torch.cat((b_ih[: 2 * hidden], b_in2))
 
 
 def gru_sequence(
