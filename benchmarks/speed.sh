@@ -4,7 +4,8 @@
 set -euo pipefail
 out="${1:-speed-results}"
 mkdir -p "$out"
-run() { PYTHONPATH=src OMP_NUM_THREADS=1 python -m rnninit.cli speed "$@"; }
+PY="${PYTHON:-python}"
+run() { PYTHONPATH=src OMP_NUM_THREADS=1 "$PY" -m rnninit.cli speed "$@"; }
 
 # 1. The grid of the speed issue, float32, one thread, CPU-time clock (robust on a shared machine).
 run --threads 1 --clock cpu --markdown --apply-layers 0 > "$out/grid_f32.md"

@@ -81,3 +81,23 @@ def test_double_backward_through_the_kernels_is_an_error_and_the_loop_supports_i
         (g,) = torch.autograd.grad(lstm(x)[0].pow(2).sum(), x, create_graph=True)
         g.sum().backward()
     assert x.grad is not None
+
+
+@pytest.mark.parametrize("name", ["kernels", "builtin"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "elman"])
+def test_a_layer_with_only_one_of_its_two_biases_matches_the_loop(kind, name):
+    from rnninit.torch import functional as Fr
+
+    torch.manual_seed(4)
+    gates = {"lstm": 4, "gru": 3, "elman": 1}[kind]
+    x = torch.randn(T, B, I, dtype=torch.float64)
+    h = torch.randn(B, H, dtype=torch.float64)
+    w_ih, w_hh = torch.randn(gates * H, I, dtype=torch.float64), torch.randn(gates * H, H, dtype=torch.float64)
+    b_hh = torch.randn(gates * H, dtype=torch.float64)
+    layer = {"lstm": Fr.lstm_layer, "gru": Fr.gru_layer, "elman": Fr.elman_layer}[kind]
+    state = (h, h.clone()) if kind == "lstm" else h
+    results = {}
+    for backend_name in (name, "loop"):
+        with fast.use_backend(backend_name):
+            results[backend_name] = layer(x, state, w_ih, w_hh, None, b_hh, reverse=True)
+    torch.testing.assert_close(results[name], results["loop"], rtol=1e-9, atol=1e-9)
