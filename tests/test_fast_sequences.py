@@ -123,3 +123,19 @@ def test_an_unknown_nonlinearity_is_a_value_error_naming_the_valid_ones():
     module = nn.RNN(INPUT, HIDDEN)
     with pytest.raises(ValueError, match="'tanh' or 'relu'"):
         elman_sequence(torch.zeros(STEPS, BATCH, INPUT), torch.zeros(BATCH, HIDDEN), *layer_params(module), "gelu")
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru", "elman_tanh"])
+def test_a_single_step_sequence_matches_the_builtin(kind):
+    torch.manual_seed(5)
+    module, fast = builtin_and_fast(kind)
+    module = module.double()
+    x = torch.randn(1, BATCH, INPUT, dtype=torch.float64, requires_grad=True)
+    state = initial_state(kind, torch.float64)
+    states = state if isinstance(state, tuple) else (state,)
+    y_ref = module(x, state)[0]
+    y = fast(x, states, layer_params(module))[0]
+    params = [p for p in layer_params(module) if p is not None]
+    torch.testing.assert_close(y, y_ref, rtol=0, atol=1e-12)
+    for got, want in zip(torch.autograd.grad(y.sum(), params), torch.autograd.grad(y_ref.sum(), params)):
+        torch.testing.assert_close(got, want, rtol=0, atol=1e-12)

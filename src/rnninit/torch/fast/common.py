@@ -48,18 +48,28 @@ def previous_states(h0: Tensor, y: Tensor) -> Tensor:
     return torch.cat((h0.unsqueeze(0), y[:-1])).view(-1, y.shape[-1])
 
 
+def hidden_weight_grad(ds: Tensor, h0: Tensor, y: Tensor) -> Tensor:
+    """``dW_hh = sum_t ds_t^T h_{t-1}`` as one GEMM over steps 1.., plus step 0's ``ds_0^T h_0``.
+
+    Splitting off step 0 avoids building ``(h_0, ..., h_{T-1})`` in a fresh ``T*B*H`` buffer: large
+    fresh buffers cost page faults on first touch, a visible share of the backward at ``T*B*H`` of
+    millions.
+    """
+    return torch.addmm(ds[0].t() @ h0, flat(ds[1:]).t(), flat(y[:-1]))
+
+
 def flat(t: Tensor) -> Tensor:
     """``(T, B, N)`` -> ``(T*B, N)``."""
     return t.reshape(-1, t.shape[-1])
 
 
-def weight_grads(needs, x: Tensor, h_prev: Tensor, w_ih: Tensor, dz: Tensor, ds: Tensor) -> tuple:
+def weight_grads(needs, x: Tensor, h0: Tensor, y: Tensor, w_ih: Tensor, dz: Tensor, ds: Tensor) -> tuple:
     """``(dx, dW_ih, dW_hh, db_ih, db_hh)``, each ``None`` where ``needs`` (that order) says not needed."""
     need_x, need_w_ih, need_w_hh, need_b_ih, need_b_hh = needs
     dz_flat, ds_flat = flat(dz), flat(ds)
     dx = (dz_flat @ w_ih).view(x.shape) if need_x else None
     dw_ih = dz_flat.t() @ flat(x) if need_w_ih else None
-    dw_hh = ds_flat.t() @ h_prev if need_w_hh else None
+    dw_hh = hidden_weight_grad(ds, h0, y) if need_w_hh else None
     db_ih = dz_flat.sum(0) if need_b_ih else None
     if need_b_hh:
         db_hh = db_ih.clone() if (ds is dz and db_ih is not None) else ds_flat.sum(0)

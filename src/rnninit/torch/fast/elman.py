@@ -14,8 +14,9 @@ Backward (``dh_t`` includes the output gradient ``dy_t``)::
     dz_t = dh_t * phi'(z_t),   phi' = 1 - h_t^2 (tanh) or [h_t > 0] (relu)
     dh_{t-1} = dy_{t-1} + dz_t W_hh
 
-one GEMM and one pointwise kernel per step; ``dW_hh``, ``dW_ih``, ``dx`` are one GEMM each after the
-loop (:mod:`rnninit.torch.fast.common`).
+one GEMM and one pointwise kernel per step (autograd's own ``tanh_backward`` or
+``threshold_backward``, in place); ``dW_hh``, ``dW_ih``, ``dx`` are one GEMM each after the loop
+(:mod:`rnninit.torch.fast.common`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from rnninit.torch.fast.common import input_projection, previous_states, tanh_backward, weight_grads
+from rnninit.torch.fast.common import input_projection, tanh_backward, weight_grads
 
 
 class ElmanSequence(torch.autograd.Function):
@@ -59,23 +60,24 @@ class ElmanSequence(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, dy, dh_last):
         x, h0, w_ih, w_hh, y = ctx.saved_tensors
-        if ctx.nonlinearity == "tanh":
-            dz_dh = tanh_backward(torch.ones_like(y), y)
-        else:
-            dz_dh = (y > 0).to(y.dtype)
+        tanh = ctx.nonlinearity == "tanh"
         dz = torch.empty_like(y)
         dz_next = None
-        for dz_t, dy_t, dz_dh_t in reversed(list(zip(dz.unbind(0), dy.unbind(0), dz_dh.unbind(0)))):
+        for dz_t, dy_t, y_t in reversed([*zip(dz.unbind(0), dy.unbind(0), y.unbind(0))]):
             if dz_next is None:
                 torch.add(dy_t, dh_last, out=dz_t)
             else:
                 torch.addmm(dy_t, dz_next, w_hh, out=dz_t)
-            dz_t.mul_(dz_dh_t)
+            # phi'(z) from the output, in place: 1 - h^2 (tanh) or [h > 0] (relu).
+            if tanh:
+                tanh_backward(dz_t, y_t, out=dz_t)
+            else:
+                torch.ops.aten.threshold_backward.grad_input(dz_t, y_t, 0, grad_input=dz_t)
             dz_next = dz_t
         needs = ctx.needs_input_grad
         dh0 = dz_next @ w_hh if needs[1] else None
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(
-            (needs[0], needs[2], needs[3], needs[4], needs[5]), x, previous_states(h0, y), w_ih, dz, dz
+            (needs[0], needs[2], needs[3], needs[4], needs[5]), x, h0, y, w_ih, dz, dz
         )
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None
 

@@ -29,7 +29,7 @@ import torch
 from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-from rnninit.torch.fast.common import input_projection, previous_states, sigmoid_backward, tanh_backward
+from rnninit.torch.fast.common import hidden_weight_grad, input_projection, sigmoid_backward, tanh_backward
 
 
 class GRUSequence(torch.autograd.Function):
@@ -74,33 +74,36 @@ class GRUSequence(torch.autograd.Function):
         hidden = w_hh.shape[1]
         r, z, n = a.view(steps, batch, 3, hidden).unbind(2)
         hn = s.view(steps, batch, 3, hidden)[:, :, 2]
-        h_prev = previous_states(h0, y)
-        # Factors that do not depend on the recurrence, for all steps at once.
-        dn_dh = tanh_backward(1 - z, n)
-        dz_dh = sigmoid_backward(h_prev.view(steps, batch, hidden) - n, z)
-        from_dn = x.new_empty(steps, batch, 2, hidden)  # dn_pre -> (dr_pre, d hn)
-        sigmoid_backward(hn, r, out=from_dn[:, :, 0])
-        from_dn[:, :, 1] = r
+        # Factors that do not depend on the recurrence, for all steps at once, each computed in place
+        # in its one fresh buffer (large fresh buffers cost page faults on first touch).
+        dn_dh = torch.sub(1, z)
+        tanh_backward(dn_dh, n, out=dn_dh)  # (1 - z)(1 - n^2)
+        dz_dh = torch.empty_like(dn_dh)
+        torch.sub(h0, n[0], out=dz_dh[0])
+        torch.sub(y[:-1], n[1:], out=dz_dh[1:])
+        sigmoid_backward(dz_dh, z, out=dz_dh)  # (h - n) z (1 - z)
+        dr_dn = sigmoid_backward(hn, r)  # hn r (1 - r)
         ds = x.new_empty(steps, batch, 3 * hidden)  # gradient of the hidden side (r, z, hn)
         ds3 = ds.view(steps, batch, 3, hidden)
         dn = x.new_empty(steps, batch, hidden)  # gradient of the n pre-activation (the input side's n)
-        dh = x.new_empty(steps, batch, hidden)
-        ds_next = dh_next = z_next = None
-        per_step = zip(
-            *(t.unbind(0) for t in (ds, ds3[:, :, 1], ds3[:, :, ::2], dn, dh, dy, dn_dh, dz_dh, from_dn, z))
-        )
-        for ds_t, dsz_t, dsrn_t, dn_t, dh_t, dy_t, dn_dh_t, dz_dh_t, from_dn_t, z_t in reversed([*per_step]):
+        dh, dh_next = x.new_empty(batch, hidden), x.new_empty(batch, hidden)
+        ds_next = z_next = None
+        per_step = zip(*(t.unbind(0) for t in (ds, ds3[:, :, 0], ds3[:, :, 1], ds3[:, :, 2], dn, dy)),
+                       *(t.unbind(0) for t in (dn_dh, dz_dh, dr_dn, r, z)))
+        for ds_t, dsr_t, dsz_t, dshn_t, dn_t, dy_t, dn_dh_t, dz_dh_t, dr_dn_t, r_t, z_t in reversed([*per_step]):
             if ds_next is None:
-                torch.add(dy_t, dh_last, out=dh_t)
+                torch.add(dy_t, dh_last, out=dh)
             else:
-                torch.addmm(dy_t, ds_next, w_hh, out=dh_t)
-                dh_t.addcmul_(dh_next, z_next)
-            torch.mul(dh_t, dn_dh_t, out=dn_t)
-            torch.mul(dh_t, dz_dh_t, out=dsz_t)
-            torch.mul(from_dn_t, dn_t.unsqueeze(1), out=dsrn_t)
-            ds_next, dh_next, z_next = ds_t, dh_t, z_t
+                torch.addmm(dy_t, ds_next, w_hh, out=dh)
+                dh.addcmul_(dh_next, z_next)
+            torch.mul(dh, dn_dh_t, out=dn_t)
+            torch.mul(dh, dz_dh_t, out=dsz_t)
+            torch.mul(dn_t, dr_dn_t, out=dsr_t)
+            torch.mul(dn_t, r_t, out=dshn_t)
+            ds_next, z_next = ds_t, z_t
+            dh, dh_next = dh_next, dh
         needs = ctx.needs_input_grad
-        dh0 = torch.addcmul(ds_next @ w_hh, dh_next, z_next) if needs[1] else None
+        dh0 = torch.addcmul(ds_next @ w_hh, dh_next, z_next) if needs[1] else None  # dh_next: step 0's
         # The input side's gradient is (ds_r, ds_z, dn): split the GEMMs rather than copy it together.
         ds_flat, dn_flat, x_flat = ds.view(-1, 3 * hidden), dn.view(-1, hidden), x.reshape(-1, features)
         ds_rz = ds_flat[:, : 2 * hidden]
@@ -108,7 +111,7 @@ class GRUSequence(torch.autograd.Function):
         if needs[0]:
             dx = torch.addmm(dn_flat @ w_ih[2 * hidden :], ds_rz, w_ih[: 2 * hidden]).view(x.shape)
         dw_ih = torch.cat((ds_rz.t() @ x_flat, dn_flat.t() @ x_flat)) if needs[2] else None
-        dw_hh = ds_flat.t() @ h_prev if needs[3] else None
+        dw_hh = hidden_weight_grad(ds, h0, y) if needs[3] else None
         db_ih = torch.cat((ds_rz.sum(0), dn_flat.sum(0))) if needs[4] else None
         db_hh = ds_flat.sum(0) if needs[5] else None
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh

@@ -33,7 +33,6 @@ from torch.autograd.function import once_differentiable
 
 from rnninit.torch.fast.common import (
     input_projection,
-    previous_states,
     sigmoid_backward,
     tanh_backward,
     weight_grads,
@@ -125,7 +124,7 @@ class LSTMSequence(torch.autograd.Function):
         dh0 = dz_next @ w_hh if needs[1] else None
         dc0 = dc_next * f_next if needs[2] else None
         dx, dw_ih, dw_hh, db_ih, db_hh = weight_grads(
-            (needs[0], needs[3], needs[4], needs[5], needs[6]), x, previous_states(h0, y), w_ih, dz, dz
+            (needs[0], needs[3], needs[4], needs[5], needs[6]), x, h0, y, w_ih, dz, dz
         )
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
 
