@@ -40,13 +40,14 @@ def builtin_and_fast(kind: str, bias: bool = True):
 
 def layer_params(module: nn.Module) -> tuple:
     """``(w_ih, w_hh, b_ih, b_hh)`` of layer 0, ``None`` for absent biases."""
-    return tuple(getattr(module, f"{name}_l0", None) for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
+    names = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return tuple(getattr(module, f"{name}_l0", None) for name in names)
 
 
 def initial_state(kind: str, dtype) -> tuple:
     shape = (1, BATCH, HIDDEN)
     if kind == "lstm":
-        return (torch.randn(shape, dtype=dtype, requires_grad=True), torch.randn(shape, dtype=dtype, requires_grad=True))
+        return tuple(torch.randn(shape, dtype=dtype, requires_grad=True) for _ in range(2))
     return torch.randn(shape, dtype=dtype, requires_grad=True)
 
 
@@ -122,7 +123,8 @@ def test_only_the_requested_gradients_are_computed():
 def test_an_unknown_nonlinearity_is_a_value_error_naming_the_valid_ones():
     module = nn.RNN(INPUT, HIDDEN)
     with pytest.raises(ValueError, match="'tanh' or 'relu'"):
-        elman_sequence(torch.zeros(STEPS, BATCH, INPUT), torch.zeros(BATCH, HIDDEN), *layer_params(module), "gelu")
+        x, h0 = torch.zeros(STEPS, BATCH, INPUT), torch.zeros(BATCH, HIDDEN)
+        elman_sequence(x, h0, *layer_params(module), "gelu")
 
 
 @pytest.mark.parametrize("kind", ["lstm", "gru", "elman_tanh"])

@@ -92,7 +92,8 @@ def test_a_layer_with_only_one_of_its_two_biases_matches_the_loop(kind, name):
     gates = {"lstm": 4, "gru": 3, "elman": 1}[kind]
     x = torch.randn(T, B, I, dtype=torch.float64)
     h = torch.randn(B, H, dtype=torch.float64)
-    w_ih, w_hh = torch.randn(gates * H, I, dtype=torch.float64), torch.randn(gates * H, H, dtype=torch.float64)
+    w_ih = torch.randn(gates * H, I, dtype=torch.float64)
+    w_hh = torch.randn(gates * H, H, dtype=torch.float64)
     b_hh = torch.randn(gates * H, dtype=torch.float64)
     layer = {"lstm": Fr.lstm_layer, "gru": Fr.gru_layer, "elman": Fr.elman_layer}[kind]
     state = (h, h.clone()) if kind == "lstm" else h

@@ -53,7 +53,8 @@ class GRUSequence(torch.autograd.Function):
         a3, s3 = a.view(steps, batch, 3, hidden), s.view(steps, batch, 3, hidden)
         h_prev = h0
         rz, hrz = a[:, :, : 2 * hidden], s[:, :, : 2 * hidden]
-        per_step = zip(*(t.unbind(0) for t in (s, hrz, rz, a3[:, :, 0], a3[:, :, 1], a3[:, :, 2], s3[:, :, 2], y)))
+        r, z, n, hn = a3[:, :, 0], a3[:, :, 1], a3[:, :, 2], s3[:, :, 2]
+        per_step = zip(*(t.unbind(0) for t in (s, hrz, rz, r, z, n, hn, y)))
         for s_t, hrz_t, rz_t, r_t, z_t, n_t, hn_t, y_t in per_step:
             if b_hh is None:
                 torch.mm(h_prev, w_hh_t, out=s_t)
@@ -88,9 +89,9 @@ class GRUSequence(torch.autograd.Function):
         dn = x.new_empty(steps, batch, hidden)  # gradient of the n pre-activation (the input side's n)
         dh, dh_next = x.new_empty(batch, hidden), x.new_empty(batch, hidden)
         ds_next = z_next = None
-        per_step = zip(*(t.unbind(0) for t in (ds, ds3[:, :, 0], ds3[:, :, 1], ds3[:, :, 2], dn, dy)),
-                       *(t.unbind(0) for t in (dn_dh, dz_dh, dr_dn, r, z)))
-        for ds_t, dsr_t, dsz_t, dshn_t, dn_t, dy_t, dn_dh_t, dz_dh_t, dr_dn_t, r_t, z_t in reversed([*per_step]):
+        ds_r, ds_z, ds_hn = ds3.unbind(2)
+        per_step = zip(*(t.unbind(0) for t in (ds, ds_r, ds_z, ds_hn, dn, dy, dn_dh, dz_dh, dr_dn, r, z)))
+        for ds_t, dsr_t, dsz_t, dshn_t, dn_t, dy_t, dn_dh_t, dz_dh_t, dr_dn_t, r_t, z_t in [*per_step][::-1]:
             if ds_next is None:
                 torch.add(dy_t, dh_last, out=dh)
             else:
