@@ -43,7 +43,7 @@ def apply(spec: SpecLike, obj: keras.layers.Layer, seed: int | None = None, stri
     seed = draw_seed() if seed is None else check_seed(seed)
     plan = make_plan(spec, found.layout, seed)
     touched = {p.tensor for a in plan.assignments for p in a.slot.placements}
-    current = {name: np.array(keras.ops.convert_to_numpy(found.variables[name]), dtype=np.float64) for name in touched}
+    current = {name: np.array(found.variables[name].numpy(), dtype=np.float64) for name in touched}
     new = {name: value.astype(found.variables[name].dtype) for name, value in plan.new_arrays(current).items()}
     for name, value in new.items():
         found.variables[name].assign(value)

@@ -234,7 +234,7 @@ def _variables(obj, names: Iterable[str]) -> dict[str, keras.Variable]:
 def read_arrays(obj: keras.layers.Layer, names: Iterable[str]) -> dict[str, np.ndarray]:
     """Current values of the named weights, as float64 NumPy arrays."""
     return {
-        name: np.array(keras.ops.convert_to_numpy(v), dtype=np.float64) for name, v in _variables(obj, names).items()
+        name: np.array(v.numpy(), dtype=np.float64) for name, v in _variables(obj, names).items()
     }
 
 
