@@ -136,3 +136,10 @@ def test_minimalrnn_cell_follows_its_equation():
         u = sigmoid(h @ R + z @ Z + bu)
         h = u * h + (1 - u) * z
         np.testing.assert_allclose(out[:, t], h, atol=1e-5)
+
+
+def test_bidirectional_rnninit_cell_with_a_seed_equals_the_bidirectional_torch_module():
+    layer = keras.layers.Bidirectional(keras.layers.RNN(rk.GRUCell(H, init=GRU_SPEC, seed=4), return_sequences=True))
+    module = torch.nn.GRU(IN, H, batch_first=True, bidirectional=True)
+    rt.apply(GRU_SPEC, module, seed=4)
+    np.testing.assert_allclose(np.asarray(layer(X)), torch_out(module), atol=1e-5)
