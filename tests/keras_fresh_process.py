@@ -49,7 +49,9 @@ def check_against_torch() -> None:
             gru,
         ),
         (
-            keras.layers.Bidirectional(keras.layers.RNN(rk.LSTMCell(4, init=lstm, seed=1), return_sequences=True)),
+            keras.layers.Bidirectional(
+                keras.layers.RNN(rk.LSTMCell(4, init=lstm, seed=1), return_sequences=True)
+            ),
             torch.nn.LSTM(3, 4, batch_first=True, bidirectional=True),
             None,  # the cells initialize themselves from their spec and seed
         ),

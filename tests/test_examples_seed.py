@@ -45,7 +45,7 @@ def test_incorrect_initializer_ignores_scale_hh():
 
 
 def test_shape_dispatch_is_right_at_256_wrong_at_128_and_fails_elsewhere():
-    make = lambda: problem.CustomRNNCell(UNITS, problem.ShapeDispatchInitializer(SCALE_IH, SCALE_HH))  # noqa: E731
+    make = lambda: problem.CustomRNNCell(UNITS, problem.ShapeDispatchInitializer(SCALE_IH, SCALE_HH))
     ih, hh = built(make(), 256)
     assert close(ih, SCALE_IH) and close(hh, SCALE_HH)
     ih, hh = built(make(), 128)
@@ -85,7 +85,10 @@ def test_uniform_distribution_is_uniform_at_each_roles_scale():
 
 
 def test_unknown_distribution_is_a_typed_error_that_lists_the_valid_ones():
-    with pytest.raises(ri.SpecError, match=r"unknown distribution 'unifrom'; did you mean 'uniform'\?; valid: 'normal', 'uniform'"):
+    with pytest.raises(
+        ri.SpecError,
+        match=r"unknown distribution 'unifrom'; did you mean 'uniform'\?; valid: 'normal', 'uniform'",
+    ):
         fixed.scaled_spec(dist="unifrom")
 
 
@@ -98,7 +101,12 @@ def test_fixed_cell_works_in_rnn_and_bidirectional_and_rk_apply_reaches_it():
 
 
 def test_fixed_cell_saves_and_loads_with_its_spec(tmp_path):
-    model = keras.Sequential([keras.Input((5, 8)), keras.layers.RNN(fixed.RoleRNNCell(4, init=fixed.scaled_spec(0.5, 0.1), seed=1))])
+    model = keras.Sequential(
+        [
+            keras.Input((5, 8)),
+            keras.layers.RNN(fixed.RoleRNNCell(4, init=fixed.scaled_spec(0.5, 0.1), seed=1)),
+        ]
+    )
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras")
     assert loaded.layers[0].cell.init == fixed.scaled_spec(0.5, 0.1)

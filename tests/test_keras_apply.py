@@ -82,13 +82,18 @@ def test_blocks_of_a_model_are_named_by_layer_path_direction_and_stacked_index()
         [
             keras.Input((4, 3)),
             keras.layers.Bidirectional(keras.layers.LSTM(2, return_sequences=True), name="bi"),
-            keras.layers.RNN(keras.layers.StackedRNNCells([keras.layers.GRUCell(2), keras.layers.GRUCell(2)]), name="stack"),
+            keras.layers.RNN(
+                keras.layers.StackedRNNCells([keras.layers.GRUCell(2), keras.layers.GRUCell(2)]), name="stack"
+            ),
             keras.layers.Dense(1),
         ]
     )
     layout = rk.model_layout(model)
     assert [(c.path, c.layer, c.direction) for c in layout.cells] == [
-        ("bi", 0, 0), ("bi", 0, 1), ("stack", 0, 0), ("stack", 1, 0)
+        ("bi", 0, 0),
+        ("bi", 0, 1),
+        ("stack", 0, 0),
+        ("stack", 1, 0),
     ]
     assert "bi/backward/recurrent_kernel" in layout.tensors and "stack/cells/1/bias" in layout.tensors
     rk.apply("ih=normal hh=orthogonal bias=zeros", model, seed=0)
@@ -97,7 +102,9 @@ def test_blocks_of_a_model_are_named_by_layer_path_direction_and_stacked_index()
 
 
 def test_failed_apply_changes_no_weight():
-    model = keras.Sequential([keras.Input((4, 3)), keras.layers.LSTM(2, return_sequences=True), keras.layers.GRU(3)])
+    model = keras.Sequential(
+        [keras.Input((4, 3)), keras.layers.LSTM(2, return_sequences=True), keras.layers.GRU(3)]
+    )
     before = weights(model)
     with pytest.raises(ri.SpecError, match="identity needs a square block"):
         rk.apply("bias=ones hh=orthogonal ih=identity", model, seed=0)  # the LSTM's ih (2x3) is not square
@@ -124,7 +131,13 @@ class PlainCell(keras.layers.Layer):
 
 
 def test_an_rnn_with_an_unknown_cell_is_an_error_unless_strict_is_false():
-    model = keras.Sequential([keras.Input((4, 3)), keras.layers.RNN(PlainCell(), return_sequences=True), keras.layers.LSTM(2, name="lstm")])
+    model = keras.Sequential(
+        [
+            keras.Input((4, 3)),
+            keras.layers.RNN(PlainCell(), return_sequences=True),
+            keras.layers.LSTM(2, name="lstm"),
+        ]
+    )
     with pytest.raises(ri.LayoutError, match="does not know the cell PlainCell.*rnninit_roles"):
         rk.apply(SPEC, model, seed=0)
     result = rk.apply(SPEC, model, seed=0, strict=False)

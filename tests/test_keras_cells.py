@@ -110,7 +110,9 @@ def test_clone_model_reinitializes_by_the_spec():
     spec = "ih=normal hh=orthogonal bias=zeros bias[f]=1.0"
 
     def model(seed):
-        return keras.Sequential([keras.Input((STEPS, IN)), keras.layers.RNN(rk.LSTMCell(H, init=spec, seed=seed))])
+        return keras.Sequential(
+            [keras.Input((STEPS, IN)), keras.layers.RNN(rk.LSTMCell(H, init=spec, seed=seed))]
+        )
 
     original = model(None)
     clone = keras.models.clone_model(original)

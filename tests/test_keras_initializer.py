@@ -1,6 +1,7 @@
 """RoleInitializer / rk.role: one role per weight, per-gate blocks, no accidental repeats, serialization."""
 
 import json
+from typing import ClassVar
 
 import keras
 import numpy as np
@@ -29,7 +30,9 @@ def test_gated_weight_is_initialized_per_gate_block_in_the_storage_order_given()
     for k in range(4):
         block = value[:, 5 * k : 5 * k + 5]
         np.testing.assert_allclose(block.T @ block, np.eye(5), atol=1e-5)
-    bias = np.asarray(rk.role("hh=orthogonal bias=zeros bias[f]=1.0 ih=normal", "bias", gates="i,f,c,o", seed=0)((20,)))
+    bias = np.asarray(
+        rk.role("hh=orthogonal bias=zeros bias[f]=1.0 ih=normal", "bias", gates="i,f,c,o", seed=0)((20,))
+    )
     np.testing.assert_array_equal(bias, np.r_[np.zeros(5), np.ones(5), np.zeros(10)])
 
 
@@ -53,7 +56,11 @@ def test_the_first_call_equals_what_rk_apply_gives_that_block():
     lstm.build((None, 2, 4))
     spec = "ih=normal hh=orthogonal bias=uniform"
     rk.apply(spec, lstm, seed=9)
-    for name, role, shape in [("kernel", "ih", (4, 12)), ("recurrent_kernel", "hh", (3, 12)), ("bias", "bias", (12,))]:
+    for name, role, shape in [
+        ("kernel", "ih", (4, 12)),
+        ("recurrent_kernel", "hh", (3, 12)),
+        ("bias", "bias", (12,)),
+    ]:
         value = np.asarray(rk.role(spec, role, gates="ifco", seed=9)(shape))
         np.testing.assert_allclose(value, getattr(lstm.cell, name).numpy(), atol=1e-7)
 
@@ -81,7 +88,7 @@ def test_a_gate_the_kind_lacks_is_named_in_the_error():
 class DeclaredCell(keras.layers.Layer):
     """A user's cell: roles declared once, each add_weight bound to its role in one line."""
 
-    rnninit_roles = {"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}
+    rnninit_roles: ClassVar[dict[str, str]] = {"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}
 
     def __init__(self, units, init=SPEC, seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -90,12 +97,20 @@ class DeclaredCell(keras.layers.Layer):
 
     def build(self, input_shape):
         d, u = input_shape[-1], self.units
-        self.kernel_ih = self.add_weight(name="kernel_ih", shape=(d, u), initializer=rk.role(self.init, "ih", seed=self.seed))
-        self.kernel_hh = self.add_weight(name="kernel_hh", shape=(u, u), initializer=rk.role(self.init, "hh", seed=self.seed))
-        self.bias = self.add_weight(name="bias", shape=(u,), initializer=rk.role(self.init, "bias", seed=self.seed))
+        self.kernel_ih = self.add_weight(
+            name="kernel_ih", shape=(d, u), initializer=rk.role(self.init, "ih", seed=self.seed)
+        )
+        self.kernel_hh = self.add_weight(
+            name="kernel_hh", shape=(u, u), initializer=rk.role(self.init, "hh", seed=self.seed)
+        )
+        self.bias = self.add_weight(
+            name="bias", shape=(u,), initializer=rk.role(self.init, "bias", seed=self.seed)
+        )
 
     def call(self, x, states):
-        h = keras.ops.tanh(keras.ops.matmul(x, self.kernel_ih) + keras.ops.matmul(states[0], self.kernel_hh) + self.bias)
+        h = keras.ops.tanh(
+            keras.ops.matmul(x, self.kernel_ih) + keras.ops.matmul(states[0], self.kernel_hh) + self.bias
+        )
         return h, [h]
 
 

@@ -24,8 +24,12 @@ SPECS = {
 
 def build_model() -> keras.Model:
     inputs = keras.Input((5, 3))
-    h = keras.layers.RNN(rk.ElmanCell(4, init=SPECS["elman"], activation="relu"), return_sequences=True, name="elman")(inputs)
-    h = keras.layers.Bidirectional(keras.layers.RNN(rk.LSTMCell(3, init=SPECS["lstm"]), return_sequences=True), name="lstm")(h)
+    h = keras.layers.RNN(
+        rk.ElmanCell(4, init=SPECS["elman"], activation="relu"), return_sequences=True, name="elman"
+    )(inputs)
+    h = keras.layers.Bidirectional(
+        keras.layers.RNN(rk.LSTMCell(3, init=SPECS["lstm"]), return_sequences=True), name="lstm"
+    )(h)
     h = keras.layers.RNN(rk.GRUCell(4, init=SPECS["gru"], seed=3), return_sequences=True, name="gru")(h)
     h = keras.layers.RNN(rk.IndRNNCell(4, init=SPECS["indrnn"]), return_sequences=True, name="indrnn")(h)
     h = keras.layers.RNN(rk.MinimalRNNCell(2, init=SPECS["minimal"]), name="minimal")(h)
@@ -51,7 +55,12 @@ def run_fresh(folder: Path, backend: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KERAS_BACKEND": backend, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
     env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"), env.get("PYTHONPATH", "")])
     return subprocess.run(
-        [sys.executable, str(HERE / "keras_fresh_process.py"), str(folder)], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, str(HERE / "keras_fresh_process.py"), str(folder)],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 

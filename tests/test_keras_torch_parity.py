@@ -25,7 +25,11 @@ PAIRS = {
     "lstm": (lambda **kw: keras.layers.LSTM(H, return_sequences=True, **kw), torch.nn.LSTM, LSTM_SPEC),
     "gru": (lambda **kw: keras.layers.GRU(H, return_sequences=True, **kw), torch.nn.GRU, GRU_SPEC),
     "elman": (lambda **kw: keras.layers.SimpleRNN(H, return_sequences=True, **kw), torch.nn.RNN, ELMAN_SPEC),
-    "preset": (lambda **kw: keras.layers.LSTM(H, return_sequences=True, **kw), torch.nn.LSTM, "chrono(t_max=10)"),
+    "preset": (
+        lambda **kw: keras.layers.LSTM(H, return_sequences=True, **kw),
+        torch.nn.LSTM,
+        "chrono(t_max=10)",
+    ),
 }
 
 
@@ -35,7 +39,9 @@ def torch_out(module):
 
 
 def effective_blocks(layout, arrays):
-    return {(c.path, c.layer, c.direction, s.role, s.gate): s.read(arrays) for c in layout.cells for s in c.slots}
+    return {
+        (c.path, c.layer, c.direction, s.role, s.gate): s.read(arrays) for c in layout.cells for s in c.slots
+    }
 
 
 @pytest.mark.parametrize("name", PAIRS)
@@ -66,9 +72,15 @@ def test_bidirectional_keras_lstm_matches_bidirectional_torch_lstm():
 
 @pytest.mark.parametrize(
     "cell_cls, torch_cls, spec",
-    [(rk.LSTMCell, torch.nn.LSTM, LSTM_SPEC), (rk.GRUCell, torch.nn.GRU, GRU_SPEC), (rk.ElmanCell, torch.nn.RNN, ELMAN_SPEC)],
+    [
+        (rk.LSTMCell, torch.nn.LSTM, LSTM_SPEC),
+        (rk.GRUCell, torch.nn.GRU, GRU_SPEC),
+        (rk.ElmanCell, torch.nn.RNN, ELMAN_SPEC),
+    ],
 )
-def test_an_rnninit_cell_with_a_seed_equals_the_torch_module_applied_with_that_seed(cell_cls, torch_cls, spec):
+def test_an_rnninit_cell_with_a_seed_equals_the_torch_module_applied_with_that_seed(
+    cell_cls, torch_cls, spec
+):
     layer = keras.layers.RNN(cell_cls(H, init=spec, seed=12), return_sequences=True)
     module = torch_cls(IN, H, batch_first=True)
     rt.apply(spec, module, seed=12)
@@ -102,7 +114,11 @@ def test_rnninit_cells_compute_what_torch_builtins_compute_with_copied_weights(m
     cell = make_cell()
     layer = keras.layers.RNN(cell, return_sequences=True, return_state=True)
     out, *states = layer(X)
-    module = torch_cls(IN, H, batch_first=True) if torch_cls else torch.nn.RNN(IN, H, nonlinearity="relu", batch_first=True)
+    module = (
+        torch_cls(IN, H, batch_first=True)
+        if torch_cls
+        else torch.nn.RNN(IN, H, nonlinearity="relu", batch_first=True)
+    )
     copy_by_hand(cell, module)
     with torch.no_grad():
         t_out, t_state = module(torch.from_numpy(X))
@@ -129,7 +145,9 @@ def test_indrnn_cell_follows_its_equation():
 def test_minimalrnn_cell_follows_its_equation():
     cell = rk.MinimalRNNCell(H, init="ih=normal input_bias=normal hh=normal zh=normal bias=normal", seed=0)
     out = np.asarray(keras.layers.RNN(cell, return_sequences=True)(X))
-    K, bx, R, Z, bu = (v.numpy() for v in (cell.kernel, cell.input_bias, cell.recurrent_kernel, cell.z_kernel, cell.bias))
+    K, bx, R, Z, bu = (
+        v.numpy() for v in (cell.kernel, cell.input_bias, cell.recurrent_kernel, cell.z_kernel, cell.bias)
+    )
     h = np.zeros((BATCH, H))
     for t in range(STEPS):
         z = np.tanh(X[:, t] @ K + bx)
@@ -139,7 +157,9 @@ def test_minimalrnn_cell_follows_its_equation():
 
 
 def test_bidirectional_rnninit_cell_with_a_seed_equals_the_bidirectional_torch_module():
-    layer = keras.layers.Bidirectional(keras.layers.RNN(rk.GRUCell(H, init=GRU_SPEC, seed=4), return_sequences=True))
+    layer = keras.layers.Bidirectional(
+        keras.layers.RNN(rk.GRUCell(H, init=GRU_SPEC, seed=4), return_sequences=True)
+    )
     module = torch.nn.GRU(IN, H, batch_first=True, bidirectional=True)
     rt.apply(GRU_SPEC, module, seed=4)
     np.testing.assert_allclose(np.asarray(layer(X)), torch_out(module), atol=1e-5)

@@ -1,6 +1,6 @@
 """Measure what each version does: the std of kernel_ih and kernel_hh, and whether keras.layers.RNN accepts the cell.
 
-    PYTHONPATH=src python examples/seed/compare.py
+PYTHONPATH=src python examples/seed/compare.py
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import keras
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-import fixed  # noqa: E402
-import problem  # noqa: E402
+import fixed
+import problem
 
 SCALE_IH, SCALE_HH, UNITS = 1.0, 0.05, 128
 
@@ -37,9 +37,15 @@ def accepted_by_rnn(cell) -> str:
 def main() -> None:
     print(f"asked for: std(kernel_ih)={SCALE_IH}, std(kernel_hh)={SCALE_HH}, units={UNITS}\n")
     versions = {
-        "IncorrectInitializer": lambda: problem.CustomRNNCell(UNITS, problem.IncorrectInitializer(SCALE_IH, SCALE_HH)),
-        "ShapeDispatchInitializer": lambda: problem.CustomRNNCell(UNITS, problem.ShapeDispatchInitializer(SCALE_IH, SCALE_HH)),
-        "rnninit RoleRNNCell": lambda: fixed.RoleRNNCell(UNITS, init=fixed.scaled_spec(SCALE_IH, SCALE_HH), seed=0),
+        "IncorrectInitializer": lambda: problem.CustomRNNCell(
+            UNITS, problem.IncorrectInitializer(SCALE_IH, SCALE_HH)
+        ),
+        "ShapeDispatchInitializer": lambda: problem.CustomRNNCell(
+            UNITS, problem.ShapeDispatchInitializer(SCALE_IH, SCALE_HH)
+        ),
+        "rnninit RoleRNNCell": lambda: fixed.RoleRNNCell(
+            UNITS, init=fixed.scaled_spec(SCALE_IH, SCALE_HH), seed=0
+        ),
     }
     for name, make in versions.items():
         print(name, "| keras.layers.RNN:", accepted_by_rnn(make()))

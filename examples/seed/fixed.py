@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import keras
 
 import rnninit.keras as rk
@@ -43,7 +45,7 @@ def scaled_spec(scale_ih: float = 1.0, scale_hh: float = 1.0, dist: str = "norma
 class RoleRNNCell(keras.layers.Layer):
     """``h' = tanh(x K_ih + h K_hh + b)`` with each weight initialized by its role in ``init``."""
 
-    rnninit_roles = {"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}
+    rnninit_roles: ClassVar[dict[str, str]] = {"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}
 
     def __init__(self, units, init="ih=normal(std=1.0) hh=normal(std=1.0) bias=zeros", seed=None, **kwargs):
         super().__init__(**kwargs)
@@ -56,12 +58,18 @@ class RoleRNNCell(keras.layers.Layer):
     def build(self, input_shape):
         input_dim = input_shape[-1]
         self.kernel_ih = self.add_weight(
-            name="kernel_ih", shape=(input_dim, self.units), initializer=rk.role(self.init, "ih", seed=self.seed)
+            name="kernel_ih",
+            shape=(input_dim, self.units),
+            initializer=rk.role(self.init, "ih", seed=self.seed),
         )
         self.kernel_hh = self.add_weight(
-            name="kernel_hh", shape=(self.units, self.units), initializer=rk.role(self.init, "hh", seed=self.seed)
+            name="kernel_hh",
+            shape=(self.units, self.units),
+            initializer=rk.role(self.init, "hh", seed=self.seed),
         )
-        self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=rk.role(self.init, "bias", seed=self.seed))
+        self.bias = self.add_weight(
+            name="bias", shape=(self.units,), initializer=rk.role(self.init, "bias", seed=self.seed)
+        )
 
     def get_initial_state(self, batch_size=None):
         return [keras.ops.zeros((batch_size, self.units), dtype=self.compute_dtype)]

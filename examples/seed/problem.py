@@ -68,9 +68,15 @@ class CustomRNNCell(keras.layers.Layer):
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
-        self.kernel_ih = self.add_weight(shape=(input_dim, self.units), initializer=self.initializer, name="kernel_ih")
-        self.kernel_hh = self.add_weight(shape=(self.units, self.units), initializer=self.initializer, name="kernel_hh")
+        self.kernel_ih = self.add_weight(
+            shape=(input_dim, self.units), initializer=self.initializer, name="kernel_ih"
+        )
+        self.kernel_hh = self.add_weight(
+            shape=(self.units, self.units), initializer=self.initializer, name="kernel_hh"
+        )
 
     def call(self, inputs, states):
-        h = keras.ops.tanh(keras.ops.matmul(inputs, self.kernel_ih) + keras.ops.matmul(states[0], self.kernel_hh))
+        h = keras.ops.tanh(
+            keras.ops.matmul(inputs, self.kernel_ih) + keras.ops.matmul(states[0], self.kernel_hh)
+        )
         return h, [h]

@@ -19,7 +19,9 @@ def draw_seed() -> int:
     return random.randint(0, MAX_SEED)
 
 
-def apply(spec: SpecLike, obj: keras.layers.Layer, seed: int | None = None, strict: bool = True) -> ApplyResult:
+def apply(
+    spec: SpecLike, obj: keras.layers.Layer, seed: int | None = None, strict: bool = True
+) -> ApplyResult:
     """Initialize every recurrent cell in ``obj`` (a *built* layer, cell or model) from ``spec``, in place.
 
     ``spec`` is a :class:`~rnninit.Spec`, a spec string, a preset name or a dict. Gate names follow the
@@ -44,7 +46,9 @@ def apply(spec: SpecLike, obj: keras.layers.Layer, seed: int | None = None, stri
     plan = make_plan(spec, found.layout, seed)
     touched = {p.tensor for a in plan.assignments for p in a.slot.placements}
     current = {name: np.array(found.variables[name].numpy(), dtype=np.float64) for name in touched}
-    new = {name: value.astype(found.variables[name].dtype) for name, value in plan.new_arrays(current).items()}
+    new = {
+        name: value.astype(found.variables[name].dtype) for name, value in plan.new_arrays(current).items()
+    }
     for name, value in new.items():
         found.variables[name].assign(value)
     return ApplyResult(seed, plan)

@@ -115,8 +115,10 @@ class RoleInitializer(keras.initializers.Initializer):
             return  # a cell-specific role: its kind is extended from the weight's shape at call time
         resolved = self.spec.resolve(self.kind)
         role = self.kind.role(self.role)
-        gates = [self.kind.canonical_gate(role, g) for g in self.gates] if (self.gates and role.gated) else (
-            list(self.kind.gates) if role.gated else [None]
+        gates = (
+            [self.kind.canonical_gate(role, g) for g in self.gates]
+            if (self.gates and role.gated)
+            else (list(self.kind.gates) if role.gated else [None])
         )
         missing = [g for g in gates if resolved.lookup(self.role, g)[0] is None]
         if missing:
@@ -135,7 +137,9 @@ class RoleInitializer(keras.initializers.Initializer):
                 {_WEIGHT: shape}, {_WEIGHT: declaration}, kind=self.kind, transpose=True, framework="keras"
             )
         except LayoutError as exc:
-            raise LayoutError(f"RoleInitializer(role={declaration!r}) cannot initialize a weight of shape {shape}: {exc}") from None
+            raise LayoutError(
+                f"RoleInitializer(role={declaration!r}) cannot initialize a weight of shape {shape}: {exc}"
+            ) from None
         path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
         cell = replace(cell, path=path, layer=self.layer, direction=self.direction)
         plan = make_plan(self.spec, ModelLayout((cell,), tensors), self._stream_seed())
@@ -186,4 +190,6 @@ def role(
 
     See :class:`RoleInitializer` for the arguments.
     """
-    return RoleInitializer(spec, role, gates, kind=kind, seed=seed, path=path, layer=layer, direction=direction)
+    return RoleInitializer(
+        spec, role, gates, kind=kind, seed=seed, path=path, layer=layer, direction=direction
+    )

@@ -106,7 +106,8 @@ def relocate(
     """Give a local cell layout its identity in a model, and its tensors their names there."""
     cell, tensors = owned
     slots = tuple(
-        replace(s, placements=tuple(replace(p, tensor=prefix + p.tensor) for p in s.placements)) for s in cell.slots
+        replace(s, placements=tuple(replace(p, tensor=prefix + p.tensor) for p in s.placements))
+        for s in cell.slots
     )
     sizes = {**cell.sizes, "layers": num_layers, "directions": num_directions}
     moved = replace(cell, path=path, layer=layer, direction=direction, slots=slots, sizes=sizes)
@@ -123,7 +124,9 @@ def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict,
     variables: dict[str, keras.Variable] = {}
     for v in cell.weights:
         if v.name in variables:
-            raise LayoutError(f"{label}: the cell {cell.name!r} has two weights named {v.name!r}; give add_weight distinct names")
+            raise LayoutError(
+                f"{label}: the cell {cell.name!r} has two weights named {v.name!r}; give add_weight distinct names"
+            )
         variables[v.name] = v
     owned = local_cell_layout(cell)
     if owned is None:
@@ -134,10 +137,12 @@ def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict,
                 "'bias': 'bias'}, or pass strict=False to leave it untouched"
             )
         return None
-    layout, tensors = owned
+    _, tensors = owned
     for name, shape in tensors.items():
         if name not in variables:
-            raise LayoutError(f"{label}: the layout of {cell.name!r} names weight {name!r}, which it does not have")
+            raise LayoutError(
+                f"{label}: the layout of {cell.name!r} names weight {name!r}, which it does not have"
+            )
         actual = tuple(int(d) for d in variables[name].shape)
         if actual != shape:
             raise LayoutError(f"{label}: {name} has shape {actual}, but its layout expects {shape}")
@@ -169,7 +174,9 @@ def _cells(cell, path: str, prefix: str, strict: bool, direction: int = 0, num_d
                 num_directions=num_directions,
             )
         return
-    yield _cell(cell, where, strict, path=path, prefix=prefix, direction=direction, num_directions=num_directions)
+    yield _cell(
+        cell, where, strict, path=path, prefix=prefix, direction=direction, num_directions=num_directions
+    )
 
 
 def _walk(layer, path: str, prefix: str, strict: bool) -> Iterator:
@@ -186,7 +193,9 @@ def _walk(layer, path: str, prefix: str, strict: bool) -> Iterator:
     seen: set[str] = set()
     for sub in layer._flatten_layers(include_self=False, recursive=False):
         if sub.name in seen:
-            raise LayoutError(f"{path or '<model>'} has two sub-layers named {sub.name!r}; rnninit names blocks by layer names")
+            raise LayoutError(
+                f"{path or '<model>'} has two sub-layers named {sub.name!r}; rnninit names blocks by layer names"
+            )
         seen.add(sub.name)
         sub_path = f"{path}/{sub.name}" if path else sub.name
         yield from _walk(sub, sub_path, sub_path + "/", strict)
@@ -227,15 +236,15 @@ def _variables(obj, names: Iterable[str]) -> dict[str, keras.Variable]:
     variables = find_cells(obj, strict=False).variables
     missing = sorted(set(names) - set(variables))
     if missing:
-        raise LayoutError(f"no recurrent-cell weight named {', '.join(map(repr, missing))}; known: {', '.join(sorted(variables))}")
+        raise LayoutError(
+            f"no recurrent-cell weight named {', '.join(map(repr, missing))}; known: {', '.join(sorted(variables))}"
+        )
     return {name: variables[name] for name in names}
 
 
 def read_arrays(obj: keras.layers.Layer, names: Iterable[str]) -> dict[str, np.ndarray]:
     """Current values of the named weights, as float64 NumPy arrays."""
-    return {
-        name: np.array(v.numpy(), dtype=np.float64) for name, v in _variables(obj, names).items()
-    }
+    return {name: np.array(v.numpy(), dtype=np.float64) for name, v in _variables(obj, names).items()}
 
 
 def write_arrays(obj: keras.layers.Layer, arrays: Mapping[str, np.ndarray]) -> None:

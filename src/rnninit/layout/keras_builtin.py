@@ -52,7 +52,10 @@ def keras_cell_layout(
     order = KERAS_GATE_ORDER[kind.name]
     g = max(len(kind.gates), 1)
     sizes = {"input": input_size, "hidden": units, "state": units, "layers": 1, "directions": 1}
-    tensors: dict[str, tuple[int, ...]] = {"kernel": (input_size, g * units), "recurrent_kernel": (units, g * units)}
+    tensors: dict[str, tuple[int, ...]] = {
+        "kernel": (input_size, g * units),
+        "recurrent_kernel": (units, g * units),
+    }
     slots: list[Slot] = []
     slots += role_slots(kind, kind.role("ih"), sizes, ["kernel"], gate_order=order, transpose=True)
     slots += role_slots(kind, kind.role("hh"), sizes, ["recurrent_kernel"], gate_order=order, transpose=True)

@@ -64,8 +64,10 @@ class RecurrentCell(keras.layers.Layer):
     # -- the spec ----------------------------------------------------------------------------
     def _effective_spec(self) -> Spec:
         default = Spec.parse(self.default_init)
-        spec = self.init if (self.init is not None and self.init.preset is not None) else (
-            default if self.init is None else default | self.init
+        spec = (
+            self.init
+            if (self.init is not None and self.init.preset is not None)
+            else (default if self.init is None else default | self.init)
         )
         resolved = spec.resolve(self.kind)
         missing = []
@@ -91,7 +93,10 @@ class RecurrentCell(keras.layers.Layer):
         return self.units
 
     def get_initial_state(self, batch_size=None):
-        return [keras.ops.zeros((batch_size, self.units), dtype=self.compute_dtype) for _ in range(self.num_states)]
+        return [
+            keras.ops.zeros((batch_size, self.units), dtype=self.compute_dtype)
+            for _ in range(self.num_states)
+        ]
 
     def call(self, inputs, states, training=None):
         nested = isinstance(states, (list, tuple))
@@ -124,12 +129,25 @@ class RecurrentCell(keras.layers.Layer):
         """This cell's layout with local variable names (path '', layer 0, direction 0)."""
         if self._input_dim is None:
             raise SpecError(f"{type(self).__name__} {self.name!r} is not built yet")
-        sizes = {"input": self._input_dim, "hidden": self.units, "state": self.units, "layers": 1, "directions": 1}
+        sizes = {
+            "input": self._input_dim,
+            "hidden": self.units,
+            "state": self.units,
+            "layers": 1,
+            "directions": 1,
+        }
         slots: list[Slot] = []
         for name, role_name in self.weight_roles:
             role = self.kind.role(role_name)
             slots += role_slots(self.kind, role, sizes, [name], transpose=role.cols is not None)
-        cell = CellLayout("", self.kind, sizes, tuple(slots), framework="keras", source=f"rnninit.keras.{type(self).__name__}")
+        cell = CellLayout(
+            "",
+            self.kind,
+            sizes,
+            tuple(slots),
+            framework="keras",
+            source=f"rnninit.keras.{type(self).__name__}",
+        )
         return cell, self.weight_shapes(self._input_dim)
 
     def reinitialize(self, seed: int | None = None) -> int:
@@ -158,5 +176,11 @@ class RecurrentCell(keras.layers.Layer):
     # -- serialization -----------------------------------------------------------------------
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"units": self.units, "init": None if self.init is None else self.init.to_dict(), "seed": self.seed})
+        config.update(
+            {
+                "units": self.units,
+                "init": None if self.init is None else self.init.to_dict(),
+                "seed": self.seed,
+            }
+        )
         return config

@@ -32,6 +32,8 @@ class MinimalRNNCell(RecurrentCell):
     def step(self, inputs, states):
         h = states[0]
         z = keras.ops.tanh(keras.ops.matmul(inputs, self.kernel) + self.input_bias)
-        u = keras.ops.sigmoid(keras.ops.matmul(h, self.recurrent_kernel) + keras.ops.matmul(z, self.z_kernel) + self.bias)
+        u = keras.ops.sigmoid(
+            keras.ops.matmul(h, self.recurrent_kernel) + keras.ops.matmul(z, self.z_kernel) + self.bias
+        )
         h_new = u * h + (1.0 - u) * z
         return h_new, [h_new]
