@@ -25,6 +25,8 @@ def check_loaded(folder: Path) -> None:
     for k, value in enumerate(weights):
         np.testing.assert_array_equal(value, expected[f"w{k}"])
     np.testing.assert_allclose(keras.ops.convert_to_numpy(model(expected["x"])), expected["y"], atol=1e-5)
+    role_value = rk.role("ih=normal hh=orthogonal bias=zeros", "hh", gates="zrh", seed=0)((4, 12))
+    np.testing.assert_array_equal(keras.ops.convert_to_numpy(role_value), expected["role_value"])
     specs = json.loads(str(expected["specs"]))
     for layer_name, spec in specs.items():
         layer = model.get_layer(layer_name)

@@ -127,3 +127,19 @@ def test_clone_model_reinitializes_by_the_spec():
     np.testing.assert_array_equal(
         keras.models.clone_model(seeded).layers[0].cell.kernel.numpy(), seeded.layers[0].cell.kernel.numpy()
     )
+
+
+def test_unseeded_cells_follow_keras_set_random_seed_and_reinitialize_reports_the_seed():
+    def build():
+        cell = rk.GRUCell(H)
+        keras.layers.RNN(cell).build((None, STEPS, IN))
+        return cell
+
+    keras.utils.set_random_seed(21)
+    first = build()
+    keras.utils.set_random_seed(21)
+    second = build()
+    np.testing.assert_array_equal(first.kernel.numpy(), second.kernel.numpy())
+    result = first.reinitialize(seed=2)
+    assert result.seed == 2 and first.seed_used == 2
+    assert {r["role"] for r in result.records} == {"ih", "hh", "bias", "bias_hn"}

@@ -122,3 +122,8 @@ def test_a_users_cell_declared_with_rnninit_roles_is_initialized_by_role_and_rk_
     rk.apply("ih=zeros hh=identity bias=ones", layer, seed=0)
     np.testing.assert_array_equal(cell.kernel_hh.numpy(), np.eye(32))
     np.testing.assert_array_equal(cell.bias.numpy(), np.ones(32))
+
+
+def test_a_cell_specific_role_is_initialized_from_its_own_entry():
+    value = np.asarray(rk.role("peephole=constant(0.5)", "peephole", kind="lstm")((6,)))
+    np.testing.assert_array_equal(value, np.full(6, 0.5))

@@ -21,6 +21,9 @@ SPECS = {
     "minimal": "hh=orthogonal zh=orthogonal",
 }
 
+#: Also checked in the fresh process: a RoleInitializer gives the same numbers on every backend.
+ROLE_SPEC = "ih=normal hh=orthogonal bias=zeros"
+
 
 def build_model() -> keras.Model:
     inputs = keras.Input((5, 3))
@@ -47,6 +50,7 @@ def save(folder: Path) -> None:
         x=x,
         y=np.asarray(model(x)),
         specs=json.dumps(SPECS),
+        role_value=np.asarray(rk.role(ROLE_SPEC, "hh", gates="zrh", seed=0)((4, 12))),
         **{f"w{k}": w for k, w in enumerate(weights)},
     )
 

@@ -26,6 +26,7 @@ from typing import ClassVar
 import keras
 import numpy as np
 
+from rnninit.apply_result import ApplyResult
 from rnninit.errors import SpecError, one_of
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot, role_slots
@@ -150,10 +151,11 @@ class RecurrentCell(keras.layers.Layer):
         )
         return cell, self.weight_shapes(self._input_dim)
 
-    def reinitialize(self, seed: int | None = None) -> int:
-        """Sample every weight afresh from the spec; returns the seed used.
+    def reinitialize(self, seed: int | None = None) -> ApplyResult:
+        """Sample every weight afresh from the spec; returns what was done (as :func:`rnninit.keras.apply`).
 
-        ``seed`` defaults to the cell's own (``None``: a fresh draw from Python's generator).
+        ``seed`` defaults to the cell's own (``None``: a fresh draw from Python's generator, which
+        ``keras.utils.set_random_seed`` governs).
         """
         cell, tensors = self.rnninit_layout()
         cell = replace(cell, direction=1 if self._is_backward_copy() else 0)
@@ -165,7 +167,7 @@ class RecurrentCell(keras.layers.Layer):
             variable = getattr(self, name)
             variable.assign(value.astype(variable.dtype))
         self.seed_used = chosen
-        return chosen
+        return ApplyResult(chosen, plan)
 
     def _is_backward_copy(self) -> bool:
         """Built inside the backward layer that ``keras.layers.Bidirectional`` makes (``backward_*``)."""
