@@ -19,15 +19,16 @@ from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import did_you_mean, one_of
 from rnninit.spec import SpecLike
+from rnninit.torch.apply import apply
 
 
 @dataclass(frozen=True)
 class CellFactory:
-    """How to build one named cell: a constructor ``(input_size, hidden_size) -> module`` and
-    the names of its state parts (``("h",)``, or ``("h", "c")`` for an LSTM)."""
+    """How to build one named cell: ``build(input_size, hidden_size, seed)`` returns the module with
+    its default initialization drawn from ``seed``; ``parts`` names its state (``("h", "c")`` for an LSTM)."""
 
     name: str
-    build: Callable[[int, int], nn.Module]
+    build: Callable[[int, int, int], nn.Module]
     parts: tuple[str, ...]
     doc: str
 
@@ -35,14 +36,37 @@ class CellFactory:
 CELLS: dict[str, CellFactory] = {}
 
 
-def register_cell(name: str, build: Callable[[int, int], nn.Module], parts: tuple[str, ...], doc: str) -> None:
+def register_cell(name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str) -> None:
+    """Make cell ``name`` available to :func:`make_cell` and ``rnninit diagnose --cell``."""
     CELLS[name] = CellFactory(name, build, parts, doc)
 
 
-register_cell("elman", lambda i, h: nn.RNNCell(i, h, nonlinearity="tanh"), ("h",), "torch.nn.RNNCell, tanh")
-register_cell("elman_relu", lambda i, h: nn.RNNCell(i, h, nonlinearity="relu"), ("h",), "torch.nn.RNNCell, relu")
-register_cell("lstm", nn.LSTMCell, ("h", "c"), "torch.nn.LSTMCell; state (h, c)")
-register_cell("gru", nn.GRUCell, ("h",), "torch.nn.GRUCell")
+def _builtin(cls: type[nn.Module], **kwargs) -> Callable[[int, int, int], nn.Module]:
+    def build(input_size: int, hidden_size: int, seed: int) -> nn.Module:
+        # torch.nn draws its default from the global generator: fork it so the caller's is untouched.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return cls(input_size, hidden_size, **kwargs)
+
+    return build
+
+
+def _library(name: str, **kwargs) -> Callable[[int, int, int], nn.Module]:
+    def build(input_size: int, hidden_size: int, seed: int) -> nn.Module:
+        import rnninit.torch as rt
+
+        return getattr(rt, name)(input_size, hidden_size, seed=seed, **kwargs)
+
+    return build
+
+
+register_cell("elman", _builtin(nn.RNNCell, nonlinearity="tanh"), ("h",), "torch.nn.RNNCell, tanh")
+register_cell("elman_relu", _builtin(nn.RNNCell, nonlinearity="relu"), ("h",), "torch.nn.RNNCell, relu")
+register_cell("lstm", _builtin(nn.LSTMCell), ("h", "c"), "torch.nn.LSTMCell; state (h, c)")
+register_cell("gru", _builtin(nn.GRUCell), ("h",), "torch.nn.GRUCell")
+register_cell("indrnn", _library("IndRNNCell", nonlinearity="relu"), ("h",), "rnninit.torch.IndRNNCell, relu")
+register_cell("indrnn_tanh", _library("IndRNNCell", nonlinearity="tanh"), ("h",), "rnninit.torch.IndRNNCell, tanh")
+register_cell("minimalrnn", _library("MinimalRNNCell"), ("h",), "rnninit.torch.MinimalRNNCell")
 
 
 def cell_factory(name: str) -> CellFactory:
@@ -68,18 +92,15 @@ def make_cell(
 ) -> Stepper:
     """Build cell ``name`` in ``dtype`` and initialize it from ``spec`` (``None``: the framework default).
 
-    The framework default is drawn under ``torch.manual_seed(seed)`` inside a forked RNG, so the
-    global torch generator is untouched and the same arguments give the same cell every time.
-    float64 keeps the sampled weights exact (an orthogonal matrix stays orthogonal to 1e-15).
+    The default is drawn from ``seed`` (``torch.manual_seed`` in a forked generator for ``torch.nn``
+    cells, so the global generator is untouched), then ``spec`` is applied with the same seed: the
+    same arguments give the same cell every time. float64 keeps the sampled weights exact (an
+    orthogonal matrix stays orthogonal to 1e-15).
     """
     factory = cell_factory(name)
     _positive("input_size", input_size)
     _positive("hidden_size", hidden_size)
-    from rnninit.torch import apply
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        module = factory.build(input_size, hidden_size).to(dtype)
+    module = factory.build(input_size, hidden_size, seed).to(dtype)
     if spec is not None:
         apply(spec, module, seed=seed)
     return Stepper(module, tuple((part, hidden_size) for part in factory.parts), input_size)

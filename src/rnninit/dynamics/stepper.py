@@ -34,6 +34,11 @@ class Stepper:
     def for_module(cls, module: nn.Module) -> Stepper:
         """The stepper of a ``torch.nn`` cell (``RNNCell``, ``GRUCell``, ``LSTMCell``) or of a module
         with ``input_size``/``hidden_size`` attributes and a state ``h`` (``(h, c)`` if it is an LSTM cell)."""
+        if isinstance(module, nn.RNNBase) or hasattr(module, "num_layers"):
+            raise DynamicsError(
+                f"{type(module).__name__} is a sequence module; a diagnosis measures one cell step "
+                "(pass e.g. torch.nn.LSTMCell or rnninit.torch.LSTMCell)"
+            )
         hidden = getattr(module, "hidden_size", None)
         inputs = getattr(module, "input_size", None)
         if not isinstance(hidden, int) or not isinstance(inputs, int):
