@@ -106,11 +106,11 @@ def _print_table(results, args: argparse.Namespace) -> None:
             f"T={first.steps}, batch={first.batch}, seed={first.seed}"
         )
     )
-    for column in ("spec", "max ρ(hh)", "‖∂s_T/∂s_T-1‖", "‖∂s_T/∂s_0‖", "‖h_T‖", "horizon"):
+    table.add_column("spec", overflow="fold", min_width=14)
+    for column in ("max ρ(hh)", "‖J_T‖", "‖∂s_T/∂s_0‖", "‖h_T‖", "horizon"):
         table.add_column(escape(column), overflow="fold")
     for d in results:
-        block = max(d.spectral_radius, key=d.spectral_radius.get)
-        radii = f"{_fmt(d.spectral_radius[block])} {block}"
+        radii = _fmt(max(d.spectral_radius.values())) if d.spectral_radius else "-"
         if d.memory_horizon is None:
             horizon = f"> {d.steps}"
         else:

@@ -51,7 +51,7 @@ def plot_diagnoses(diagnoses: Sequence[Diagnosis], path: str | Path, title: str 
         _spectrum_panel(axes[2, col], d)
         head = "\n".join(textwrap.wrap(d.label, 38)[:3])
         axes[0, col].set_title(f"{d.cell}: {head}", fontsize=9)
-    axes[0, 0].set_ylabel("‖∂s_T / ∂s_{T−1−k}‖₂")
+    axes[0, 0].set_ylabel(r"$\|\partial s_T / \partial s_{T-1-k}\|_2$")
     axes[1, 0].set_ylabel("state norm")
     axes[2, 0].set_ylabel("singular value")
     first = diagnoses[0]
@@ -66,10 +66,13 @@ def plot_diagnoses(diagnoses: Sequence[Diagnosis], path: str | Path, title: str 
 def _gradient_panel(ax, d: Diagnosis) -> None:
     k = np.arange(d.steps)
     ax.axhspan(VANISHED, EXPLODED, color="0.93", zorder=0)
-    ax.semilogy(k, _positive(d.jacobian_norms), color="C0", lw=2, label="full state s")
+    parts = list(d.part_jacobian_norms)
+    whole = f"s = [{'; '.join(parts)}]" if parts else "s = h"
+    ax.semilogy(k, _positive(d.jacobian_norms), color="C0", lw=2, label=f"full state {whole}")
     for part, values in d.part_jacobian_norms.items():
         color, style = PART_STYLES.get(part, OTHER_PART)
-        ax.semilogy(k, _positive(values), color=color, ls=style, lw=1.5, label=f"∂{part}_T/∂{part}_(T−1−k)")
+        label = rf"$\|\partial {part}_T/\partial {part}_{{T-1-k}}\|_2$"
+        ax.semilogy(k, _positive(values), color=color, ls=style, lw=1.5, label=label)
     if d.memory_horizon is not None:
         ax.axvline(d.memory_horizon - 1, color="C3", lw=1)
         where = f"horizon {d.memory_horizon} ({d.memory_horizon_reason})"
@@ -77,17 +80,17 @@ def _gradient_panel(ax, d: Diagnosis) -> None:
         where = f"horizon > T={d.steps}"
     ax.text(0.98, 0.04, where, transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="C3")
     ax.set_xlabel("k (steps back from T)")
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=7, loc="lower left")
     ax.grid(True, which="major", alpha=0.3)
 
 
 def _state_panel(ax, d: Diagnosis) -> None:
     t = np.arange(1, d.steps + 1)
-    ax.plot(t, _finite(d.state_norms), color=PART_STYLES["h"][0], lw=2, label="‖h_t‖")
+    ax.plot(t, _finite(d.state_norms), color=PART_STYLES["h"][0], lw=2, label=r"$\|h_t\|_2$")
     for part, values in d.part_state_norms.items():
         if part != "h":
             color, style = PART_STYLES.get(part, OTHER_PART)
-            ax.plot(t, _finite(values), color=color, ls=style, lw=1.5, label=f"‖{part}_t‖")
+            ax.plot(t, _finite(values), color=color, ls=style, lw=1.5, label=rf"$\|{part}_t\|_2$")
     ax.set_xlabel("t")
     ax.legend(fontsize=7, loc="upper left")
     ax.grid(True, alpha=0.3)
@@ -96,10 +99,10 @@ def _state_panel(ax, d: Diagnosis) -> None:
 def _spectrum_panel(ax, d: Diagnosis) -> None:
     for label, values in d.singular_values.items():
         radius = d.spectral_radius.get(label)
-        extra = f", ρ={radius:.3g}" if radius is not None else ""
+        extra = f", ρ={radius:.3g}" if radius is not None else " (all gates stacked)"
         ax.plot(np.arange(1, len(values) + 1), _finite(values), lw=1.2, label=f"{label}{extra}")
     jac = d.step_jacobian_singular_values
-    ax.plot(np.arange(1, len(jac) + 1), _finite(jac), color="k", ls="--", lw=1.5, label="J_T (at visited state)")
+    ax.plot(np.arange(1, len(jac) + 1), _finite(jac), color="k", ls="--", lw=1.5, label=r"$J_T = \partial s_T/\partial s_{T-1}$ (visited state)")
     ax.set_xlabel("index")
     ax.legend(fontsize=7, loc="upper right")
     ax.grid(True, alpha=0.3)
