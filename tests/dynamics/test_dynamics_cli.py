@@ -7,7 +7,8 @@ import pytest
 
 from rnninit.cli import main
 
-ELMAN_ORTHO = ["--cell", "elman", "--hidden", "8", "--T", "12", "--spec", "hh=orthogonal(gain=0.9) bias=zeros"]
+ELMAN_ORTHO = ["--cell", "elman", "--hidden", "8", "--T", "12"]
+ELMAN_ORTHO += ["--spec", "hh=orthogonal(gain=0.9) bias=zeros"]
 
 
 def run_json(capsys, argv):
@@ -36,7 +37,8 @@ def test_several_specs_give_a_list_in_order(capsys):
 def test_input_data_from_a_npy_file_sets_the_input_size_and_batch(tmp_path, capsys):
     path = tmp_path / "x.npy"
     np.save(path, np.random.default_rng(0).standard_normal((9, 3, 2)))
-    out = run_json(capsys, ["--cell", "gru", "--hidden", "5", "--T", "9", "--spec", "orthogonal", "--input", str(path)])
+    argv = ["--cell", "gru", "--hidden", "5", "--T", "9", "--spec", "orthogonal", "--input", str(path)]
+    out = run_json(capsys, argv)
     assert (out["input"], out["input_size"], out["batch"]) == ("data", 2, 3)
 
 

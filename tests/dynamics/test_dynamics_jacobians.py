@@ -40,7 +40,8 @@ def test_jacobian_norms_are_batch_means_of_spectral_norms_of_unrolled_jacobians(
     for k in range(steps):
         start = steps - 1 - k
         jacs = [unrolled_jacobian(frozen, inputs, start, b).numpy() for b in range(batch)]
-        np.testing.assert_allclose(d.jacobian_norms[k], np.mean([np.linalg.norm(j, 2) for j in jacs]), rtol=1e-10)
+        full = np.mean([np.linalg.norm(j, 2) for j in jacs])
+        np.testing.assert_allclose(d.jacobian_norms[k], full, rtol=1e-10)
         for name in d.part_jacobian_norms:
             sl = frozen.part_slice(name)
             block = np.mean([np.linalg.norm(j[sl, sl], 2) for j in jacs])
@@ -55,13 +56,13 @@ def test_step_jacobian_norms_and_radius_match_numpy_at_visited_states():
     inputs = make_inputs("normal", steps=steps, input_size=2, batch=2, seed=0)
     states = trajectory(frozen, inputs, frozen.zeros(2))
     jacs = [step_jacobian(frozen, inputs[t - 1], states[t - 1]).numpy() for t in range(1, steps + 1)]
-    np.testing.assert_allclose(d.step_jacobian_norms, [np.mean([np.linalg.norm(j, 2) for j in js]) for js in jacs])
+    step_norms = [np.mean([np.linalg.norm(j, 2) for j in js]) for js in jacs]
+    np.testing.assert_allclose(d.step_jacobian_norms, step_norms)
     assert d.probe_steps == [1, 4, 6]
     radius = [np.mean([np.abs(np.linalg.eigvals(j)).max() for j in jacs[t - 1]]) for t in d.probe_steps]
     np.testing.assert_allclose(d.step_jacobian_spectral_radius, radius, rtol=1e-10)
-    np.testing.assert_allclose(
-        d.step_jacobian_singular_values, np.mean([np.linalg.svd(j, compute_uv=False) for j in jacs[-1]], axis=0)
-    )
+    last = np.mean([np.linalg.svd(j, compute_uv=False) for j in jacs[-1]], axis=0)
+    np.testing.assert_allclose(d.step_jacobian_singular_values, last)
 
 
 @pytest.mark.parametrize("scale", [1e-200, 1e-3, 1.0, 1e200])
@@ -70,7 +71,8 @@ def test_spectral_norm_matches_numpy_at_any_scale(scale):
     matrices = rng.standard_normal((5, 6, 4)) * scale
     expected = [np.linalg.norm(m, 2) for m in matrices]
     np.testing.assert_allclose(spectral_norm(torch.from_numpy(matrices)).numpy(), expected, rtol=1e-12)
-    np.testing.assert_array_equal(spectral_norm(torch.zeros(2, 3, 3, dtype=torch.float64)).numpy(), [0.0, 0.0])
+    zeros = torch.zeros(2, 3, 3, dtype=torch.float64)
+    np.testing.assert_array_equal(spectral_norm(zeros).numpy(), [0.0, 0.0])
 
 
 def test_long_exploding_product_neither_overflows_early_nor_turns_nan():

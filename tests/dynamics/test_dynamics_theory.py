@@ -23,9 +23,12 @@ def test_orthogonal_elman_at_zero_input_has_jacobian_norms_exactly_gain_to_the_k
     np.testing.assert_array_equal(d.state_norms, np.zeros(steps))
 
 
-@pytest.mark.parametrize(("gain", "horizon", "reason"), [(0.9, 66, "vanishing"), (1.1, 73, "exploding"), (1.0, None, None)])
+@pytest.mark.parametrize(
+    ("gain", "horizon", "reason"), [(0.9, 66, "vanishing"), (1.1, 73, "exploding"), (1.0, None, None)]
+)
 def test_orthogonal_elman_memory_horizon_is_where_gain_to_the_n_leaves_the_band(gain, horizon, reason):
-    # gain^n < 1e-3 first at n = ceil(ln(1e-3)/ln(0.9)) = 66; gain^n > 1e3 first at ceil(ln(1e3)/ln(1.1)) = 73.
+    # gain^n < 1e-3 first at n = ceil(ln(1e-3)/ln(0.9)) = 66;
+    # gain^n > 1e3 first at n = ceil(ln(1e3)/ln(1.1)) = 73.
     if horizon is not None:
         assert horizon == math.ceil(math.log(1e-3 if gain < 1 else 1e3) / math.log(gain))
     d = diagnose_spec("elman", f"hh=orthogonal(gain={gain}) bias=zeros", hidden_size=16, steps=80)

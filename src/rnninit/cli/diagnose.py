@@ -1,5 +1,8 @@
-"""``rnninit diagnose --cell NAME --spec SPEC [--spec SPEC ...] [--hidden N] [--T N] [--input zeros|normal|FILE.npy]
-[--json] [--plot out.png]``: signal and gradient flow of an initialized cell, before any training."""
+"""``rnninit diagnose``: signal and gradient flow of an initialized cell, before any training.
+
+``rnninit diagnose --cell NAME --spec SPEC [--spec SPEC ...] [--hidden N] [--T N]
+[--input zeros|normal|FILE.npy] [--json] [--plot out.png]``
+"""
 
 from __future__ import annotations
 
@@ -22,9 +25,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "diagnose",
         help="spectra, gradient norms through time, state norms and memory horizon of an initialized cell",
         description=(
-            "Initialize a cell from each spec and run it T steps from the zero state; report the spectral radius "
-            "of each recurrent block, ‖∂s_T/∂s_{T-1-k}‖₂ for k = 0..T-1, ‖h_t‖ for t = 1..T and the memory "
-            "horizon (steps until that gradient norm leaves [1e-3, 1e3]). Several --spec give one column each."
+            "Initialize a cell from each spec and run it T steps from the zero state; report the spectral "
+            "radius of each recurrent block, ‖∂s_T/∂s_{T-1-k}‖₂ for k = 0..T-1, ‖h_t‖ for t = 1..T and the "
+            "memory horizon (steps until that gradient norm leaves [1e-3, 1e3]). Several --spec give one "
+            "column each."
         ),
     )
     p.add_argument("--cell", required=True, help=f"cell: {', '.join(CELLS)}")
@@ -37,10 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int, default=64, help="hidden size (default 64)")
     p.add_argument("--T", type=int, default=100, dest="steps", help="steps to run (default 100)")
     p.add_argument(
-        "--input", default="zeros", help="zeros (default), normal (N(0,1) noise), or a .npy file (T, batch, input)"
+        "--input",
+        default="zeros",
+        help="zeros (default), normal (N(0,1) noise), or a .npy file (T, batch, input)",
     )
     p.add_argument("--input-size", type=int, default=None, help="input size (default: the hidden size)")
-    p.add_argument("--batch", type=int, default=None, help="sequences to average over (default 1 for zeros, 8 for normal)")
+    p.add_argument(
+        "--batch", type=int, default=None, help="sequences averaged over (default 1 for zeros, 8 for normal)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed for the weights and the noise (default 0)")
     p.add_argument("--json", action="store_true", help="print JSON (one object; a list for several specs)")
     p.add_argument("--plot", default=None, metavar="FILE.png", help="write a plot, one column per spec")
@@ -54,7 +62,9 @@ def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
         except (OSError, ValueError) as exc:
             raise DynamicsError(f"cannot read input data {text!r}: {exc}") from exc
         if data.ndim not in (2, 3):
-            raise DynamicsError(f"input data {text!r} must be (T, batch, input) or (T, input), got shape {data.shape}")
+            raise DynamicsError(
+                f"input data {text!r} must be (T, batch, input) or (T, input), got shape {data.shape}"
+            )
         return data, input_size or int(data.shape[-1])
     return text, input_size
 
@@ -62,9 +72,9 @@ def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
 def run(args: argparse.Namespace) -> int:
     from rnninit.dynamics.diagnose import diagnose_spec
 
-    for name in ("hidden", "steps"):
-        if getattr(args, name) < 1:
-            raise DynamicsError(f"--{'T' if name == 'steps' else name} must be a positive integer, got {getattr(args, name)}")
+    for flag, value in (("--hidden", args.hidden), ("--T", args.steps)):
+        if value < 1:
+            raise DynamicsError(f"{flag} must be a positive integer, got {value}")
     if args.plot is not None and not Path(args.plot).parent.is_dir():
         raise DynamicsError(f"cannot write the plot to {args.plot!r}: its folder does not exist")
     inputs, input_size = _inputs(args.input, args.input_size)

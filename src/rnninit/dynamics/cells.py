@@ -36,7 +36,9 @@ class CellFactory:
 CELLS: dict[str, CellFactory] = {}
 
 
-def register_cell(name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str) -> None:
+def register_cell(
+    name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str
+) -> None:
     """Make cell ``name`` available to :func:`make_cell` and ``rnninit diagnose --cell``."""
     CELLS[name] = CellFactory(name, build, parts, doc)
 
@@ -65,7 +67,9 @@ register_cell("elman_relu", _builtin(nn.RNNCell, nonlinearity="relu"), ("h",), "
 register_cell("lstm", _builtin(nn.LSTMCell), ("h", "c"), "torch.nn.LSTMCell; state (h, c)")
 register_cell("gru", _builtin(nn.GRUCell), ("h",), "torch.nn.GRUCell")
 register_cell("indrnn", _library("IndRNNCell", nonlinearity="relu"), ("h",), "rnninit.torch.IndRNNCell, relu")
-register_cell("indrnn_tanh", _library("IndRNNCell", nonlinearity="tanh"), ("h",), "rnninit.torch.IndRNNCell, tanh")
+register_cell(
+    "indrnn_tanh", _library("IndRNNCell", nonlinearity="tanh"), ("h",), "rnninit.torch.IndRNNCell, tanh"
+)
 register_cell("minimalrnn", _library("MinimalRNNCell"), ("h",), "rnninit.torch.MinimalRNNCell")
 
 

@@ -212,5 +212,12 @@ def diagnose_spec(
     stepper = make_cell(cell, input_size or hidden_size, hidden_size, spec, seed=seed)
     label = str(spec) if spec is not None else "framework default"
     return diagnose(
-        stepper, steps=steps, inputs=inputs, batch=batch, seed=seed, probes=probes, label=label, cell_name=cell
+        stepper,
+        steps=steps,
+        inputs=inputs,
+        batch=batch,
+        seed=seed,
+        probes=probes,
+        label=label,
+        cell_name=cell,
     )

@@ -29,7 +29,10 @@ class Horizon:
 
 
 def memory_horizon(norms: Sequence[float], low: float = VANISHED, high: float = EXPLODED) -> Horizon:
-    """The first ``n = k + 1`` at which ``norms[k]`` leaves ``[low, high]`` (a NaN or infinity counts as exploded)."""
+    """The first ``n = k + 1`` at which ``norms[k]`` leaves ``[low, high]``.
+
+    A NaN or an infinity counts as exploded.
+    """
     for k, value in enumerate(norms):
         if value < low:
             return Horizon(k + 1, "vanishing")

@@ -55,7 +55,8 @@ def plot_diagnoses(diagnoses: Sequence[Diagnosis], path: str | Path, title: str 
     axes[1, 0].set_ylabel("state norm")
     axes[2, 0].set_ylabel("singular value")
     first = diagnoses[0]
-    fig.suptitle(title or f"hidden={first.hidden_size}, T={first.steps}, input={first.inputs}, batch={first.batch}")
+    default_title = f"hidden={first.hidden_size}, T={first.steps}, input={first.inputs}, batch={first.batch}"
+    fig.suptitle(title or default_title)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
@@ -102,7 +103,8 @@ def _spectrum_panel(ax, d: Diagnosis) -> None:
         extra = f", ρ={radius:.3g}" if radius is not None else " (all gates stacked)"
         ax.plot(np.arange(1, len(values) + 1), _finite(values), lw=1.2, label=f"{label}{extra}")
     jac = d.step_jacobian_singular_values
-    ax.plot(np.arange(1, len(jac) + 1), _finite(jac), color="k", ls="--", lw=1.5, label=r"$J_T = \partial s_T/\partial s_{T-1}$ (visited state)")
+    label = r"$J_T = \partial s_T/\partial s_{T-1}$ (visited state)"
+    ax.plot(np.arange(1, len(jac) + 1), _finite(jac), color="k", ls="--", lw=1.5, label=label)
     ax.set_xlabel("index")
     ax.legend(fontsize=7, loc="upper right")
     ax.grid(True, alpha=0.3)

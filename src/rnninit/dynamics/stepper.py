@@ -32,8 +32,8 @@ class Stepper:
 
     @classmethod
     def for_module(cls, module: nn.Module) -> Stepper:
-        """The stepper of a ``torch.nn`` cell (``RNNCell``, ``GRUCell``, ``LSTMCell``) or of a module
-        with ``input_size``/``hidden_size`` attributes and a state ``h`` (``(h, c)`` if it is an LSTM cell)."""
+        """The stepper of a ``torch.nn`` cell (``RNNCell``, ``GRUCell``, ``LSTMCell``) or of a module with
+        ``input_size``/``hidden_size`` attributes and a state ``h`` (``(h, c)`` if it is an LSTM cell)."""
         if isinstance(module, nn.RNNBase) or hasattr(module, "num_layers"):
             raise DynamicsError(
                 f"{type(module).__name__} is a sequence module; a diagnosis measures one cell step "
