@@ -17,9 +17,18 @@ def _rows(tensor, k, size=H):
 # -- per-gate blocks in PyTorch's gate order --------------------------------------------------------
 
 
-@pytest.mark.parametrize("module", [rt.LSTM(I, H, num_layers=2, bidirectional=True), nn.LSTM(I, H, 2, bidirectional=True), rt.LSTMCell(I, H)])
+@pytest.mark.parametrize(
+    "module",
+    [
+        rt.LSTM(I, H, num_layers=2, bidirectional=True),
+        nn.LSTM(I, H, 2, bidirectional=True),
+        rt.LSTMCell(I, H),
+    ],
+)
 def test_lstm_gate_blocks_land_in_i_f_g_o_rows(module):
-    spec = "ih=zeros hh=zeros bias=zeros " + " ".join(f"ih[{g}]={k + 1}.0 hh[{g}]={10 * (k + 1)}.0" for k, g in enumerate("ifgo"))
+    spec = "ih=zeros hh=zeros bias=zeros " + " ".join(
+        f"ih[{g}]={k + 1}.0 hh[{g}]={10 * (k + 1)}.0" for k, g in enumerate("ifgo")
+    )
     rt.apply(spec, module, seed=0)
     suffixes = [""] if isinstance(module, rt.LSTMCell) else ["_l0", "_l1_reverse"]
     for suffix in suffixes:
@@ -28,9 +37,13 @@ def test_lstm_gate_blocks_land_in_i_f_g_o_rows(module):
             assert torch.all(_rows(getattr(module, "weight_hh" + suffix), k) == 10 * (k + 1))
 
 
-@pytest.mark.parametrize("module", [rt.GRU(I, H, num_layers=2), nn.GRU(I, H, 2), rt.GRUCell(I, H), nn.GRUCell(I, H)])
+@pytest.mark.parametrize(
+    "module", [rt.GRU(I, H, num_layers=2), nn.GRU(I, H, 2), rt.GRUCell(I, H), nn.GRUCell(I, H)]
+)
 def test_gru_gate_blocks_land_in_r_z_n_rows_and_bias_hn_is_its_own_role(module):
-    rt.apply("ih[r]=1.0 ih[z]=2.0 ih[n]=3.0 bias[r]=4.0 bias[z]=5.0 bias[n]=6.0 bias_hn=7.0 hh=0.5", module, seed=0)
+    rt.apply(
+        "ih[r]=1.0 ih[z]=2.0 ih[n]=3.0 bias[r]=4.0 bias[z]=5.0 bias[n]=6.0 bias_hn=7.0 hh=0.5", module, seed=0
+    )
     suffix = "_l1" if hasattr(module, "num_layers") else ""
     w, b_ih, b_hh = (getattr(module, n + suffix) for n in ("weight_ih", "bias_ih", "bias_hh"))
     for k, value in enumerate((1.0, 2.0, 3.0)):
@@ -44,12 +57,16 @@ def test_lstm_forget_gate_bias_really_is_the_forget_gate():
     # all weights zero, f saturated open and i shut: the cell state passes through unchanged
     lstm = rt.LSTM(I, H, init="ih=zeros hh=zeros bias=zeros bias[f]=50.0 bias[i]=-50.0", dtype=torch.float64)
     c0 = torch.randn(1, 2, H, dtype=torch.float64)
-    _, (_, c_n) = lstm(torch.randn(6, 2, I, dtype=torch.float64), (torch.zeros(1, 2, H, dtype=torch.float64), c0))
+    _, (_, c_n) = lstm(
+        torch.randn(6, 2, I, dtype=torch.float64), (torch.zeros(1, 2, H, dtype=torch.float64), c0)
+    )
     torch.testing.assert_close(c_n, c0)
 
 
 def test_gru_update_gate_bias_really_is_z():
-    gru = rt.GRU(I, H, init="ih=normal hh=normal bias=zeros bias_hn=zeros bias[z]=50.0", dtype=torch.float64, seed=0)
+    gru = rt.GRU(
+        I, H, init="ih=normal hh=normal bias=zeros bias_hn=zeros bias[z]=50.0", dtype=torch.float64, seed=0
+    )
     h0 = torch.randn(1, 2, H, dtype=torch.float64)
     _, h_n = gru(torch.randn(6, 2, I, dtype=torch.float64), h0)
     torch.testing.assert_close(h_n, h0)
@@ -78,18 +95,31 @@ def test_pytorch_default_effective_bias_is_spread_like_the_sum_of_two_uniforms()
 
 
 def test_proj_is_its_own_role():
-    lstm = rt.LSTM(I, 6, proj_size=3, num_layers=2, init="ih=normal hh=normal bias=zeros proj=orthogonal(gain=2.0)", seed=0)
+    lstm = rt.LSTM(
+        I,
+        6,
+        proj_size=3,
+        num_layers=2,
+        init="ih=normal hh=normal bias=zeros proj=orthogonal(gain=2.0)",
+        seed=0,
+    )
     for suffix in ("_l0", "_l1"):
         w = getattr(lstm, "weight_hr" + suffix).detach().double()
-        torch.testing.assert_close(w @ w.T, 4 * torch.eye(3, dtype=torch.float64), atol=1e-6, rtol=0)  # float32 storage
+        torch.testing.assert_close(
+            w @ w.T, 4 * torch.eye(3, dtype=torch.float64), atol=1e-6, rtol=0
+        )  # float32 storage
         assert getattr(lstm, "weight_hh" + suffix).shape == (24, 3)
 
 
 def test_indrnn_and_minimalrnn_roles_land_in_their_tensors():
     ind = rt.IndRNN(I, H, num_layers=2, bidirectional=True, init="ih=1.0 hh=2.0 bias=3.0")
     for suffix in ("_l0", "_l0_reverse", "_l1", "_l1_reverse"):
-        assert torch.all(getattr(ind, "weight_ih" + suffix) == 1) and getattr(ind, "weight_hh" + suffix).shape == (H,)
-        assert torch.all(getattr(ind, "weight_hh" + suffix) == 2) and torch.all(getattr(ind, "bias" + suffix) == 3)
+        assert torch.all(getattr(ind, "weight_ih" + suffix) == 1) and getattr(
+            ind, "weight_hh" + suffix
+        ).shape == (H,)
+        assert torch.all(getattr(ind, "weight_hh" + suffix) == 2) and torch.all(
+            getattr(ind, "bias" + suffix) == 3
+        )
     cell = rt.MinimalRNNCell(I, H, init="ih=1.0 input_bias=2.0 hh=3.0 zh=4.0 bias=5.0")
     for name, value in (("weight_ih", 1), ("bias_ih", 2), ("weight_hh", 3), ("weight_zh", 4), ("bias", 5)):
         assert torch.all(getattr(cell, name) == value), name
@@ -115,7 +145,9 @@ def _equal(a, b):
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
-@pytest.mark.parametrize("cls", [rt.LSTM, rt.GRU, rt.Elman, rt.IndRNN, rt.MinimalRNN, rt.LSTMCell, rt.MinimalRNNCell])
+@pytest.mark.parametrize(
+    "cls", [rt.LSTM, rt.GRU, rt.Elman, rt.IndRNN, rt.MinimalRNN, rt.LSTMCell, rt.MinimalRNNCell]
+)
 def test_seed_none_follows_torch_manual_seed(cls):
     torch.manual_seed(3)
     a = _state(cls(I, H))
@@ -229,7 +261,39 @@ def test_wrong_input_or_state_shape_is_a_value_error_that_names_the_expected_sha
 
 
 def test_bias_false_modules_have_no_bias_tensors_and_still_initialize():
-    for module in (rt.LSTM(I, H, bias=False), rt.IndRNN(I, H, bias=False), rt.MinimalRNNCell(I, H, bias=False)):
+    for module in (
+        rt.LSTM(I, H, bias=False),
+        rt.IndRNN(I, H, bias=False),
+        rt.MinimalRNNCell(I, H, bias=False),
+    ):
         assert not [n for n, _ in module.named_parameters() if "bias" in n]
         rt.apply("ih=normal hh=identity", module, seed=0)
         assert all(torch.isfinite(p).all() for p in module.parameters())
+
+
+def test_roles_the_init_spec_leaves_out_get_pytorchs_default_not_uninitialized_memory():
+    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros", seed=0)  # no bias_hn
+    b_hn = gru.bias_hh_l0.detach()[200:]
+    assert torch.all(gru.bias_hh_l0.detach()[:200] == 0) and torch.all(gru.bias_ih_l0 == 0)
+    assert b_hn.abs().max() <= 0.1 and b_hn.std() > 0.04  # U(±1/√H) has std 0.0577
+
+
+@pytest.mark.parametrize(
+    "init",
+    [
+        "ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0",
+        ri.Spec.parse("ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0"),
+        {"ih": "normal(std=0.1)", "hh": "orthogonal", "bias": "zeros", "bias[f]": 1.0},
+    ],
+    ids=["string", "spec", "dict"],
+)
+def test_init_accepts_a_string_a_spec_or_a_dict(init):
+    want = rt.LSTM(I, H, init="ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0", seed=4)
+    got = rt.LSTM(I, H, init=init, seed=4)
+    assert _equal(_state(got), _state(want))
+    assert rt.LSTM(I, H, init="forget_bias", seed=4).init_spec == ri.Spec.parse("forget_bias")
+
+
+def test_a_bad_seed_is_a_typed_error():
+    with pytest.raises(ri.SeedError, match="seed must be an integer"):
+        rt.GRU(I, H, seed=-1)

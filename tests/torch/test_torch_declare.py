@@ -54,7 +54,9 @@ def test_declared_gate_order_and_transposed_storage_are_respected():
     cell = StackedLSTM()
     rt.apply("ih=zeros hh=zeros bias=zeros bias[f]=1.0 ih[g]=2.0 hh[o]=identity", cell, seed=0)
     assert torch.equal(cell.b.detach(), torch.tensor([1.0] * H + [0.0] * (3 * H)))  # f is declared first
-    assert torch.all(cell.W[:, 3 * H :] == 2) and torch.all(cell.W[:, : 3 * H] == 0)  # g is the last column block
+    assert torch.all(cell.W[:, 3 * H :] == 2) and torch.all(
+        cell.W[:, : 3 * H] == 0
+    )  # g is the last column block
     assert torch.equal(cell.U[:, 2 * H : 3 * H].detach(), torch.eye(H))
 
 
@@ -97,7 +99,9 @@ def test_strict_mode_lists_undeclared_parameters_and_non_strict_leaves_them():
 
 def test_declaration_errors_name_the_problem_and_change_nothing():
     cell = Undeclared()
-    with pytest.raises(ri.LayoutError, match="'W' does not exist; tensors: gain, hh.weight, ih.bias, ih.weight"):
+    with pytest.raises(
+        ri.LayoutError, match="'W' does not exist; tensors: gain, hh.weight, ih.bias, ih.weight"
+    ):
         rt.declare(cell, {"W": "ih"})
     with pytest.raises(ri.LayoutError, match="invalid role declaration 'ih\\['"):
         rt.declare(cell, {"ih.weight": "ih["})
@@ -109,7 +113,9 @@ def test_declaration_errors_name_the_problem_and_change_nothing():
 
 
 def test_a_model_of_custom_and_library_cells_initializes_each_with_its_own_path():
-    model = nn.ModuleDict({"a": ElmanLike(), "b": ElmanLike(), "c": rt.ElmanCell(I, H), "out": nn.Linear(H, 2)})
+    model = nn.ModuleDict(
+        {"a": ElmanLike(), "b": ElmanLike(), "c": rt.ElmanCell(I, H), "out": nn.Linear(H, 2)}
+    )
     out_before = model["out"].weight.clone()
     result = rt.apply("ih=normal(std=1.0) hh=orthogonal bias=zeros", model, seed=0)
     assert not torch.equal(model["a"].W_ih, model["b"].W_ih)  # each block has its own stream

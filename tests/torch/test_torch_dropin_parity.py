@@ -9,6 +9,9 @@ from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnninit.torch as rt
 
+# torch warns that oneDNN does not do LSTM projections (it falls back to its default kernel)
+pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
+
 T, B, I, H = 5, 3, 4, 6
 TOL = {torch.float64: 1e-9, torch.float32: 1e-5}
 
@@ -110,7 +113,9 @@ def test_sequence_module_matches_torch_builtin(kind, config, with_hx, packed, dt
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_state_dict_has_the_builtins_names_shapes_and_order(kind):
     ours, theirs = _pair(kind, CONFIGS["2-layer-bidirectional"], torch.float32)
-    assert [(k, v.shape) for k, v in ours.state_dict().items()] == [(k, v.shape) for k, v in theirs.state_dict().items()]
+    assert [(k, v.shape) for k, v in ours.state_dict().items()] == [
+        (k, v.shape) for k, v in theirs.state_dict().items()
+    ]
     assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
 
 
@@ -215,3 +220,32 @@ def test_cell_matches_torch_builtin_over_a_few_steps(kind, bias, with_hx, batche
     _close(got_gx, want_gx, dtype, "input gradient")
     for name in want_grads:
         _close(got_grads[name], want_grads[name], dtype, f"gradient of {name}")
+
+
+@pytest.mark.parametrize(
+    ("ours_cls", "theirs_cls", "args"),
+    [
+        (rt.Elman, nn.RNN, (I, H, 2, "relu", False, True, 0.0, True)),
+        (rt.LSTM, nn.LSTM, (I, H, 2, True, True, 0.0, True, 3)),
+        (rt.GRU, nn.GRU, (I, H, 2, False, True, 0.0, True)),
+        (rt.ElmanCell, nn.RNNCell, (I, H, False, "relu")),
+        (rt.LSTMCell, nn.LSTMCell, (I, H, False)),
+        (rt.GRUCell, nn.GRUCell, (I, H, True)),
+    ],
+)
+def test_positional_constructor_arguments_mean_what_they_mean_for_torch(ours_cls, theirs_cls, args):
+    ours, theirs = ours_cls(*args), theirs_cls(*args)
+    assert [(k, v.shape) for k, v in ours.state_dict().items()] == [
+        (k, v.shape) for k, v in theirs.state_dict().items()
+    ]
+    for attr in (
+        "num_layers",
+        "bias",
+        "batch_first",
+        "dropout",
+        "bidirectional",
+        "proj_size",
+        "nonlinearity",
+    ):
+        if hasattr(theirs, attr):
+            assert getattr(ours, attr) == getattr(theirs, attr), attr

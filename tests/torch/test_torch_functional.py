@@ -73,22 +73,28 @@ def _loop(cell, x, h, reverse=False):
 @pytest.mark.parametrize("reverse", [False, True])
 def test_indrnn_layer_equals_its_cell_looped(reverse):
     torch.manual_seed(0)
-    w, u, b = torch.randn(H, I, dtype=torch.float64), torch.rand(H, dtype=torch.float64), torch.randn(H, dtype=torch.float64)
+    w, u, b = (
+        torch.randn(H, I, dtype=torch.float64),
+        torch.rand(H, dtype=torch.float64),
+        torch.randn(H, dtype=torch.float64),
+    )
     x, h0 = _x(), torch.randn(B, H, dtype=torch.float64)
     want, want_h = _loop(lambda xt, h: Fr.indrnn_cell(xt, h, w, u, b), x, h0, reverse)
     got, got_h = Fr.indrnn_layer(x, h0, w, u, b, reverse=reverse)
     torch.testing.assert_close(got, want, rtol=0, atol=1e-12)
     torch.testing.assert_close(got_h, want_h, rtol=0, atol=1e-12)
     # the step is h' = relu(W x + b + u ⊙ h), written out
-    torch.testing.assert_close(want[0 if not reverse else -1], torch.relu(x[0 if not reverse else -1] @ w.T + b + u * h0))
+    torch.testing.assert_close(
+        want[0 if not reverse else -1], torch.relu(x[0 if not reverse else -1] @ w.T + b + u * h0)
+    )
 
 
 @pytest.mark.parametrize("reverse", [False, True])
 def test_minimalrnn_layer_equals_its_cell_looped(reverse):
     torch.manual_seed(0)
     w_x, b_x = torch.randn(H, I, dtype=torch.float64), torch.randn(H, dtype=torch.float64)
-    u_h, u_z, b_u = (torch.randn(H, H, dtype=torch.float64) for _ in range(2)), None, torch.randn(H, dtype=torch.float64)
-    u_h, u_z = u_h
+    u_h, u_z = torch.randn(H, H, dtype=torch.float64), torch.randn(H, H, dtype=torch.float64)
+    b_u = torch.randn(H, dtype=torch.float64)
     x, h0 = _x(), torch.randn(B, H, dtype=torch.float64)
     want, want_h = _loop(lambda xt, h: Fr.minimalrnn_cell(xt, h, w_x, b_x, u_h, u_z, b_u), x, h0, reverse)
     got, got_h = Fr.minimalrnn_layer(x, h0, w_x, b_x, u_h, u_z, b_u, reverse=reverse)
@@ -115,7 +121,9 @@ def test_lengths_stop_each_sequence_at_its_end():
         assert torch.all(out[n:, b] == 0)
         torch.testing.assert_close(h[b], want_h[0], rtol=0, atol=1e-12)
         torch.testing.assert_close(c[b], want_c[0], rtol=0, atol=1e-12)
-        rev, (rev_h, _) = Fr.lstm_layer(x[:n, b : b + 1], (h0[b : b + 1], c0[b : b + 1]), *weights, reverse=True)
+        rev, (rev_h, _) = Fr.lstm_layer(
+            x[:n, b : b + 1], (h0[b : b + 1], c0[b : b + 1]), *weights, reverse=True
+        )
         got_rev, (got_rev_h, _) = Fr.lstm_layer(x, (h0, c0), *weights, reverse=True, lengths=lengths)
         torch.testing.assert_close(got_rev[:n, b], rev[:, 0], rtol=0, atol=1e-12)
         torch.testing.assert_close(got_rev_h[b], rev_h[0], rtol=0, atol=1e-12)

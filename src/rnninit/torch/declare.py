@@ -44,7 +44,7 @@ def declare(
 
     Declaring an instance checks the declaration against its parameters at once (a
     :class:`~rnninit.errors.LayoutError` names the problem); a class is checked when ``apply`` meets an
-    instance. Usable as a class decorator through :func:`functools.partial` or a lambda.
+    instance.
 
     >>> import torch, rnninit.torch as rt
     >>> class Cell(torch.nn.Module):
@@ -73,21 +73,36 @@ def declare(
     return module_or_class
 
 
-def declared_module_layout(module: nn.Module, path: str) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]] | None:
+def declared_module_layout(
+    module: nn.Module, path: str
+) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]] | None:
     """The layout of a module that declares ``rnninit_roles``, or ``None`` if it declares nothing."""
     roles = getattr(module, "rnninit_roles", None)
     if roles is None:
         return None
     if not isinstance(roles, Mapping):
-        raise LayoutError(f"{type(module).__name__}.rnninit_roles must be a dict of parameter name -> role, got {roles!r}")
-    return _layout(module, path, roles, getattr(module, "rnninit_kind", None), getattr(module, "rnninit_transpose", False))
+        raise LayoutError(
+            f"{type(module).__name__}.rnninit_roles must be a dict of parameter name -> role, got {roles!r}"
+        )
+    return _layout(
+        module,
+        path,
+        roles,
+        getattr(module, "rnninit_kind", None),
+        getattr(module, "rnninit_transpose", False),
+    )
 
 
 def _layout(module: nn.Module, path: str, roles: Mapping[str, str], kind, transpose: bool):
     shapes = {name: tuple(p.shape) for name, p in module.named_parameters()}
     try:
         cell, tensors = declared_layout(
-            shapes, roles, kind=kind, path=path, transpose=bool(transpose), framework="torch",
+            shapes,
+            roles,
+            kind=kind,
+            path=path,
+            transpose=bool(transpose),
+            framework="torch",
             source=f"{type(module).__module__}.{type(module).__qualname__} (declared)",
         )
     except LayoutError as exc:

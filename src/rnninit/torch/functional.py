@@ -72,13 +72,20 @@ def _stack(outputs: list[Tensor], reverse: bool, mask: Tensor | None) -> Tensor:
 # -- Elman -------------------------------------------------------------------------------------
 
 
-def elman_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act: Callable[[Tensor], Tensor]) -> Tensor:
+def elman_step(
+    x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act: Callable[[Tensor], Tensor]
+) -> Tensor:
     """One Elman step from the input projection ``x_proj = W_ih x + b_ih``: ``act(x_proj + W_hh h + b_hh)``."""
     return act(x_proj + F.linear(h, w_hh, b_hh))
 
 
 def elman_cell(
-    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
     nonlinearity: str = "tanh",
 ) -> Tensor:
     """One Elman step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``: ``h' = φ(W_ih x + b_ih + W_hh h + b_hh)``."""
@@ -86,8 +93,16 @@ def elman_cell(
 
 
 def elman_layer(
-    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
-    nonlinearity: str = "tanh", *, reverse: bool = False, lengths: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    nonlinearity: str = "tanh",
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """An Elman layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
     act = activation(nonlinearity)
@@ -105,7 +120,9 @@ def elman_layer(
 # -- LSTM --------------------------------------------------------------------------------------
 
 
-def lstm_step(x_proj: Tensor, state: LSTMState, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None) -> LSTMState:
+def lstm_step(
+    x_proj: Tensor, state: LSTMState, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
+) -> LSTMState:
     """One LSTM step from the input projection ``x_proj = W_ih x + b_ih`` ``(B, 4H)``; returns ``(h', c')``."""
     h, c = state
     gates = x_proj + F.linear(h, w_hh, b_hh)
@@ -118,7 +135,12 @@ def lstm_step(x_proj: Tensor, state: LSTMState, w_hh: Tensor, b_hh: Tensor | Non
 
 
 def lstm_cell(
-    x: Tensor, state: LSTMState, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
+    x: Tensor,
+    state: LSTMState,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
     w_hr: Tensor | None = None,
 ) -> LSTMState:
     """One LSTM step from ``x`` ``(B, I)`` and ``(h, c)``; returns ``(h', c')`` (``h'`` projected by ``w_hr``)."""
@@ -126,8 +148,16 @@ def lstm_cell(
 
 
 def lstm_layer(
-    x: Tensor, state: LSTMState, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
-    w_hr: Tensor | None = None, *, reverse: bool = False, lengths: Tensor | None = None,
+    x: Tensor,
+    state: LSTMState,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    w_hr: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
 ) -> tuple[Tensor, LSTMState]:
     """An LSTM layer over ``x`` ``(T, B, I)`` from ``(h, c)``: returns ``(outputs (T, B, P or H), (h_T, c_T))``."""
     h, c = state
@@ -159,15 +189,27 @@ def gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Te
 
 
 def gru_cell(
-    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
 ) -> Tensor:
     """One GRU step from ``x`` ``(B, I)`` and ``h`` ``(B, H)`` (PyTorch's equations, gates ``r, z, n``)."""
     return gru_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh)
 
 
 def gru_layer(
-    x: Tensor, h: Tensor, w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None = None, b_hh: Tensor | None = None,
-    *, reverse: bool = False, lengths: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """A GRU layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
     mask = step_mask(lengths, x.shape[0], x)
@@ -190,15 +232,27 @@ def indrnn_step(x_proj: Tensor, h: Tensor, u: Tensor, act: Callable[[Tensor], Te
 
 
 def indrnn_cell(
-    x: Tensor, h: Tensor, w_ih: Tensor, u: Tensor, b: Tensor | None = None, nonlinearity: str = "relu",
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    u: Tensor,
+    b: Tensor | None = None,
+    nonlinearity: str = "relu",
 ) -> Tensor:
     """One IndRNN step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``: ``h' = φ(W_ih x + b + u ⊙ h)``."""
     return indrnn_step(F.linear(x, w_ih, b), h, u, activation(nonlinearity))
 
 
 def indrnn_layer(
-    x: Tensor, h: Tensor, w_ih: Tensor, u: Tensor, b: Tensor | None = None, nonlinearity: str = "relu",
-    *, reverse: bool = False, lengths: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    u: Tensor,
+    b: Tensor | None = None,
+    nonlinearity: str = "relu",
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """An IndRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
     act = activation(nonlinearity)
@@ -217,7 +271,11 @@ def indrnn_layer(
 
 
 def minimalrnn_input(
-    x: Tensor, w_x: Tensor, b_x: Tensor | None, u_z: Tensor, b_u: Tensor | None,
+    x: Tensor,
+    w_x: Tensor,
+    b_x: Tensor | None,
+    u_z: Tensor,
+    b_u: Tensor | None,
 ) -> tuple[Tensor, Tensor]:
     """The input side of a MinimalRNN, for any leading shape: ``z = tanh(W_x x + b_x)`` and ``U_z z + b_u``."""
     z = torch.tanh(F.linear(x, w_x, b_x))
@@ -231,7 +289,13 @@ def minimalrnn_step(z: Tensor, z_proj: Tensor, h: Tensor, u_h: Tensor) -> Tensor
 
 
 def minimalrnn_cell(
-    x: Tensor, h: Tensor, w_x: Tensor, b_x: Tensor | None, u_h: Tensor, u_z: Tensor, b_u: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_x: Tensor,
+    b_x: Tensor | None,
+    u_h: Tensor,
+    u_z: Tensor,
+    b_u: Tensor | None = None,
 ) -> Tensor:
     """One MinimalRNN step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``."""
     z, z_proj = minimalrnn_input(x, w_x, b_x, u_z, b_u)
@@ -239,8 +303,16 @@ def minimalrnn_cell(
 
 
 def minimalrnn_layer(
-    x: Tensor, h: Tensor, w_x: Tensor, b_x: Tensor | None, u_h: Tensor, u_z: Tensor, b_u: Tensor | None = None,
-    *, reverse: bool = False, lengths: Tensor | None = None,
+    x: Tensor,
+    h: Tensor,
+    w_x: Tensor,
+    b_x: Tensor | None,
+    u_h: Tensor,
+    u_z: Tensor,
+    b_u: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """A MinimalRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``.
 
@@ -251,7 +323,9 @@ def minimalrnn_layer(
     z_all, z_proj_all = minimalrnn_input(x, w_x, b_x, u_z, b_u)
     outputs = []
     masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
-    steps = zip(_time_order(z_all.unbind(0), reverse), _time_order(z_proj_all.unbind(0), reverse), strict=True)
+    steps = zip(
+        _time_order(z_all.unbind(0), reverse), _time_order(z_proj_all.unbind(0), reverse), strict=True
+    )
     for t, (z, z_proj) in enumerate(steps):
         h_new = minimalrnn_step(z, z_proj, h, u_h)
         h = h_new if masks is None else torch.where(masks[t], h_new, h)

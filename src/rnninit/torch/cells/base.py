@@ -24,29 +24,45 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
+from rnninit.plan import Plan, make_plan
+from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
+from rnninit.torch.apply import apply, draw_seed
+from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 State = tuple[Tensor, ...]
+PYTORCH_DEFAULT = Spec.parse("pytorch_default")
+
+
+def plan_tensors(plan: Plan) -> set[str]:
+    """Names of the tensors a plan writes."""
+    return {p.tensor for a in plan.assignments for p in a.slot.placements}
 
 
 class InitializedModule(nn.Module):
     """A module whose parameters are initialized by :func:`rnninit.torch.apply` from ``init`` and ``seed``.
 
-    ``init`` is a spec, a spec string, a preset name or a dict (default ``pytorch_default``);
+    ``init`` is a spec, a spec string, a preset name or a dict (default ``pytorch_default``); blocks
+    whose role it does not mention get PyTorch's default, U(±1/√H), never uninitialized memory.
     ``seed=None`` draws from torch's global generator (so ``torch.manual_seed`` governs it), an int seed
     gives the same weights every time, in every process.
     """
 
     def _set_init(self, init: SpecLike, seed: int | None) -> None:
         self.init_spec = Spec.coerce(init)
-        self.seed = seed
+        self.seed = None if seed is None else check_seed(seed)
 
     def reset_parameters(self) -> None:
-        """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``."""
-        from rnninit.torch.apply import apply
+        """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
 
-        apply(self.init_spec, self, seed=self.seed)
+        The spec is validated before anything is written: a bad spec changes no weight.
+        """
+        seed = draw_seed() if self.seed is None else self.seed
+        plan = make_plan(self.init_spec, model_layout(self), seed)
+        if plan.untouched:
+            apply(PYTORCH_DEFAULT, self, seed=seed)
+        write_arrays(self, plan.new_arrays(read_arrays(self, plan_tensors(plan))))
 
     def rnninit_layout(self, path: str) -> Owned:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -88,10 +104,14 @@ def check_sizes(input_size: int, hidden_size: int) -> None:
             raise ValueError(f"{name} must be a positive integer, got {value!r}")
 
 
-def batched_cell_input(input: Tensor, hx: State | None, input_size: int, name: str) -> tuple[Tensor, State | None, bool]:
+def batched_cell_input(
+    input: Tensor, hx: State | None, input_size: int, name: str
+) -> tuple[Tensor, State | None, bool]:
     """``(B, I)`` or unbatched ``(I,)`` input of a ``*Cell``; returns the batched input and state."""
     if input.dim() not in (1, 2):
-        raise ValueError(f"{name}: expected input of shape (batch, {input_size}) or ({input_size},), got {tuple(input.shape)}")
+        raise ValueError(
+            f"{name}: expected input of shape (batch, {input_size}) or ({input_size},), got {tuple(input.shape)}"
+        )
     if input.shape[-1] != input_size:
         raise ValueError(f"{name}: input has {input.shape[-1]} features, expected input_size={input_size}")
     unbatched = input.dim() == 1
@@ -108,6 +128,9 @@ class RecurrentLayers(InitializedModule):
     :meth:`state_sizes` (the feature size of each state tensor), :meth:`run_layer` (one layer and
     direction over time, via :mod:`rnninit.torch.functional`) and :meth:`rnninit_layout`.
     """
+
+    #: As ``nn.RNNBase``: 0 unless an LSTM projects its hidden state.
+    proj_size: int = 0
 
     def __init__(
         self,
@@ -129,7 +152,9 @@ class RecurrentLayers(InitializedModule):
         if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral) or num_layers <= 0:
             raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
         if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be a number in [0, 1] (the probability of zeroing an element), got {dropout!r}")
+            raise ValueError(
+                f"dropout must be a number in [0, 1] (the probability of zeroing an element), got {dropout!r}"
+            )
         if dropout > 0 and num_layers == 1:
             warnings.warn(
                 "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
@@ -155,7 +180,9 @@ class RecurrentLayers(InitializedModule):
         """Feature size of each state tensor (``(H_out,)``; LSTM ``(H_out, H)``)."""
         return (self.output_size,)
 
-    def run_layer(self, x: Tensor, state: State, weights: list[Tensor | None], reverse: bool, lengths) -> tuple[Tensor, State]:
+    def run_layer(
+        self, x: Tensor, state: State, weights: list[Tensor | None], reverse: bool, lengths
+    ) -> tuple[Tensor, State]:
         raise NotImplementedError
 
     # -- construction -----------------------------------------------------------------------
@@ -200,7 +227,13 @@ class RecurrentLayers(InitializedModule):
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
-        for name, default in (("num_layers", 1), ("bias", True), ("batch_first", False), ("dropout", 0.0), ("bidirectional", False)):
+        for name, default in (
+            ("num_layers", 1),
+            ("bias", True),
+            ("batch_first", False),
+            ("dropout", 0.0),
+            ("bidirectional", False),
+        ):
             if getattr(self, name) != default:
                 text += f", {name}={getattr(self, name)}"
         return text + f", init='{self.init_spec}'"
@@ -224,13 +257,17 @@ class RecurrentLayers(InitializedModule):
             unbatched = False
         else:
             if input.dim() not in (2, 3):
-                raise ValueError(f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, got {input.dim()}-D")
+                raise ValueError(
+                    f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, got {input.dim()}-D"
+                )
             unbatched = input.dim() == 2
             x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
             if unbatched and hx is not None:
                 hx = tuple(h.unsqueeze(1) for h in hx)
         if x.shape[-1] != self.input_size:
-            raise ValueError(f"{type(self).__name__}: input has {x.shape[-1]} features, expected input_size={self.input_size}")
+            raise ValueError(
+                f"{type(self).__name__}: input has {x.shape[-1]} features, expected input_size={self.input_size}"
+            )
         batch = x.shape[1]
         if hx is None:
             layers = self.num_layers * self.num_directions
@@ -272,4 +309,3 @@ def as_state(hx: Tensor | Sequence[Tensor] | None) -> State | None:
     if hx is None:
         return None
     return (hx,) if isinstance(hx, Tensor) else tuple(hx)
-

@@ -5,14 +5,21 @@ IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn"
 
 from __future__ import annotations
 
-from torch import Tensor, nn
 import torch
+from torch import Tensor, nn
 
 from rnninit.layout.cells import ELMAN
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import InitializedModule, Owned, RecurrentLayers, as_state, batched_cell_input, check_sizes
+from rnninit.torch.cells.base import (
+    InitializedModule,
+    Owned,
+    RecurrentLayers,
+    as_state,
+    batched_cell_input,
+    check_sizes,
+)
 
 
 def _check_nonlinearity(nonlinearity: str) -> str:
@@ -35,8 +42,16 @@ class ElmanCell(InitializedModule):
     """
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh",
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
         check_sizes(input_size, hidden_size)
@@ -56,7 +71,11 @@ class ElmanCell(InitializedModule):
 
     def rnninit_layout(self, path: str) -> Owned:
         cell, tensors = torch_cell_layout(
-            ELMAN, path=path, input_size=self.input_size, hidden_size=self.hidden_size, bias=self.bias,
+            ELMAN,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            bias=self.bias,
             source="rnninit.torch.ElmanCell",
         )
         return [cell], tensors
@@ -84,13 +103,33 @@ class Elman(RecurrentLayers):
     """
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "tanh", bias: bool = True,
-        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            init=init, seed=seed, device=device, dtype=dtype,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
         )
         self.nonlinearity = _check_nonlinearity(nonlinearity)
         self._build()
@@ -101,13 +140,21 @@ class Elman(RecurrentLayers):
         return [("weight_ih", (h, layer_input)), ("weight_hh", (h, h)), ("bias_ih", bias), ("bias_hh", bias)]
 
     def run_layer(self, x, state, weights, reverse, lengths):
-        out, h = Fr.elman_layer(x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths)
+        out, h = Fr.elman_layer(
+            x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
+        )
         return out, (h,)
 
     def rnninit_layout(self, path: str) -> Owned:
         return torch_rnn_layout(
-            ELMAN, path=path, input_size=self.input_size, hidden_size=self.hidden_size, num_layers=self.num_layers,
-            bidirectional=self.bidirectional, bias=self.bias, source="rnninit.torch.Elman",
+            ELMAN,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            bias=self.bias,
+            source="rnninit.torch.Elman",
         )
 
     def forward(self, input, hx: Tensor | None = None):
@@ -116,4 +163,8 @@ class Elman(RecurrentLayers):
 
     def extra_repr(self) -> str:
         text = super().extra_repr()
-        return text if self.nonlinearity == "tanh" else text.replace(", init=", ", nonlinearity='relu', init=", 1)
+        return (
+            text
+            if self.nonlinearity == "tanh"
+            else text.replace(", init=", ", nonlinearity='relu', init=", 1)
+        )

@@ -9,7 +9,14 @@ from rnninit.layout.cells import GRU as GRU_KIND
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import InitializedModule, Owned, RecurrentLayers, as_state, batched_cell_input, check_sizes
+from rnninit.torch.cells.base import (
+    InitializedModule,
+    Owned,
+    RecurrentLayers,
+    as_state,
+    batched_cell_input,
+    check_sizes,
+)
 
 _EQUATIONS = r"""
     .. math::
@@ -36,8 +43,15 @@ class GRUCell(InitializedModule):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
         check_sizes(input_size, hidden_size)
@@ -56,7 +70,11 @@ class GRUCell(InitializedModule):
 
     def rnninit_layout(self, path: str) -> Owned:
         cell, tensors = torch_cell_layout(
-            GRU_KIND, path=path, input_size=self.input_size, hidden_size=self.hidden_size, bias=self.bias,
+            GRU_KIND,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            bias=self.bias,
             source="rnninit.torch.GRUCell",
         )
         return [cell], tensors
@@ -84,20 +102,44 @@ class GRU(RecurrentLayers):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False,
-        dropout: float = 0.0, bidirectional: bool = False,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            init=init, seed=seed, device=device, dtype=dtype,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
         )
         self._build()
 
     def layer_parameters(self, layer_input: int):
         h = self.hidden_size
         bias = (3 * h,) if self.bias else None
-        return [("weight_ih", (3 * h, layer_input)), ("weight_hh", (3 * h, h)), ("bias_ih", bias), ("bias_hh", bias)]
+        return [
+            ("weight_ih", (3 * h, layer_input)),
+            ("weight_hh", (3 * h, h)),
+            ("bias_ih", bias),
+            ("bias_hh", bias),
+        ]
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.gru_layer(x, state[0], *weights, reverse=reverse, lengths=lengths)
@@ -105,8 +147,14 @@ class GRU(RecurrentLayers):
 
     def rnninit_layout(self, path: str) -> Owned:
         return torch_rnn_layout(
-            GRU_KIND, path=path, input_size=self.input_size, hidden_size=self.hidden_size, num_layers=self.num_layers,
-            bidirectional=self.bidirectional, bias=self.bias, source="rnninit.torch.GRU",
+            GRU_KIND,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            bias=self.bias,
+            source="rnninit.torch.GRU",
         )
 
     def forward(self, input, hx: Tensor | None = None):

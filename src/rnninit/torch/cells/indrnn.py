@@ -49,8 +49,16 @@ class IndRNNCell(InitializedModule):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "relu",
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "relu",
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
         check_sizes(input_size, hidden_size)
@@ -74,7 +82,9 @@ class IndRNNCell(InitializedModule):
     def rnninit_layout(self, path: str) -> Owned:
         names = _NAMES if self.has_bias else {k: v for k, v in _NAMES.items() if k != "bias"}
         sizes = {"input": self.input_size, "hidden": self.hidden_size, "layers": 1, "directions": 1}
-        cell, tensors = library_cell_layout(INDRNN, path=path, sizes=sizes, names=names, source="rnninit.torch.IndRNNCell")
+        cell, tensors = library_cell_layout(
+            INDRNN, path=path, sizes=sizes, names=names, source="rnninit.torch.IndRNNCell"
+        )
         return [cell], tensors
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
@@ -100,13 +110,33 @@ class IndRNN(RecurrentLayers):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int = 1, nonlinearity: str = "relu", bias: bool = True,
-        batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "relu",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            init=init, seed=seed, device=device, dtype=dtype,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
         )
         Fr.activation(nonlinearity)
         self.nonlinearity = nonlinearity
@@ -117,7 +147,9 @@ class IndRNN(RecurrentLayers):
         return [("weight_ih", (h, layer_input)), ("weight_hh", (h,)), ("bias", (h,) if self.bias else None)]
 
     def run_layer(self, x, state, weights, reverse, lengths):
-        out, h = Fr.indrnn_layer(x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths)
+        out, h = Fr.indrnn_layer(
+            x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
+        )
         return out, (h,)
 
     def rnninit_layout(self, path: str) -> Owned:
@@ -131,7 +163,13 @@ class IndRNN(RecurrentLayers):
                 "directions": self.num_directions,
             }
             cell, owned = library_cell_layout(
-                INDRNN, path=path, sizes=sizes, names=names, suffix=suffix, layer=layer, direction=direction,
+                INDRNN,
+                path=path,
+                sizes=sizes,
+                names=names,
+                suffix=suffix,
+                layer=layer,
+                direction=direction,
                 source="rnninit.torch.IndRNN",
             )
             cells.append(cell)

@@ -11,7 +11,14 @@ from rnninit.layout.cells import LSTM as LSTM_KIND
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import InitializedModule, Owned, RecurrentLayers, as_state, batched_cell_input, check_sizes
+from rnninit.torch.cells.base import (
+    InitializedModule,
+    Owned,
+    RecurrentLayers,
+    as_state,
+    batched_cell_input,
+    check_sizes,
+)
 
 _EQUATIONS = r"""
     .. math::
@@ -38,8 +45,15 @@ class LSTMCell(InitializedModule):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
         check_sizes(input_size, hidden_size)
@@ -58,7 +72,11 @@ class LSTMCell(InitializedModule):
 
     def rnninit_layout(self, path: str) -> Owned:
         cell, tensors = torch_cell_layout(
-            LSTM_KIND, path=path, input_size=self.input_size, hidden_size=self.hidden_size, bias=self.bias,
+            LSTM_KIND,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            bias=self.bias,
             source="rnninit.torch.LSTMCell",
         )
         return [cell], tensors
@@ -98,18 +116,40 @@ class LSTM(RecurrentLayers):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False,
-        dropout: float = 0.0, bidirectional: bool = False, proj_size: int = 0,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            init=init, seed=seed, device=device, dtype=dtype,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
         )
         if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
             raise ValueError(f"proj_size must be a non-negative integer, got {proj_size!r}")
         if proj_size >= hidden_size:
-            raise ValueError(f"proj_size has to be smaller than hidden_size, got proj_size={proj_size}, hidden_size={hidden_size}")
+            raise ValueError(
+                f"proj_size has to be smaller than hidden_size, got proj_size={proj_size}, hidden_size={hidden_size}"
+            )
         self.proj_size = int(proj_size)
         self._build()
 
@@ -136,8 +176,15 @@ class LSTM(RecurrentLayers):
 
     def rnninit_layout(self, path: str) -> Owned:
         return torch_rnn_layout(
-            LSTM_KIND, path=path, input_size=self.input_size, hidden_size=self.hidden_size, num_layers=self.num_layers,
-            bidirectional=self.bidirectional, bias=self.bias, proj_size=self.proj_size, source="rnninit.torch.LSTM",
+            LSTM_KIND,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            bias=self.bias,
+            proj_size=self.proj_size,
+            source="rnninit.torch.LSTM",
         )
 
     def forward(self, input, hx: tuple[Tensor, Tensor] | None = None):
@@ -146,4 +193,6 @@ class LSTM(RecurrentLayers):
 
     def extra_repr(self) -> str:
         text = super().extra_repr()
-        return text if not self.proj_size else text.replace(", init=", f", proj_size={self.proj_size}, init=", 1)
+        return (
+            text if not self.proj_size else text.replace(", init=", f", proj_size={self.proj_size}, init=", 1)
+        )

@@ -53,8 +53,15 @@ class MinimalRNNCell(InitializedModule):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__()
         check_sizes(input_size, hidden_size)
@@ -62,7 +69,13 @@ class MinimalRNNCell(InitializedModule):
         self._set_init(init, seed)
         factory = {"device": device, "dtype": dtype}
         h = hidden_size
-        shapes = {"weight_ih": (h, input_size), "bias_ih": (h,), "weight_hh": (h, h), "weight_zh": (h, h), "bias": (h,)}
+        shapes = {
+            "weight_ih": (h, input_size),
+            "bias_ih": (h,),
+            "weight_hh": (h, h),
+            "weight_zh": (h, h),
+            "bias": (h,),
+        }
         for role, name in _NAMES.items():
             if bias or role not in _BIASES:
                 self.register_parameter(name, nn.Parameter(torch.empty(shapes[name], **factory)))
@@ -73,7 +86,11 @@ class MinimalRNNCell(InitializedModule):
     def rnninit_layout(self, path: str) -> Owned:
         sizes = {"input": self.input_size, "hidden": self.hidden_size, "layers": 1, "directions": 1}
         cell, tensors = library_cell_layout(
-            MINIMALRNN, path=path, sizes=sizes, names=_names(self.bias is not None), source="rnninit.torch.MinimalRNNCell"
+            MINIMALRNN,
+            path=path,
+            sizes=sizes,
+            names=_names(self.bias is not None),
+            source="rnninit.torch.MinimalRNNCell",
         )
         return [cell], tensors
 
@@ -100,13 +117,32 @@ class MinimalRNN(RecurrentLayers):
     )
 
     def __init__(
-        self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True, batch_first: bool = False,
-        dropout: float = 0.0, bidirectional: bool = False,
-        *, init: SpecLike = "pytorch_default", seed: int | None = None, device=None, dtype=None,
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
     ) -> None:
         super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
-            init=init, seed=seed, device=device, dtype=dtype,
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
         )
         self._build()
 
@@ -135,8 +171,14 @@ class MinimalRNN(RecurrentLayers):
                 "directions": self.num_directions,
             }
             cell, owned = library_cell_layout(
-                MINIMALRNN, path=path, sizes=sizes, names=_names(self.bias), suffix=suffix, layer=layer,
-                direction=direction, source="rnninit.torch.MinimalRNN",
+                MINIMALRNN,
+                path=path,
+                sizes=sizes,
+                names=_names(self.bias),
+                suffix=suffix,
+                layer=layer,
+                direction=direction,
+                source="rnninit.torch.MinimalRNN",
             )
             cells.append(cell)
             tensors.update(owned)
