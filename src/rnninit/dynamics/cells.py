@@ -1,10 +1,12 @@
-"""The cell factory: the one place that maps a cell name to a PyTorch constructor.
+"""The cell factory: the one place that maps a cell name to a constructor.
 
 ``make_cell("lstm", input_size=8, hidden_size=64, spec="orthogonal", seed=0)`` builds the cell
 with its framework default under a seeded generator, then applies ``spec`` with
 :func:`rnninit.torch.apply` (roles the spec does not mention keep the framework default).
 The result is a :class:`~rnninit.dynamics.stepper.Stepper` (the module and how its state is laid
-out), which is what :func:`rnninit.dynamics.diagnose` measures.
+out), which is what :func:`rnninit.dynamics.diagnose` measures. ``keras_*`` cells are Keras' own,
+initialized with Keras' defaults and ``rnninit.keras.apply``, and measured through their exact
+PyTorch twin (:mod:`rnninit.dynamics.keras_twin`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import torch
 from torch import nn
 
 from rnninit.dynamics.errors import DynamicsError
+from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import did_you_mean, one_of
 from rnninit.spec import SpecLike
@@ -62,6 +65,26 @@ def _library(name: str, **kwargs) -> Callable[[int, int, int], nn.Module]:
     return build
 
 
+def _keras(name: str, **kwargs) -> Callable[[int, int, int], object]:
+    """A built float64 Keras cell with Keras' default initializers, each seeded so the cell repeats."""
+
+    def build(input_size: int, hidden_size: int, seed: int):
+        import keras
+
+        inits = keras.initializers
+        cell = getattr(keras.layers, name)(
+            hidden_size,
+            kernel_initializer=inits.GlorotUniform(seed=seed),
+            recurrent_initializer=inits.Orthogonal(seed=seed + 1),
+            dtype="float64",
+            **kwargs,
+        )
+        cell.build((None, input_size))
+        return cell
+
+    return build
+
+
 register_cell("elman", _builtin(nn.RNNCell, nonlinearity="tanh"), ("h",), "torch.nn.RNNCell, tanh")
 register_cell("elman_relu", _builtin(nn.RNNCell, nonlinearity="relu"), ("h",), "torch.nn.RNNCell, relu")
 register_cell("lstm", _builtin(nn.LSTMCell), ("h", "c"), "torch.nn.LSTMCell; state (h, c)")
@@ -71,6 +94,9 @@ register_cell(
     "indrnn_tanh", _library("IndRNNCell", nonlinearity="tanh"), ("h",), "rnninit.torch.IndRNNCell, tanh"
 )
 register_cell("minimalrnn", _library("MinimalRNNCell"), ("h",), "rnninit.torch.MinimalRNNCell")
+register_cell("keras_elman", _keras("SimpleRNNCell"), ("h",), "keras.layers.SimpleRNNCell, tanh")
+register_cell("keras_lstm", _keras("LSTMCell"), ("h", "c"), "keras.layers.LSTMCell (unit_forget_bias=True)")
+register_cell("keras_gru", _keras("GRUCell"), ("h",), "keras.layers.GRUCell (reset_after=True)")
 
 
 def cell_factory(name: str) -> CellFactory:
@@ -104,7 +130,16 @@ def make_cell(
     factory = cell_factory(name)
     _positive("input_size", input_size)
     _positive("hidden_size", hidden_size)
-    module = factory.build(input_size, hidden_size, seed).to(dtype)
+    built = factory.build(input_size, hidden_size, seed)
+    if is_keras_cell(built):
+        # Keras cells: the spec is applied in Keras (Keras' defaults fill the roles it leaves out),
+        # then the cell is measured through its exact PyTorch twin.
+        from rnninit.keras import apply as keras_apply
+
+        if spec is not None:
+            keras_apply(spec, built, seed=seed)
+        return torch_twin(built)
+    module = built.to(dtype)
     if spec is not None:
         apply(spec, module, seed=seed)
     return Stepper(module, tuple((part, hidden_size) for part in factory.parts), input_size)

@@ -20,6 +20,7 @@ from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.horizon import memory_horizon
 from rnninit.dynamics.inputs import make_inputs
 from rnninit.dynamics.jacobians import gradient_flow, trajectory
+from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.spectra import recurrent_spectra
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import LayoutError
@@ -105,7 +106,7 @@ def _clean(value: Any) -> Any:
 
 
 def diagnose(
-    cell: Stepper | nn.Module,
+    cell: Stepper | nn.Module | Any,
     *,
     steps: int,
     inputs: str | np.ndarray | Tensor = "zeros",
@@ -118,15 +119,23 @@ def diagnose(
 ) -> Diagnosis:
     """Measure an initialized cell over ``steps`` steps of ``inputs``.
 
-    ``cell`` is a :class:`Stepper` or a cell module (``torch.nn.RNNCell``/``GRUCell``/``LSTMCell``
-    or one with ``input_size``/``hidden_size``; see :meth:`Stepper.for_module`). ``inputs``:
+    ``cell`` is a :class:`Stepper`, a cell module (``torch.nn.RNNCell``/``GRUCell``/``LSTMCell``
+    or one with ``input_size``/``hidden_size``; see :meth:`Stepper.for_module`), or a built Keras
+    cell (measured through its exact PyTorch twin, :func:`~rnninit.dynamics.keras_twin.torch_twin`).
+    ``inputs``:
     ``"zeros"``, ``"normal"`` (N(0, 1), drawn from ``seed``) or data ``(steps, batch, input)``.
     ``initial_state``: the flat state ``s_0`` ``(batch, S)`` or ``(S,)``; zeros if ``None``.
     The cell is copied to float64; the original is not changed.
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise DynamicsError(f"steps (T) must be a positive integer, got {steps!r}")
-    stepper = cell if isinstance(cell, Stepper) else Stepper.for_module(cell)
+    if isinstance(cell, Stepper):
+        stepper = cell
+    elif is_keras_cell(cell):
+        stepper = torch_twin(cell)
+        cell_name = cell_name or f"keras {type(cell).__name__}"
+    else:
+        stepper = Stepper.for_module(cell)
     notes = []
     try:
         spectra = recurrent_spectra(stepper.module)
