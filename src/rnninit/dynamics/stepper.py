@@ -83,6 +83,6 @@ class Stepper:
         return torch.cat(out, dim=-1)
 
     def frozen_copy(self, dtype: torch.dtype = torch.float64) -> Stepper:
-        """A copy in ``dtype`` whose parameters need no gradient (the original is untouched)."""
-        module = copy.deepcopy(self.module).to(dtype).requires_grad_(False)
+        """A CPU copy in ``dtype`` whose parameters need no gradient (the original is untouched)."""
+        module = copy.deepcopy(self.module).to(device="cpu", dtype=dtype).requires_grad_(False)
         return replace(self, module=module)
