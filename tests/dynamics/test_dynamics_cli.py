@@ -75,3 +75,24 @@ def test_missing_spec_is_a_usage_error_with_exit_2(capsys):
         main(["diagnose", "--cell", "lstm"])
     assert info.value.code == 2
     assert "--spec" in capsys.readouterr().err
+
+
+def test_help_lists_every_factory_cell_and_building_the_parser_imports_no_framework():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import rnninit
+    from rnninit.cli.diagnose import CELL_NAMES
+    from rnninit.dynamics import CELLS
+
+    assert tuple(CELLS) == CELL_NAMES
+    probe = (
+        "import sys; from rnninit.cli import build_parser; p = build_parser(); "
+        "p.parse_args(['diagnose', '--cell', 'lstm', '--spec', 'orthogonal']); "
+        "print(sorted(m for m in ('torch', 'keras', 'matplotlib') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(Path(rnninit.__file__).parents[1])}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, env=env)
+    assert out.stdout.strip() == "[]"

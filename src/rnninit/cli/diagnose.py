@@ -16,8 +16,21 @@ from rich.markup import escape
 from rich.table import Table
 
 from rnninit.cli.spec import load_spec
-from rnninit.dynamics.cells import CELLS
-from rnninit.dynamics.errors import DynamicsError
+
+#: The names in :data:`rnninit.dynamics.CELLS`, spelled out so that building the parser (``rnninit
+#: --help``, ``rnninit spec``) imports neither torch nor keras; a test keeps the two equal.
+CELL_NAMES = (
+    "elman",
+    "elman_relu",
+    "lstm",
+    "gru",
+    "indrnn",
+    "indrnn_tanh",
+    "minimalrnn",
+    "keras_elman",
+    "keras_lstm",
+    "keras_gru",
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "column each."
         ),
     )
-    p.add_argument("--cell", required=True, help=f"cell: {', '.join(CELLS)}")
+    p.add_argument("--cell", required=True, help=f"cell: {', '.join(CELL_NAMES)}")
     p.add_argument(
         "--spec",
         action="append",
@@ -56,6 +69,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
+    from rnninit.dynamics.errors import DynamicsError
+
     if text.endswith(".npy"):
         try:
             data = np.load(text, allow_pickle=False)
@@ -71,6 +86,7 @@ def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.dynamics.diagnose import diagnose_spec
+    from rnninit.dynamics.errors import DynamicsError
 
     for flag, value in (("--hidden", args.hidden), ("--T", args.steps)):
         if value < 1:
