@@ -33,7 +33,7 @@ class Chrono(Init):
         if not self.t_max > 2:
             raise SpecError(
                 f"chrono: t_max must be > 2 (it samples U(1, t_max - 1)), got {self.t_max!r}",
-                token=f"t_max={self.t_max!r}",
+                token="t_max",
             )
 
     def _validate_block(self, block: Block) -> None:

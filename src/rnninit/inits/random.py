@@ -19,7 +19,7 @@ TRUNCATION = 2.0
 def _nonnegative(init: Init, arg: str) -> None:
     value = getattr(init, arg)
     if value < 0:
-        raise SpecError(f"{init.name}: {arg} must be >= 0, got {value!r}", token=f"{arg}={value!r}")
+        raise SpecError(f"{init.name}: {arg} must be >= 0, got {value!r}", token=arg)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +81,7 @@ class Uniform(Init):
         if not self.low < self.high:
             raise SpecError(
                 f"uniform: low must be < high, got low={self.low!r}, high={self.high!r}",
-                token=f"low={self.low!r}",
+                token="low",
             )
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:

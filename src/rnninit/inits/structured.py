@@ -97,12 +97,12 @@ class Spectral(Init):
         if self.radius <= 0:
             raise SpecError(f"spectral: radius must be > 0, got {self.radius!r}", token="radius")
         if self.base.fused:
-            raise SpecError("spectral: base must not be fused", token=str(self.base))
+            raise SpecError("spectral: base must not be fused", token="base")
         if isinstance(self.base, (Spectral, Identity)) or self.base.name in ("zeros", "constant"):
             raise SpecError(
                 f"spectral: base {self.base.name} has no useful spectrum to rescale; "
                 "use a random init such as normal or uniform",
-                token=str(self.base),
+                token="base",
             )
 
     def _validate_block(self, block: Block) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Union
 
 from rnninit.errors import SpecError
-from rnninit.inits import Init, init_from_config
-from rnninit.layout.cells import CellKind, cell_kind
-from rnninit.spec.parse import Call, build_init, parse
+from rnninit.inits import Block, Init, init_from_config
+from rnninit.layout.cells import CellKind, RoleDef, cell_kind
+from rnninit.spec.parse import Call, build_init, locate_error, parse
 from rnninit.spec.presets import PRESETS, check_preset_args
 
 Key = tuple[str, Union[str, None]]
@@ -143,6 +143,7 @@ class Spec:
                     raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key), position=pos)
                 entries[key] = init
                 positions[key] = pos
+        _check_fused(entries, positions)
         spec = cls(entries, preset=preset)
         spec._positions = positions
         return spec
@@ -264,7 +265,7 @@ class Spec:
                 gate = kind.canonical_gate(role, gate, position=pos)
             elif init.fused and not role.gated:
                 raise SpecError(
-                    f"{init} is fused, but role '{role.name}' of a {kind.name} cell has no gates to fuse",
+                    f"{init} is fused, but role '{role.name}' of {kind.name} cells has no gates to fuse",
                     token=format_key((role_name, None)),
                     position=pos,
                 )
@@ -275,27 +276,62 @@ class Spec:
                     position=pos,
                 )
             own[(role.name, gate)] = init
+            _check_entry(kind, role, gate, init, pos)
         for key in own:
             if key[1] is None:  # a role-wide entry replaces the preset's per-gate entries
                 merged = {k: v for k, v in merged.items() if k[0] != key[0]}
         merged.update(own)
-        _check_fused(merged)
+        _check_fused(merged, {k: v for k, v in self._positions.items() if k in merged})
+        for (role_name, gate), init in merged.items():
+            if (role_name, gate) not in own:
+                _check_entry(kind, kind.role(role_name), gate, init, None)
         return Resolved(kind, merged)
 
 
 SpecLike = Union[Spec, str, Mapping[str, Any]]
 
 
-def _check_fused(entries: Mapping[Key, Init]) -> None:
+def _check_fused(entries: Mapping[Key, Init], positions: Mapping[Key, int] | None = None) -> None:
     for (role, gate), init in entries.items():
         if gate is None and init.fused:
-            gated = [format_key(k) for k in entries if k[0] == role and k[1] is not None]
+            gated = [k for k in entries if k[0] == role and k[1] is not None]
             if gated:
                 raise SpecError(
                     f"'{role}={init}' is fused over all gates, so it cannot be combined with "
-                    f"per-gate entries ({', '.join(gated)}); drop fused=true or the per-gate entries",
-                    token=gated[0],
+                    f"per-gate entries ({', '.join(map(format_key, gated))}); drop fused=true or the per-gate entries",
+                    token=format_key(gated[0]),
+                    position=(positions or {}).get(gated[0]),
                 )
+
+
+def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, position: int | None) -> None:
+    """Check what can be checked of ``init`` on ``role``/``gate`` before any sizes are known.
+
+    A representative block (every size 2, so square blocks stay square) goes through
+    :meth:`Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
+    fused on a single gate. Checks that need real sizes (identity on a non-square block) happen
+    when the plan samples, still before anything is written.
+    """
+    fused = init.fused and gate is None and role.gated
+    rows = 2 * len(kind.gates) if fused else 2
+    block = Block(
+        role=role.name,
+        gate=gate if gate is not None or fused or not role.gated else kind.gates[0],
+        shape=(rows, 2) if role.kind == "matrix" else (rows,),
+        kind=role.kind,
+        hidden_size=2,
+        gates=kind.gates,
+        gate_semantics=kind.gate_semantics,
+        fused=fused,
+        from_gate_entry=gate is not None,
+    )
+    try:
+        init.validate(block)
+    except SpecError as exc:
+        # the representative block's sizes are not the cell's: leave them out of the message
+        message = str(exc).rsplit(" (at '", 1)[0].replace(f" of shape {block.shape}", "")
+        where = format_key((role.name, gate))
+        raise SpecError(f"{where}={init}: {message}", token=where, position=position) from None
 
 
 def _preset_from_call(call: Call) -> PresetCall:
@@ -307,10 +343,8 @@ def _preset_from_call(call: Call) -> PresetCall:
     try:
         return PresetCall.make(call.name, *call.args, **dict(call.kwargs))
     except SpecError as exc:
-        if exc.position is not None:
-            raise
-        message = str(exc).rsplit(" (at '", 1)[0]
-        raise SpecError(message, token=exc.token or call.name, position=call.pos) from None
+        found = PRESETS.get(call.name)
+        raise locate_error(exc, call, list(found.parameters()) if found else []) from None
 
 
 def _preset_from_text(text: str) -> PresetCall:
