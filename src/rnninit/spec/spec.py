@@ -100,7 +100,7 @@ class Spec:
     ``Spec.parse(str(s)) == s`` and ``Spec.from_dict(s.to_dict()) == s`` for every spec.
     """
 
-    __slots__ = ("_entries", "_positions", "_preset")
+    __slots__ = ("_entries", "_entry_positions", "_positions", "_preset", "_preset_position")
 
     def __init__(
         self,
@@ -118,7 +118,10 @@ class Spec:
                 raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
             merged[key] = init_from_config(value)
         self._entries = dict(sorted(merged.items(), key=lambda kv: _sort_key(kv[0])))
+        # where each entry (its role) and each key (its gate, for per-gate keys) was written
+        self._entry_positions: dict[Key, int] = {}
         self._positions: dict[Key, int] = {}
+        self._preset_position: int | None = None
         if isinstance(preset, str):
             preset = _preset_from_text(preset)
         self._preset = preset
@@ -134,6 +137,7 @@ class Spec:
             preset = _preset_from_call(parsed.preset)
         entries: dict[Key, Init] = {}
         positions: dict[Key, int] = {}
+        entry_positions: dict[Key, int] = {}
         for entry in parsed.entries:
             init = build_init(entry.value)
             gates = entry.gates or ((None, entry.pos),)
@@ -143,9 +147,12 @@ class Spec:
                     raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key), position=pos)
                 entries[key] = init
                 positions[key] = pos
-        _check_fused(entries, positions)
+                entry_positions[key] = entry.pos
+        _check_fused(entries, entry_positions)
         spec = cls(entries, preset=preset)
         spec._positions = positions
+        spec._entry_positions = entry_positions
+        spec._preset_position = parsed.preset.pos if parsed.preset is not None else None
         return spec
 
     @classmethod
@@ -256,11 +263,20 @@ class Spec:
     def resolve(self, kind: CellKind | str) -> Resolved:
         """Validate against a cell kind and expand the preset: what each role and gate gets."""
         kind = cell_kind(kind)
-        merged: dict[Key, Init] = dict(self._preset.build(kind)) if self._preset else {}
+        merged: dict[Key, Init] = {}
+        if self._preset is not None:
+            try:
+                merged = dict(self._preset.build(kind))
+            except SpecError as exc:
+                if exc.position is not None or self._preset_position is None:
+                    raise
+                message = str(exc).rsplit(" (at '", 1)[0]
+                raise SpecError(message, token=exc.token, position=self._preset_position) from None
         own: dict[Key, Init] = {}
         for (role_name, gate), init in self._entries.items():
             pos = self._positions.get((role_name, gate))
-            role = kind.role(role_name, position=pos)
+            entry_pos = self._entry_positions.get((role_name, gate))
+            role = kind.role(role_name, position=entry_pos)
             if gate is not None:
                 gate = kind.canonical_gate(role, gate, position=pos)
             elif init.fused and not role.gated:
@@ -276,12 +292,12 @@ class Spec:
                     position=pos,
                 )
             own[(role.name, gate)] = init
-            _check_entry(kind, role, gate, init, pos)
+            _check_entry(kind, role, gate, init, entry_pos)
         for key in own:
             if key[1] is None:  # a role-wide entry replaces the preset's per-gate entries
                 merged = {k: v for k, v in merged.items() if k[0] != key[0]}
         merged.update(own)
-        _check_fused(merged, {k: v for k, v in self._positions.items() if k in merged})
+        _check_fused(merged, {k: v for k, v in self._entry_positions.items() if k in merged})
         for (role_name, gate), init in merged.items():
             if (role_name, gate) not in own:
                 _check_entry(kind, kind.role(role_name), gate, init, None)
