@@ -166,8 +166,8 @@ def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
 def indrnn(kind: CellKind, t_max: float) -> Entries:
     """IndRNN: recurrent weights u ~ U(0, 2^(1/t_max)) so that |u|^t_max stays in [0, 2]
     (memory over t_max steps without explosion), input weights N(0, 0.001²), zero biases."""
-    if not t_max > 0:
-        raise SpecError(f"indrnn: t_max must be > 0, got {t_max!r}", token="t_max")
+    if not t_max >= 1:  # a number of time steps; below 1, 2^(1/t_max) soon overflows
+        raise SpecError(f"indrnn: t_max (time steps) must be >= 1, got {t_max!r}", token="t_max")
     if kind.role("hh").kind != "diagonal":
         raise SpecError(
             f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not {kind.name} cells",
