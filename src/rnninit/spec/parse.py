@@ -80,7 +80,8 @@ class Call:
 
     def locate(self, arg_names: tuple[str, ...] | list[str], arg: str | None) -> tuple[str, int] | None:
         """Source text and position of argument ``arg`` (by name, or by its positional slot)."""
-        for key, text, pos in self.spans:
+        keyword_first = sorted(self.spans, key=lambda span: isinstance(span[0], int))
+        for key, text, pos in keyword_first:
             named = arg_names[key] if isinstance(key, int) and key < len(arg_names) else key
             if named == arg:
                 return text, pos

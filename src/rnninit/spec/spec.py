@@ -32,7 +32,14 @@ def parse_key(text: str) -> Key:
     """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
     if not isinstance(text, str):
         raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {text!r}")
-    parsed = parse(f"{text}=0")
+    try:
+        parsed = parse(f"{text}=0")
+    except SpecError as exc:  # its position is in the wrapped text; keep it only where it is in ``text``
+        message = str(exc).rsplit(" (at '", 1)[0]
+        inside = exc.position is not None and exc.position < len(text)
+        raise SpecError(
+            f"invalid spec key {text!r}: {message}", token=exc.token if inside else text, position=exc.position if inside else None
+        ) from None
     if parsed.preset is not None or len(parsed.entries) != 1 or len(parsed.entries[0].gates) > 1:
         raise SpecError(f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text)
     entry = parsed.entries[0]
@@ -144,7 +151,7 @@ class Spec:
             for gate, pos in gates:
                 key = (entry.role, gate)
                 if key in entries:
-                    raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key), position=pos)
+                    raise SpecError(f"'{format_key(key)}' is given twice", token=gate or entry.role, position=pos)
                 entries[key] = init
                 positions[key] = pos
                 entry_positions[key] = entry.pos
@@ -277,6 +284,7 @@ class Spec:
             pos = self._positions.get((role_name, gate))
             entry_pos = self._entry_positions.get((role_name, gate))
             role = kind.role(role_name, position=entry_pos)
+            key_gate = gate if gate is not None else role_name
             if gate is not None:
                 gate = kind.canonical_gate(role, gate, position=pos)
             elif init.fused and not role.gated:
@@ -288,7 +296,7 @@ class Spec:
             if (role.name, gate) in own:
                 raise SpecError(
                     f"'{format_key((role.name, gate))}' is given twice (once by a gate alias)",
-                    token=format_key((role_name, gate)),
+                    token=key_gate,
                     position=pos,
                 )
             own[(role.name, gate)] = init
