@@ -255,6 +255,10 @@ class Spec:
         merged.update(other._entries)
         return Spec(merged, preset=other._preset or self._preset)
 
+    def __ror__(self, other: SpecLike) -> Spec:
+        """``"ih=normal" | spec``: a string, preset name or dict on the left works too."""
+        return Spec.coerce(other) | self
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self._preset is not None:
