@@ -64,3 +64,17 @@ def test_a_preset_name_or_a_dict_is_accepted_as_the_spec():
     by_dict = make_plan({"preset": "forget_bias"}, layout, seed=1)
     for a, b in zip(by_name.assignments, by_dict.assignments, strict=True):
         np.testing.assert_array_equal(a.value, b.value)
+
+
+def test_a_layout_must_cover_every_tensor_element_exactly_once():
+    from rnninit.errors import LayoutError
+    from rnninit.layout.storage import ModelLayout
+
+    layout = torch_layout("lstm", 3, 4)
+    missing = dict(layout.tensors, extra=(2,))
+    with pytest.raises(LayoutError, match="parts of tensor 'extra' are not covered"):
+        ModelLayout(layout.cells, missing)
+    with pytest.raises(LayoutError, match="covered twice"):
+        ModelLayout(layout.cells + layout.cells, layout.tensors)
+    with pytest.raises(LayoutError, match="placed in unknown tensor 'rnn.weight_ih_l0'"):
+        ModelLayout(layout.cells, {})

@@ -169,7 +169,7 @@ config_like = st.dictionaries(
 )
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(st.dictionaries(st.text(max_size=10) | st.sampled_from(["ih", "hh", "bias[f]", "preset"]), json_values | config_like, max_size=4))
 def test_arbitrary_dicts_raise_nothing_but_spec_error(data):
     try:
