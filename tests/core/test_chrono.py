@@ -74,7 +74,6 @@ def test_gru_chrono_sets_the_update_gate_which_keeps_the_state():
         ("bias[g]=chrono(t_max=10)", "lstm", "chrono sets the forget \\(f\\) and input gate biases, not gate 'g'"),
         ("bias[r]=chrono(t_max=10)", "gru", "chrono sets the forget \\(z\\) and input gate biases, not gate 'r'"),
         ("bias_hn=chrono(t_max=10)", "gru", "chrono initializes the gate bias"),
-        ("bias=chrono(t_max=10, fused=true)", "lstm", "chrono cannot be fused"),
     ],
 )
 def test_chrono_on_anything_but_a_gated_bias_is_an_error_at_resolve(spec, kind, message):

@@ -194,6 +194,8 @@ class TorchDefault(Init):
     def _validate_args(self) -> None:
         if self.terms is not None and self.terms < 1:
             raise SpecError(f"torch_default: terms must be >= 1, got {self.terms}", token="terms")
+        if self.fused:  # PyTorch draws per stored tensor, and the bias terms differ per gate (GRU n)
+            raise SpecError("torch_default is PyTorch's per-tensor default and cannot be fused", token="fused")
 
     def bound(self, block: Block) -> float:
         return 1.0 / math.sqrt(block.hidden_size)
