@@ -44,7 +44,8 @@ CASES = [
     ("hh=spectral(radius=0)", None, "spectral: radius must be > 0, got 0.0", "radius=0", 12),
     ("hh=spectral(base=zeros)", None, "spectral: base zeros has no useful spectrum to rescale", "base=zeros", 12),
     ("hh=spectral(base=normal(fused=true))", None, "spectral: base must not be fused", "base=normal(fused=true)", 12),
-    ("bias=torch_default(terms=0)", None, "torch_default: terms must be >= 1, got 0", "terms=0", 19),
+    ("bias=torch_default(terms=0)", None, "torch_default: terms (additive bias tensors) must be in [1, 16], got 0", "terms=0", 19),
+    ("bias=torch_default(terms=17)", None, "torch_default: terms (additive bias tensors) must be in [1, 16], got 17", "terms=17", 19),
     ("bias=torch_default(fused=true)", None, "torch_default is PyTorch's per-tensor default and cannot be fused", "fused=true", 19),
     ("bias=chrono(t_max=10, fused=true)", None, "chrono sets the forget and input gate biases separately and cannot be fused", "fused=true", 22),
     ("hh=spectral(base=chrono(t_max=10))", None, "spectral: base chrono cannot draw a matrix", "base=chrono(t_max=10)", 12),
@@ -189,3 +190,15 @@ def test_arbitrary_configs_raise_nothing_but_spec_error(config):
         init_from_config(config)
     except SpecError:
         pass
+
+
+@pytest.mark.parametrize(
+    "init", ["he_uniform(gain=1e308)", "uniform(low=-1.7e308, high=1.7e308)", "truncated_normal(std=1.5e308)"]
+)
+def test_arguments_so_large_that_the_draws_overflow_are_a_spec_error(init):
+    from core_blocks import torch_layout
+
+    from rnninit.plan import make_plan
+
+    with pytest.raises(SpecError, match="drew values beyond a float's range for ih matrix of shape"):
+        make_plan(f"ih={init}", torch_layout("elman", 3, 4), seed=0)

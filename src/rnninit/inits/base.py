@@ -123,8 +123,17 @@ class Init:
     def sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         """Sample a float64 array of ``block.shape`` from ``rng``."""
         self.validate(block)
-        out = np.asarray(self._sample(block, rng), dtype=np.float64)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = np.asarray(self._sample(block, rng), dtype=np.float64)
+        except OverflowError:
+            out = np.full(block.shape, np.inf)
         assert out.shape == block.shape, (self, out.shape, block.shape)
+        if not np.isfinite(out).all():
+            raise SpecError(
+                f"{self} drew values beyond a float's range for {block.describe()}; its arguments are too large",
+                token=str(self),
+            )
         return out
 
     @classmethod
