@@ -18,10 +18,10 @@ CASES = [
     ("ih=normal(stdd=1)", None, "normal has no argument 'stdd'; did you mean 'std'?; valid arguments: 'mean', 'std', 'fused'", "stdd=1", 10),
     ("chrno(t_max=3)", None, "unknown preset 'chrno'; did you mean 'chrono'?; valid presets: 'pytorch_default'", "chrno", 0),
     ("forget_bias(valu=2)", None, "preset forget_bias has no argument 'valu'; did you mean 'value'?; valid arguments: 'value'", "valu=2", 12),
-    ("ih=1 hhh=orthogonal", "lstm", "unknown role 'hhh' for lstm cells; did you mean 'hh'?; valid roles: 'ih', 'hh', 'bias', 'proj'", "hhh", 5),
-    ("bias[forget]=1", "lstm", "unknown gate 'forget' for lstm cells; valid gates: i, f, g, o, c (= g)", "forget", 5),
-    ("bias[x]=1", "gru", "unknown gate 'x' for gru cells; valid gates: r, z, n, h (= n)", "x", 5),
-    ("hh[f]=orthogonal", "elman", "role 'hh' of elman cells has no gates, so 'hh[f]' is invalid; write 'hh=...'", "f", 3),
+    ("ih=1 hhh=orthogonal", "lstm", "unknown role 'hhh' for a lstm cell; did you mean 'hh'?; valid roles: 'ih', 'hh', 'bias', 'proj'", "hhh", 5),
+    ("bias[forget]=1", "lstm", "unknown gate 'forget' for a lstm cell; valid gates: i, f, g, o, c (= g)", "forget", 5),
+    ("bias[x]=1", "gru", "unknown gate 'x' for a gru cell; valid gates: r, z, n, h (= n)", "x", 5),
+    ("hh[f]=orthogonal", "elman", "role 'hh' of an elman cell has no gates, so 'hh[f]' is invalid; write 'hh=...'", "f", 3),
     # wrong types
     ("ih=normal(std=true)", None, "normal: std must be a number, got True (bool)", "std=true", 10),
     ("ih=normal(std=orthogonal)", None, "normal: std must be a number, got 'orthogonal' (Orthogonal)", "std=orthogonal", 10),
@@ -79,7 +79,7 @@ CASES = [
     # fused
     ("hh=orthogonal(fused=true) hh[f]=identity", None, "'hh=orthogonal(fused=true)' is fused over all gates, so it cannot be combined with per-gate entries (hh[f])", "hh[f]", 26),
     ("ih=1 hh[f]=orthogonal(fused=true)", "lstm", "is fused but hh[f] matrix is a single gate block", "hh[f]", 5),
-    ("hh=orthogonal(fused=true)", "elman", "orthogonal(fused=true) is fused, but role 'hh' of elman cells has no gates to fuse", "hh", 0),
+    ("hh=orthogonal(fused=true)", "elman", "orthogonal(fused=true) is fused, but role 'hh' of an elman cell has no gates to fuse", "hh", 0),
     # presets on cells they do not fit
     ("forget_bias hh=orthogonal", "elman", "preset forget_bias needs a cell with a forget gate (lstm, gru, minimalrnn), and elman cells have none", "forget_bias", 0),
     (" irnn", "lstm", "preset irnn is for ungated cells (elman, indrnn), not lstm cells", "irnn", 1),

@@ -293,7 +293,7 @@ class Spec:
                 gate = kind.canonical_gate(role, gate, position=pos)
             elif init.fused and not role.gated:
                 raise SpecError(
-                    f"{init} is fused, but role '{role.name}' of {kind.name} cells has no gates to fuse",
+                    f"{init} is fused, but role '{role.name}' of {kind.a_cell} has no gates to fuse",
                     token=format_key((role_name, None)),
                     position=pos,
                 )
