@@ -73,7 +73,6 @@ def test_a_role_the_kind_lacks_becomes_a_cell_specific_role():
         ({"u": (4,)}, {"u": "hh"}, {}, "role 'hh' is a matrix"),
         ({"u": (4, 4), "w": (5, 3)}, {"u": "hh", "w": "ih"}, {}, "has 5 rows per gate block, but the cell's hidden size is 4"),
         ({"u": (8, 4)}, {"u": "hh[i,f]"}, {"kind": "lstm"}, "declared for some gates but not gate 'g'"),
-        ({"p": (4,)}, {"p": "peephole"}, {}, "cannot tell the cell's hidden size"),
         ({"t": (2, 2, 2), "u": (2, 2)}, {"t": "extra", "u": "hh"}, {}, "only vectors and matrices can be declared"),
     ],
 )
