@@ -141,9 +141,7 @@ class ModelLayout:
 
     def check_coverage(self) -> None:
         """Every element of every tensor is covered by exactly one placement."""
-        # one byte per element, saturating at 2 ("covered twice or more"): a model-sized int64 array
-        # would cost 8 bytes per parameter, twice the model itself
-        counts = {name: np.zeros(shape, dtype=np.uint8) for name, shape in self.tensors.items()}
+        counts = {name: np.zeros(shape, dtype=np.int64) for name, shape in self.tensors.items()}
         for cell in self.cells:
             for slot in cell.slots:
                 for placement in slot.placements:
@@ -156,7 +154,7 @@ class ModelLayout:
                             f"{cell.name}: {slot.label} has shape {slot.shape} but its place in "
                             f"{placement.tensor} has shape {view.shape}"
                         )
-                    counts[placement.tensor][placement.index] = np.minimum(view, 1) + 1
+                    counts[placement.tensor][placement.index] += 1
         for name, count in counts.items():
             if count.size and (count.min() != 1 or count.max() != 1):
                 problem = "not covered" if count.min() == 0 else "covered twice"
