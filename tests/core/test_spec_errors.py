@@ -131,7 +131,8 @@ def test_identity_on_a_non_square_block_is_found_when_sizes_are_known():
         (lambda: init_from_config({"name": 3}), "an init's name must be a string, got 3"),
         (lambda: init_from_config(True), "an init must be a name, a number or a dict, got True"),
         (lambda: init_from_config([1]), "an init config must be a dict with a 'name' key"),
-        (lambda: Spec({"ih": "nrmal"}), "unknown init 'nrmal'"),
+        (lambda: Spec({"ih": "nrmal"}), "'ih': unknown init 'nrmal'"),
+        (lambda: Spec.from_dict({"bias[f]": {"name": "normal", "std": -1}}), "'bias[f]': normal: std must be >= 0"),
         (lambda: Spec({("ih",): 1}), "invalid spec key ('ih',); write 'role' or 'role[gate]'"),
         (lambda: Spec({3: 1}), "a spec key must be a string such as 'ih' or 'bias[f]', got 3"),
         (lambda: Spec.from_dict([("ih", 1)]), "a spec dict must be a mapping of role to init, got list"),
@@ -158,7 +159,7 @@ def test_spec_file_errors(tmp_path):
     with pytest.raises(SpecError, match="must hold a mapping of role to init or a spec string"):
         Spec.load(tmp_path / "list.yaml")
     (tmp_path / "typo.yaml").write_text("ih: nrmal\n")
-    with pytest.raises(SpecError, match="did you mean 'normal'"):
+    with pytest.raises(SpecError, match="'ih': unknown init 'nrmal'; did you mean 'normal'"):
         Spec.load(tmp_path / "typo.yaml")
 
 

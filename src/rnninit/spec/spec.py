@@ -123,7 +123,11 @@ class Spec:
                 raise SpecError(f"invalid spec key {raw_key!r}; write 'role' or 'role[gate]'")
             if key in merged:
                 raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
-            merged[key] = init_from_config(value)
+            try:
+                merged[key] = init_from_config(value)
+            except SpecError as exc:  # say which entry of a dict or file is wrong
+                message = str(exc).rsplit(" (at '", 1)[0]
+                raise SpecError(f"'{format_key(key)}': {message}", token=exc.token, position=exc.position) from None
         self._entries = dict(sorted(merged.items(), key=lambda kv: _sort_key(kv[0])))
         # where each entry (its role) and each key (its gate, for per-gate keys) was written
         self._entry_positions: dict[Key, int] = {}
