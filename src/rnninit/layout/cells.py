@@ -65,11 +65,16 @@ class CellKind:
                 return role
         names = [r.name for r in self.roles]
         raise SpecError(
-            f"unknown role '{name}' for a {self.name} cell{did_you_mean(name, names)}; "
+            f"unknown role '{name}' for {self.a_cell}{did_you_mean(name, names)}; "
             f"valid roles: {one_of(names)}",
             token=name,
             position=position,
         )
+
+    @property
+    def a_cell(self) -> str:
+        """``'a lstm cell'``, ``'an elman cell'``: the cell named in messages."""
+        return f"{'an' if self.name[0] in 'aeiou' else 'a'} {self.name} cell"
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -81,7 +86,7 @@ class CellKind:
             gated = [r.name for r in self.roles if r.gated]
             hint = f" (gated roles: {one_of(gated)})" if gated else " (this cell has no gates)"
             raise SpecError(
-                f"role '{role.name}' of a {self.name} cell has no gates, so '{role.name}[{gate}]' "
+                f"role '{role.name}' of {self.a_cell} has no gates, so '{role.name}[{gate}]' "
                 f"is invalid; write '{role.name}=...'{hint}",
                 token=gate,
                 position=position,
@@ -90,7 +95,7 @@ class CellKind:
         if gate not in self.gates:
             valid = list(self.gates) + [f"{a} (= {g})" for a, g in self.gate_aliases.items()]
             raise SpecError(
-                f"unknown gate '{gate}' for a {self.name} cell{did_you_mean(gate, self.gates)}; "
+                f"unknown gate '{gate}' for {self.a_cell}{did_you_mean(gate, self.gates)}; "
                 f"valid gates: {', '.join(valid)}",
                 token=gate,
                 position=position,
@@ -153,6 +158,24 @@ GRU = CellKind(
     torch_bias_terms={"r": 2, "z": 2, "n": 1},
 )
 
+GRU_RESET_BEFORE = CellKind(
+    name="gru_reset_before",
+    gates=("r", "z", "n"),
+    roles=(
+        RoleDef("ih", "hidden", "input", True, _IH),
+        RoleDef("hh", "hidden", "hidden", True, _HH + "; for n, applied to r ⊙ h"),
+        RoleDef("bias", "hidden", None, True, _BIAS),
+    ),
+    equations=(
+        "r = σ(W_ir x + W_hr h + b_r);  z = σ(W_iz x + W_hz h + b_z);\n"
+        "n = tanh(W_in x + W_hn (r ⊙ h) + b_n);  h' = (1 - z) ⊙ n + z ⊙ h"
+        "   (Cho et al. 2014; Keras GRU with reset_after=False)"
+    ),
+    gate_semantics={"forget": "z"},
+    gate_aliases={"h": "n"},
+    torch_bias_terms={"r": 1, "z": 1, "n": 1},
+)
+
 INDRNN = CellKind(
     name="indrnn",
     gates=(),
@@ -181,11 +204,12 @@ MINIMALRNN = CellKind(
     gate_semantics={"forget": "u"},
 )
 
-CELL_KINDS: dict[str, CellKind] = {k.name: k for k in (ELMAN, LSTM, GRU, INDRNN, MINIMALRNN)}
+CELL_KINDS: dict[str, CellKind] = {k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN)}
 
 
 def cell_kind(name: str | CellKind) -> CellKind:
-    """Look up a cell kind by name (``elman``, ``lstm``, ``gru``, ``indrnn``, ``minimalrnn``)."""
+    """Look up a cell kind by name (``elman``, ``lstm``, ``gru``, ``gru_reset_before``,
+    ``indrnn``, ``minimalrnn``)."""
     if isinstance(name, CellKind):
         return name
     kind = CELL_KINDS.get(name)
