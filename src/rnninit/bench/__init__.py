@@ -5,8 +5,7 @@ warm-up; every candidate of a grid point is run in the same process, interleaved
 (so that a noisy neighbour slows all of them alike), and what is reported is the median of the
 per-repeat ratios to the built-in with their range. FLOP rates are compared with the time the same
 matrix products take on their own, measured the same way (:mod:`rnninit.bench.flops`).
+
+Entry points: :func:`rnninit.bench.suite.run_speed` with a :class:`rnninit.bench.suite.SpeedConfig`,
+or ``rnninit speed`` (:mod:`rnninit.cli.speed`).
 """
-
-from rnninit.bench.suite import SpeedConfig, run_speed
-
-__all__ = ["SpeedConfig", "run_speed"]

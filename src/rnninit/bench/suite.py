@@ -23,16 +23,10 @@ import rnninit.torch as rt
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.timing import median_ms, ratio, time_cases
-from rnninit.errors import RnninitError
+from rnninit.bench.options import BACKENDS, CELLS, BenchError
 
-CELLS = ("lstm", "gru", "elman")
-BACKENDS = ("auto", "kernels", "builtin", "loop")
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 APPLY_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
-
-
-class BenchError(RnninitError, ValueError):
-    """A speed benchmark configuration that cannot run (names what would be valid)."""
 
 
 @dataclass

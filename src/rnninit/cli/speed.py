@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from rnninit.bench.suite import BACKENDS, CELLS, DTYPES, BenchError, SpeedConfig, run_speed
+# Only names here: building the parser must not import torch (rnninit.bench.suite does, in run()).
+from rnninit.bench.options import BACKENDS, CELLS, DTYPE_NAMES, BenchError
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -44,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="auto",
         help=f"rnninit backends to time, comma-separated, of {', '.join(BACKENDS)} (default auto)",
     )
-    p.add_argument("--dtype", default="float32", choices=sorted(DTYPES))
+    p.add_argument("--dtype", default="float32", choices=DTYPE_NAMES)
     p.add_argument("--repeats", type=int, help="timed repeats per grid point (default 5; --quick 3)")
     p.add_argument("--warmup", type=int, help="untimed runs of every candidate first (default 1)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's own default)")
@@ -64,7 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def config_from_args(args: argparse.Namespace) -> SpeedConfig:
+def config_from_args(args: argparse.Namespace):
+    """The :class:`~rnninit.bench.suite.SpeedConfig` the command line asks for."""
+    from rnninit.bench.suite import SpeedConfig
+
     overrides: dict = {
         "cells": _names(args.cells),
         "backends": _names(args.backends),
@@ -159,6 +163,8 @@ def apply_table(result: dict) -> Table:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rnninit.bench.suite import run_speed
+
     result = run_speed(config_from_args(args), progress=lambda what: print(f"timing {what}", file=sys.stderr))
     if args.json:
         print(json.dumps(result, indent=1))
