@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# The runs behind docs/speed.md. Each prints Markdown; paste the output into the doc as is.
-# Usage: bash benchmarks/speed.sh [OUTDIR]   (about 30-60 minutes on a 2-core machine)
+# The runs behind docs/speed.md. Each writes Markdown to OUTDIR; then
+#   python benchmarks/fill_speed_doc.py OUTDIR
+# pastes them, unedited, between the doc's <!-- begin/end NAME --> markers.
+# Usage: PYTHON=.venv/bin/python bash benchmarks/speed.sh [OUTDIR]   (30-60 minutes on 2 busy cores)
 set -euo pipefail
 out="${1:-speed-results}"
 mkdir -p "$out"
@@ -15,5 +17,5 @@ run --threads 1 --clock cpu --markdown --cells lstm --backends auto,kernels,loop
 # 3. float64, where torch.nn.LSTM has no oneDNN kernel.
 run --threads 1 --clock cpu --markdown --dtype float64 --steps 50 --hidden 64,256 --no-user-cell \
     --apply-layers 0 > "$out/grid_f64.md"
-# 4. apply (and audit, where installed) on a ~100M-parameter stacked LSTM, wall clock, default threads.
+# 4. apply (and audit, where installed) on a ~100M-parameter stacked LSTM, wall clock, one thread.
 run --markdown --no-grid --no-user-cell > "$out/apply.md"
