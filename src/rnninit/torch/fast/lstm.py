@@ -88,7 +88,6 @@ class LSTMSequence(torch.autograd.Function):
         steps, batch, _ = x.shape
         hidden = w_hh.shape[1]
         i, f, g, o = a.view(steps, batch, 4, hidden).unbind(2)
-        c_prev = torch.cat((c0.unsqueeze(0), c[:-1]))
         # Every factor that does not depend on the recurrence, for all steps at once, each in one pass
         # with the kernels autograd itself uses: sigmoid_backward(u, s) = u s (1 - s),
         # tanh_backward(u, t) = u (1 - t^2).
@@ -97,29 +96,30 @@ class LSTMSequence(torch.autograd.Function):
         dzifg_dc = x.new_empty(steps, batch, 3, hidden)
         di_dc, df_dc, dg_dc = dzifg_dc.unbind(2)
         sigmoid_backward(g, i, out=di_dc)
-        sigmoid_backward(c_prev, f, out=df_dc)
+        sigmoid_backward(c0, f[0], out=df_dc[0])  # c_{t-1} f (1 - f), without building (c_0, ..., c_{T-1})
+        sigmoid_backward(c[:-1], f[1:], out=df_dc[1:])
         tanh_backward(i, g, out=dg_dc)
         dz = x.new_empty(steps, batch, 4 * hidden)
         dz4 = dz.view(steps, batch, 4, hidden)
-        dc = x.new_empty(steps, batch, hidden)
         dh = x.new_empty(batch, hidden)
-        dz_next = dc_next = f_next = None
-        per_step = zip(
-            *(t.unbind(0) for t in (dz, dz4[:, :, :3], dz4[:, :, 3], dc, dy, dc_dh, dzo_dh, dzifg_dc, f))
-        )
-        for dz_t, dzifg_t, dzo_t, dc_t, dy_t, dc_dh_t, dzo_dh_t, dzifg_dc_t, f_t in reversed(list(per_step)):
+        dc_t, dc_next = x.new_empty(batch, hidden), x.new_empty(batch, hidden)  # ping-pong: only t+1 matters
+        dz_next = f_next = None
+        dz_ifg, dz_o = dz4[:, :, :3], dz4[:, :, 3]
+        per_step = zip(*(t.unbind(0) for t in (dz, dz_ifg, dz_o, dy, dc_dh, dzo_dh, dzifg_dc, f)))
+        for dz_t, dzifg_t, dzo_t, dy_t, dc_dh_t, dzo_dh_t, dzifg_dc_t, f_t in reversed(list(per_step)):
             if dz_next is None:
                 torch.add(dy_t, dh_last, out=dh)
             else:
                 torch.addmm(dy_t, dz_next, w_hh, out=dh)
             torch.mul(dh, dc_dh_t, out=dc_t)
-            if dc_next is None:
+            if dz_next is None:
                 dc_t.add_(dc_last)
             else:
                 dc_t.addcmul_(dc_next, f_next)
             torch.mul(dzifg_dc_t, dc_t.unsqueeze(1), out=dzifg_t)
             torch.mul(dh, dzo_dh_t, out=dzo_t)
-            dz_next, dc_next, f_next = dz_t, dc_t, f_t
+            dz_next, f_next = dz_t, f_t
+            dc_t, dc_next = dc_next, dc_t
         needs = ctx.needs_input_grad
         dh0 = dz_next @ w_hh if needs[1] else None
         dc0 = dc_next * f_next if needs[2] else None
