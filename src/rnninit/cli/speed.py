@@ -143,8 +143,8 @@ def markdown(result: dict) -> str:
         audit = "not available" if applied.get("audit_s") is None else f"{applied['audit_s']:.2f} s"
         lines += [
             f"`rnninit.torch.apply('{applied['spec']}')` on `{applied['model']}` "
-            f"({applied['parameters'] / 1e6:.1f}M parameters): {applied['apply_s']:.2f} s; "
-            f"`rnninit.audit`: {audit}.",
+            f"({applied['parameters'] / 1e6:.1f}M parameters), one run each, wall clock: "
+            f"{applied['apply_s']:.2f} s; `rnninit.audit`: {audit}.",
             "",
         ]
     return "\n".join(lines)
