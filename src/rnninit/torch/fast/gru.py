@@ -7,10 +7,11 @@ Forward, per step (PyTorch's gate order r, z, n; ``b_hn`` sits inside ``r * (...
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
     h' = (1 - z) * n + z * h  =  lerp(n, h, z)
 
-The input side for all steps is one GEMM before the loop. Per step: one in-place GEMM
-``s_t += h W_hh^T`` (``s_t`` starts as ``[x-side r, z pre-activations + b_hr, b_hz ; b_hn]``), one
-sigmoid for r and z, the n gate with ``tanh(u) = 2 sigmoid(2u) - 1`` (PyTorch's sigmoid kernel is
-about five times faster than its tanh on a CPU; doubling is exact), and one ``lerp`` for ``h'``.
+The input side for all steps is one GEMM before the loop. Per step: one GEMM for the hidden side
+``s_t = W_hh h + b_hh``, its r and z parts added in place to the input side and one sigmoid for both,
+the n gate with ``tanh(u) = 2 sigmoid(2u) - 1`` (PyTorch's sigmoid kernel is several times faster
+than its tanh on a CPU; the doubling is folded into ``W_in``, ``b_in`` and is exact), and one
+``lerp`` for ``h'``.
 
 Backward (``dh'`` includes the output gradient; ``hn = W_hn h + b_hn``)::
 
@@ -18,9 +19,9 @@ Backward (``dh'`` includes the output gradient; ``hn = W_hn h + b_hn``)::
     dr_pre = dn_pre * hn * r (1 - r)         d(hn)  = dn_pre * r
     dh = dy + [dr_pre, dz_pre, d(hn)] W_hh + dh' * z
 
-one GEMM and four pointwise kernels per step; the factors ``(1-z)(1-n^2)``, ``(h-n) z(1-z)`` and
-``hn r(1-r)`` are computed for all steps at once, and the weight gradients are one GEMM each after the
-loop (:mod:`rnninit.torch.fast.common`).
+one GEMM and five pointwise kernels per step; the factors ``(1-z)(1-n^2)``, ``(h-n) z(1-z)`` and
+``hn r(1-r)`` are computed for all steps at once, in place, and the weight gradients are one GEMM each
+after the loop (the input side's split in its r, z and n parts rather than copied together).
 """
 
 from __future__ import annotations
@@ -42,10 +43,14 @@ class GRUSequence(torch.autograd.Function):
         # a: the input side (W_in x + b_in doubled, for tanh(u) = 2 sigmoid(2u) - 1), turned in place,
         # step by step, into the activations (r, z, n). s: the hidden side W_hh h + b_hh; its last
         # third, hn = W_hn h + b_hn, is what the backward needs.
-        w_in2 = w_ih[2 * hidden :] * 2
-        b_in2 = None if b_ih is None else b_ih[2 * hidden :] * 2
+        w_ih2 = w_ih.clone()
+        w_ih2[2 * hidden :] *= 2
+        b_ih2 = None
+        if b_ih is not None:
+            b_ih2 = b_ih.clone()
+            b_ih2[2 * hidden :] *= 2
         a = x.new_empty(steps, batch, 3 * hidden)
-        input_projection(a, x, torch.cat((w_ih[: 2 * hidden], w_in2)), _cat(b_ih, b_in2, hidden))
+        input_projection(a, x, w_ih2, b_ih2)
         s = x.new_empty(steps, batch, 3 * hidden)
         y = x.new_empty(steps, batch, hidden)
         one = x.new_ones(())
@@ -116,10 +121,6 @@ class GRUSequence(torch.autograd.Function):
         db_ih = torch.cat((ds_rz.sum(0), dn_flat.sum(0))) if needs[4] else None
         db_hh = ds_flat.sum(0) if needs[5] else None
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
-
-
-def _cat(b_ih: Tensor | None, b_in2: Tensor | None, hidden: int) -> Tensor | None:
-    return None if b_ih is None else torch.cat((b_ih[: 2 * hidden], b_in2))
 
 
 def gru_sequence(

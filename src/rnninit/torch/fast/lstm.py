@@ -10,12 +10,18 @@ Why it is fast on a CPU:
 
 - ``W_ih x_t + b`` for all steps is one GEMM before the loop; the loop does one GEMM per step
   (``z_t += h_{t-1} W_hh^T``, in place) and seven small pointwise kernels into preallocated buffers.
+- One sigmoid serves all four gates and ``tanh(c)``: ``tanh(u) = 2 sigmoid(2u) - 1``, the doubling
+  folded into the g rows of the weights and into a doubled cell state (exact in floating point).
+  PyTorch's CPU tanh kernel is several times slower than its sigmoid.
 - The backward runs the recurrence in reverse with one GEMM per step (``dh_{t-1} = dz_t W_hh``) and
   four pointwise kernels; every factor that does not depend on the recurrence (``o (1 - tanh^2 c)``,
   the gate derivatives ``s (1 - s)`` and ``1 - g^2``) is computed for all steps at once.
 - ``dW_hh``, ``dW_ih`` and ``dx`` are each ONE GEMM over all ``T*B`` rows after the loop
   (:mod:`rnninit.torch.fast.common`), instead of ``T`` thin GEMMs in autograd's per-step backward.
 - No tensor is indexed inside the time loops: buffers are split once with ``unbind``.
+
+On a CPU in float32, :mod:`rnninit.torch.fast.backend` prefers PyTorch's fused oneDNN LSTM, which
+is faster still (docs/speed.md); these kernels serve float64 and any explicit ``"kernels"`` choice.
 
 Backward equations (``dh_t`` includes the output gradient ``dy_t``)::
 
