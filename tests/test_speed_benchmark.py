@@ -73,6 +73,10 @@ def test_quick_table_prints_the_three_tables(capsys):
         (["--clock", "cpu"], "--threads 1"),
         (["--hidden", "64,x"], "comma-separated integers"),
         (["--steps", "0"], "positive integers"),
+        (
+            ["--device", "cuda", "--clock", "cpu", "--threads", "1"],
+            "--clock wall" if torch.cuda.is_available() else "--device cuda needs a GPU",
+        ),
     ],
 )
 def test_bad_options_exit_2_naming_what_is_valid(argv, message, capsys):

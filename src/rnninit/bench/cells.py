@@ -25,14 +25,24 @@ LIBRARY = {"lstm": rt.LSTM, "gru": rt.GRU, "elman": rt.Elman}
 class Problem:
     """Input, output gradient and reference weights of one grid point."""
 
-    def __init__(self, kind: str, steps: int, batch: int, input_size: int, hidden: int, dtype: torch.dtype):
+    def __init__(
+        self,
+        kind: str,
+        steps: int,
+        batch: int,
+        input_size: int,
+        hidden: int,
+        dtype: torch.dtype,
+        device: str = "cpu",
+    ):
         self.kind, self.steps, self.batch = kind, steps, batch
-        self.input_size, self.hidden, self.dtype = input_size, hidden, dtype
+        self.input_size, self.hidden, self.dtype, self.device = input_size, hidden, dtype, device
         gen = torch.Generator().manual_seed(0)
-        self.x = torch.randn(steps, batch, input_size, generator=gen, dtype=dtype).requires_grad_(True)
-        self.dy = torch.randn(steps, batch, hidden, generator=gen, dtype=dtype)
+        x = torch.randn(steps, batch, input_size, generator=gen, dtype=dtype)
+        self.x = x.to(device).requires_grad_(True)
+        self.dy = torch.randn(steps, batch, hidden, generator=gen, dtype=dtype).to(device)
         torch.manual_seed(0)
-        self.reference = BUILTINS[kind](input_size, hidden, dtype=dtype)
+        self.reference = BUILTINS[kind](input_size, hidden, dtype=dtype).to(device)
 
 
 def module_case(name: str, module: nn.Module, problem: Problem, backend: str | None = None) -> Case:
@@ -63,6 +73,7 @@ def library_case(problem: Problem, backend: str = "auto") -> Case:
     """rnninit's module of the kind with the built-in's weights, named ``rnninit`` or ``rnninit[backend]``."""
     module = LIBRARY[problem.kind](problem.input_size, problem.hidden, seed=0, dtype=problem.dtype)
     module.load_state_dict(problem.reference.state_dict())
+    module.to(problem.device)
     name = "rnninit" if backend == "auto" else f"rnninit[{backend}]"
     return module_case(name, module, problem, None if backend == "auto" else backend)
 
@@ -119,6 +130,7 @@ def user_cases(problem: Problem, spec: str = USER_SPEC) -> list[Case]:
         raise ValueError(f"the user-cell benchmark is an LSTM; got kind {problem.kind!r}")
     library = rt.LSTM(problem.input_size, problem.hidden, init=spec, seed=0, dtype=problem.dtype)
     library.load_state_dict(problem.reference.state_dict())
+    library.to(problem.device)
     cases = [module_case("rnninit.LSTM", library, problem)]
     for name, cls in (("user, own loop", UserLSTM), ("user, functional", UserLSTMFunctional)):
         user = cls(problem.input_size, problem.hidden, dtype=problem.dtype)
@@ -127,5 +139,6 @@ def user_cases(problem: Problem, spec: str = USER_SPEC) -> list[Case]:
             user.W.copy_(library.weight_ih_l0)
             user.U.copy_(library.weight_hh_l0)
             user.b.copy_(library.bias_ih_l0 + library.bias_hh_l0)
+        user.to(problem.device)
         cases.append(module_case(name, user, problem))
     return cases

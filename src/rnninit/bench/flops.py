@@ -35,20 +35,22 @@ def training_flops(kind: str, steps: int, batch: int, input_size: int, hidden: i
     return 3 * forward_flops(kind, steps, batch, input_size, hidden)
 
 
-def gemm_case(kind: str, steps: int, batch: int, input_size: int, hidden: int, dtype: torch.dtype) -> Case:
+def gemm_case(
+    kind: str, steps: int, batch: int, input_size: int, hidden: int, dtype: torch.dtype, device: str = "cpu"
+) -> Case:
     """A :class:`Case` that runs only the layer's matrix products (forward and backward)."""
     gates = GATES[kind] * hidden
     gen = torch.Generator().manual_seed(0)
 
     def rand(*shape):
-        return torch.randn(*shape, generator=gen, dtype=dtype)
+        return torch.randn(*shape, generator=gen, dtype=dtype).to(device)
 
     x, w_ih, w_hh = rand(steps * batch, input_size), rand(gates, input_size), rand(gates, hidden)
     h, dz = rand(batch, hidden), rand(steps * batch, gates)
-    z = torch.empty(steps * batch, gates, dtype=dtype)
+    z = torch.empty(steps * batch, gates, dtype=dtype, device=device)
     z_steps = z.view(steps, batch, gates).unbind(0)
     dz_steps = dz.view(steps, batch, gates).unbind(0)
-    dh = torch.empty(batch, hidden, dtype=dtype)
+    dh = torch.empty(batch, hidden, dtype=dtype, device=device)
     h_prev = rand(steps * batch, hidden)
     w_hh_t = w_hh.t()
 

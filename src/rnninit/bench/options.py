@@ -7,6 +7,7 @@ from rnninit.errors import RnninitError
 CELLS = ("lstm", "gru", "elman")
 BACKENDS = ("auto", "kernels", "builtin", "loop")  # as rnninit.torch.fast.BACKENDS
 DTYPE_NAMES = ("float32", "float64")
+DEVICES = ("cpu", "cuda")
 
 
 class BenchError(RnninitError, ValueError):

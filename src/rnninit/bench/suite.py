@@ -23,7 +23,7 @@ import rnninit.torch as rt
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.timing import median_ms, ratio, time_cases
-from rnninit.bench.options import BACKENDS, CELLS, BenchError
+from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 APPLY_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
@@ -39,6 +39,7 @@ class SpeedConfig:
     hidden: tuple[int, ...] = (64, 256, 512)  # input size = hidden size
     backends: tuple[str, ...] = ("auto",)
     dtype: str = "float32"
+    device: str = "cpu"  # "cuda": the same benchmark against cuDNN (torch.cuda.synchronize around clocks)
     repeats: int = 5
     warmup: int = 1
     threads: int | None = None  # None: torch's default
@@ -64,6 +65,16 @@ class SpeedConfig:
             raise BenchError(f"unknown dtype {self.dtype!r}; valid: {', '.join(DTYPES)}")
         if self.clock not in ("wall", "cpu"):
             raise BenchError(f"unknown clock {self.clock!r}; valid: wall, cpu")
+        if self.device not in DEVICES:
+            raise BenchError(f"unknown device {self.device!r}; valid: {', '.join(DEVICES)}")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise BenchError(
+                "--device cuda needs a GPU and a CUDA build of torch; torch.cuda.is_available() is False"
+            )
+        if self.clock == "cpu" and self.device != "cpu":
+            raise BenchError(
+                "--clock cpu measures CPU time, which says nothing about GPU kernels; use --clock wall"
+            )
         if self.clock == "cpu" and self.threads != 1:
             raise BenchError(
                 "--clock cpu measures this process's CPU time, which is honest only with --threads 1"
@@ -84,6 +95,7 @@ def machine(config: SpeedConfig) -> dict:
         "cores": os.cpu_count(),
         "threads": torch.get_num_threads(),
         "mkldnn": torch.backends.mkldnn.is_available(),
+        "device": config.device if config.device == "cpu" else torch.cuda.get_device_name(),
         "clock": config.clock,
         "dtype": config.dtype,
         "repeats": config.repeats,
@@ -114,9 +126,9 @@ def grid_rows(config: SpeedConfig, progress: Callable[[str], None] | None = None
                 for hidden in config.hidden:
                     if progress is not None:
                         progress(f"{kind} T={steps} B={batch} H={hidden}")
-                    problem = Problem(kind, steps, batch, hidden, hidden, dtype)
+                    problem = Problem(kind, steps, batch, hidden, hidden, dtype, config.device)
                     cases = [builtin_case(problem)] + [library_case(problem, b) for b in config.backends]
-                    cases.append(gemm_case(kind, steps, batch, hidden, hidden, dtype))
+                    cases.append(gemm_case(kind, steps, batch, hidden, hidden, dtype, config.device))
                     rows += _rows(config, problem, cases, "builtin")
     return rows
 
@@ -128,13 +140,14 @@ def user_cell_rows(config: SpeedConfig) -> list[dict]:
     shapes = {(min(config.steps), min(config.batch), min(config.hidden)),
               (max(config.steps), max(config.batch), max(config.hidden))}
     for steps, batch, hidden in sorted(shapes):
-        problem = Problem("lstm", steps, batch, hidden, hidden, dtype)
+        problem = Problem("lstm", steps, batch, hidden, hidden, dtype, config.device)
         rows += _rows(config, problem, user_cases(problem), "rnninit.LSTM")
     return rows
 
 
 def _rows(config: SpeedConfig, problem: Problem, cases, baseline: str) -> list[dict]:
-    timings = time_cases(cases, config.repeats, config.warmup, config.clock)
+    sync = torch.cuda.synchronize if config.device == "cuda" else None
+    timings = time_cases(cases, config.repeats, config.warmup, config.clock, sync)
     base = timings[baseline]
     gemm = timings.get("gemm")
     flops = training_flops(problem.kind, problem.steps, problem.batch, problem.input_size, problem.hidden)

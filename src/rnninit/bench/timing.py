@@ -45,9 +45,21 @@ class Timings:
         return [f + b for f, b in zip(self.forward, self.backward, strict=True)]
 
 
-def time_cases(cases: list[Case], repeats: int, warmup: int, clock: str = "wall") -> dict[str, Timings]:
-    """Run every case ``warmup`` times, then ``repeats`` interleaved timed rounds; seconds per case."""
-    now = CLOCKS[clock]
+def time_cases(
+    cases: list[Case], repeats: int, warmup: int, clock: str = "wall", sync: Callable[[], None] | None = None
+) -> dict[str, Timings]:
+    """Run every case ``warmup`` times, then ``repeats`` interleaved timed rounds; seconds per case.
+
+    ``sync`` (e.g. ``torch.cuda.synchronize``) is called before every clock reading, so that
+    asynchronous device work is counted where it was launched.
+    """
+    read = CLOCKS[clock]
+
+    def now() -> float:
+        if sync is not None:
+            sync()
+        return read()
+
     for _ in range(warmup):
         for case in cases:
             if case.reset is not None:

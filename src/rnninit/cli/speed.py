@@ -16,7 +16,7 @@ from rich.markup import escape
 from rich.table import Table
 
 # Only names here: building the parser must not import torch (rnninit.bench.suite does, in run()).
-from rnninit.bench.options import BACKENDS, CELLS, DTYPE_NAMES, BenchError
+from rnninit.bench.options import BACKENDS, CELLS, DEVICES, DTYPE_NAMES, BenchError
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -46,6 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"rnninit backends to time, comma-separated, of {', '.join(BACKENDS)} (default auto)",
     )
     p.add_argument("--dtype", default="float32", choices=DTYPE_NAMES)
+    p.add_argument("--device", default="cpu", choices=DEVICES, help="cuda: against cuDNN (needs a GPU)")
     p.add_argument("--repeats", type=int, help="timed repeats per grid point (default 5; --quick 3)")
     p.add_argument("--warmup", type=int, help="untimed runs of every candidate first (default 1)")
     p.add_argument("--threads", type=int, help="torch threads (default: torch's own default)")
@@ -73,6 +74,7 @@ def config_from_args(args: argparse.Namespace):
         "cells": _names(args.cells),
         "backends": _names(args.backends),
         "dtype": args.dtype,
+        "device": args.device,
         "threads": args.threads,
         "clock": args.clock,
         "grid": not args.no_grid,
@@ -111,15 +113,19 @@ def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
     return table
 
 
+def header(m: dict) -> str:
+    """The line that says where and how the numbers were taken."""
+    device = "" if m.get("device", "cpu") == "cpu" else f", device {m['device']}"
+    return (
+        f"torch {m['torch']} on {m['cpu']} ({m['cores']} cores){device}, {m['threads']} thread(s), "
+        f"{m['dtype']}, {m['clock']} clock, median of {m['repeats']} interleaved repeats after "
+        f"{m['warmup']} warm-up; {m['utc']}"
+    )
+
+
 def markdown(result: dict) -> str:
     """The same tables in Markdown, with the line that says how they were measured."""
-    m = result["machine"]
-    lines = [
-        f"torch {m['torch']} on {m['cpu']} ({m['cores']} cores), {m['threads']} thread(s), {m['dtype']}, "
-        f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; "
-        f"{m['utc']}.",
-        "",
-    ]
+    lines = [header(result["machine"]) + ".", ""]
     sections = [("builtin", result["grid"])] if result["grid"] else []
     if result["user_cell"]:
         sections.append(("rnninit.LSTM", result["user_cell"]))
@@ -173,12 +179,7 @@ def run(args: argparse.Namespace) -> int:
         print(markdown(result))
         return 0
     console = Console()
-    m = result["machine"]
-    console.print(
-        f"torch {m['torch']} on {m['cpu']} ({m['cores']} cores), {m['threads']} thread(s), {m['dtype']}, "
-        f"{m['clock']} clock, median of {m['repeats']} interleaved repeats after {m['warmup']} warm-up; "
-        f"{m['utc']}"
-    )
+    console.print(escape(header(result["machine"])))
     if result["grid"]:
         console.print(grid_table(result["grid"], "forward + backward (training step) vs torch.nn", "builtin"))
     if result["user_cell"]:
