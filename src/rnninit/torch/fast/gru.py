@@ -7,11 +7,11 @@ Forward, per step (PyTorch's gate order r, z, n; ``b_hn`` sits inside ``r * (...
     n = tanh(W_in x + b_in + r * (W_hn h + b_hn))
     h' = (1 - z) * n + z * h  =  lerp(n, h, z)
 
-The input side for all steps is one GEMM before the loop. Per step: one GEMM for the hidden side
-``s_t = W_hh h + b_hh``, its r and z parts added in place to the input side and one sigmoid for both,
-the n gate with ``tanh(u) = 2 sigmoid(2u) - 1`` (PyTorch's sigmoid kernel is several times faster
-than its tanh on a CPU; the doubling is folded into ``W_in``, ``b_in`` and is exact), and one
-``lerp`` for ``h'``.
+The input side for all steps is one GEMM before the loop. Per step: the r and z rows of ``W_hh h``
+accumulated in place onto the input side (one GEMM) and one sigmoid for both; ``hn = W_hn h + b_hn``
+(one GEMM into its own buffer, which the backward needs); the n gate with
+``tanh(u) = 2 sigmoid(2u) - 1`` (PyTorch's sigmoid kernel is several times faster than its tanh on a
+CPU; the doubling is folded into ``W_in``, ``b_in`` and is exact); one ``lerp`` for ``h'``.
 
 Backward (``dh'`` includes the output gradient; ``hn = W_hn h + b_hn``)::
 
@@ -40,46 +40,48 @@ class GRUSequence(torch.autograd.Function):
     def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh):
         steps, batch, _ = x.shape
         hidden = w_hh.shape[1]
-        # a: the input side (W_in x + b_in doubled, for tanh(u) = 2 sigmoid(2u) - 1), turned in place,
-        # step by step, into the activations (r, z, n). s: the hidden side W_hh h + b_hh; its last
-        # third, hn = W_hn h + b_hn, is what the backward needs.
+        # a: the input side, plus b_hr, b_hz (and with W_in x + b_in doubled, for
+        # tanh(u) = 2 sigmoid(2u) - 1), turned in place, step by step, into the activations (r, z, n):
+        # the r, z rows of W_hh h are accumulated straight into it. hn = W_hn h + b_hn, which the
+        # backward needs, gets its own buffer: no 3H-wide hidden-side buffer, no extra add per step.
+        h2 = 2 * hidden
         w_ih2 = w_ih.clone()
-        w_ih2[2 * hidden :] *= 2
-        b_ih2 = None
-        if b_ih is not None:
-            b_ih2 = b_ih.clone()
-            b_ih2[2 * hidden :] *= 2
+        w_ih2[h2:] *= 2
+        b_ih2 = b_ih.clone() if b_ih is not None else None
+        if b_ih2 is not None:
+            b_ih2[h2:] *= 2
+        bias = None if b_hh is None else torch.cat((b_hh[:h2], b_hh.new_zeros(hidden)))
+        if b_ih2 is not None:
+            bias = b_ih2 if bias is None else bias.add_(b_ih2)
         a = x.new_empty(steps, batch, 3 * hidden)
-        input_projection(a, x, w_ih2, b_ih2)
-        s = x.new_empty(steps, batch, 3 * hidden)
+        input_projection(a, x, w_ih2, bias)
+        hn = x.new_empty(steps, batch, hidden)
         y = x.new_empty(steps, batch, hidden)
         one = x.new_ones(())
-        w_hh_t = w_hh.t()
-        a3, s3 = a.view(steps, batch, 3, hidden), s.view(steps, batch, 3, hidden)
+        w_hrz_t, w_hn_t = w_hh[:h2].t(), w_hh[h2:].t()
+        b_hn = None if b_hh is None else b_hh[h2:]
+        a3 = a.view(steps, batch, 3, hidden)
         h_prev = h0
-        rz, hrz = a[:, :, : 2 * hidden], s[:, :, : 2 * hidden]
-        r, z, n, hn = a3[:, :, 0], a3[:, :, 1], a3[:, :, 2], s3[:, :, 2]
-        per_step = zip(*(t.unbind(0) for t in (s, hrz, rz, r, z, n, hn, y)))
-        for s_t, hrz_t, rz_t, r_t, z_t, n_t, hn_t, y_t in per_step:
-            if b_hh is None:
-                torch.mm(h_prev, w_hh_t, out=s_t)
+        per_step = zip(*(t.unbind(0) for t in (a[:, :, :h2], a3[:, :, 0], a3[:, :, 1], a3[:, :, 2], hn, y)))
+        for rz_t, r_t, z_t, n_t, hn_t, y_t in per_step:
+            rz_t.addmm_(h_prev, w_hrz_t).sigmoid_()
+            if b_hn is None:
+                torch.mm(h_prev, w_hn_t, out=hn_t)
             else:
-                torch.addmm(b_hh, h_prev, w_hh_t, out=s_t)
-            rz_t.add_(hrz_t).sigmoid_()
+                torch.addmm(b_hn, h_prev, w_hn_t, out=hn_t)
             n_t.addcmul_(r_t, hn_t, value=2).sigmoid_().lerp_(one, -1.0)  # tanh(u) = 2 sigmoid(2u) - 1
             torch.lerp(n_t, h_prev, z_t, out=y_t)
             h_prev = y_t
-        ctx.save_for_backward(x, h0, w_ih, w_hh, a, s, y)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, a, hn, y)
         return y, y[-1].clone()
 
     @staticmethod
     @once_differentiable
     def backward(ctx, dy, dh_last):
-        x, h0, w_ih, w_hh, a, s, y = ctx.saved_tensors
+        x, h0, w_ih, w_hh, a, hn, y = ctx.saved_tensors
         steps, batch, features = x.shape
         hidden = w_hh.shape[1]
         r, z, n = a.view(steps, batch, 3, hidden).unbind(2)
-        hn = s.view(steps, batch, 3, hidden)[:, :, 2]
         # Factors that do not depend on the recurrence, for all steps at once, each computed in place
         # in its one fresh buffer (large fresh buffers cost page faults on first touch).
         dn_dh = torch.sub(1, z)
