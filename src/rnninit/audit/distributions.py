@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from rnninit.inits import Block, Init, Normal, TorchDefault, TruncatedNormal, Uniform
 from rnninit.inits.random import _VarianceScaling
@@ -42,6 +42,29 @@ class Dist:
         return cls(label, frozen.cdf, mean, math.sqrt(var), kurt, float(low), float(high), normal)
 
 
+def normal(label: str, mean: float, std: float) -> Dist:
+    return Dist(label, lambda x: special.ndtr((np.asarray(x) - mean) / std), mean, std, 0.0, normal=True)
+
+
+def uniform(label: str, low: float, high: float) -> Dist:
+    width = high - low
+    return Dist(
+        label, lambda x: np.clip((np.asarray(x) - low) / width, 0.0, 1.0), (low + high) / 2,
+        width / math.sqrt(12.0), -1.2, low, high,
+    )
+
+
+def triangular(label: str, half_width: float) -> Dist:
+    """Symmetric triangular on ``±c``: the sum of two ``U(±c/2)``; variance ``c²/6``, excess kurtosis -0.6."""
+    c = half_width
+
+    def cdf(x):
+        t = np.clip(np.asarray(x, dtype=np.float64) / c, -1.0, 1.0)
+        return np.where(t < 0, 0.5 * (1 + t) ** 2, 1 - 0.5 * (1 - t) ** 2)
+
+    return Dist(label, cdf, 0.0, c / math.sqrt(6.0), -0.6, -c, c)
+
+
 def irwin_hall(terms: int, bound: float) -> Dist:
     """The sum of ``terms`` independent ``U(-bound, bound)`` draws.
 
@@ -51,11 +74,9 @@ def irwin_hall(terms: int, bound: float) -> Dist:
     """
     k = terms
     if k == 1:
-        return Dist.from_scipy(f"U(±{bound:.4g})", stats.uniform(-bound, 2 * bound))
+        return uniform(f"U(±{bound:.4g})", -bound, bound)
     if k == 2:
-        return Dist.from_scipy(
-            f"triangular(±{2 * bound:.4g})", stats.triang(0.5, loc=-2 * bound, scale=4 * bound)
-        )
+        return triangular(f"triangular(±{2 * bound:.4g})", 2 * bound)
 
     def cdf(x: np.ndarray) -> np.ndarray:
         s = np.clip((np.asarray(x, dtype=np.float64) + k * bound) / (2 * bound), 0.0, k)
@@ -83,21 +104,21 @@ def entry_distribution(init: Init, block: Block) -> Dist | None:
     if isinstance(init, Normal):
         if init.std == 0:
             return None
-        return Dist.from_scipy(str(init), stats.norm(init.mean, init.std), normal=True)
+        return normal(str(init), init.mean, init.std)
     if isinstance(init, TruncatedNormal):
         if init.std == 0:
             return None
         return Dist.from_scipy(str(init), init.distribution())
     if isinstance(init, Uniform):
-        return Dist.from_scipy(str(init), stats.uniform(init.low, init.high - init.low))
+        return uniform(str(init), init.low, init.high)
     if isinstance(init, _VarianceScaling):
         std = init.std(block)
         if std == 0:
             return None
         if init.distribution == "uniform":
             limit = math.sqrt(3.0) * std
-            return Dist.from_scipy(str(init), stats.uniform(-limit, 2 * limit))
-        return Dist.from_scipy(str(init), stats.norm(0.0, std), normal=True)
+            return uniform(str(init), -limit, limit)
+        return normal(str(init), 0.0, std)
     if isinstance(init, TorchDefault):
         dist = irwin_hall(init.terms_for(block), init.bound(block))
         return Dist(str(init) + f" = {dist.label}", dist.cdf, dist.mean, dist.std, dist.excess_kurtosis,
