@@ -258,30 +258,30 @@ def _g(x: float) -> str:
 
 
 def _duplicate_findings(checked: list[_Checked]) -> list[Finding]:
+    """Blocks with identical values, one finding per set of tensors involved."""
     groups: dict[tuple, list[BlockRow]] = {}
     for c in checked:
         if c.value_key is not None:
             groups.setdefault(c.value_key, []).append(c.row)
-    findings = []
-    seen: set[tuple[str, ...]] = set()
+    by_tensors: dict[tuple[str, ...], list[list[BlockRow]]] = {}
     for rows in groups.values():
-        if len(rows) < 2:
-            continue
-        tensors = tuple(dict.fromkeys(t for r in rows for t in r.tensors))
-        if tensors in seen:
-            continue
-        seen.add(tensors)
-        blocks = ", ".join(f"{format_key((r.role, r.gate))} of {r.cell}" for r in rows)
+        if len(rows) > 1:
+            tensors = tuple(dict.fromkeys(t for r in rows for t in r.tensors))
+            by_tensors.setdefault(tensors, []).append(rows)
+    findings = []
+    for tensors, sets in by_tensors.items():
+        described = "; ".join(" = ".join(f"{r.label} of {r.cell}" for r in rows) for rows in sets)
+        first = sets[0][0]
         findings.append(
             Finding(
                 "duplicate",
-                f"{blocks} hold identical values ({', '.join(tensors)}): a shared or reused random stream "
+                f"identical values in {' and '.join(tensors)} ({described}): a shared or reused random stream "
                 "(e.g. one unseeded Keras initializer object used for several weights)",
                 tensors,
-                rows[0].cell,
-                rows[0].role,
-                rows[0].gate,
-                "independent values",
+                first.cell,
+                first.role,
+                first.gate,
+                "independent random values",
                 "identical values",
             )
         )
