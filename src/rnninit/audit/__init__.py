@@ -6,7 +6,8 @@
 True
 """
 
+from rnninit.audit.describe import Description, describe
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.audit.run import audit
 
-__all__ = ["AuditReport", "BlockRow", "Finding", "audit"]
+__all__ = ["AuditReport", "BlockRow", "Description", "Finding", "audit", "describe"]
