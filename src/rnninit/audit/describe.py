@@ -8,8 +8,9 @@ the first that fits is kept:
    whose stacked matrix is, ``orthogonal(fused=true)``, as Keras does);
 3. chrono gate biases (``b_f`` in ``[0, log(t_max - 1)]`` and ``b_i = -b_f``; ``t_max`` estimated);
 4. the named schemes without free arguments (``torch_default``, Glorot, LeCun, He, per block and
-   fused), accepted when a Kolmogorov–Smirnov test against them gives ``p ≥ 1e-3`` (and values lie
-   within their range);
+   fused), accepted when the audit's own tests against them (range, Kolmogorov–Smirnov, mean, scale;
+   Bonferroni-combined) give ``p ≥ 1e-3``. Where two schemes give the same distribution (Glorot and
+   LeCun on a square block) the first in that order is named;
 5. otherwise the best-fitting of ``normal``, ``uniform`` and ``truncated_normal`` with estimated
    arguments (three significant digits).
 
@@ -32,7 +33,7 @@ import numpy as np
 from scipy import stats
 
 from rnninit.audit.backends import backend_for
-from rnninit.audit.checks import EXACT_RTOL, ORTHOGONALITY_TOL, orthogonality
+from rnninit.audit.checks import EXACT_RTOL, MAX_SAMPLE, ORTHOGONALITY_TOL, distribution_tests, orthogonality
 from rnninit.audit.distributions import entry_distribution
 from rnninit.audit.run import _effective, _layout, _tensors
 from rnninit.inits import (
@@ -129,14 +130,16 @@ def _structured(value: np.ndarray, kind: str) -> tuple[Init, str] | None:
 
 
 def _ks(value: np.ndarray, init: Init, block: Block) -> float:
+    """How well ``init`` explains ``value``: the audit's own tests (range, KS, mean, scale),
+    Bonferroni-combined into one p-value; 0 when the range check fails."""
     dist = entry_distribution(init, block)
     if dist is None:
         return 0.0
-    flat = value.reshape(-1)
-    tol = EXACT_RTOL * max(abs(dist.low) if math.isfinite(dist.low) else 0.0, abs(dist.high) if math.isfinite(dist.high) else 0.0)
-    if flat.min() < dist.low - tol or flat.max() > dist.high + tol:
+    tests = distribution_tests(value, dist, np.random.default_rng(0), MAX_SAMPLE)
+    if any(t.passed is False for t in tests):
         return 0.0
-    return float(stats.kstest(flat, dist.cdf).pvalue)
+    ps = [t.p_value for t in tests if t.p_value is not None]
+    return min(1.0, min(ps) * len(ps)) if ps else 0.0
 
 
 def _named(value: np.ndarray, block: Block, fused: bool) -> tuple[Init, float] | None:
@@ -252,7 +255,7 @@ def _unify(cell, slots, values, per_gate):
     if isinstance(common, NAMED):
         out = dict(per_gate)
         for slot in slots:
-            if out[slot.gate][0] != common and isinstance(out[slot.gate][0], (Normal, Uniform, TruncatedNormal)):
+            if out[slot.gate][0] != common and isinstance(out[slot.gate][0], (Normal, Uniform, TruncatedNormal, *NAMED)):
                 p = _ks(values[(slot.role, slot.gate)], common, cell.block(slot))
                 if p >= ACCEPT_P / 10:
                     out[slot.gate] = (common, f"KS p={p:.2g} (as the other gates)")
