@@ -8,6 +8,7 @@ tensors are listed by name (:func:`named_shapes`) so that declared or inferred r
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -37,19 +38,13 @@ class Backend:
 
 
 def _is_torch(model: object) -> bool:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is optional
-        return False
-    return isinstance(model, torch.nn.Module)
+    torch = sys.modules.get("torch")  # a torch module exists only if torch was imported
+    return torch is not None and isinstance(model, torch.nn.Module)
 
 
 def _is_keras(model: object) -> bool:
-    try:
-        import keras
-    except ImportError:  # pragma: no cover - keras is optional
-        return False
-    return isinstance(model, (keras.layers.Layer, keras.Model))
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(model, (keras.layers.Layer, keras.Model))
 
 
 def _torch_backend() -> Backend:
@@ -105,10 +100,11 @@ def _keras_backend() -> Backend:
 
 def backend_for(model: object) -> Backend:
     """The backend of a torch module or a Keras layer/model; a :class:`LayoutError` otherwise."""
-    if _is_torch(model):
-        return _torch_backend()
+    # Keras first: on Keras' torch backend a Keras layer is also a torch.nn.Module
     if _is_keras(model):
         return _keras_backend()
+    if _is_torch(model):
+        return _torch_backend()
     raise LayoutError(
         f"cannot audit a {type(model).__name__}: expected a torch.nn.Module or a Keras layer or model"
     )
