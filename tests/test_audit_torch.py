@@ -55,10 +55,12 @@ def test_audit_passes_every_init_after_apply(spec):
     assert all(row.init is not None for row in report.rows)
 
 
-def test_identity_and_indrnn_style_specs_pass_on_an_elman_rnn():
-    rnn = torch.nn.RNN(10, 10)
-    rt.apply("irnn", rnn, seed=1)
+def test_identical_structured_blocks_are_not_a_shared_stream():
+    rnn = torch.nn.RNN(10, 10, num_layers=3)
+    rt.apply("irnn", rnn, seed=1)  # every layer's hh is the identity, every bias zero
     assert audit(rnn, "irnn").ok
+    rt.apply("ih=normal hh=orthogonal bias=constant(0.3)", rnn, seed=1)
+    assert audit(rnn, "ih=normal hh=orthogonal bias=constant(0.3)").ok
 
 
 def test_wrong_std_names_the_tensor_and_the_numbers():

@@ -149,15 +149,17 @@ def _row(cell: CellLayout, slots: list[Slot], init: Init | None, fused: bool) ->
 
 
 def _fingerprint(value: np.ndarray) -> tuple | None:
-    """Shape plus the values at up to 4096 fixed positions; ``None`` when those are constant or not finite.
+    """Shape plus the values at up to 4096 fixed positions, for a block that looks random there
+    (finite, and at least half of those values distinct); ``None`` otherwise.
 
-    Two blocks of independent random values never agree there; copies always do."""
+    Two blocks of independent random values never agree there; copies always do. Structured
+    values (an identity, a constant) legitimately repeat, so they get no fingerprint."""
     flat = value.reshape(-1)
     if flat.size < 2:
         return None
     positions = np.random.default_rng(0).choice(flat.size, min(flat.size, 4096), replace=False)
     picked = flat[np.sort(positions)]
-    if not np.isfinite(picked).all() or picked.min() == picked.max():
+    if not np.isfinite(picked).all() or np.unique(picked).size * 2 < picked.size:
         return None
     return (value.shape, picked.tobytes())
 
@@ -206,7 +208,7 @@ def _check(cell, slots, init, block, value, fused, ctx) -> _Checked:
     result = check_block(init, block, value, ctx)
     row.observed, row.expected, row.tests, row.sample_size = (
         result.observed, result.expected, result.tests, result.sample_size)
-    return _Checked(row, _fingerprint(value), result.random)
+    return _Checked(row, _fingerprint(value) if result.random else None, result.random)
 
 
 def _what(row: BlockRow) -> str:
