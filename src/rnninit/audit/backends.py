@@ -3,22 +3,19 @@
 The audit never touches a framework directly: it gets a :class:`~rnninit.layout.ModelLayout`
 and a function that reads named tensors as float64 arrays, from the same layout code ``apply``
 uses (``rnninit.torch.layouts`` and ``rnninit.keras.layouts``). For a cell no layout knows, the
-tensors are listed by name (:func:`named_shapes`) so that declared or inferred roles can describe it.
+tensors are listed by owner (``Backend.owners``) so that declared or inferred roles can describe it.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from rnninit.errors import LayoutError
 from rnninit.layout.storage import ModelLayout
-
-Reader = Callable[[Iterable[str]], dict[str, np.ndarray]]
-
 
 @dataclass(frozen=True)
 class Backend:
@@ -109,6 +106,3 @@ def backend_for(model: object) -> Backend:
         f"cannot audit a {type(model).__name__}: expected a torch.nn.Module or a Keras layer or model"
     )
 
-
-def named_shapes(backend: Backend, model: object) -> Mapping[str, tuple[int, ...]]:
-    return {q: s for _, group in backend.owners(model) for q, s in group.values()}
