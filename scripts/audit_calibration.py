@@ -56,10 +56,17 @@ def main() -> None:
     ]
     for alpha in (1e-3, 1e-2, 5e-2, 1e-1):
         k = cal.flagged(alpha)
-        lines.append(f"| {alpha:g} | {k} of {cal.audits} | {k / cal.audits:.2g} | {binomial_upper(k, cal.audits):.2g} |")
+        lines.append(
+            f"| {alpha:g} | {k} of {cal.audits} | {k / cal.audits:.2g} | {binomial_upper(k, cal.audits):.2g} |"
+        )
     ps = np.asarray(cal.p_values)
-    lines += ["", f"Single-test p-values ({ps.size} of them) are at most uniform in the tail:", "",
-              "| q | fraction of p < q |", "|---|---|"]
+    lines += [
+        "",
+        f"Single-test p-values ({ps.size} of them) are at most uniform in the tail:",
+        "",
+        "| q | fraction of p < q |",
+        "|---|---|",
+    ]
     for q in (1e-4, 1e-3, 1e-2, 5e-2):
         lines.append(f"| {q:g} | {np.mean(ps < q):.2g} |")
 
@@ -83,8 +90,9 @@ def main() -> None:
         ("1024×1024 (subsampled)", (1024, 1024), 100, grid_large, 65536),
     ]
     for label, shape, m, grid, max_sample in configs:
-        low, high = smallest_detected(shape=shape, tests_in_audit=m, trials=args.trials, deltas=grid,
-                                      max_sample=max_sample)
+        low, high = smallest_detected(
+            shape=shape, tests_in_audit=m, trials=args.trials, deltas=grid, max_sample=max_sample
+        )
         n = min(shape[0] * shape[1], max_sample)
         lines.append(f"| {label} | {n} | {m} | {_pct(low)} | {_pct(high)} |")
     lines += [

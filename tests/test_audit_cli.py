@@ -64,8 +64,16 @@ def test_audit_json_names_the_findings(factory, capsys):
 
 
 def test_audit_with_roles_on_the_command_line(factory, capsys):
-    code = main(["audit", f"{factory}:custom", "--spec", "ih=normal(std=0.5) hh=normal(std=1.0)",
-                 "--roles", "kernel_ih=ih,kernel_hh=hh"])
+    code = main(
+        [
+            "audit",
+            f"{factory}:custom",
+            "--spec",
+            "ih=normal(std=0.5) hh=normal(std=1.0)",
+            "--roles",
+            "kernel_ih=ih,kernel_hh=hh",
+        ]
+    )
     out = capsys.readouterr().out
     assert code == 1 and "kernel_hh" in out and "expected std 1.0" in out
 

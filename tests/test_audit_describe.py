@@ -8,7 +8,10 @@ import rnninit.torch as rt
 
 
 @pytest.mark.parametrize("seed", range(3))
-@pytest.mark.parametrize("module", [lambda: torch.nn.LSTM(8, 16, num_layers=2), lambda: torch.nn.GRU(5, 12), lambda: torch.nn.RNN(6, 10)])
+@pytest.mark.parametrize(
+    "module",
+    [lambda: torch.nn.LSTM(8, 16, num_layers=2), lambda: torch.nn.GRU(5, 12), lambda: torch.nn.RNN(6, 10)],
+)
 def test_untouched_torch_modules_are_described_as_pytorch_default(module, seed):
     torch.manual_seed(seed)
     assert str(ri.describe(module())) == "pytorch_default"
@@ -21,8 +24,14 @@ def test_untouched_torch_modules_are_described_as_pytorch_default(module, seed):
         ("orthogonal", "orthogonal"),
         ("forget_bias(2.0)", "forget_bias(value=2.0)"),
         ("pytorch_default hh=orthogonal", "pytorch_default hh=orthogonal"),
-        ("ih=glorot_uniform hh=orthogonal(gain=1.5) bias=zeros", "ih=glorot_uniform hh=orthogonal(gain=1.5) bias=zeros"),
-        ("ih=he_normal hh=he_uniform bias=zeros bias[f]=1.0", "ih=he_normal hh=he_uniform bias=zeros bias[f]=ones"),
+        (
+            "ih=glorot_uniform hh=orthogonal(gain=1.5) bias=zeros",
+            "ih=glorot_uniform hh=orthogonal(gain=1.5) bias=zeros",
+        ),
+        (
+            "ih=he_normal hh=he_uniform bias=zeros bias[f]=1.0",
+            "ih=he_normal hh=he_uniform bias=zeros bias[f]=ones",
+        ),
         ("ih=lecun_uniform hh=glorot_normal bias=zeros", "ih=lecun_uniform hh=glorot_normal bias=zeros"),
     ],
 )

@@ -10,11 +10,11 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-import rnninit as ri  # noqa: E402
-import rnninit.keras as rk  # noqa: E402
+import rnninit as ri
+import rnninit.keras as rk
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "seed"))
-from problem import CustomRNNCell, IncorrectInitializer  # noqa: E402
+from problem import CustomRNNCell, IncorrectInitializer
 
 SPEC = "ih=normal(std=0.5) hh=normal(std=1.0)"
 
@@ -26,7 +26,9 @@ def _built(layer, shape):
 
 def test_problem_statement_incorrect_cell_is_caught_naming_kernel_hh():
     keras.utils.set_random_seed(0)
-    cell = _built(CustomRNNCell(128, IncorrectInitializer(scale_ih=0.5, scale_hh=1.0), name="cell"), (None, 256))
+    cell = _built(
+        CustomRNNCell(128, IncorrectInitializer(scale_ih=0.5, scale_hh=1.0), name="cell"), (None, 256)
+    )
     report = ri.audit(cell, SPEC)
     [finding] = report.findings
     assert finding.tensors == ("cell/kernel_hh",) and finding.role == "hh"
@@ -39,7 +41,9 @@ def test_problem_statement_incorrect_cell_is_caught_naming_kernel_hh():
 
 def test_problem_statement_cell_with_right_scales_passes():
     keras.utils.set_random_seed(0)
-    cell = _built(CustomRNNCell(128, IncorrectInitializer(scale_ih=0.5, scale_hh=0.5), name="cell"), (None, 256))
+    cell = _built(
+        CustomRNNCell(128, IncorrectInitializer(scale_ih=0.5, scale_hh=0.5), name="cell"), (None, 256)
+    )
     assert ri.audit(cell, "ih=normal(std=0.5) hh=normal(std=0.5)").ok
 
 

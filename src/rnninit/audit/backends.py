@@ -17,6 +17,7 @@ import numpy as np
 from rnninit.errors import LayoutError
 from rnninit.layout.storage import ModelLayout
 
+
 @dataclass(frozen=True)
 class Backend:
     """One framework's view of a model."""
@@ -58,8 +59,14 @@ def _torch_backend() -> Backend:
                 groups.append((path, local))
         return groups
 
-    return Backend("torch", lambda m, strict: model_layout(m, strict=strict), read_arrays, owners, False,
-                   "pytorch_default")
+    return Backend(
+        "torch",
+        lambda m, strict: model_layout(m, strict=strict),
+        read_arrays,
+        owners,
+        False,
+        "pytorch_default",
+    )
 
 
 def _keras_variables(obj) -> dict[str, object]:
@@ -105,4 +112,3 @@ def backend_for(model: object) -> Backend:
     raise LayoutError(
         f"cannot audit a {type(model).__name__}: expected a torch.nn.Module or a Keras layer or model"
     )
-

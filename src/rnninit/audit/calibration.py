@@ -23,7 +23,10 @@ CASES: tuple[tuple[str, str], ...] = (
     ("lstm(8, 16, layers=2, bidirectional)", "ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0"),
     ("lstm(64, 64)", "ih=glorot_uniform hh=orthogonal(gain=1.2) bias=chrono(t_max=50)"),
     ("lstm(64, 64)", "keras_default"),
-    ("gru(16, 32)", "ih=truncated_normal(std=0.2) hh=he_uniform bias=uniform(low=-0.1, high=0.1) bias_hn=torch_default"),
+    (
+        "gru(16, 32)",
+        "ih=truncated_normal(std=0.2) hh=he_uniform bias=uniform(low=-0.1, high=0.1) bias_hn=torch_default",
+    ),
     ("gru(64, 48)", "ih=lecun_normal hh=glorot_normal bias=normal(mean=0.5, std=0.1) bias_hn=zeros"),
     ("rnn(8, 32)", "ih=uniform(low=-0.3, high=0.3) hh=spectral(radius=0.9) bias=torch_default"),
     ("rnn(48, 48)", "ih=he_normal hh=identity bias=lecun_uniform"),
@@ -157,4 +160,12 @@ def summary_lines(cal: Calibration, alphas=(1e-3, 1e-2, 5e-2)) -> list[str]:
     return lines
 
 
-__all__ = ["CASES", "Calibration", "binomial_upper", "false_positives", "smallest_detected", "std_power", "summary_lines"]
+__all__ = [
+    "CASES",
+    "Calibration",
+    "binomial_upper",
+    "false_positives",
+    "smallest_detected",
+    "std_power",
+    "summary_lines",
+]

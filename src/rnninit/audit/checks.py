@@ -36,7 +36,18 @@ import numpy as np
 from scipy import stats
 
 from rnninit.audit.distributions import Dist, entry_distribution, uniform
-from rnninit.inits import Block, Chrono, Constant, Identity, Init, Ones, Orthogonal, Spectral, Zeros, spectral_radius
+from rnninit.inits import (
+    Block,
+    Chrono,
+    Constant,
+    Identity,
+    Init,
+    Ones,
+    Orthogonal,
+    Spectral,
+    Zeros,
+    spectral_radius,
+)
 
 #: Relative tolerance of exact checks: float32 rounds to about 6e-8 relative; this leaves room for
 #: the sum of two stored biases and for frameworks that compute in float32.
@@ -102,7 +113,12 @@ def observe(value: np.ndarray, *, gram: bool = True) -> dict[str, float]:
     if not flat.size:
         return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan}
     sample = flat[:: max(1, flat.size // MAX_SAMPLE)]
-    out = {"mean": float(sample.mean()), "std": float(sample.std()), "min": float(flat.min()), "max": float(flat.max())}
+    out = {
+        "mean": float(sample.mean()),
+        "std": float(sample.std()),
+        "min": float(flat.min()),
+        "max": float(flat.max()),
+    }
     small = value.ndim == 2 and 0 < min(value.shape) and max(value.shape) <= MAX_GRAM
     if gram and small and math.isfinite(out["min"]) and math.isfinite(out["max"]):
         err, gain = orthogonality(value, None)
@@ -145,13 +161,18 @@ def subsample(flat: np.ndarray, rng: np.random.Generator, max_sample: int) -> np
     return flat[rng.choice(flat.size, max_sample, replace=False)]
 
 
-def distribution_tests(value: np.ndarray, dist: Dist, rng: np.random.Generator, max_sample: int) -> list[Test]:
+def distribution_tests(
+    value: np.ndarray, dist: Dist, rng: np.random.Generator, max_sample: int
+) -> list[Test]:
     """Support (exact, on every entry), then KS, mean and scale tests on a subsample."""
     flat = value.reshape(-1)
     tests: list[Test] = []
     if math.isfinite(dist.low) or math.isfinite(dist.high):
-        tol = EXACT_RTOL * max(abs(dist.low) if math.isfinite(dist.low) else 0.0,
-                               abs(dist.high) if math.isfinite(dist.high) else 0.0, 1e-30)
+        tol = EXACT_RTOL * max(
+            abs(dist.low) if math.isfinite(dist.low) else 0.0,
+            abs(dist.high) if math.isfinite(dist.high) else 0.0,
+            1e-30,
+        )
         lo, hi = float(flat.min()), float(flat.max())
         tests.append(
             Test(
@@ -171,7 +192,9 @@ def distribution_tests(value: np.ndarray, dist: Dist, rng: np.random.Generator, 
     ms = float(np.mean((x - dist.mean) ** 2))
     if dist.normal or n >= CLT_MIN:
         z = (mean - dist.mean) * math.sqrt(n) / dist.std
-        tests.append(Test("mean", f"mean {_fmt(dist.mean)}", f"mean {_fmt(mean)}", p_value=_two_sided_normal(z)))
+        tests.append(
+            Test("mean", f"mean {_fmt(dist.mean)}", f"mean {_fmt(mean)}", p_value=_two_sided_normal(z))
+        )
     if dist.normal:
         chi2 = n * ms / dist.std**2
         p = float(min(1.0, 2.0 * min(stats.chi2.cdf(chi2, n), stats.chi2.sf(chi2, n))))
@@ -179,7 +202,9 @@ def distribution_tests(value: np.ndarray, dist: Dist, rng: np.random.Generator, 
     elif n >= CLT_MIN:
         var = dist.std**2
         z = (ms - var) / math.sqrt((dist.excess_kurtosis + 2.0) * var**2 / n)
-        tests.append(Test("std", f"std {_fmt(dist.std)}", f"std {_fmt(math.sqrt(ms))}", p_value=_two_sided_normal(z)))
+        tests.append(
+            Test("std", f"std {_fmt(dist.std)}", f"std {_fmt(math.sqrt(ms))}", p_value=_two_sided_normal(z))
+        )
     return tests
 
 
@@ -221,7 +246,11 @@ def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result:
         return [_exact_equal(value, target, f"every entry {_fmt(target)}")]
     if isinstance(init, Identity):
         result.expected = {"gain": init.gain}
-        target = np.full(value.shape, init.gain) if block.kind == "diagonal" else init.gain * np.eye(value.shape[0])
+        target = (
+            np.full(value.shape, init.gain)
+            if block.kind == "diagonal"
+            else init.gain * np.eye(value.shape[0])
+        )
         return [_exact_equal(value, target, f"{_fmt(init.gain)}·I")]
     result.random = not isinstance(init, (Constant, Zeros, Ones, Identity))
     if isinstance(init, Orthogonal):
@@ -244,7 +273,11 @@ def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result:
 
 
 def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
-    result.expected = {"gain": init.gain, "orthogonality_error": 0.0, "std": init.gain / math.sqrt(max(value.shape))}
+    result.expected = {
+        "gain": init.gain,
+        "orthogonality_error": 0.0,
+        "std": init.gain / math.sqrt(max(value.shape)),
+    }
     if init.gain == 0:
         return [_exact_equal(value, 0.0, "every entry 0 (gain 0)")]
     err, gain = orthogonality(value, ctx.rng)
@@ -306,7 +339,9 @@ def _check_spectral(init: Spectral, value: np.ndarray, result: BlockCheck) -> li
     ]
 
 
-def _check_chrono(init: Chrono, block: Block, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+def _check_chrono(
+    init: Chrono, block: Block, value: np.ndarray, ctx: Context, result: BlockCheck
+) -> list[Test]:
     forget = block.gate_semantics.get("forget")
     inp = block.gate_semantics.get("input")
     if block.gate not in (forget, inp):
@@ -337,7 +372,9 @@ def _check_chrono(init: Chrono, block: Block, value: np.ndarray, ctx: Context, r
     return tests
 
 
-def _check_by_resampling(init: Init, block: Block, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+def _check_by_resampling(
+    init: Init, block: Block, value: np.ndarray, ctx: Context, result: BlockCheck
+) -> list[Test]:
     """Fallback for init types without a dedicated check: compare with fresh samples of the init."""
     first = init.sample(block, np.random.default_rng(1))
     second = init.sample(block, np.random.default_rng(2))
@@ -348,4 +385,11 @@ def _check_by_resampling(init: Init, block: Block, value: np.ndarray, ctx: Conte
     x = subsample(value.reshape(-1), ctx.rng, ctx.max_sample)
     reference = subsample(np.concatenate([first.reshape(-1), second.reshape(-1)]), ctx.rng, ctx.max_sample)
     ks = stats.ks_2samp(x, reference)
-    return [Test("KS (2-sample)", f"like fresh samples of {init}", f"D={ks.statistic:.3g}", p_value=float(ks.pvalue))]
+    return [
+        Test(
+            "KS (2-sample)",
+            f"like fresh samples of {init}",
+            f"D={ks.statistic:.3g}",
+            p_value=float(ks.pvalue),
+        )
+    ]

@@ -33,6 +33,7 @@ import numpy as np
 from scipy import stats
 
 from rnninit.audit.backends import backend_for
+from rnninit.errors import SpecError
 from rnninit.audit.checks import EXACT_RTOL, MAX_SAMPLE, ORTHOGONALITY_TOL, distribution_tests, orthogonality
 from rnninit.audit.distributions import entry_distribution
 from rnninit.audit.run import _effective, _layout, _tensors
@@ -161,7 +162,9 @@ def _estimated(value: np.ndarray, block: Block) -> tuple[Init, str]:
     mean, std = float(flat.mean()), float(flat.std(ddof=1)) if n > 1 else 0.0
     lo, hi = float(flat.min()), float(flat.max())
     pad = (hi - lo) / max(n - 1, 1)
-    candidates: list[Init] = [Normal(mean=_sig(mean) if abs(mean) > 3 * std / math.sqrt(n) else 0.0, std=_sig(std))]
+    candidates: list[Init] = [
+        Normal(mean=_sig(mean) if abs(mean) > 3 * std / math.sqrt(n) else 0.0, std=_sig(std))
+    ]
     candidates.append(Uniform(low=_sig(lo - pad), high=_sig(hi + pad)))
     center = _sig(mean) if abs(mean) > 3 * std / math.sqrt(n) else 0.0
     candidates.append(TruncatedNormal(mean=center, std=_sig(std / 0.8796256610342398)))
@@ -175,7 +178,9 @@ def _chrono(values: Mapping[Key, np.ndarray], kind: CellKind) -> Chrono | None:
     b_f = values.get(("bias", forget))
     if b_f is None or b_f.min() < -EXACT_RTOL or b_f.max() <= 0 or _constant(b_f) is not None:
         return None
-    if inp is not None and not np.allclose(values[("bias", inp)], -b_f, rtol=0, atol=EXACT_RTOL * max(1, b_f.max())):
+    if inp is not None and not np.allclose(
+        values[("bias", inp)], -b_f, rtol=0, atol=EXACT_RTOL * max(1, b_f.max())
+    ):
         return None
     # exp(b_f) ~ U(1, t_max - 1): the unbiased estimate of the upper end from n draws
     n = b_f.size
@@ -202,10 +207,14 @@ def _describe_block(value: np.ndarray, block: Block) -> tuple[Init, str]:
     return _estimated(value, block)
 
 
-def _describe_cell(cell: CellLayout, values: Mapping[Key, np.ndarray], prefer_fused: bool) -> tuple[dict[Key, Init], list[DescribedBlock]]:
+def _describe_cell(
+    cell: CellLayout, values: Mapping[Key, np.ndarray], prefer_fused: bool
+) -> tuple[dict[Key, Init], list[DescribedBlock]]:
     entries: dict[Key, Init] = {}
     rows: list[DescribedBlock] = []
-    chrono = _chrono(values, cell.kind) if "bias" in cell.roles_present() and cell.kind.gate_semantics else None
+    chrono = (
+        _chrono(values, cell.kind) if "bias" in cell.roles_present() and cell.kind.gate_semantics else None
+    )
     for role in cell.roles_present():
         slots = [s for s in cell.slots if s.role == role]
         tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
@@ -214,8 +223,12 @@ def _describe_cell(cell: CellLayout, values: Mapping[Key, np.ndarray], prefer_fu
             continue
         per_gate: dict[str | None, tuple[Init, str]] = {}
         for slot in slots:
-            if chrono is not None and role == "bias" and slot.gate in (
-                cell.kind.gate_semantics.get("forget"), cell.kind.gate_semantics.get("input")):
+            if (
+                chrono is not None
+                and role == "bias"
+                and slot.gate
+                in (cell.kind.gate_semantics.get("forget"), cell.kind.gate_semantics.get("input"))
+            ):
                 per_gate[slot.gate] = (chrono, "b_f in [0, log(t_max - 1)], b_i = -b_f")
                 continue
             per_gate[slot.gate] = _describe_block(values[(role, slot.gate)], cell.block(slot))
@@ -241,7 +254,11 @@ def _describe_cell(cell: CellLayout, values: Mapping[Key, np.ndarray], prefer_fu
                     entries[(role, gate)] = init
         for slot in slots:
             init, evidence = per_gate[slot.gate]
-            rows.append(DescribedBlock(cell.name, role, slot.gate, tuple(p.tensor for p in slot.placements), str(init), evidence))
+            rows.append(
+                DescribedBlock(
+                    cell.name, role, slot.gate, tuple(p.tensor for p in slot.placements), str(init), evidence
+                )
+            )
     return entries, rows
 
 
@@ -255,7 +272,9 @@ def _unify(cell, slots, values, per_gate):
     if isinstance(common, NAMED):
         out = dict(per_gate)
         for slot in slots:
-            if out[slot.gate][0] != common and isinstance(out[slot.gate][0], (Normal, Uniform, TruncatedNormal, *NAMED)):
+            if out[slot.gate][0] != common and isinstance(
+                out[slot.gate][0], (Normal, Uniform, TruncatedNormal, *NAMED)
+            ):
                 p = _ks(values[(slot.role, slot.gate)], common, cell.block(slot))
                 if p >= ACCEPT_P / 10:
                     out[slot.gate] = (common, f"KS p={p:.2g} (as the other gates)")
@@ -282,7 +301,9 @@ def _fused(cell, slots, values, per_gate, prefer_fused: bool) -> tuple[Init, str
     if block.kind == "matrix":
         err, gain = orthogonality(stacked, np.random.default_rng(0))
         if err <= ORTHOGONALITY_TOL:
-            return Orthogonal(gain=_sig(gain, 4), fused=True), f"stacked gates orthonormal (|G/g² - I| = {err:.2g})"
+            return Orthogonal(
+                gain=_sig(gain, 4), fused=True
+            ), f"stacked gates orthonormal (|G/g² - I| = {err:.2g})"
     named = _named(stacked, block, True)
     if named is not None:
         return named[0], f"stacked gates, KS p={named[1]:.2g}"
@@ -311,25 +332,24 @@ def _as_preset(kind: CellKind, entries: dict[Key, Init]) -> Spec:
             kwargs["value"] = {Ones: 1.0, Zeros: 0.0}.get(type(forget), getattr(forget, "value", None))
         elif any(p.default is p.empty for p in params.values()):
             continue
-        try:
+        try:  # a preset that does not fit this cell kind (e.g. forget_bias on an Elman cell) is skipped
             call = PresetCall.make(name, **kwargs)
-            base = call.build(kind)
-        except Exception:  # noqa: BLE001 - a preset that does not fit this cell kind
+            preset_resolved = Spec(preset=call).resolve(kind)
+        except SpecError:
             continue
-        preset_resolved = Spec(preset=call).resolve(kind)
         overrides: dict[Key, Init] = {}
         for role in {r for r, _ in entries}:
             if not _slots_equal(preset_resolved, target, [role]):
                 overrides.update({k: v for k, v in entries.items() if k[0] == role})
-        candidate = Spec(overrides, preset=call)
         try:
-            # a preset names a whole scheme: use it when it explains more roles than it leaves to overrides
-            overridden = {r for r, _ in overrides}
-            allowed = len(overridden) < len(roles) - len(overridden)
-            if allowed and _slots_equal(candidate.resolve(kind), target, roles) and len(overrides) < best_size:
-                best, best_size = candidate, len(overrides)
-        except Exception:  # noqa: BLE001
+            candidate = Spec(overrides, preset=call)
+            explains = _slots_equal(candidate.resolve(kind), target, roles)
+        except SpecError:  # e.g. a fused override next to the preset's per-gate entries
             continue
+        # a preset names a whole scheme: use it when it explains more roles than it leaves to overrides
+        overridden = {r for r, _ in overrides}
+        if explains and len(overridden) < len(roles) - len(overridden) and len(overrides) < best_size:
+            best, best_size = candidate, len(overrides)
     return best
 
 
@@ -343,7 +363,9 @@ def _slots_equal(a, b, roles) -> bool:
     return True
 
 
-def describe(model: object, roles: Mapping[str, str] | None = None, *, cell: str | CellKind | None = None) -> Description:
+def describe(
+    model: object, roles: Mapping[str, str] | None = None, *, cell: str | CellKind | None = None
+) -> Description:
     """The most likely init of every block of ``model``, as a spec that parses.
 
     >>> import torch, rnninit as ri

@@ -49,8 +49,13 @@ def normal(label: str, mean: float, std: float) -> Dist:
 def uniform(label: str, low: float, high: float) -> Dist:
     width = high - low
     return Dist(
-        label, lambda x: np.clip((np.asarray(x) - low) / width, 0.0, 1.0), (low + high) / 2,
-        width / math.sqrt(12.0), -1.2, low, high,
+        label,
+        lambda x: np.clip((np.asarray(x) - low) / width, 0.0, 1.0),
+        (low + high) / 2,
+        width / math.sqrt(12.0),
+        -1.2,
+        low,
+        high,
     )
 
 
@@ -121,6 +126,14 @@ def entry_distribution(init: Init, block: Block) -> Dist | None:
         return normal(str(init), 0.0, std)
     if isinstance(init, TorchDefault):
         dist = irwin_hall(init.terms_for(block), init.bound(block))
-        return Dist(str(init) + f" = {dist.label}", dist.cdf, dist.mean, dist.std, dist.excess_kurtosis,
-                    dist.low, dist.high, dist.normal)
+        return Dist(
+            str(init) + f" = {dist.label}",
+            dist.cdf,
+            dist.mean,
+            dist.std,
+            dist.excess_kurtosis,
+            dist.low,
+            dist.high,
+            dist.normal,
+        )
     return None

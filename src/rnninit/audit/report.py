@@ -161,8 +161,19 @@ class AuditReport:
             row.verdict,
         ]
 
-    _HEADERS = ("cell", "block", "tensor", "shape", "expected init", "mean exp/obs", "std exp/obs",
-                "range", "orth. err", "spec. radius", "verdict")
+    _HEADERS = (
+        "cell",
+        "block",
+        "tensor",
+        "shape",
+        "expected init",
+        "mean exp/obs",
+        "std exp/obs",
+        "range",
+        "orth. err",
+        "spec. radius",
+        "verdict",
+    )
 
     def to_table(self):
         """A :class:`rich.table.Table` (print it with ``rich.print`` or ``Console().print``)."""

@@ -53,10 +53,14 @@ def _kind_for(roles: Mapping[str, str], cell: str | CellKind | None) -> CellKind
     )
 
 
-def _qualify(cell: CellLayout, owned: dict[str, tuple[int, ...]], names: Mapping[str, str]) -> tuple[CellLayout, dict]:
+def _qualify(
+    cell: CellLayout, owned: dict[str, tuple[int, ...]], names: Mapping[str, str]
+) -> tuple[CellLayout, dict]:
     """Replace the declared layout's ``path.local`` tensor names by the backend's qualified names."""
     slots = tuple(
-        replace(slot, placements=tuple(Placement(names[p.tensor], p.index, p.transpose) for p in slot.placements))
+        replace(
+            slot, placements=tuple(Placement(names[p.tensor], p.index, p.transpose) for p in slot.placements)
+        )
         for slot in cell.slots
     )
     return replace(cell, slots=slots), {names[k]: v for k, v in owned.items()}
@@ -89,8 +93,13 @@ def declared_model_layout(
             continue
         shapes = {local: group[local][1] for local in local_roles}
         found, owned = declared_layout(
-            shapes, local_roles, kind=kind, path=owner, transpose=backend.transpose,
-            framework=backend.name, source=source,
+            shapes,
+            local_roles,
+            kind=kind,
+            path=owner,
+            transpose=backend.transpose,
+            framework=backend.name,
+            source=source,
         )
         prefix = f"{owner}." if owner else ""
         names = {prefix + local: group[local][0] for local in local_roles}

@@ -111,15 +111,21 @@ def _tensors(cell: CellLayout) -> list[str]:
 
 def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, list[str]]:
     if roles is not None:
-        if not isinstance(roles, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in roles.items()):
-            raise LayoutError(f"roles must map tensor names to roles, e.g. {{'kernel_ih': 'ih'}}, got {roles!r}")
+        if not isinstance(roles, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in roles.items()
+        ):
+            raise LayoutError(
+                f"roles must map tensor names to roles, e.g. {{'kernel_ih': 'ih'}}, got {roles!r}"
+            )
         return declared_model_layout(backend, model, roles, cell=cell), []
     try:
         return backend.layout(model, strict), []
     except LayoutError as exc:
         guessed = inferred_roles(backend, model)
         if not guessed:
-            raise LayoutError(f"{exc}; pass roles={{tensor name: role}} to audit a cell rnninit does not know") from None
+            raise LayoutError(
+                f"{exc}; pass roles={{tensor name: role}} to audit a cell rnninit does not know"
+            ) from None
         layout = declared_model_layout(backend, model, guessed, cell=cell, source="roles inferred from names")
         note = "roles inferred from tensor names: " + ", ".join(f"{k} → {v}" for k, v in guessed.items())
         return layout, [note + " (pass roles= to say otherwise)"]
@@ -173,7 +179,9 @@ def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -
         if whole is not None and whole.fused and not any((role, s.gate) in resolved.entries for s in slots):
             value = np.concatenate([values[(role, s.gate)] for s in slots], axis=0)
             block = cell.block(slots[0], fused=True)
-            out.append(_check(cell, slots, whole, block, value, True, Context(_rng(cell, role, None), max_sample)))
+            out.append(
+                _check(cell, slots, whole, block, value, True, Context(_rng(cell, role, None), max_sample))
+            )
             continue
         for slot in slots:
             init, from_gate = resolved.lookup(role, slot.gate)
@@ -188,7 +196,10 @@ def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -
             forget_value = None
             if isinstance(init, Chrono):
                 forget = cell.kind.gate_semantics.get("forget")
-                if slot.gate == cell.kind.gate_semantics.get("input") and resolved.lookup(role, forget)[0] == init:
+                if (
+                    slot.gate == cell.kind.gate_semantics.get("input")
+                    and resolved.lookup(role, forget)[0] == init
+                ):
                     forget_value = values[(role, forget)]
             ctx = Context(_rng(cell, role, slot.gate), max_sample, forget_value)
             out.append(_check(cell, [slot], init, block, value, False, ctx))
@@ -207,7 +218,11 @@ def _check(cell, slots, init, block, value, fused, ctx) -> _Checked:
     row = _row(cell, slots, init, fused)
     result = check_block(init, block, value, ctx)
     row.observed, row.expected, row.tests, row.sample_size = (
-        result.observed, result.expected, result.tests, result.sample_size)
+        result.observed,
+        result.expected,
+        result.tests,
+        result.sample_size,
+    )
     return _Checked(row, _fingerprint(value) if result.random else None, result.random)
 
 

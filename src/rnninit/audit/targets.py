@@ -46,15 +46,17 @@ def _from_factory(path: Path, factory: str) -> object:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as exc:  # noqa: BLE001 - a user's file can raise anything
+    except Exception as exc:
         raise TargetError(f"importing {str(path)!r} failed: {type(exc).__name__}: {exc}") from exc
     fn = getattr(module, factory, None)
     if not callable(fn):
         names = [n for n in dir(module) if callable(getattr(module, n)) and not n.startswith("_")]
-        raise TargetError(f"{str(path)!r} has no function {factory!r}; callables there: {', '.join(names) or 'none'}")
+        raise TargetError(
+            f"{str(path)!r} has no function {factory!r}; callables there: {', '.join(names) or 'none'}"
+        )
     try:
         return fn()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise TargetError(f"{path}:{factory}() failed: {type(exc).__name__}: {exc}") from exc
 
 
@@ -65,7 +67,7 @@ def _from_keras(path: Path) -> object:
         raise TargetError("reading a .keras file needs keras (pip install 'rnninit[keras]')") from exc
     try:
         return keras.saving.load_model(path)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise TargetError(f"keras cannot load {str(path)!r}: {type(exc).__name__}: {exc}") from exc
 
 
@@ -76,11 +78,13 @@ def _from_torch(path: Path) -> object:
         raise TargetError("reading a torch.save file needs torch (pip install 'rnninit[torch]')") from exc
     try:
         obj = torch.load(path, weights_only=False, map_location="cpu")
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise TargetError(
             f"{str(path)!r} is neither a .keras file nor a file torch.load can read: {type(exc).__name__}: {exc}"
         ) from exc
     if not isinstance(obj, torch.nn.Module):
-        hint = " (a state_dict: save the module itself, or use file.py:factory)" if isinstance(obj, dict) else ""
+        hint = (
+            " (a state_dict: save the module itself, or use file.py:factory)" if isinstance(obj, dict) else ""
+        )
         raise TargetError(f"{str(path)!r} holds a {type(obj).__name__}, not a torch.nn.Module{hint}")
     return obj

@@ -34,7 +34,9 @@ def parse_roles(text: str | None) -> dict[str, str] | None:
     for part in items:
         name, sep, role = part.strip().partition("=")
         if not sep or not name.strip() or not role.strip():
-            raise TargetError(f"--roles expects name=role pairs separated by commas (kernel_ih=ih,kernel_hh=hh), got {part!r}")
+            raise TargetError(
+                f"--roles expects name=role pairs separated by commas (kernel_ih=ih,kernel_hh=hh), got {part!r}"
+            )
         roles[name.strip()] = role.strip()
     return roles
 
@@ -43,7 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("audit", help="check that every weight block got what a spec says")
     p.add_argument("target", help=TARGET_HELP)
     p.add_argument("--spec", required=True, help="a spec string, a preset name, or a .yaml/.json file")
-    p.add_argument("--roles", help="roles of a cell rnninit does not know: name=role,... (e.g. kernel_ih=ih,kernel_hh=hh)")
+    p.add_argument(
+        "--roles",
+        help="roles of a cell rnninit does not know: name=role,... (e.g. kernel_ih=ih,kernel_hh=hh)",
+    )
     p.add_argument("--cell", help="cell kind of declared roles (lstm, gru, ...) when their gates do not tell")
     p.add_argument("--alpha", type=float, default=1e-3, help="family-wise false-positive rate (default 1e-3)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")

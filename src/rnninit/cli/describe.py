@@ -13,7 +13,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("target", help=TARGET_HELP)
     p.add_argument("--roles", help="roles of a cell rnninit does not know: name=role,...")
     p.add_argument("--cell", help="cell kind of declared roles (lstm, gru, ...)")
-    p.add_argument("--json", action="store_true", help="print the spec, per-cell specs and per-block evidence as JSON")
+    p.add_argument(
+        "--json", action="store_true", help="print the spec, per-cell specs and per-block evidence as JSON"
+    )
     p.set_defaults(func=run)
 
 
