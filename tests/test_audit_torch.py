@@ -255,3 +255,20 @@ def test_large_blocks_are_subsampled_but_range_and_nan_see_every_entry():
     assert [f.role for f in report.findings] == ["ih"]
     assert {r.sample_size for r in report.rows} == {1000}
     assert np.isclose(report.rows[0].observed["max"], 0.2)
+
+
+@pytest.mark.parametrize(
+    ("name", "spec"),
+    [
+        ("LSTM", "ih=normal(std=0.3) hh=orthogonal bias=zeros bias[f]=1.0"),
+        ("GRU", "ih=glorot_uniform hh=orthogonal bias=zeros bias[z]=1.0 bias_hn=zeros"),
+        ("Elman", "irnn"),
+        ("IndRNN", "indrnn(t_max=10)"),
+        ("MinimalRNN", "ih=normal hh=orthogonal zh=orthogonal bias=chrono(t_max=20) input_bias=zeros"),
+    ],
+)
+def test_rnninit_library_cells_pass_the_spec_they_were_built_with(name, spec):
+    model = getattr(rt, name)(8, 16, init=spec, seed=0)
+    report = audit(model, spec)
+    assert report.ok, [f.message for f in report.findings]
+    assert audit(model, "ih=normal(std=2.0)").findings
