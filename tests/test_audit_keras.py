@@ -94,3 +94,14 @@ def test_keras_file_on_the_command_line(tmp_path):
     model.save(tmp_path / "model.keras")
     assert main(["audit", str(tmp_path / "model.keras"), "--spec", "keras_default"]) == 0
     assert main(["audit", str(tmp_path / "model.keras"), "--spec", "pytorch_default"]) == 1
+
+
+def test_rnninit_keras_cells_and_keras_apply_pass_their_spec():
+    spec = "ih=normal(std=0.3) hh=orthogonal bias=zeros bias[f]=1.0"
+    layer = _built(keras.layers.RNN(rk.LSTMCell(16, init=spec, seed=0)), (None, 5, 8))
+    assert ri.audit(layer, spec).ok
+    bidirectional = _built(keras.layers.Bidirectional(keras.layers.GRU(12)), (None, 5, 8))
+    gru_spec = "ih=he_uniform hh=orthogonal bias=zeros bias_hn=uniform(low=-0.1, high=0.1)"
+    rk.apply(gru_spec, bidirectional, seed=0)
+    report = ri.audit(bidirectional, gru_spec)
+    assert report.ok and {r.direction for r in report.rows} == {0, 1}
