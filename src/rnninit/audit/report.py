@@ -25,6 +25,8 @@ class BlockRow:
     #: The init the spec gives this block (``None``: the spec does not mention it).
     init: str | None
     fused: bool = False
+    #: The same init with every argument written out (``normal(mean=0.0, std=1.0)``).
+    init_explicit: str | None = None
     observed: dict[str, float] = field(default_factory=dict)
     expected: dict[str, float] = field(default_factory=dict)
     tests: list[Test] = field(default_factory=list)
@@ -63,6 +65,7 @@ class BlockRow:
             "tensors": list(self.tensors),
             "shape": list(self.shape),
             "init": self.init,
+            "init_explicit": self.init_explicit,
             "verdict": self.verdict,
             "observed": _clean(self.observed),
             "expected": _clean(self.expected),

@@ -131,6 +131,18 @@ def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, 
         return layout, [note + " (pass roles= to say otherwise)"]
 
 
+def explicit(init: Init) -> str:
+    """``normal(mean=0.0, std=1.0)`` rather than ``normal``: every argument, defaults included."""
+    args = {k: v for k, v in init.args().items() if k != "fused" or v}
+    if not args:
+        return init.name
+    return (
+        f"{init.name}("
+        + ", ".join(f"{k}={explicit(v) if isinstance(v, Init) else v}" for k, v in args.items())
+        + ")"
+    )
+
+
 def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
     return block_rng(SUBSAMPLE_SEED, cell.path, cell.layer, cell.direction, role, gate)
 
@@ -150,6 +162,7 @@ def _row(cell: CellLayout, slots: list[Slot], init: Init | None, fused: bool) ->
         tensors=tensors,
         shape=shape,
         init=None if init is None else str(init),
+        init_explicit=None if init is None else explicit(init),
         fused=fused,
     )
 
@@ -245,7 +258,7 @@ def _mismatch_findings(checked: list[_Checked], threshold: float) -> list[Findin
             message = f"{_what(row)}: {found}"
         elif c.random and obs.get("min") == 0 and obs.get("max") == 0:
             kind, expected, found = "zeros", f"random values from {row.init}", "all zeros"
-            message = f"{_what(row)}: all zeros where {row.init} should give random values"
+            message = f"{_what(row)}: all zeros where {row.init_explicit} should give random values"
         else:
             kind = "mismatch"
             parts = []
@@ -261,7 +274,7 @@ def _mismatch_findings(checked: list[_Checked], threshold: float) -> list[Findin
             pvals = [f"{t.name} p={t.p_value:.2g}" for t in failed if t.p_value is not None]
             expected = "; ".join(t.expected for t in failed)
             found = "; ".join(t.found for t in failed)
-            message = f"{_what(row)} should be {row.init}: " + "; ".join(dict.fromkeys(parts))
+            message = f"{_what(row)} should be {row.init_explicit}: " + "; ".join(dict.fromkeys(parts))
             if pvals:
                 message += f" ({', '.join(pvals)}; per-test level {threshold:.2g})"
         findings.append(Finding(kind, message, row.tensors, row.cell, row.role, row.gate, expected, found))
