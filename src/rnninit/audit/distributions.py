@@ -101,6 +101,18 @@ def irwin_hall(terms: int, bound: float) -> Dist:
     )
 
 
+def explicit(init: Init) -> str:
+    """``normal(mean=0.0, std=1.0)`` rather than ``normal``: every argument, defaults included."""
+    args = {k: v for k, v in init.args().items() if k != "fused" or v}
+    if not args:
+        return init.name
+    return (
+        f"{init.name}("
+        + ", ".join(f"{k}={explicit(v) if isinstance(v, Init) else v}" for k, v in args.items())
+        + ")"
+    )
+
+
 def entry_distribution(init: Init, block: Block) -> Dist | None:
     """The distribution of every entry of ``block`` under ``init``, or ``None`` if entries are not i.i.d.
 
@@ -109,25 +121,25 @@ def entry_distribution(init: Init, block: Block) -> Dist | None:
     if isinstance(init, Normal):
         if init.std == 0:
             return None
-        return normal(str(init), init.mean, init.std)
+        return normal(explicit(init), init.mean, init.std)
     if isinstance(init, TruncatedNormal):
         if init.std == 0:
             return None
-        return Dist.from_scipy(str(init), init.distribution())
+        return Dist.from_scipy(explicit(init), init.distribution())
     if isinstance(init, Uniform):
-        return uniform(str(init), init.low, init.high)
+        return uniform(explicit(init), init.low, init.high)
     if isinstance(init, _VarianceScaling):
         std = init.std(block)
         if std == 0:
             return None
         if init.distribution == "uniform":
             limit = math.sqrt(3.0) * std
-            return uniform(str(init), -limit, limit)
-        return normal(str(init), 0.0, std)
+            return uniform(explicit(init), -limit, limit)
+        return normal(explicit(init), 0.0, std)
     if isinstance(init, TorchDefault):
         dist = irwin_hall(init.terms_for(block), init.bound(block))
         return Dist(
-            str(init) + f" = {dist.label}",
+            explicit(init) + f" = {dist.label}",
             dist.cdf,
             dist.mean,
             dist.std,

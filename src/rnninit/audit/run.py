@@ -18,6 +18,7 @@ import numpy as np
 
 from rnninit.audit.backends import Backend, backend_for
 from rnninit.audit.checks import MAX_SAMPLE, Context, Test, check_block, observe
+from rnninit.audit.distributions import explicit
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.audit.roles import declared_model_layout, inferred_roles
 from rnninit.errors import LayoutError, SpecError
@@ -129,18 +130,6 @@ def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, 
         layout = declared_model_layout(backend, model, guessed, cell=cell, source="roles inferred from names")
         note = "roles inferred from tensor names: " + ", ".join(f"{k} → {v}" for k, v in guessed.items())
         return layout, [note + " (pass roles= to say otherwise)"]
-
-
-def explicit(init: Init) -> str:
-    """``normal(mean=0.0, std=1.0)`` rather than ``normal``: every argument, defaults included."""
-    args = {k: v for k, v in init.args().items() if k != "fused" or v}
-    if not args:
-        return init.name
-    return (
-        f"{init.name}("
-        + ", ".join(f"{k}={explicit(v) if isinstance(v, Init) else v}" for k, v in args.items())
-        + ")"
-    )
 
 
 def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
