@@ -20,6 +20,7 @@ def _not_above(k: int, n: int, rate: float) -> bool:
 
 def _check(cal) -> None:
     assert sum(cal.exact_failures) == 0
+    assert _not_above(sum(cal.reported), cal.audits, 1e-3)  # any finding, spec-free ones included
     for alpha in (1e-3, 1e-2, 5e-2, 0.2):
         assert _not_above(cal.flagged(alpha), cal.audits, alpha), (alpha, cal.flagged(alpha))
     ps = np.asarray(cal.p_values)

@@ -55,6 +55,8 @@ class Calibration:
     exact_failures: list[int] = field(default_factory=list)
     #: Every statistical p-value of every audit (their tail should be at most uniform).
     p_values: list[float] = field(default_factory=list)
+    #: Whether the audit itself (default alpha = 1e-3, every kind of finding) reported anything.
+    reported: list[bool] = field(default_factory=list)
 
     @property
     def audits(self) -> int:
@@ -89,6 +91,7 @@ def false_positives(n_audits: int, *, first_seed: int = 0) -> Calibration:
         out.adjusted_min_p.append(min(1.0, min(ps) * len(ps)) if ps else 1.0)
         out.exact_failures.append(exact)
         out.p_values.extend(ps)
+        out.reported.append(not report.ok)
     return out
 
 
@@ -133,16 +136,23 @@ def std_power(
 def smallest_detected(
     *, target: float = 0.99, deltas: tuple[float, ...] | None = None, **kwargs
 ) -> tuple[float | None, float | None]:
-    """Smallest |relative std error| (too small, too large) caught with probability ≥ ``target``."""
-    grid = deltas or tuple(round(x, 3) for x in np.arange(0.01, 0.41, 0.01))
+    """Smallest |relative std error| (too small, too large) on the grid ``deltas`` caught with
+    probability ≥ ``target`` (``None`` when even the largest is not). Power grows with |delta|, so
+    the grid is bisected."""
+    grid = deltas or tuple(float(round(x, 3)) for x in np.arange(0.005, 0.4001, 0.005))
     found = []
     for sign in (-1.0, 1.0):
-        hit = None
-        for d in grid:
-            if std_power(sign * d, **kwargs) >= target:
-                hit = d
-                break
-        found.append(hit)
+        if std_power(sign * grid[-1], **kwargs) < target:
+            found.append(None)
+            continue
+        lo, hi = -1, len(grid) - 1  # power(grid[hi]) >= target; lo is below the threshold or -1
+        while hi - lo > 1:
+            mid = (lo + hi) // 2
+            if std_power(sign * grid[mid], **kwargs) >= target:
+                hi = mid
+            else:
+                lo = mid
+        found.append(grid[hi])
     return found[0], found[1]
 
 
