@@ -39,6 +39,17 @@ def test_problem_statement_incorrect_cell_is_caught_naming_kernel_hh():
     assert explicit.notes == []
 
 
+def test_inference_skips_layers_without_a_recurrent_weight():
+    keras.utils.set_random_seed(0)
+    cell = CustomRNNCell(32, IncorrectInitializer(scale_ih=0.5, scale_hh=1.0), name="cell")
+    model = keras.Sequential([keras.Input((16,)), keras.layers.Dense(16, name="dense")])
+    _built(cell, (None, 16))
+    holder = keras.layers.Layer(name="holder")
+    holder.cell, holder.head = cell, model
+    report = ri.audit(holder, "ih=normal(std=0.5) hh=normal(std=0.5)")
+    assert {t for r in report.rows for t in r.tensors} == {"cell/kernel_ih", "cell/kernel_hh"}
+
+
 def test_problem_statement_cell_with_right_scales_passes():
     keras.utils.set_random_seed(0)
     cell = _built(

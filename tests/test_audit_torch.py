@@ -272,3 +272,19 @@ def test_rnninit_library_cells_pass_the_spec_they_were_built_with(name, spec):
     report = audit(model, spec)
     assert report.ok, [f.message for f in report.findings]
     assert audit(model, "ih=normal(std=2.0)").findings
+
+
+def test_recurrent_looking_weights_outside_any_layout_are_named_in_the_notes():
+    class Custom(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight_hh = torch.nn.Parameter(torch.zeros(4, 4))
+
+    model = torch.nn.ModuleDict(
+        {"lstm": torch.nn.LSTM(4, 4), "custom": Custom(), "head": torch.nn.Linear(4, 1)}
+    )
+    report = audit(model, "pytorch_default")
+    assert report.ok
+    assert report.notes == [
+        "not audited (no layout covers them): custom.weight_hh; pass roles= to audit a custom cell"
+    ]

@@ -3,8 +3,8 @@
 ``roles={"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}`` maps tensor names (local to the
 layer or module that owns them, or fully qualified) to roles, in the declaration language of
 :mod:`rnninit.layout.declared` (``"ih[i,f,g,o]"`` for gates stacked in that order). Without
-``roles``, conventional names are recognized (:data:`CONVENTIONAL_NAMES`) and the report says
-what was inferred.
+``roles``, conventional names are recognized (:data:`CONVENTIONAL_NAMES`) in every layer or module
+that has a recurrent weight, and the report says what was inferred.
 """
 
 from __future__ import annotations
@@ -118,11 +118,12 @@ def declared_model_layout(
 
 
 def inferred_roles(backend: Backend, model: object) -> dict[str, str]:
-    """``{qualified tensor name: role}`` for every tensor with a conventional name."""
+    """``{qualified tensor name: role}`` for the conventionally named tensors of every owner (module
+    or layer) that has a recurrent weight (an ``hh`` name): a Dense/Linear layer's ``kernel`` and
+    ``bias`` are not a cell."""
     out: dict[str, str] = {}
     for _, group in backend.owners(model):
-        for local, (qualified, _) in group.items():
-            role = infer_role(local)
-            if role is not None:
-                out[qualified] = role
+        found = {qualified: infer_role(local) for local, (qualified, _) in group.items()}
+        if "hh" in found.values():
+            out.update({name: role for name, role in found.items() if role is not None})
     return out

@@ -120,7 +120,7 @@ def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, 
             )
         return declared_model_layout(backend, model, roles, cell=cell), []
     try:
-        return backend.layout(model, strict), []
+        layout = backend.layout(model, strict)
     except LayoutError as exc:
         guessed = inferred_roles(backend, model)
         if not guessed:
@@ -130,6 +130,13 @@ def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, 
         layout = declared_model_layout(backend, model, guessed, cell=cell, source="roles inferred from names")
         note = "roles inferred from tensor names: " + ", ".join(f"{k} → {v}" for k, v in guessed.items())
         return layout, [note + " (pass roles= to say otherwise)"]
+    # weights with recurrent-looking names that no layout covers are not audited: say so
+    missed = sorted(set(inferred_roles(backend, model)) - set(layout.tensors))
+    if missed:
+        return layout, [
+            f"not audited (no layout covers them): {', '.join(missed)}; pass roles= to audit a custom cell"
+        ]
+    return layout, []
 
 
 def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
