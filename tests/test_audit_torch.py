@@ -288,3 +288,14 @@ def test_recurrent_looking_weights_outside_any_layout_are_named_in_the_notes():
     assert report.notes == [
         "not audited (no layout covers them): custom.weight_hh; pass roles= to audit a custom cell"
     ]
+
+
+def test_an_init_checks_one_array_itself():
+    from rnninit.inits import Block, Normal, Orthogonal
+
+    block = Block("hh", None, (64, 64), "matrix", 64)
+    rng = np.random.default_rng(0)
+    assert Normal(std=0.5).check(block, rng.normal(0, 0.5, (64, 64))).ok
+    assert not Normal(std=0.5).check(block, rng.normal(0, 0.6, (64, 64))).ok
+    assert Orthogonal().check(block, Orthogonal().sample(block, rng)).ok
+    assert not Orthogonal().check(block, np.eye(64)).ok

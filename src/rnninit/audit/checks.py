@@ -104,6 +104,11 @@ class BlockCheck:
     #: The init gives random values (so all zeros, or values equal to another block's, are suspicious).
     random: bool = False
 
+    @property
+    def ok(self) -> bool:
+        """No test failed (statistical tests must have been judged, see :func:`check_value`)."""
+        return all(t.passed is not False for t in self.tests)
+
 
 def observe(value: np.ndarray, *, gram: bool = True) -> dict[str, float]:
     """Mean, std, min, max of a block; for a matrix up to :data:`MAX_GRAM` on a side, also its
@@ -236,6 +241,23 @@ def check_block(init: Init, block: Block, value: np.ndarray, ctx: Context) -> Bl
         return result
     result.sample_size = min(flat.size, ctx.max_sample)
     result.tests.extend(_dispatch(init, block, value, ctx, result))
+    return result
+
+
+def check_value(init: Init, block: Block, value: np.ndarray, *, alpha: float = 1e-3) -> BlockCheck:
+    """Check one block on its own: :func:`check_block`, with its statistical tests judged at
+    ``alpha / m`` (Bonferroni over its ``m`` tests). Behind :meth:`rnninit.inits.Init.check`.
+
+    >>> from rnninit.inits import Block, Normal
+    >>> block = Block("hh", None, (64, 64), "matrix", 64)
+    >>> Normal(std=0.5).check(block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
+    True
+    """
+    result = check_block(init, block, np.asarray(value, dtype=np.float64), Context(np.random.default_rng(0)))
+    m = max(sum(t.statistical for t in result.tests), 1)
+    for test in result.tests:
+        if test.statistical:
+            test.passed = test.p_value >= alpha / m
     return result
 
 

@@ -103,7 +103,7 @@ class Finding:
         }
 
 
-@dataclass
+@dataclass(repr=False)
 class AuditReport:
     """What :func:`rnninit.audit` found. ``ok`` is True when there are no findings."""
 
@@ -217,6 +217,12 @@ class AuditReport:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def __repr__(self) -> str:
+        return (
+            f"AuditReport(ok={self.ok}, findings={len(self.findings)}, blocks={len(self.rows)}, "
+            f"tests={self.tests}, alpha={self.alpha:g})"
+        )
 
 
 class _Null:
