@@ -82,7 +82,7 @@ class DescribedBlock:
         return dict(self.__dict__, tensors=list(self.tensors))
 
 
-@dataclass
+@dataclass(repr=False)
 class Description:
     """What :func:`describe` inferred: ``spec`` for the model, and per cell and per block details."""
 
@@ -93,6 +93,9 @@ class Description:
 
     def __str__(self) -> str:
         return str(self.spec)
+
+    def __repr__(self) -> str:
+        return f"Description({str(self.spec)!r}, cells={len(self.cells)}, blocks={len(self.blocks)})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
