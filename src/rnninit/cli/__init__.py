@@ -13,7 +13,7 @@ import sys
 from rnninit.errors import RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
-SUBCOMMANDS = ("spec", "diagnose", "speed")
+SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "speed")
 
 
 def build_parser() -> argparse.ArgumentParser:

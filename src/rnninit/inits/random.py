@@ -214,5 +214,7 @@ class TorchDefault(Init):
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         bound = self.bound(block)
-        draws = rng.uniform(-bound, bound, size=(self.terms_for(block), *block.shape))
-        return draws.sum(axis=0)
+        terms = self.terms_for(block)
+        if terms == 1:  # the same numbers as the general case, without a copy through sum()
+            return rng.uniform(-bound, bound, size=block.shape)
+        return rng.uniform(-bound, bound, size=(terms, *block.shape)).sum(axis=0)
