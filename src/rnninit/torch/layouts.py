@@ -1,8 +1,8 @@
 """Find the recurrent cells in a PyTorch model and build its :class:`~rnninit.layout.ModelLayout`.
 
 Recognized: ``nn.RNN`` (tanh/relu), ``nn.LSTM`` (incl. ``proj_size``), ``nn.GRU``, their ``*Cell``
-variants, and any module with a ``rnninit_layout(path)`` method (the library's cells, and users'
-cells declared with :func:`rnninit.torch.declare`). Other modules are walked into, never touched.
+variants, any module with a ``rnninit_layout(path)`` method (the library's cells), and users' cells
+that declare ``rnninit_roles`` (directly or with :func:`rnninit.torch.declare`). Other modules are walked into, never touched.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from rnninit.errors import LayoutError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
+from rnninit.torch.declare import declared_module_layout
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
@@ -54,8 +55,13 @@ def builtin_layout(module: nn.Module, path: str) -> Owned | None:
 
 
 def _walk(module: nn.Module, path: str) -> Iterator[tuple[str, nn.Module, Owned]]:
-    declared = getattr(module, "rnninit_layout", None)
-    found = declared(path) if callable(declared) else builtin_layout(module, path)
+    own = getattr(module, "rnninit_layout", None)
+    if callable(own):
+        found = own(path)
+    else:
+        found = declared_module_layout(module, path)
+        if found is None:
+            found = builtin_layout(module, path)
     if found is not None:
         yield path, module, found
         return

@@ -1,0 +1,311 @@
+"""What every rnninit PyTorch cell shares: initialization from a spec, and the sequence driver.
+
+:class:`InitializedModule` turns ``init=`` and ``seed=`` into weights: ``reset_parameters`` runs
+:func:`rnninit.torch.apply` on the module itself, through the module's own ``rnninit_layout``.
+
+:class:`RecurrentLayers` is the driver behind the sequence modules (``Elman``, ``LSTM``, ...). It
+follows ``torch.nn.RNNBase``: parameters named ``{weight,bias}_{ih,hh}_l{k}[_reverse]``, input
+``(T, B, I)`` (``(B, T, I)`` with ``batch_first``, ``(T, I)`` unbatched, or a ``PackedSequence``),
+initial state ``(num_layers * num_directions, B, H_out)`` defaulting to zeros, dropout on each layer's
+output except the last (training mode only), and final states at each sequence's true end. A subclass
+says which parameters a layer has and which function of :mod:`rnninit.torch.functional` runs it.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+
+from rnninit.layout.cells import CellKind
+from rnninit.layout.storage import CellLayout, Slot, role_slots
+from rnninit.plan import Plan, make_plan
+from rnninit.seeding import check_seed
+from rnninit.spec import Spec, SpecLike
+from rnninit.torch.apply import apply, draw_seed
+from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
+
+Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
+State = tuple[Tensor, ...]
+PYTORCH_DEFAULT = Spec.parse("pytorch_default")
+
+
+def plan_tensors(plan: Plan) -> set[str]:
+    """Names of the tensors a plan writes."""
+    return {p.tensor for a in plan.assignments for p in a.slot.placements}
+
+
+class InitializedModule(nn.Module):
+    """A module whose parameters are initialized by :func:`rnninit.torch.apply` from ``init`` and ``seed``.
+
+    ``init`` is a spec, a spec string, a preset name or a dict (default ``pytorch_default``); blocks
+    whose role it does not mention get PyTorch's default, U(±1/√H), never uninitialized memory.
+    ``seed=None`` draws from torch's global generator (so ``torch.manual_seed`` governs it), an int seed
+    gives the same weights every time, in every process.
+    """
+
+    def _set_init(self, init: SpecLike, seed: int | None) -> None:
+        self.init_spec = Spec.coerce(init)
+        self.seed = None if seed is None else check_seed(seed)
+
+    def reset_parameters(self) -> None:
+        """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
+
+        The spec is validated before anything is written: a bad spec changes no weight.
+        """
+        seed = draw_seed() if self.seed is None else self.seed
+        plan = make_plan(self.init_spec, model_layout(self), seed)
+        if plan.untouched:
+            apply(PYTORCH_DEFAULT, self, seed=seed)
+        write_arrays(self, plan.new_arrays(read_arrays(self, plan_tensors(plan))))
+
+    def rnninit_layout(self, path: str) -> Owned:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+
+def library_cell_layout(
+    kind: CellKind,
+    *,
+    path: str,
+    sizes: dict[str, int],
+    names: dict[str, str],
+    suffix: str = "",
+    layer: int = 0,
+    direction: int = 0,
+    source: str = "",
+) -> tuple[CellLayout, dict[str, tuple[int, ...]]]:
+    """Layout of a library cell that stores each role in one tensor ``names[role] + suffix``.
+
+    Gated roles stack their gates along the rows in the kind's canonical order.
+    """
+    prefix = f"{path}." if path else ""
+    slots: list[Slot] = []
+    tensors: dict[str, tuple[int, ...]] = {}
+    for role_name, base in names.items():
+        role = kind.role(role_name)
+        name = f"{prefix}{base}{suffix}"
+        shape = role.shape(sizes)
+        if role.gated:
+            shape = (shape[0] * len(kind.gates), *shape[1:])
+        tensors[name] = shape
+        slots += role_slots(kind, role, sizes, [name])
+    cell = CellLayout(path, kind, dict(sizes), tuple(slots), layer, direction, "torch", source)
+    return cell, tensors
+
+
+def check_sizes(input_size: int, hidden_size: int) -> None:
+    for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
+def batched_cell_input(
+    input: Tensor, hx: State | None, input_size: int, name: str
+) -> tuple[Tensor, State | None, bool]:
+    """``(B, I)`` or unbatched ``(I,)`` input of a ``*Cell``; returns the batched input and state."""
+    if input.dim() not in (1, 2):
+        raise ValueError(
+            f"{name}: expected input of shape (batch, {input_size}) or ({input_size},), got {tuple(input.shape)}"
+        )
+    if input.shape[-1] != input_size:
+        raise ValueError(f"{name}: input has {input.shape[-1]} features, expected input_size={input_size}")
+    unbatched = input.dim() == 1
+    if unbatched:
+        input = input.unsqueeze(0)
+        hx = None if hx is None else tuple(h.unsqueeze(0) for h in hx)
+    return input, hx, unbatched
+
+
+class RecurrentLayers(InitializedModule):
+    """Base of the sequence modules: layers × directions of one cell, with ``nn.LSTM``'s conventions.
+
+    Subclasses define :meth:`layer_parameters` (names and shapes of one layer's tensors),
+    :meth:`state_sizes` (the feature size of each state tensor), :meth:`run_layer` (one layer and
+    direction over time, via :mod:`rnninit.torch.functional`) and :meth:`rnninit_layout`.
+    """
+
+    #: As ``nn.RNNBase``: 0 unless an LSTM projects its hidden state.
+    proj_size: int = 0
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        check_sizes(input_size, hidden_size)
+        if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral) or num_layers <= 0:
+            raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
+        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
+            raise ValueError(
+                f"dropout must be a number in [0, 1] (the probability of zeroing an element), got {dropout!r}"
+            )
+        if dropout > 0 and num_layers == 1:
+            warnings.warn(
+                "dropout option adds dropout after all but last recurrent layer, so non-zero dropout expects "
+                f"num_layers greater than 1, but got dropout={dropout} and num_layers={num_layers}",
+                stacklevel=2,
+            )
+        self.input_size = int(input_size)
+        self.hidden_size = int(hidden_size)
+        self.num_layers = int(num_layers)
+        self.bias = bool(bias)
+        self.batch_first = bool(batch_first)
+        self.dropout = float(dropout)
+        self.bidirectional = bool(bidirectional)
+        self._set_init(init, seed)
+        self._factory = {"device": device, "dtype": dtype}
+
+    # -- subclass hooks ---------------------------------------------------------------------
+    def layer_parameters(self, layer_input: int) -> list[tuple[str, tuple[int, ...]]]:
+        """``(base name, shape)`` of one layer's tensors, in registration order."""
+        raise NotImplementedError
+
+    def state_sizes(self) -> tuple[int, ...]:
+        """Feature size of each state tensor (``(H_out,)``; LSTM ``(H_out, H)``)."""
+        return (self.output_size,)
+
+    def run_layer(
+        self, x: Tensor, state: State, weights: list[Tensor | None], reverse: bool, lengths
+    ) -> tuple[Tensor, State]:
+        raise NotImplementedError
+
+    # -- construction -----------------------------------------------------------------------
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def output_size(self) -> int:
+        """Features of each direction's output and hidden state."""
+        return self.hidden_size
+
+    def suffixes(self) -> list[tuple[int, int, str]]:
+        """``(layer, direction, suffix)`` for every layer and direction, in PyTorch's order."""
+        return [
+            (layer, d, f"_l{layer}" + ("_reverse" if d else ""))
+            for layer in range(self.num_layers)
+            for d in range(self.num_directions)
+        ]
+
+    def layer_input_size(self, layer: int) -> int:
+        return self.input_size if layer == 0 else self.output_size * self.num_directions
+
+    def _build(self) -> None:
+        """Create every layer's parameters (empty), then initialize them from the spec."""
+        self._weight_names: list[list[str | None]] = []
+        for layer, _, suffix in self.suffixes():
+            names: list[str | None] = []
+            for base, shape in self.layer_parameters(self.layer_input_size(layer)):
+                if shape is None:
+                    names.append(None)
+                    continue
+                name = base + suffix
+                self.register_parameter(name, nn.Parameter(torch.empty(shape, **self._factory)))
+                names.append(name)
+            self._weight_names.append(names)
+        del self._factory
+        self.reset_parameters()
+
+    def flatten_parameters(self) -> None:
+        """No-op, so code written for ``nn.RNNBase`` (which compacts weights for cuDNN) runs unchanged."""
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        for name, default in (
+            ("num_layers", 1),
+            ("bias", True),
+            ("batch_first", False),
+            ("dropout", 0.0),
+            ("bidirectional", False),
+        ):
+            if getattr(self, name) != default:
+                text += f", {name}={getattr(self, name)}"
+        return text + f", init='{self.init_spec}'"
+
+    # -- forward ------------------------------------------------------------------------------
+    def _check_state(self, state: State, batch: int) -> None:
+        layers = self.num_layers * self.num_directions
+        for h, size in zip(state, self.state_sizes(), strict=True):
+            if tuple(h.shape) != (layers, batch, size):
+                raise ValueError(
+                    f"{type(self).__name__}: expected a state of shape {(layers, batch, size)} "
+                    f"(num_layers * num_directions, batch, {size}), got {tuple(h.shape)}"
+                )
+
+    def forward_states(self, input, hx: State | None) -> tuple[Tensor | PackedSequence, State]:
+        """Run all layers; ``hx`` is a tuple of state tensors or ``None`` (zeros)."""
+        packed = isinstance(input, PackedSequence)
+        lengths = None
+        if packed:
+            x, lengths = pad_packed_sequence(input)
+            unbatched = False
+        else:
+            if input.dim() not in (2, 3):
+                raise ValueError(
+                    f"{type(self).__name__}: expected a 2-D (unbatched) or 3-D input, got {input.dim()}-D"
+                )
+            unbatched = input.dim() == 2
+            x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
+            if unbatched and hx is not None:
+                hx = tuple(h.unsqueeze(1) for h in hx)
+        if x.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{type(self).__name__}: input has {x.shape[-1]} features, expected input_size={self.input_size}"
+            )
+        batch = x.shape[1]
+        if hx is None:
+            layers = self.num_layers * self.num_directions
+            hx = tuple(x.new_zeros(layers, batch, size) for size in self.state_sizes())
+        self._check_state(hx, batch)
+        finals: list[State] = []
+        index = 0
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                weights = [None if n is None else getattr(self, n) for n in self._weight_names[index]]
+                state = tuple(h[index] for h in hx)
+                out, final = self.run_layer(x, state, weights, direction == 1, lengths)
+                outputs.append(out)
+                finals.append(final)
+                index += 1
+            x = outputs[0] if len(outputs) == 1 else torch.cat(outputs, dim=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        h_n = tuple(torch.stack(parts) for parts in zip(*finals, strict=True))
+        if packed:
+            return _repack(x, lengths, input), h_n
+        if unbatched:
+            return x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
+        return (x.transpose(0, 1) if self.batch_first else x), h_n
+
+
+def _repack(padded: Tensor, lengths: Tensor, like: PackedSequence) -> PackedSequence:
+    """Pack ``padded`` (original batch order) with exactly ``like``'s batch sizes and permutation."""
+    order = like.sorted_indices
+    if order is not None:
+        padded = padded.index_select(1, order)
+        lengths = lengths.index_select(0, order.to(lengths.device))
+    data = pack_padded_sequence(padded, lengths, enforce_sorted=True).data
+    return like._replace(data=data)
+
+
+def as_state(hx: Tensor | Sequence[Tensor] | None) -> State | None:
+    if hx is None:
+        return None
+    return (hx,) if isinstance(hx, Tensor) else tuple(hx)

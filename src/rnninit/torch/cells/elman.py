@@ -1,0 +1,170 @@
+"""Elman RNN (tanh or relu): ``ElmanCell`` and the sequence module ``Elman``, drop-in for ``nn.RNNCell``/``nn.RNN``.
+
+IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn")``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+from rnninit.layout.cells import ELMAN
+from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
+from rnninit.spec import SpecLike
+from rnninit.torch import functional as Fr
+from rnninit.torch.cells.base import (
+    InitializedModule,
+    Owned,
+    RecurrentLayers,
+    as_state,
+    batched_cell_input,
+    check_sizes,
+)
+
+
+def _check_nonlinearity(nonlinearity: str) -> str:
+    Fr.activation(nonlinearity)
+    return nonlinearity
+
+
+class ElmanCell(InitializedModule):
+    r"""One Elman step: :math:`h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, :math:`\phi` = tanh or relu.
+
+    Same parameters (``weight_ih`` ``(H, I)``, ``weight_hh`` ``(H, H)``, ``bias_ih``, ``bias_hh``), call
+    ``(input (B, I) or (I,), hx=None) -> h'`` and ``state_dict`` as ``torch.nn.RNNCell``. ``init`` (a spec,
+    spec string, preset name or dict; default ``pytorch_default``) and ``seed`` set the weights; the spec's
+    ``bias`` is the effective bias ``b_ih + b_hh`` (its value goes to ``bias_ih``, ``bias_hh`` gets zeros).
+
+    >>> import rnninit.torch as rt
+    >>> cell = rt.ElmanCell(3, 4, nonlinearity="relu", init="irnn", seed=0)
+    >>> cell(torch.ones(2, 3)).shape
+    torch.Size([2, 4])
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        check_sizes(input_size, hidden_size)
+        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
+        self.nonlinearity = _check_nonlinearity(nonlinearity)
+        self._set_init(init, seed)
+        factory = {"device": device, "dtype": dtype}
+        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size, **factory))
+        if bias:
+            self.bias_ih = nn.Parameter(torch.empty(hidden_size, **factory))
+            self.bias_hh = nn.Parameter(torch.empty(hidden_size, **factory))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def rnninit_layout(self, path: str) -> Owned:
+        cell, tensors = torch_cell_layout(
+            ELMAN,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            bias=self.bias,
+            source="rnninit.torch.ElmanCell",
+        )
+        return [cell], tensors
+
+    def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
+        x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "ElmanCell")
+        h = x.new_zeros(x.shape[0], self.hidden_size) if state is None else state[0]
+        h = Fr.elman_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh, self.nonlinearity)
+        return h.squeeze(0) if unbatched else h
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}, init='{self.init_spec}'"
+
+
+class Elman(RecurrentLayers):
+    r"""Multi-layer Elman RNN, a drop-in replacement for ``torch.nn.RNN``.
+
+    Each layer and direction: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
+    :math:`\phi` = tanh or relu; layer ``k > 0`` reads the previous layer's (concatenated) outputs,
+    with dropout ``p=dropout`` in training mode.
+
+    Same constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), shapes and
+    call as ``torch.nn.RNN``: ``(input, hx=None) -> (output, h_n)``, with ``batch_first``, unbatched input
+    and ``PackedSequence`` input. ``init``/``seed``: as :class:`ElmanCell`.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
+        )
+        self.nonlinearity = _check_nonlinearity(nonlinearity)
+        self._build()
+
+    def layer_parameters(self, layer_input: int):
+        h = self.hidden_size
+        bias = (h,) if self.bias else None
+        return [("weight_ih", (h, layer_input)), ("weight_hh", (h, h)), ("bias_ih", bias), ("bias_hh", bias)]
+
+    def run_layer(self, x, state, weights, reverse, lengths):
+        out, h = Fr.elman_layer(
+            x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
+        )
+        return out, (h,)
+
+    def rnninit_layout(self, path: str) -> Owned:
+        return torch_rnn_layout(
+            ELMAN,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            bias=self.bias,
+            source="rnninit.torch.Elman",
+        )
+
+    def forward(self, input, hx: Tensor | None = None):
+        output, (h_n,) = self.forward_states(input, as_state(hx))
+        return output, h_n
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return (
+            text
+            if self.nonlinearity == "tanh"
+            else text.replace(", init=", ", nonlinearity='relu', init=", 1)
+        )

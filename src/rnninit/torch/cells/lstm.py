@@ -1,0 +1,198 @@
+"""LSTM: ``LSTMCell`` and the sequence module ``LSTM`` (with ``proj_size``), drop-in for ``nn.LSTMCell``/``nn.LSTM``."""
+
+from __future__ import annotations
+
+import numbers
+
+import torch
+from torch import Tensor, nn
+
+from rnninit.layout.cells import LSTM as LSTM_KIND
+from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
+from rnninit.spec import SpecLike
+from rnninit.torch import functional as Fr
+from rnninit.torch.cells.base import (
+    InitializedModule,
+    Owned,
+    RecurrentLayers,
+    as_state,
+    batched_cell_input,
+    check_sizes,
+)
+
+_EQUATIONS = r"""
+    .. math::
+        i &= \sigma(W_{ii} x + b_{ii} + W_{hi} h + b_{hi}) \\
+        f &= \sigma(W_{if} x + b_{if} + W_{hf} h + b_{hf}) \\
+        g &= \tanh(W_{ig} x + b_{ig} + W_{hg} h + b_{hg}) \\
+        o &= \sigma(W_{io} x + b_{io} + W_{ho} h + b_{ho}) \\
+        c' &= f \odot c + i \odot g \\
+        h' &= o \odot \tanh(c')
+"""
+
+
+class LSTMCell(InitializedModule):
+    __doc__ = (
+        "One LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate, Gers et al. 2000):\n"
+        + _EQUATIONS
+        + """
+    Same parameters (``weight_ih`` ``(4H, I)``, ``weight_hh`` ``(4H, H)``, ``bias_ih``, ``bias_hh``, gates
+    stacked ``i, f, g, o``), call ``(input, (h, c)=None) -> (h', c')`` and ``state_dict`` as
+    ``torch.nn.LSTMCell``. ``init`` (spec, spec string, preset name or dict; default ``pytorch_default``)
+    and ``seed`` set the weights. The spec's ``bias[f]`` is the *effective* forget bias ``b_if + b_hf``:
+    ``init="ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"`` gives a forget bias of exactly 1.
+    """
+    )
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        check_sizes(input_size, hidden_size)
+        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
+        self._set_init(init, seed)
+        factory = {"device": device, "dtype": dtype}
+        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size, **factory))
+        if bias:
+            self.bias_ih = nn.Parameter(torch.empty(4 * hidden_size, **factory))
+            self.bias_hh = nn.Parameter(torch.empty(4 * hidden_size, **factory))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def rnninit_layout(self, path: str) -> Owned:
+        cell, tensors = torch_cell_layout(
+            LSTM_KIND,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            bias=self.bias,
+            source="rnninit.torch.LSTMCell",
+        )
+        return [cell], tensors
+
+    def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "LSTMCell")
+        if state is None:
+            zeros = x.new_zeros(x.shape[0], self.hidden_size)
+            state = (zeros, zeros)
+        h, c = Fr.lstm_cell(x, state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, init='{self.init_spec}'"
+
+
+class LSTM(RecurrentLayers):
+    __doc__ = (
+        "Multi-layer LSTM, a drop-in replacement for ``torch.nn.LSTM``. Each layer and direction:\n"
+        + _EQUATIONS
+        + r"""
+    and with ``proj_size = P > 0``, :math:`h' = W_{hr} (o \odot \tanh(c'))` (Sak et al. 2014), so ``h``
+    has ``P`` features and ``weight_hh`` is ``(4H, P)``. Layer ``k > 0`` reads the previous layer's
+    (concatenated) outputs, with dropout ``p=dropout`` in training mode.
+
+    Same constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``,
+    ``weight_hr_l0``, ...), shapes, gate order and call as ``torch.nn.LSTM``:
+    ``(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``, with ``batch_first``, unbatched input and
+    ``PackedSequence`` input. ``init``/``seed``: as :class:`LSTMCell`; the projection is the role ``proj``.
+
+    >>> import rnninit.torch as rt
+    >>> lstm = rt.LSTM(8, 16, num_layers=2, bidirectional=True, init="forget_bias", seed=0)
+    >>> output, (h_n, c_n) = lstm(torch.zeros(5, 3, 8))
+    >>> output.shape, h_n.shape
+    (torch.Size([5, 3, 32]), torch.Size([4, 3, 16]))
+    """
+    )
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        proj_size: int = 0,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__(
+            input_size,
+            hidden_size,
+            num_layers,
+            bias,
+            batch_first,
+            dropout,
+            bidirectional,
+            init=init,
+            seed=seed,
+            device=device,
+            dtype=dtype,
+        )
+        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
+            raise ValueError(f"proj_size must be a non-negative integer, got {proj_size!r}")
+        if proj_size >= hidden_size:
+            raise ValueError(
+                f"proj_size has to be smaller than hidden_size, got proj_size={proj_size}, hidden_size={hidden_size}"
+            )
+        self.proj_size = int(proj_size)
+        self._build()
+
+    @property
+    def output_size(self) -> int:
+        return self.proj_size or self.hidden_size
+
+    def state_sizes(self) -> tuple[int, ...]:
+        return (self.output_size, self.hidden_size)
+
+    def layer_parameters(self, layer_input: int):
+        h = self.hidden_size
+        bias = (4 * h,) if self.bias else None
+        params = [
+            ("weight_ih", (4 * h, layer_input)),
+            ("weight_hh", (4 * h, self.output_size)),
+            ("bias_ih", bias),
+            ("bias_hh", bias),
+        ]
+        return params + [("weight_hr", (self.proj_size, h) if self.proj_size else None)]
+
+    def run_layer(self, x, state, weights, reverse, lengths):
+        return Fr.lstm_layer(x, state, *weights, reverse=reverse, lengths=lengths)
+
+    def rnninit_layout(self, path: str) -> Owned:
+        return torch_rnn_layout(
+            LSTM_KIND,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            bias=self.bias,
+            proj_size=self.proj_size,
+            source="rnninit.torch.LSTM",
+        )
+
+    def forward(self, input, hx: tuple[Tensor, Tensor] | None = None):
+        output, (h_n, c_n) = self.forward_states(input, as_state(hx))
+        return output, (h_n, c_n)
+
+    def extra_repr(self) -> str:
+        text = super().extra_repr()
+        return (
+            text if not self.proj_size else text.replace(", init=", f", proj_size={self.proj_size}, init=", 1)
+        )

@@ -1,0 +1,333 @@
+"""The math of rnninit's PyTorch cells, apart from any module: one step, and one layer over time.
+
+Each cell has two kinds of function:
+
+- ``*_cell(x, state, weights...)``: one full step from an input ``x`` of shape ``(B, I)``; used by
+  the ``*Cell`` modules and as the reference for the step.
+- ``*_layer(x, state, weights..., reverse=False, lengths=None)``: one layer and one direction over
+  a whole sequence ``x`` of shape ``(T, B, I)``; returns ``(outputs (T, B, H_out), final state)``.
+
+A layer function does every input-side product for all time steps in *one* GEMM before the loop,
+walks time with :meth:`torch.Tensor.unbind` (indexing a tensor inside the loop makes the backward
+pass quadratic in the length), calls a small ``*_step`` function that holds only the recurrent part,
+and stacks the outputs once at the end.
+
+``lengths`` (a ``(B,)`` integer tensor, sequences of unequal length padded to ``T``) makes each
+sequence's state stop at its own end: steps at ``t >= lengths[b]`` leave sequence ``b``'s state
+unchanged and output zeros. In reverse (``reverse=True``) the loop runs from ``T - 1`` down to 0, so a
+padded sequence's state stays the initial state until its last real step: the same results as
+PyTorch's packed sequences. Weights follow PyTorch's storage: matrices ``(out, in)`` with gates stacked
+along the rows (LSTM ``i, f, g, o``; GRU ``r, z, n``); biases may be ``None``.
+
+Equations (``σ`` the logistic sigmoid, ``⊙`` the elementwise product):
+
+- Elman: ``h' = φ(W_ih x + b_ih + W_hh h + b_hh)``, ``φ = tanh`` or ``relu``.
+- LSTM: ``i, f, g, o = σ, σ, tanh, σ (W_ih x + b_ih + W_hh h + b_hh)``; ``c' = f ⊙ c + i ⊙ g``;
+  ``h' = o ⊙ tanh(c')``, then ``h' = W_hr h'`` when there is a projection.
+- GRU (PyTorch's form): ``r = σ(W_ir x + b_ir + W_hr h + b_hr)``, ``z = σ(W_iz x + b_iz + W_hz h + b_hz)``,
+  ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``, ``h' = (1 - z) ⊙ n + z ⊙ h``.
+- IndRNN (Li et al. 2018): ``h' = φ(W_ih x + b + u ⊙ h)``, ``u`` a vector (the diagonal recurrence).
+- MinimalRNN (Chen, Pennington & Schoenholz 2018): ``z = tanh(W_x x + b_x)``,
+  ``u = σ(U_h h + U_z z + b_u)``, ``h' = u ⊙ h + (1 - u) ⊙ z``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+LSTMState = tuple[Tensor, Tensor]
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"tanh": torch.tanh, "relu": torch.relu}
+
+
+def activation(nonlinearity: str) -> Callable[[Tensor], Tensor]:
+    """``torch.tanh`` or ``torch.relu`` by name (a ``ValueError`` names the valid ones)."""
+    try:
+        return ACTIVATIONS[nonlinearity]
+    except KeyError:
+        raise ValueError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'") from None
+
+
+def step_mask(lengths: Tensor | None, steps: int, like: Tensor) -> Tensor | None:
+    """``(T, B, 1)`` boolean mask, true where ``t < lengths[b]``; ``None`` when ``lengths`` is."""
+    if lengths is None:
+        return None
+    time = torch.arange(steps, device=like.device).unsqueeze(1)
+    return (time < lengths.to(like.device).unsqueeze(0)).unsqueeze(2)
+
+
+def _time_order(items: list, reverse: bool) -> list:
+    return items[::-1] if reverse else items
+
+
+def _stack(outputs: list[Tensor], reverse: bool, mask: Tensor | None) -> Tensor:
+    out = torch.stack(_time_order(outputs, reverse))
+    return out if mask is None else out * mask
+
+
+# -- Elman -------------------------------------------------------------------------------------
+
+
+def elman_step(
+    x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act: Callable[[Tensor], Tensor]
+) -> Tensor:
+    """One Elman step from the input projection ``x_proj = W_ih x + b_ih``: ``act(x_proj + W_hh h + b_hh)``."""
+    return act(x_proj + F.linear(h, w_hh, b_hh))
+
+
+def elman_cell(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    nonlinearity: str = "tanh",
+) -> Tensor:
+    """One Elman step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``: ``h' = φ(W_ih x + b_ih + W_hh h + b_hh)``."""
+    return elman_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh, activation(nonlinearity))
+
+
+def elman_layer(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    nonlinearity: str = "tanh",
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """An Elman layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
+    act = activation(nonlinearity)
+    mask = step_mask(lengths, x.shape[0], x)
+    x_proj = F.linear(x, w_ih, b_ih)
+    outputs = []
+    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
+    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
+        h_new = elman_step(xp, h, w_hh, b_hh, act)
+        h = h_new if masks is None else torch.where(masks[t], h_new, h)
+        outputs.append(h_new)
+    return _stack(outputs, reverse, mask), h
+
+
+# -- LSTM --------------------------------------------------------------------------------------
+
+
+def lstm_step(
+    x_proj: Tensor, state: LSTMState, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
+) -> LSTMState:
+    """One LSTM step from the input projection ``x_proj = W_ih x + b_ih`` ``(B, 4H)``; returns ``(h', c')``."""
+    h, c = state
+    gates = x_proj + F.linear(h, w_hh, b_hh)
+    i, f, g, o = gates.chunk(4, dim=1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h = torch.sigmoid(o) * torch.tanh(c)
+    if w_hr is not None:
+        h = F.linear(h, w_hr)
+    return h, c
+
+
+def lstm_cell(
+    x: Tensor,
+    state: LSTMState,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    w_hr: Tensor | None = None,
+) -> LSTMState:
+    """One LSTM step from ``x`` ``(B, I)`` and ``(h, c)``; returns ``(h', c')`` (``h'`` projected by ``w_hr``)."""
+    return lstm_step(F.linear(x, w_ih, b_ih), state, w_hh, b_hh, w_hr)
+
+
+def lstm_layer(
+    x: Tensor,
+    state: LSTMState,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    w_hr: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, LSTMState]:
+    """An LSTM layer over ``x`` ``(T, B, I)`` from ``(h, c)``: returns ``(outputs (T, B, P or H), (h_T, c_T))``."""
+    h, c = state
+    mask = step_mask(lengths, x.shape[0], x)
+    x_proj = F.linear(x, w_ih, b_ih)
+    outputs = []
+    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
+    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
+        h_new, c_new = lstm_step(xp, (h, c), w_hh, b_hh, w_hr)
+        if masks is None:
+            h, c = h_new, c_new
+        else:
+            h, c = torch.where(masks[t], h_new, h), torch.where(masks[t], c_new, c)
+        outputs.append(h_new)
+    return _stack(outputs, reverse, mask), (h, c)
+
+
+# -- GRU ---------------------------------------------------------------------------------------
+
+
+def gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
+    """One GRU step from ``x_proj = W_ih x + b_ih`` ``(B, 3H)``; ``b_hn`` stays inside ``r ⊙ (W_hn h + b_hn)``."""
+    x_r, x_z, x_n = x_proj.chunk(3, dim=1)
+    h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, dim=1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    n = torch.tanh(x_n + r * h_n)
+    return n + z * (h - n)
+
+
+def gru_cell(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+) -> Tensor:
+    """One GRU step from ``x`` ``(B, I)`` and ``h`` ``(B, H)`` (PyTorch's equations, gates ``r, z, n``)."""
+    return gru_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh)
+
+
+def gru_layer(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """A GRU layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
+    mask = step_mask(lengths, x.shape[0], x)
+    x_proj = F.linear(x, w_ih, b_ih)
+    outputs = []
+    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
+    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
+        h_new = gru_step(xp, h, w_hh, b_hh)
+        h = h_new if masks is None else torch.where(masks[t], h_new, h)
+        outputs.append(h_new)
+    return _stack(outputs, reverse, mask), h
+
+
+# -- IndRNN ------------------------------------------------------------------------------------
+
+
+def indrnn_step(x_proj: Tensor, h: Tensor, u: Tensor, act: Callable[[Tensor], Tensor]) -> Tensor:
+    """One IndRNN step from ``x_proj = W_ih x + b``: ``act(x_proj + u ⊙ h)``."""
+    return act(torch.addcmul(x_proj, u, h))
+
+
+def indrnn_cell(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    u: Tensor,
+    b: Tensor | None = None,
+    nonlinearity: str = "relu",
+) -> Tensor:
+    """One IndRNN step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``: ``h' = φ(W_ih x + b + u ⊙ h)``."""
+    return indrnn_step(F.linear(x, w_ih, b), h, u, activation(nonlinearity))
+
+
+def indrnn_layer(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    u: Tensor,
+    b: Tensor | None = None,
+    nonlinearity: str = "relu",
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """An IndRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
+    act = activation(nonlinearity)
+    mask = step_mask(lengths, x.shape[0], x)
+    x_proj = F.linear(x, w_ih, b)
+    outputs = []
+    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
+    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
+        h_new = indrnn_step(xp, h, u, act)
+        h = h_new if masks is None else torch.where(masks[t], h_new, h)
+        outputs.append(h_new)
+    return _stack(outputs, reverse, mask), h
+
+
+# -- MinimalRNN --------------------------------------------------------------------------------
+
+
+def minimalrnn_input(
+    x: Tensor,
+    w_x: Tensor,
+    b_x: Tensor | None,
+    u_z: Tensor,
+    b_u: Tensor | None,
+) -> tuple[Tensor, Tensor]:
+    """The input side of a MinimalRNN, for any leading shape: ``z = tanh(W_x x + b_x)`` and ``U_z z + b_u``."""
+    z = torch.tanh(F.linear(x, w_x, b_x))
+    return z, F.linear(z, u_z, b_u)
+
+
+def minimalrnn_step(z: Tensor, z_proj: Tensor, h: Tensor, u_h: Tensor) -> Tensor:
+    """One MinimalRNN step from ``z`` and ``z_proj = U_z z + b_u``: ``u = σ(z_proj + U_h h)``, ``h' = z + u ⊙ (h - z)``."""
+    u = torch.sigmoid(z_proj + F.linear(h, u_h))
+    return z + u * (h - z)
+
+
+def minimalrnn_cell(
+    x: Tensor,
+    h: Tensor,
+    w_x: Tensor,
+    b_x: Tensor | None,
+    u_h: Tensor,
+    u_z: Tensor,
+    b_u: Tensor | None = None,
+) -> Tensor:
+    """One MinimalRNN step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``."""
+    z, z_proj = minimalrnn_input(x, w_x, b_x, u_z, b_u)
+    return minimalrnn_step(z, z_proj, h, u_h)
+
+
+def minimalrnn_layer(
+    x: Tensor,
+    h: Tensor,
+    w_x: Tensor,
+    b_x: Tensor | None,
+    u_h: Tensor,
+    u_z: Tensor,
+    b_u: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """A MinimalRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``.
+
+    Both input-side maps (``W_x`` and ``U_z``) are computed for all steps before the loop; only
+    ``U_h h`` is recurrent.
+    """
+    mask = step_mask(lengths, x.shape[0], x)
+    z_all, z_proj_all = minimalrnn_input(x, w_x, b_x, u_z, b_u)
+    outputs = []
+    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
+    steps = zip(
+        _time_order(z_all.unbind(0), reverse), _time_order(z_proj_all.unbind(0), reverse), strict=True
+    )
+    for t, (z, z_proj) in enumerate(steps):
+        h_new = minimalrnn_step(z, z_proj, h, u_h)
+        h = h_new if masks is None else torch.where(masks[t], h_new, h)
+        outputs.append(h_new)
+    return _stack(outputs, reverse, mask), h
