@@ -20,13 +20,26 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 SMALL = {
     "name": "small",
     "task": {"name": "adding", "length": 10},
-    "train": {"steps": 40, "batch_size": 8, "optimizer": "adam", "lr": 0.01, "eval_every": 20, "eval_size": 64},
+    "train": {
+        "steps": 40,
+        "batch_size": 8,
+        "optimizer": "adam",
+        "lr": 0.01,
+        "eval_every": 20,
+        "eval_size": 64,
+    },
     "seeds": [0, 1],
     "models": [
         {"cell": "lstm", "hidden": 6, "spec": "forget_bias(1.0)", "label": "lstm-f1"},
         {"cell": "elman", "hidden": 6, "spec": "irnn", "label": "irnn", "nonlinearity": "relu"},
-        {"cell": "elman", "hidden": 6, "spec": "irnn", "label": "exploding", "nonlinearity": "relu",
-         "train": {"optimizer": "rmsprop", "lr": 1.0e6, "clip": None}},
+        {
+            "cell": "elman",
+            "hidden": 6,
+            "spec": "irnn",
+            "label": "exploding",
+            "nonlinearity": "relu",
+            "train": {"optimizer": "rmsprop", "lr": 1.0e6, "clip": None},
+        },
     ],
 }
 
@@ -47,7 +60,12 @@ def test_json_summary_is_the_last_line_and_counts_every_run(tmp_path, capsys):
     summary = _last_json(capsys.readouterr().out)
     assert (summary["completed"], summary["diverged"], summary["failed"], summary["reused"]) == (4, 2, 0, 0)
     assert set(summary["models"]) == {"lstm-f1", "irnn", "exploding"}
-    assert summary["models"]["exploding"] == {**summary["models"]["exploding"], "final_metric": None, "solved": 0, "of": 2}
+    assert summary["models"]["exploding"] == {
+        **summary["models"]["exploding"],
+        "final_metric": None,
+        "solved": 0,
+        "of": 2,
+    }
     assert isinstance(summary["models"]["lstm-f1"]["final_metric"], float)
     # a rerun repeats nothing and reports the same results
     assert main(["run", str(config), "--out", str(tmp_path / "out"), "--json"]) == 0
@@ -68,7 +86,10 @@ def test_report_is_one_self_contained_page_with_embedded_plots(tmp_path, capsys)
 
 
 def test_bad_config_exits_2_before_running_anything(tmp_path, capsys):
-    data = {**SMALL, "models": [*SMALL["models"], {"cell": "gru", "hidden": 4, "spec": "irnn(std=-1)", "label": "bad"}]}
+    data = {
+        **SMALL,
+        "models": [*SMALL["models"], {"cell": "gru", "hidden": 4, "spec": "irnn(std=-1)", "label": "bad"}],
+    }
     out = tmp_path / "out"
     assert main(["run", str(_write(tmp_path, data)), "--out", str(out)]) == 2
     assert "model 'bad'" in capsys.readouterr().err
@@ -78,8 +99,23 @@ def test_bad_config_exits_2_before_running_anything(tmp_path, capsys):
 def _run(config, out, workers):
     env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "rnninit.cli", "run", str(config), "--out", str(out), "--workers", str(workers), "--json"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True,
+        [
+            sys.executable,
+            "-m",
+            "rnninit.cli",
+            "run",
+            str(config),
+            "--out",
+            str(out),
+            "--workers",
+            str(workers),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
     )
 
 
@@ -109,7 +145,10 @@ def test_kill_9_mid_sweep_then_rerun_reuses_finished_runs_and_matches_uninterrup
     assert fresh.returncode == 0, err
     reference = _last_json(out)
     assert reference["reused"] == 0
-    assert {k: v for k, v in after.items() if k != "reused"} == {k: v for k, v in reference.items() if k != "reused"}
+    assert {k: v for k, v in after.items() if k != "reused"} == {
+        k: v for k, v in reference.items() if k != "reused"
+    }
+
     # per-run results identical, not just the means (wall time aside)
     def results(root):
         found = {}
@@ -118,4 +157,5 @@ def test_kill_9_mid_sweep_then_rerun_reuses_finished_runs_and_matches_uninterrup
             record["result"].pop("wall_s")
             found[path.name] = record["result"]
         return found
+
     assert results(killed_out) == results(tmp_path / "fresh")

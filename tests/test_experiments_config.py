@@ -2,9 +2,9 @@
 
 import pytest
 
+from rnninit.errors import RnninitError
 from rnninit.experiments.config import DEFAULT_CONFIG, load_experiment, parse_experiment
 from rnninit.experiments.errors import ConfigError
-from rnninit.errors import RnninitError
 
 BASE = {
     "name": "t",
@@ -12,8 +12,12 @@ BASE = {
     "train": {"steps": 10, "batch_size": 4, "optimizer": "rmsprop", "lr": 0.001, "clip": 1.0},
     "seeds": [0, 1],
     "models": [
-        {"cell": "lstm", "hidden": 8, "spec": "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=constant(1.0)",
-         "label": "lstm-forget1"},
+        {
+            "cell": "lstm",
+            "hidden": 8,
+            "spec": "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=constant(1.0)",
+            "label": "lstm-forget1",
+        },
         {"cell": "elman", "hidden": 8, "spec": "pytorch_default", "label": "tanh-default"},
     ],
 }
@@ -27,9 +31,15 @@ def _with(**changes):
 def test_runs_are_models_times_seeds_with_distinct_keys():
     exp = parse_experiment(BASE)
     assert [(r.label, r.seed) for r in exp.runs] == [
-        ("lstm-forget1", 0), ("lstm-forget1", 1), ("tanh-default", 0), ("tanh-default", 1)]
+        ("lstm-forget1", 0),
+        ("lstm-forget1", 1),
+        ("tanh-default", 0),
+        ("tanh-default", 1),
+    ]
     assert len({r.key for r in exp.runs}) == 4
-    assert exp.runs[0].spec == "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=constant(value=1.0)"  # canonical
+    assert (
+        exp.runs[0].spec == "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=constant(value=1.0)"
+    )  # canonical
     # the key depends on the config only
     assert parse_experiment(BASE).runs[0].key == exp.runs[0].key
 
@@ -42,7 +52,10 @@ def test_model_train_override_changes_only_that_model():
 
 
 def test_invalid_cell_spec_pair_is_a_config_error_naming_the_model():
-    models = [BASE["models"][0], {"cell": "elman", "hidden": 8, "spec": "chrono(t_max=50)", "label": "elman-chrono"}]
+    models = [
+        BASE["models"][0],
+        {"cell": "elman", "hidden": 8, "spec": "chrono(t_max=50)", "label": "elman-chrono"},
+    ]
     with pytest.raises(ConfigError, match=r"model 'elman-chrono'.*chrono.*elman") as info:
         parse_experiment(_with(models=models))
     assert isinstance(info.value, RnninitError)
@@ -58,7 +71,10 @@ def test_spec_that_fails_only_when_planned_on_the_module_is_caught_too():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"models": [{"cell": "lstmm", "hidden": 8, "spec": "pytorch_default"}]}, "unknown cell 'lstmm'.*did you mean 'lstm'"),
+        (
+            {"models": [{"cell": "lstmm", "hidden": 8, "spec": "pytorch_default"}]},
+            "unknown cell 'lstmm'.*did you mean 'lstm'",
+        ),
         ({"models": [dict(BASE["models"][0], hiden=3)]}, "unknown key 'hiden'.*did you mean 'hidden'"),
         ({"models": [dict(BASE["models"][0], hidden=0)]}, "hidden must be an integer >= 1"),
         ({"models": [BASE["models"][0], BASE["models"][0]]}, "label 'lstm-forget1' is used twice"),
@@ -70,7 +86,10 @@ def test_spec_that_fails_only_when_planned_on_the_module_is_caught_too():
         ({"seeds": "0"}, "seeds must be a non-empty list"),
         ({"task": {"name": "copy", "length": 0}}, "length must be an integer"),
         ({"tsak": 1}, "unknown key 'tsak'.*did you mean 'task'"),
-        ({"models": [dict(BASE["models"][1], nonlinearity="sigmoid")]}, "nonlinearity must be 'tanh' or 'relu'"),
+        (
+            {"models": [dict(BASE["models"][1], nonlinearity="sigmoid")]},
+            "nonlinearity must be 'tanh' or 'relu'",
+        ),
         ({"models": [dict(BASE["models"][0], nonlinearity="relu")]}, "unknown key 'nonlinearity'"),
     ],
 )
@@ -96,10 +115,19 @@ def test_embedded_default_is_valid():
 
 
 def _sweep(**changes):
-    second = {"name": "copy-part", "task": {"name": "copy", "length": 5}, "seeds": [7],
-              "models": [{"cell": "gru", "hidden": 4, "spec": "pytorch_default", "label": "gru"}]}
-    return {"name": "both", "train": {"steps": 5, "lr": 0.01}, "seeds": [0, 1],
-            "experiments": [{k: v for k, v in BASE.items() if k not in ("train", "seeds")}, second], **changes}
+    second = {
+        "name": "copy-part",
+        "task": {"name": "copy", "length": 5},
+        "seeds": [7],
+        "models": [{"cell": "gru", "hidden": 4, "spec": "pytorch_default", "label": "gru"}],
+    }
+    return {
+        "name": "both",
+        "train": {"steps": 5, "lr": 0.01},
+        "seeds": [0, 1],
+        "experiments": [{k: v for k, v in BASE.items() if k not in ("train", "seeds")}, second],
+        **changes,
+    }
 
 
 def test_sweep_file_holds_several_experiments_with_shared_defaults():

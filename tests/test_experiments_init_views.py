@@ -5,8 +5,8 @@ import base64
 import re
 
 import pytest
-import torch
 
+import torch
 from rnninit.experiments.config import parse_sweep
 from rnninit.experiments.init_views import initial_model, step_cell
 from rnninit.experiments.models import CELLS
@@ -23,7 +23,12 @@ SWEEP = {
         {"cell": "gru", "hidden": 5, "spec": "pytorch_default", "label": "gru"},
         {"cell": "indrnn", "hidden": 5, "spec": "indrnn(t_max=5)", "label": "indrnn"},
         {"cell": "minimalrnn", "hidden": 5, "spec": "pytorch_default", "label": "minimal"},
-        {"cell": "problem_cell", "hidden": 5, "spec": "ih=normal(std=0.5) hh=normal(std=0.4)", "label": "problem"},
+        {
+            "cell": "problem_cell",
+            "hidden": 5,
+            "spec": "ih=normal(std=0.5) hh=normal(std=0.4)",
+            "label": "problem",
+        },
     ],
 }
 

@@ -41,7 +41,9 @@ def test_failed_torn_or_foreign_records_are_not_reused(tmp_path):
     first, second, third = sweep.runs[:3]
     store.put(first, {"status": "failed", "reason": "boom"})
     store.path(second).write_text('{"key": "x", "run": ')  # as if written without the atomic rename
-    store.path(third).write_text(json.dumps({"run": {**third.to_dict(), "seed": 99}, "result": {"status": "completed"}}))
+    store.path(third).write_text(
+        json.dumps({"run": {**third.to_dict(), "seed": 99}, "result": {"status": "completed"}})
+    )
     assert store.get(first) is None and store.get(second) is None and store.get(third) is None
 
 

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-import torch
 
-from rnninit.experiments.tasks import TASKS, make_task
+import torch
 from rnninit.experiments.errors import ConfigError
+from rnninit.experiments.tasks import TASKS, make_task
 
 
 def test_adding_baseline_of_predicting_one_is_one_sixth():
@@ -65,7 +65,10 @@ def test_digits_majority_baseline_is_the_most_frequent_held_out_class(name):
 
 
 def test_permuted_digits_are_the_same_images_in_a_fixed_pixel_order():
-    plain, permuted = make_task({"name": "digits"}).eval_batch(0), make_task({"name": "permuted_digits"}).eval_batch(0)
+    plain, permuted = (
+        make_task({"name": "digits"}).eval_batch(0),
+        make_task({"name": "permuted_digits"}).eval_batch(0),
+    )
     assert torch.equal(plain.y, permuted.y)
     assert not torch.equal(plain.x, permuted.x)
     torch.testing.assert_close(plain.x.sort(dim=1).values, permuted.x.sort(dim=1).values)

@@ -3,15 +3,22 @@
 import math
 
 import torch
-
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
 from rnninit.experiments.trainer import TrainConfig, train
 
 
 def _model(task, cell="lstm", spec="forget_bias(1.0)", seed=0, **options):
-    return build_model(cell, 8, spec, input_size=task.input_size, output_size=task.output_size,
-                       readout=task.readout, seed=seed, options=options)
+    return build_model(
+        cell,
+        8,
+        spec,
+        input_size=task.input_size,
+        output_size=task.output_size,
+        readout=task.readout,
+        seed=seed,
+        options=options,
+    )
 
 
 def test_same_seed_gives_identical_curves_and_weights():
@@ -38,7 +45,9 @@ def test_training_reduces_the_loss_below_the_baseline():
 
 def test_absurd_learning_rate_is_recorded_as_diverged_not_raised():
     task = make_task({"name": "adding", "length": 10})
-    config = TrainConfig(steps=200, batch_size=16, optimizer="rmsprop", lr=1e6, clip=None, eval_every=50, eval_size=64)
+    config = TrainConfig(
+        steps=200, batch_size=16, optimizer="rmsprop", lr=1e6, clip=None, eval_every=50, eval_size=64
+    )
     result = train(_model(task, cell="elman", spec="irnn", nonlinearity="relu"), task, config, seed=0)
     assert result.status == "diverged"
     assert result.final_metric is None and not result.solved

@@ -14,11 +14,17 @@ def fmt(value):
 
 for directory in sys.argv[1:]:
     summary = json.loads(Path(directory, "summary.json").read_text())
-    print(f"`{directory}` — {summary['runs']} runs: {summary['completed']} completed, "
-          f"{summary['diverged']} diverged, {summary['failed']} failed\n")
-    print("| experiment | label | final metric (mean over seeds) | baseline | solved | median steps to solve |")
+    print(
+        f"`{directory}` — {summary['runs']} runs: {summary['completed']} completed, "
+        f"{summary['diverged']} diverged, {summary['failed']} failed\n"
+    )
+    print(
+        "| experiment | label | final metric (mean over seeds) | baseline | solved | median steps to solve |"
+    )
     print("|---|---|---|---|---|---|")
     for label, m in summary["models"].items():
-        print(f"| {m['experiment']} | {label} | {m['metric']} {fmt(m['final_metric'])} | {fmt(m['baseline'])} | "
-              f"{m['solved']}/{m['of']} | {fmt(m['median_steps_to_solve'])} |")
+        print(
+            f"| {m['experiment']} | {label} | {m['metric']} {fmt(m['final_metric'])} | {fmt(m['baseline'])} | "
+            f"{m['solved']}/{m['of']} | {fmt(m['median_steps_to_solve'])} |"
+        )
     print()

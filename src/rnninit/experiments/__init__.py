@@ -9,7 +9,14 @@ cells x specs x seeds with a crash-safe results store, and an HTML report.
 The command line does the same: ``rnninit run my.yaml --out runs/my --workers 2``.
 """
 
-from rnninit.experiments.config import Experiment, RunSpec, Sweep, load_experiment, parse_experiment, parse_sweep
+from rnninit.experiments.config import (
+    Experiment,
+    RunSpec,
+    Sweep,
+    load_experiment,
+    parse_experiment,
+    parse_sweep,
+)
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.executor import EXECUTORS, Executor, LocalExecutor, make_executor
 from rnninit.experiments.models import CELLS, build_model
@@ -20,7 +27,26 @@ from rnninit.experiments.tasks import TASKS, make_task
 from rnninit.experiments.trainer import TrainConfig, TrainResult, train
 
 __all__ = [
-    "CELLS", "EXECUTORS", "TASKS", "ConfigError", "Executor", "Experiment", "LocalExecutor", "Outcome",
-    "ResultStore", "RunSpec", "Sweep", "TrainConfig", "TrainResult", "build_model", "load_experiment",
-    "make_executor", "make_task", "parse_experiment", "parse_sweep", "run_experiment", "train", "write_report",
+    "CELLS",
+    "EXECUTORS",
+    "TASKS",
+    "ConfigError",
+    "Executor",
+    "Experiment",
+    "LocalExecutor",
+    "Outcome",
+    "ResultStore",
+    "RunSpec",
+    "Sweep",
+    "TrainConfig",
+    "TrainResult",
+    "build_model",
+    "load_experiment",
+    "make_executor",
+    "make_task",
+    "parse_experiment",
+    "parse_sweep",
+    "run_experiment",
+    "train",
+    "write_report",
 ]

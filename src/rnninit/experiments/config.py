@@ -99,7 +99,9 @@ class Experiment:
 def _check_keys(where: str, data: Mapping, valid: tuple[str, ...]) -> None:
     for key in data:
         if key not in valid:
-            raise ConfigError(f"{where}: unknown key {key!r}{did_you_mean(str(key), valid)}; valid keys: {one_of(valid)}")
+            raise ConfigError(
+                f"{where}: unknown key {key!r}{did_you_mean(str(key), valid)}; valid keys: {one_of(valid)}"
+            )
 
 
 def _int(where: str, value: Any, minimum: int) -> int:
@@ -128,7 +130,9 @@ def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> Tra
         raise ConfigError(f"{where}.clip must be a positive number or null (no clipping), got {clip!r}")
     merged["clip"] = None if clip is None else float(clip)
     if merged["optimizer"] not in OPTIMIZERS:
-        raise ConfigError(f"{where}.optimizer: unknown optimizer {merged['optimizer']!r}; valid: {one_of(OPTIMIZERS)}")
+        raise ConfigError(
+            f"{where}.optimizer: unknown optimizer {merged['optimizer']!r}; valid: {one_of(OPTIMIZERS)}"
+        )
     return TrainConfig(**merged)
 
 
@@ -138,7 +142,9 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
         raise ConfigError(f"{where} must be a mapping with cell, hidden, spec and label, got {data!r}")
     cell = data.get("cell")
     if cell not in CELLS:
-        raise ConfigError(f"{where}: unknown cell {cell!r}{did_you_mean(str(cell), CELLS)}; valid cells: {one_of(CELLS)}")
+        raise ConfigError(
+            f"{where}: unknown cell {cell!r}{did_you_mean(str(cell), CELLS)}; valid cells: {one_of(CELLS)}"
+        )
     entry = CELLS[cell]
     _check_keys(where, data, MODEL_KEYS + entry.options)
     for key in ("cell", "hidden", "spec"):
@@ -156,22 +162,42 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
     try:
         spec = Spec.coerce(data["spec"])
         spec.resolve(entry.kind)
-        build_model(cell, hidden, spec, input_size=task.input_size, output_size=task.output_size,
-                    readout=task.readout, seed=0, options=options)
+        build_model(
+            cell,
+            hidden,
+            spec,
+            input_size=task.input_size,
+            output_size=task.output_size,
+            readout=task.readout,
+            seed=0,
+            options=options,
+        )
     except (RnninitError, ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: spec {data['spec']!r} does not fit a {cell} cell: {exc}") from None
     model_train = _train_config(f"{where}.train", data.get("train"), train)
-    return {"label": label, "cell": cell, "hidden": hidden, "spec": str(spec), "options": options}, model_train
+    return {
+        "label": label,
+        "cell": cell,
+        "hidden": hidden,
+        "spec": str(spec),
+        "options": options,
+    }, model_train
 
 
-def parse_experiment(data: Any, defaults: Mapping[str, Any] | None = None, where: str = "experiment",
-                     labels: set[str] | None = None) -> Experiment:
+def parse_experiment(
+    data: Any,
+    defaults: Mapping[str, Any] | None = None,
+    where: str = "experiment",
+    labels: set[str] | None = None,
+) -> Experiment:
     """Validate one experiment given as a dict (e.g. loaded from YAML) and expand it into runs.
 
     ``defaults`` (from a sweep file) supplies ``train`` (merged under the experiment's) and ``seeds``.
     """
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where} must be a mapping with keys {one_of(TOP_KEYS)}, got {type(data).__name__}")
+        raise ConfigError(
+            f"{where} must be a mapping with keys {one_of(TOP_KEYS)}, got {type(data).__name__}"
+        )
     _check_keys(where, data, TOP_KEYS)
     for key in ("name", "task", "models"):
         if key not in data:
@@ -198,10 +224,26 @@ def parse_experiment(data: Any, defaults: Mapping[str, Any] | None = None, where
         model, model_train = _model(index, entry, task, train, labels)
         models.append({**model, "train": model_train.to_dict()})
         for seed in seeds:
-            runs.append(RunSpec(model["label"], model["cell"], model["hidden"], model["spec"],
-                                tuple(sorted(model["options"].items())), task_items, model_train, seed))
-    return Experiment(data["name"], str(data.get("description", "")), dict(data["task"]), tuple(models),
-                      tuple(seeds), tuple(runs))
+            runs.append(
+                RunSpec(
+                    model["label"],
+                    model["cell"],
+                    model["hidden"],
+                    model["spec"],
+                    tuple(sorted(model["options"].items())),
+                    task_items,
+                    model_train,
+                    seed,
+                )
+            )
+    return Experiment(
+        data["name"],
+        str(data.get("description", "")),
+        dict(data["task"]),
+        tuple(models),
+        tuple(seeds),
+        tuple(runs),
+    )
 
 
 SWEEP_KEYS = ("name", "description", "train", "seeds", "experiments")
@@ -234,7 +276,8 @@ def parse_sweep(data: Any) -> Sweep:
         defaults = {k: data[k] for k in ("train", "seeds") if k in data}
         labels: set[str] = set()
         experiments = tuple(
-            parse_experiment(item, defaults, where=f"experiments[{i}]", labels=labels) for i, item in enumerate(items)
+            parse_experiment(item, defaults, where=f"experiments[{i}]", labels=labels)
+            for i, item in enumerate(items)
         )
         names = [e.name for e in experiments]
         if len(set(names)) != len(names):

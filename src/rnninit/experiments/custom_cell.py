@@ -12,6 +12,8 @@ addresses each role by name, so it cannot mix them up. The cell declares its rol
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import torch
 from torch import nn
 
@@ -20,9 +22,9 @@ class ProblemCellRNN(nn.Module):
     """The problem statement's cell over a batch-first sequence, returning ``(outputs, h_last)`` like
     ``nn.RNN``. Kernels are stored ``(in, out)`` as in Keras, hence ``rnninit_transpose``."""
 
-    rnninit_roles = {"kernel_ih": "ih", "kernel_hh": "hh"}
-    rnninit_kind = "elman"
-    rnninit_transpose = True
+    rnninit_roles: ClassVar[dict[str, str]] = {"kernel_ih": "ih", "kernel_hh": "hh"}
+    rnninit_kind: ClassVar[str] = "elman"
+    rnninit_transpose: ClassVar[bool] = True
 
     def __init__(self, input_size: int, hidden_size: int, batch_first: bool = True):
         super().__init__()

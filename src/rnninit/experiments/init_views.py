@@ -11,20 +11,26 @@ import tempfile
 from pathlib import Path
 
 import torch
-from torch import nn
-
 from rnninit.experiments.config import Experiment
 from rnninit.experiments.custom_cell import ProblemCellRNN
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
+from torch import nn
 
 
 def initial_model(experiment: Experiment, model: dict) -> nn.Module:
     """The recurrent module of ``model`` as initialized for the experiment's first seed."""
     task = make_task(experiment.task)
-    built = build_model(model["cell"], model["hidden"], model["spec"], input_size=task.input_size,
-                        output_size=task.output_size, readout=task.readout, seed=experiment.seeds[0],
-                        options=model["options"])
+    built = build_model(
+        model["cell"],
+        model["hidden"],
+        model["spec"],
+        input_size=task.input_size,
+        output_size=task.output_size,
+        readout=task.readout,
+        seed=experiment.seeds[0],
+        options=model["options"],
+    )
     return built.rnn
 
 
@@ -67,13 +73,30 @@ def audit_html(experiment: Experiment, model: dict) -> str:
     for block in data["blocks"]:
         label = f"{block['role']}[{block['gate']}]" if block["gate"] else block["role"]
         exp, obs = block.get("expected") or {}, block.get("observed") or {}
-        rows.append("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
-            label, block["init"] or "—", _num(exp.get("std")), _num(obs.get("std")),
-            _num(obs.get("spectral_radius")), block["verdict"])) + "</tr>")
+        rows.append(
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(c))}</td>"
+                for c in (
+                    label,
+                    block["init"] or "—",
+                    _num(exp.get("std")),
+                    _num(obs.get("std")),
+                    _num(obs.get("spectral_radius")),
+                    block["verdict"],
+                )
+            )
+            + "</tr>"
+        )
     findings = "".join(f"<li>{html.escape(f['message'])}</li>" for f in data["findings"])
-    head = "".join(f"<th>{h}</th>" for h in ("block", "init", "std expected", "std observed", "spectral radius", "verdict"))
-    return (f"<p><b>Audit</b>: {html.escape(report.summary())}</p><table><tr>{head}</tr>{''.join(rows)}</table>"
-            + (f"<ul>{findings}</ul>" if findings else ""))
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in ("block", "init", "std expected", "std observed", "spectral radius", "verdict")
+    )
+    return (
+        f"<p><b>Audit</b>: {html.escape(report.summary())}</p><table><tr>{head}</tr>{''.join(rows)}</table>"
+        + (f"<ul>{findings}</ul>" if findings else "")
+    )
 
 
 def _num(value) -> str:
@@ -91,11 +114,20 @@ def dynamics_png(experiment: Experiment) -> str:
 
     task = make_task(experiment.task)
     diagnoses = [
-        diagnose(step_cell(initial_model(experiment, m)), steps=task.length, inputs="normal",
-                 seed=experiment.seeds[0], label=m["label"], cell_name=m["cell"])
+        diagnose(
+            step_cell(initial_model(experiment, m)),
+            steps=task.length,
+            inputs="normal",
+            seed=experiment.seeds[0],
+            label=m["label"],
+            cell_name=m["cell"],
+        )
         for m in experiment.models
     ]
     with tempfile.TemporaryDirectory() as tmp:
-        path = plot_diagnoses(diagnoses, Path(tmp) / "dynamics.png",
-                              title=f"{experiment.name}: at initialization, T={task.length}, N(0,1) inputs")
+        path = plot_diagnoses(
+            diagnoses,
+            Path(tmp) / "dynamics.png",
+            title=f"{experiment.name}: at initialization, T={task.length}, N(0,1) inputs",
+        )
         return base64.b64encode(path.read_bytes()).decode("ascii")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import torch
-from torch import nn
-
 import rnninit.torch as rt
+import torch
 from rnninit.spec import SpecLike
+from torch import nn
 
 
 @dataclass(frozen=True)
@@ -41,13 +40,18 @@ def _indrnn(input_size: int, hidden_size: int, nonlinearity: str = "relu") -> nn
 
 
 CELLS: dict[str, CellEntry] = {
-    "elman": CellEntry("elman", _elman, ("nonlinearity",), "torch.nn.RNN (tanh, or relu with nonlinearity: relu)"),
+    "elman": CellEntry(
+        "elman", _elman, ("nonlinearity",), "torch.nn.RNN (tanh, or relu with nonlinearity: relu)"
+    ),
     "lstm": CellEntry("lstm", lambda i, h: nn.LSTM(i, h, batch_first=True), (), "torch.nn.LSTM"),
     "gru": CellEntry("gru", lambda i, h: nn.GRU(i, h, batch_first=True), (), "torch.nn.GRU"),
     "indrnn": CellEntry("indrnn", _indrnn, ("nonlinearity",), "rnninit.torch.IndRNN (relu, or tanh)"),
-    "minimalrnn": CellEntry("minimalrnn", lambda i, h: rt.MinimalRNN(i, h, batch_first=True), (),
-                            "rnninit.torch.MinimalRNN"),
-    "problem_cell": CellEntry("elman", _problem_cell, (), "the problem statement's custom tanh cell (no bias)"),
+    "minimalrnn": CellEntry(
+        "minimalrnn", lambda i, h: rt.MinimalRNN(i, h, batch_first=True), (), "rnninit.torch.MinimalRNN"
+    ),
+    "problem_cell": CellEntry(
+        "elman", _problem_cell, (), "the problem statement's custom tanh cell (no bias)"
+    ),
 }
 
 

@@ -93,19 +93,46 @@ def _table(outcome: Outcome, experiment: Experiment) -> str:
     for model in experiment.models:
         label = model["label"]
         s = summary["models"][label]
-        finals = [r["result"]["final_metric"] for r in outcome.records_of(label) if r["result"]["status"] == "completed"]
+        finals = [
+            r["result"]["final_metric"]
+            for r in outcome.records_of(label)
+            if r["result"]["status"] == "completed"
+        ]
         spread = f" ± {statistics.stdev(finals):.2g}" if len(finals) > 1 else ""
         rows.append(
-            "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in (
-                label, model["cell"] + "".join(f" {k}={v}" for k, v in model["options"].items()), model["hidden"],
-                model["spec"], f"{model['train']['optimizer']} lr={model['train']['lr']:g}",
-                _fmt(s["final_metric"]) + spread, f"{s['solved']}/{s['of']}", _fmt(s["median_steps_to_solve"]),
-                s["diverged"], s["failed"],
-            )) + "</tr>"
+            "<tr>"
+            + "".join(
+                f"<td>{html.escape(str(c))}</td>"
+                for c in (
+                    label,
+                    model["cell"] + "".join(f" {k}={v}" for k, v in model["options"].items()),
+                    model["hidden"],
+                    model["spec"],
+                    f"{model['train']['optimizer']} lr={model['train']['lr']:g}",
+                    _fmt(s["final_metric"]) + spread,
+                    f"{s['solved']}/{s['of']}",
+                    _fmt(s["median_steps_to_solve"]),
+                    s["diverged"],
+                    s["failed"],
+                )
+            )
+            + "</tr>"
         )
-    head = "".join(f"<th>{h}</th>" for h in (
-        "label", "cell", "hidden", "spec", "optimizer", f"final {task.metric_name} (mean ± sd)",
-        "solved", "median steps to solve", "diverged", "failed"))
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "label",
+            "cell",
+            "hidden",
+            "spec",
+            "optimizer",
+            f"final {task.metric_name} (mean ± sd)",
+            "solved",
+            "median steps to solve",
+            "diverged",
+            "failed",
+        )
+    )
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"
 
 
@@ -144,7 +171,9 @@ def _per_spec_sections(experiment: Experiment) -> str:
 
         parts.append(_img(dynamics_png(experiment), f"dynamics at initialization of {experiment.name}"))
     for model in experiment.models:
-        parts.append(f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>")
+        parts.append(
+            f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>"
+        )
         parts.append(_resolved_table(model))
         if audit is not None:
             from rnninit.experiments.init_views import audit_html
@@ -167,16 +196,18 @@ def _experiment_section(outcome: Outcome, experiment: Experiment) -> str:
     task = make_task(experiment.task)
     info = task.describe()
     records = [r for m in experiment.models for r in outcome.records_of(m["label"])]
-    counts = {k: sum(r["result"]["status"] == k for r in records) for k in ("completed", "diverged", "failed")}
+    counts = {
+        k: sum(r["result"]["status"] == k for r in records) for k in ("completed", "diverged", "failed")
+    }
     return f"""<h2>{html.escape(experiment.name)}</h2>
 <p>{html.escape(experiment.description)}</p>
 <p>Task <b>{html.escape(task.name)}</b>, T = {task.length}; metric: held-out {html.escape(task.metric_name)}
-({'lower' if task.lower_is_better else 'higher'} is better).
-Baseline {task.baseline:.4g} ({html.escape(info['baseline_rule'])}); solved: {html.escape(info['threshold_rule'])}
-(threshold {task.threshold:.4g}). Seeds: {', '.join(map(str, experiment.seeds))}.
-Runs: {len(records)} ({', '.join(f'{v} {k}' for k, v in counts.items())}).</p>
+({"lower" if task.lower_is_better else "higher"} is better).
+Baseline {task.baseline:.4g} ({html.escape(info["baseline_rule"])}); solved: {html.escape(info["threshold_rule"])}
+(threshold {task.threshold:.4g}). Seeds: {", ".join(map(str, experiment.seeds))}.
+Runs: {len(records)} ({", ".join(f"{v} {k}" for k, v in counts.items())}).</p>
 <h3>Learning curves</h3>
-{_img(learning_curves_png(outcome, experiment), f'learning curves of {experiment.name}')}
+{_img(learning_curves_png(outcome, experiment), f"learning curves of {experiment.name}")}
 <h3>Results</h3>
 {_table(outcome, experiment)}
 <h3>Initialization per model</h3>

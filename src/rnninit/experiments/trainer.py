@@ -13,10 +13,10 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-import torch
-from torch import nn
 
+import torch
 from rnninit.experiments.tasks import Task
+from torch import nn
 
 OPTIMIZERS = ("rmsprop", "adam")
 
@@ -112,16 +112,23 @@ def train(model: nn.Module, task: Task, config: TrainConfig, seed: int) -> Train
             if config.clip:
                 norm = float(nn.utils.clip_grad_norm_(model.parameters(), config.clip))
             else:
-                norm = float(sum(p.grad.pow(2).sum() for p in model.parameters() if p.grad is not None) ** 0.5)
+                norm = float(
+                    sum(p.grad.pow(2).sum() for p in model.parameters() if p.grad is not None) ** 0.5
+                )
             if not _finite(norm):
-                result.status, result.diverged_at, result.reason = "diverged", step, f"gradient norm is {norm}"
+                result.status, result.diverged_at, result.reason = (
+                    "diverged",
+                    step,
+                    f"gradient norm is {norm}",
+                )
                 break
             optimizer.step()
-            if step % config.eval_every == 0 or step == config.steps:
-                if not record(step, value):
-                    break
+            if (step % config.eval_every == 0 or step == config.steps) and not record(step, value):
+                break
     if result.status == "diverged":
         result.final_metric = None
-    result.solved = result.status == "completed" and result.final_metric is not None and task.solved(result.final_metric)
+    result.solved = (
+        result.status == "completed" and result.final_metric is not None and task.solved(result.final_metric)
+    )
     result.wall_s = time.perf_counter() - start
     return result

@@ -5,7 +5,6 @@ from __future__ import annotations
 import traceback
 
 import torch
-
 from rnninit.experiments.config import RunSpec
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
@@ -24,9 +23,16 @@ def execute_run(run: dict) -> dict:
     try:
         spec = RunSpec.from_dict(run)
         task = make_task(dict(spec.task))
-        model = build_model(spec.cell, spec.hidden, spec.spec, input_size=task.input_size,
-                            output_size=task.output_size, readout=task.readout, seed=spec.seed,
-                            options=dict(spec.options))
+        model = build_model(
+            spec.cell,
+            spec.hidden,
+            spec.spec,
+            input_size=task.input_size,
+            output_size=task.output_size,
+            readout=task.readout,
+            seed=spec.seed,
+            options=dict(spec.options),
+        )
         return train(model, task, spec.train, spec.seed).to_dict()
     except Exception:  # noqa: BLE001 - a failed run is recorded, never crashes the sweep
         return {"status": "failed", "reason": traceback.format_exc(limit=8)}

@@ -25,7 +25,9 @@ def make_task(config: Mapping[str, Any]) -> Task:
     name = config["name"]
     cls = TASKS.get(name)
     if cls is None:
-        raise ConfigError(f"unknown task {name!r}{did_you_mean(str(name), TASKS)}; valid tasks: {one_of(TASKS)}")
+        raise ConfigError(
+            f"unknown task {name!r}{did_you_mean(str(name), TASKS)}; valid tasks: {one_of(TASKS)}"
+        )
     args = {k: v for k, v in config.items() if k != "name"}
     valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     for key in args:
