@@ -82,10 +82,15 @@ def test_default_init_is_keras_and_roles_the_spec_names_override_it():
 
 
 def test_a_preset_init_stands_alone():
-    cell = rk.LSTMCell(H, init="irnn", seed=0)
+    cell = rk.ElmanCell(H, init="irnn", seed=0)  # IRNN is defined for ungated cells
     keras.layers.RNN(cell).build((None, STEPS, IN))
-    np.testing.assert_array_equal(cell.bias.numpy(), np.zeros(4 * H))
-    np.testing.assert_array_equal(cell.recurrent_kernel.numpy()[:, H : 2 * H], np.eye(H))
+    np.testing.assert_array_equal(cell.bias.numpy(), np.zeros(H))
+    np.testing.assert_array_equal(cell.recurrent_kernel.numpy(), np.eye(H))
+    cell = rk.LSTMCell(H, init="orthogonal", seed=0)  # no keras_default left: recurrent blocks orthogonal per gate
+    keras.layers.RNN(cell).build((None, STEPS, IN))
+    np.testing.assert_array_equal(cell.bias.numpy(), np.r_[np.zeros(H), np.ones(H), np.zeros(2 * H)])
+    gate = cell.recurrent_kernel.numpy()[:, H : 2 * H]
+    np.testing.assert_allclose(gate.T @ gate, np.eye(H), atol=1e-5)
 
 
 def test_bad_init_fails_at_construction_with_a_named_error():

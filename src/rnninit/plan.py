@@ -53,10 +53,30 @@ class Plan:
     assignments: list[Assignment] = field(default_factory=list)
     untouched: list[tuple[CellLayout, Slot]] = field(default_factory=list)
 
+    def touched_tensors(self) -> set[str]:
+        """Names of the tensors the plan writes to."""
+        return {p.tensor for a in self.assignments for p in a.slot.placements}
+
+    def partly_touched_tensors(self) -> set[str]:
+        """Tensors the plan writes only in part: their other blocks keep their current values, so
+        :meth:`new_arrays` needs their current contents (and only theirs)."""
+        kept = {p.tensor for _, slot in self.untouched for p in slot.placements}
+        return self.touched_tensors() & kept
+
     def new_arrays(self, current: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """New float64 contents for every tensor the plan touches (others are not returned)."""
-        touched = {p.tensor for a in self.assignments for p in a.slot.placements}
-        arrays = {name: np.array(current[name], dtype=np.float64, copy=True) for name in touched}
+        """New float64 contents for every tensor the plan touches (others are not returned).
+
+        ``current`` must hold at least :meth:`partly_touched_tensors`; a tensor the plan overwrites
+        whole is built from scratch.
+        """
+        partly = self.partly_touched_tensors()
+        shapes = self.layout.tensors
+        arrays = {
+            name: np.array(current[name], dtype=np.float64, copy=True)
+            if name in partly
+            else np.empty(shapes[name] if name in shapes else np.shape(current[name]))
+            for name in self.touched_tensors()
+        }
         for assignment in self.assignments:
             assignment.slot.write(arrays, assignment.value)
         return arrays

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from rnninit.errors import RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
-SUBCOMMANDS = ("spec", "run")
+SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,10 @@ def main(argv: list[str] | None = None) -> int:
     except RnninitError as exc:
         print(f"rnninit {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `rnninit ... --json | head`: the reader left, not an error of ours
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

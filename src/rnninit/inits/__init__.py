@@ -116,10 +116,19 @@ def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
     kwargs = {k: v for k, v in config.items() if k != "name"}
     if not isinstance(config["name"], str):
         raise SpecError(f"an init's name must be a string, got {config['name']!r}")
+    takes_init = _init_arguments(config["name"])
     for key, value in kwargs.items():
-        if isinstance(value, dict):
-            kwargs[key] = init_from_config(value)
+        if isinstance(value, dict) or (key in takes_init and isinstance(value, str)):
+            kwargs[key] = init_from_config(value)  # a nested init, as a config or a string
     return make_init(config["name"], **kwargs)
+
+
+def _init_arguments(name: str) -> set[str]:
+    """Arguments of init ``name`` that take an init (``spectral``'s ``base``)."""
+    import dataclasses
+
+    cls = INITS.get(name)
+    return {f.name for f in dataclasses.fields(cls) if str(f.type) == "Init"} if cls else set()
 
 
 __all__ = [

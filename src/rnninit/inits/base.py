@@ -82,6 +82,8 @@ class Init:
     summary: ClassVar[str] = ""
     #: Block kinds this init accepts; others are a :class:`SpecError` at validation.
     accepts: ClassVar[tuple[str, ...]] = BLOCK_KINDS
+    #: Arguments that ``str`` writes without their name when they come first (``constant(1.0)``).
+    positional: ClassVar[tuple[str, ...]] = ()
 
     fused: bool = False
 
@@ -121,9 +123,26 @@ class Init:
     def sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         """Sample a float64 array of ``block.shape`` from ``rng``."""
         self.validate(block)
-        out = np.asarray(self._sample(block, rng), dtype=np.float64)
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):
+                out = np.asarray(self._sample(block, rng), dtype=np.float64)
+        except OverflowError:
+            out = np.full(block.shape, np.inf)
         assert out.shape == block.shape, (self, out.shape, block.shape)
+        if not np.isfinite(out).all():
+            raise SpecError(
+                f"{self} drew values beyond a float's range for {block.describe()}; its arguments are too large",
+                token=str(self),
+            )
         return out
+
+    def check(self, block: Block, value: np.ndarray, *, alpha: float = 1e-3):
+        """Whether ``value`` plausibly came from this init: the audit's tests for it
+        (:func:`rnninit.audit.checks.check_value`), ``.ok`` False with probability at most ``alpha``
+        for a genuine sample."""
+        from rnninit.audit.checks import check_value
+
+        return check_value(self, block, value, alpha=alpha)
 
     @classmethod
     def arg_names(cls) -> tuple[str, ...]:
@@ -135,8 +154,10 @@ class Init:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def non_default_args(self) -> dict[str, Any]:
+        """Arguments that differ from their defaults (and required ones), in :meth:`arg_names` order."""
         out = {}
-        for f in dataclasses.fields(self):
+        fields = {f.name: f for f in dataclasses.fields(self)}
+        for f in (fields[name] for name in self.arg_names()):
             value = getattr(self, f.name)
             if f.default is not dataclasses.MISSING:
                 default = f.default
@@ -169,8 +190,11 @@ class Init:
         args = self.non_default_args()
         if not args:
             return self.name
-        inner = ", ".join(f"{k}={_format_value(v)}" for k, v in args.items())
-        return f"{self.name}({inner})"
+        parts = []
+        for k, v in args.items():
+            bare = len(parts) < len(self.positional) and self.positional[len(parts)] == k
+            parts.append(_format_value(v) if bare else f"{k}={_format_value(v)}")
+        return f"{self.name}({', '.join(parts)})"
 
 
 def _format_value(value: Any) -> str:
@@ -179,6 +203,18 @@ def _format_value(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+def _finite_float(owner: str, arg: str, value: int | float) -> float:
+    """``value`` as a float; NaN, infinities and integers too large for a float are a :class:`SpecError`."""
+    try:
+        converted = float(value)
+    except OverflowError:
+        converted = math.inf
+    if not math.isfinite(converted):
+        shown = repr(value) if isinstance(value, float) else "an integer too large for a float"
+        raise SpecError(f"{owner}: {arg} must be a finite number, got {shown}", token=arg)
+    return converted
 
 
 def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
@@ -195,10 +231,8 @@ def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
     elif ann == "float":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
         expected = "a number"
-        if ok and not math.isfinite(value):
-            raise SpecError(f"{init_name}: {arg} must be a finite number, got {value!r}", token=arg)
         if ok:
-            value = float(value)
+            value = _finite_float(init_name, arg, value)
     elif ann == "int | None":
         ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
         expected = "an integer"
@@ -208,8 +242,9 @@ def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
     else:  # pragma: no cover - a programming error in an Init subclass
         raise TypeError(f"unsupported annotation {ann!r} on {init_name}.{arg}")
     if not ok:
+        shown = f"'{value}'" if isinstance(value, Init) else repr(value)
         raise SpecError(
-            f"{init_name}: {arg} must be {expected}, got {value!r} ({type(value).__name__})",
+            f"{init_name}: {arg} must be {expected}, got {shown} ({type(value).__name__})",
             token=arg,
         )
     return value

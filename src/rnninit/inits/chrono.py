@@ -33,8 +33,10 @@ class Chrono(Init):
         if not self.t_max > 2:
             raise SpecError(
                 f"chrono: t_max must be > 2 (it samples U(1, t_max - 1)), got {self.t_max!r}",
-                token=f"t_max={self.t_max!r}",
+                token="t_max",
             )
+        if self.fused:
+            raise SpecError("chrono sets the forget and input gate biases separately and cannot be fused", token="fused")
 
     def _validate_block(self, block: Block) -> None:
         forget = block.gate_semantics.get("forget")
@@ -51,8 +53,6 @@ class Chrono(Init):
                 f" (valid: {', '.join(sorted(allowed))})",
                 token=str(self),
             )
-        if block.fused:
-            raise SpecError("chrono cannot be fused", token=str(self))
 
     def forget_bias(self, size: int, rng: np.random.Generator) -> np.ndarray:
         return np.log(rng.uniform(1.0, self.t_max - 1.0, size=size))

@@ -16,6 +16,7 @@ class Constant(Init):
 
     name: ClassVar[str] = "constant"
     summary: ClassVar[str] = "every entry = value"
+    positional: ClassVar[tuple[str, ...]] = ("value",)
     value: float
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:

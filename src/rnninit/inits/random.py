@@ -15,11 +15,15 @@ from rnninit.inits.base import Block, Init
 #: Truncated normals are cut at this many standard deviations, as in Keras and TensorFlow.
 TRUNCATION = 2.0
 
+#: ``torch_default`` sums one draw per additive bias tensor; PyTorch has at most 2, and a bound keeps
+#: a typo (``terms=10000000000``) from allocating that many draws.
+MAX_TERMS = 16
+
 
 def _nonnegative(init: Init, arg: str) -> None:
     value = getattr(init, arg)
     if value < 0:
-        raise SpecError(f"{init.name}: {arg} must be >= 0, got {value!r}", token=f"{arg}={value!r}")
+        raise SpecError(f"{init.name}: {arg} must be >= 0, got {value!r}", token=arg)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -81,7 +85,7 @@ class Uniform(Init):
         if not self.low < self.high:
             raise SpecError(
                 f"uniform: low must be < high, got low={self.low!r}, high={self.high!r}",
-                token=f"low={self.low!r}",
+                token="low",
             )
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
@@ -192,8 +196,13 @@ class TorchDefault(Init):
     terms: int | None = None
 
     def _validate_args(self) -> None:
-        if self.terms is not None and self.terms < 1:
-            raise SpecError(f"torch_default: terms must be >= 1, got {self.terms}", token="terms")
+        if self.terms is not None and not 1 <= self.terms <= MAX_TERMS:
+            raise SpecError(
+                f"torch_default: terms (additive bias tensors) must be in [1, {MAX_TERMS}], got {self.terms}",
+                token="terms",
+            )
+        if self.fused:  # PyTorch draws per stored tensor, and the bias terms differ per gate (GRU n)
+            raise SpecError("torch_default is PyTorch's per-tensor default and cannot be fused", token="fused")
 
     def bound(self, block: Block) -> float:
         return 1.0 / math.sqrt(block.hidden_size)
@@ -205,5 +214,7 @@ class TorchDefault(Init):
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         bound = self.bound(block)
-        draws = rng.uniform(-bound, bound, size=(self.terms_for(block), *block.shape))
-        return draws.sum(axis=0)
+        terms = self.terms_for(block)
+        if terms == 1:  # the same numbers as the general case, without a copy through sum()
+            return rng.uniform(-bound, bound, size=block.shape)
+        return rng.uniform(-bound, bound, size=(terms, *block.shape)).sum(axis=0)

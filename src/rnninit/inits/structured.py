@@ -9,6 +9,7 @@ import numpy as np
 
 from rnninit.errors import SpecError
 from rnninit.inits.base import Block, Init
+from rnninit.inits.constant import Constant, Ones, Zeros
 from rnninit.inits.random import Normal, _nonnegative
 
 
@@ -97,12 +98,14 @@ class Spectral(Init):
         if self.radius <= 0:
             raise SpecError(f"spectral: radius must be > 0, got {self.radius!r}", token="radius")
         if self.base.fused:
-            raise SpecError("spectral: base must not be fused", token=str(self.base))
-        if isinstance(self.base, (Spectral, Identity)) or self.base.name in ("zeros", "constant"):
+            raise SpecError("spectral: base must not be fused", token="base")
+        if "matrix" not in self.base.accepts:
+            raise SpecError(f"spectral: base {self.base.name} cannot draw a matrix", token="base")
+        if isinstance(self.base, (Spectral, Identity, Constant, Zeros, Ones)):
             raise SpecError(
                 f"spectral: base {self.base.name} has no useful spectrum to rescale; "
                 "use a random init such as normal or uniform",
-                token=str(self.base),
+                token="base",
             )
 
     def _validate_block(self, block: Block) -> None:

@@ -44,8 +44,9 @@ def apply(
     found = find_cells(obj, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)
     plan = make_plan(spec, found.layout, seed)
-    touched = {p.tensor for a in plan.assignments for p in a.slot.placements}
-    current = {name: np.array(found.variables[name].numpy(), dtype=np.float64) for name in touched}
+    current = {
+        name: np.array(found.variables[name].numpy(), dtype=np.float64) for name in plan.partly_touched_tensors()
+    }
     new = {
         name: value.astype(found.variables[name].dtype) for name, value in plan.new_arrays(current).items()
     }

@@ -65,11 +65,16 @@ class CellKind:
                 return role
         names = [r.name for r in self.roles]
         raise SpecError(
-            f"unknown role '{name}' for a {self.name} cell{did_you_mean(name, names)}; "
+            f"unknown role '{name}' for {self.a_cell}{did_you_mean(name, names)}; "
             f"valid roles: {one_of(names)}",
             token=name,
             position=position,
         )
+
+    @property
+    def a_cell(self) -> str:
+        """``'a lstm cell'``, ``'an elman cell'``: the cell named in messages."""
+        return f"{'an' if self.name[0] in 'aeiou' else 'a'} {self.name} cell"
 
     @property
     def role_names(self) -> tuple[str, ...]:
@@ -81,7 +86,7 @@ class CellKind:
             gated = [r.name for r in self.roles if r.gated]
             hint = f" (gated roles: {one_of(gated)})" if gated else " (this cell has no gates)"
             raise SpecError(
-                f"role '{role.name}' of a {self.name} cell has no gates, so '{role.name}[{gate}]' "
+                f"role '{role.name}' of {self.a_cell} has no gates, so '{role.name}[{gate}]' "
                 f"is invalid; write '{role.name}=...'{hint}",
                 token=gate,
                 position=position,
@@ -90,7 +95,7 @@ class CellKind:
         if gate not in self.gates:
             valid = list(self.gates) + [f"{a} (= {g})" for a, g in self.gate_aliases.items()]
             raise SpecError(
-                f"unknown gate '{gate}' for a {self.name} cell{did_you_mean(gate, self.gates)}; "
+                f"unknown gate '{gate}' for {self.a_cell}{did_you_mean(gate, self.gates)}; "
                 f"valid gates: {', '.join(valid)}",
                 token=gate,
                 position=position,

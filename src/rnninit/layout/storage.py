@@ -141,7 +141,9 @@ class ModelLayout:
 
     def check_coverage(self) -> None:
         """Every element of every tensor is covered by exactly one placement."""
-        counts = {name: np.zeros(shape, dtype=np.int64) for name, shape in self.tensors.items()}
+        # uint8 counts: 8x less memory to touch than int64 on a 100M-parameter model (a placement count
+        # can only wrap at 256 overlapping placements, which no layout has)
+        counts = {name: np.zeros(shape, dtype=np.uint8) for name, shape in self.tensors.items()}
         for cell in self.cells:
             for slot in cell.slots:
                 for placement in slot.placements:

@@ -25,12 +25,18 @@ from rnninit.errors import SpecError
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
-  | (?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<number>[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
   | (?P<punct>[=()\[\],;])
     """,
     re.VERBOSE,
 )
+
+#: How deeply calls may nest (``spectral(base=normal(...))`` is depth 2); deeper is an error, not a crash.
+MAX_DEPTH = 16
+
+#: Bare words that stand for non-finite numbers; they parse as numbers so the type check can reject them.
+_NON_FINITE = {"nan": float("nan"), "inf": float("inf"), "infinity": float("inf")}
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,17 @@ class Call:
     args: tuple[Any, ...]
     kwargs: tuple[tuple[str, Any], ...]
     pos: int
+    #: Where each argument was written: (argument index or name, its source text, its position).
+    spans: tuple[tuple[int | str, str, int], ...] = ()
+
+    def locate(self, arg_names: tuple[str, ...] | list[str], arg: str | None) -> tuple[str, int] | None:
+        """Source text and position of argument ``arg`` (by name, or by its positional slot)."""
+        keyword_first = sorted(self.spans, key=lambda span: isinstance(span[0], int))
+        for key, text, pos in keyword_first:
+            named = arg_names[key] if isinstance(key, int) and key < len(arg_names) else key
+            if named == arg:
+                return text, pos
+        return None
 
 
 @dataclass(frozen=True)
@@ -92,6 +109,7 @@ class _Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
 
     # -- helpers --------------------------------------------------------------------------
     @property
@@ -172,17 +190,24 @@ class _Parser:
         tok = self.tok
         if tok.kind == "number":
             self.advance()
-            return Call("constant", (_number(tok),), (), tok.pos)
+            return Call("constant", (_number(tok),), (), tok.pos, ((0, tok.text, tok.pos),))
         name = self.expect_name(f"(an init such as normal(std=0.1), or a number) {context}")
         return self.call_rest(name)
 
     def call_rest(self, name: Token) -> Call:
         args: list[Any] = []
         kwargs: list[tuple[str, Any]] = []
+        spans: list[tuple[int | str, str, int]] = []
         if self.at("("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise SpecError(
+                    f"inits nest more than {MAX_DEPTH} deep at {name.text}(...)", token=name.text, position=name.pos
+                )
             self.advance()
             if not self.at(")"):
                 while True:
+                    start = self.tok.pos
                     if (
                         self.tok.kind == "name"
                         and self.tokens[self.i + 1].kind == "punct"
@@ -197,6 +222,7 @@ class _Parser:
                                 position=key.pos,
                             )
                         kwargs.append((key.text, self.arg_value(name.text)))
+                        slot: int | str = key.text
                     else:
                         if kwargs:
                             raise SpecError(
@@ -205,12 +231,18 @@ class _Parser:
                                 position=self.tok.pos,
                             )
                         args.append(self.arg_value(name.text))
+                        slot = len(args) - 1
+                    end = self.tokens[self.i - 1]
+                    spans.append((slot, self.text[start : end.pos + len(end.text)], start))
                     if self.at(","):
                         self.advance()
+                        if self.at(")"):  # a trailing comma, as in Python
+                            break
                         continue
                     break
             self.expect(")", f"to close {name.text}(...)")
-        return Call(name.text, tuple(args), tuple(kwargs), name.pos)
+            self.depth -= 1
+        return Call(name.text, tuple(args), tuple(kwargs), name.pos, tuple(spans))
 
     def arg_value(self, owner: str) -> Any:
         tok = self.tok
@@ -221,6 +253,9 @@ class _Parser:
             if tok.text in ("true", "false"):
                 self.advance()
                 return tok.text == "true"
+            if tok.text.lower() in _NON_FINITE and not (self.tokens[self.i + 1].text == "("):
+                self.advance()
+                return _NON_FINITE[tok.text.lower()]
             name = self.advance()
             return self.call_rest(name)
         found = tok.text or "end of spec"
@@ -233,7 +268,13 @@ class _Parser:
 
 def _number(tok: Token) -> int | float:
     text = tok.text
-    if re.fullmatch(r"[-+]?\d+", text):
+    if re.fullmatch(r"[-+]?[0-9]+", text):
+        if len(text) > 400:  # beyond any float; also keeps int() below Python's digit limit
+            raise SpecError(
+                "a number in a spec must be finite, got an integer too large for a float",
+                token=text[:20] + "...",
+                position=tok.pos,
+            )
         return int(text)
     return float(text)
 
@@ -261,10 +302,23 @@ def build_init(call: Call):
         kwargs = {k: convert(v) for k, v in call.kwargs}
         return make_init(call.name, *args, **kwargs)
     except SpecError as exc:
-        if exc.position is not None:
-            raise
-        message = str(exc).rsplit(" (at '", 1)[0]
-        raise SpecError(message, token=exc.token or call.name, position=call.pos) from None
+        cls = INITS.get(call.name)
+        raise locate_error(exc, call, cls.arg_names() if cls else ()) from None
+
+
+def locate_error(exc: SpecError, call: Call, arg_names: tuple[str, ...] | list[str]) -> SpecError:
+    """``exc`` with the position of the offending argument of ``call`` (or of the call itself).
+
+    Init and preset validation name the argument they reject as the error's ``token``; here that
+    name is mapped back to the argument's source text, e.g. ``std=-1`` at its offset.
+    """
+    if exc.position is not None:
+        return exc
+    message = str(exc).rsplit(" (at '", 1)[0]
+    found = call.locate(arg_names, exc.token)
+    if found is not None:
+        return SpecError(message, token=found[0], position=found[1])
+    return SpecError(message, token=exc.token or call.name, position=call.pos)
 
 
 def parse_init(text: str):

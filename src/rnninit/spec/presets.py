@@ -8,7 +8,6 @@ resolves to plain ``(role, gate) -> Init`` entries; a spec's own entries overrid
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from rnninit.inits import (
     Uniform,
     Zeros,
 )
+from rnninit.inits.base import _finite_float
 from rnninit.layout.cells import CellKind
 
 Entries = dict[tuple[str, str | None], Init]
@@ -64,10 +64,20 @@ def _forget_gate(kind: CellKind, preset_name: str) -> str:
     if gate is None:
         raise SpecError(
             f"preset {preset_name} needs a cell with a forget gate (lstm, gru, minimalrnn), "
-            f"not a {kind.name} cell",
+            f"and {kind.name} cells have none",
             token=preset_name,
         )
     return gate
+
+
+def _recurrent_matrix(kind: CellKind, preset_name: str) -> None:
+    """Presets that set a full recurrent matrix make no sense where ``hh`` is a diagonal (IndRNN)."""
+    if kind.role("hh").kind != "matrix":
+        raise SpecError(
+            f"preset {preset_name} sets a full recurrent matrix, but the recurrent weight of {kind.name} "
+            f"cells is a {kind.role('hh').kind} (use the indrnn preset, or hh=... entries)",
+            token=preset_name,
+        )
 
 
 @preset("pytorch_default", "torch.nn.RNNBase.reset_parameters")
@@ -83,7 +93,10 @@ def pytorch_default(kind: CellKind) -> Entries:
 @preset("keras_default", "keras.layers.LSTMCell / GRUCell / SimpleRNNCell defaults")
 def keras_default(kind: CellKind) -> Entries:
     """Keras' defaults: glorot_uniform kernel and orthogonal recurrent kernel, each over the fused
-    (all gates) matrix, zero biases, and (LSTM, ``unit_forget_bias=True``) a forget bias of 1."""
+    (all gates) matrix, zero biases, and (LSTM, ``unit_forget_bias=True``) a forget bias of 1.
+
+    Keras has no cell with a diagonal recurrent weight, so IndRNN cells are an error."""
+    _recurrent_matrix(kind, "keras_default")
     entries: Entries = {}
     for role in kind.roles:
         if role.kind == "matrix":
@@ -99,7 +112,16 @@ def keras_default(kind: CellKind) -> Entries:
 
 @preset("irnn", "Le, Jaitly & Hinton 2015, 'A simple way to initialize recurrent networks of ReLUs'")
 def irnn(kind: CellKind, std: float = 0.001) -> Entries:
-    """IRNN: identity recurrent weights, zero biases, input weights N(0, std²) (std = 0.001)."""
+    """IRNN: identity recurrent weights, zero biases, input weights N(0, std²) (std = 0.001).
+
+    Defined for ungated ReLU RNNs (Elman; on IndRNN the identity is the diagonal of ones); a gated
+    cell is an error, because the paper's argument (the identity keeps the state) does not hold there."""
+    if kind.gates:
+        raise SpecError(
+            f"preset irnn is for ungated cells (elman, indrnn), not {kind.name} cells "
+            "(write hh=identity to get identity recurrent blocks on a gated cell)",
+            token="irnn",
+        )
     entries = {(role, None): Zeros() for role in kind.role_names}
     entries[("ih", None)] = Normal(std=std)
     entries[("hh", None)] = Identity()
@@ -127,7 +149,11 @@ def chrono(kind: CellKind, t_max: float) -> Entries:
 
 @preset("orthogonal", "Saxe, McClelland & Ganguli 2014, 'Exact solutions to the nonlinear dynamics of learning'")
 def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
-    """Orthogonal input and recurrent weights (per gate block) with ``gain``; zero biases."""
+    """Orthogonal input and recurrent weights (per gate block) with ``gain``; zero biases, except an
+    LSTM's forget-gate bias, which is 1 (Jozefowicz et al. 2015) as in Keras' ``unit_forget_bias``.
+
+    Cells whose recurrent weight is a diagonal (IndRNN) are an error."""
+    _recurrent_matrix(kind, "orthogonal")
     entries: Entries = {}
     for role in kind.roles:
         entries[(role.name, None)] = Orthogonal(gain=gain) if role.kind == "matrix" else Zeros()
@@ -140,11 +166,11 @@ def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
 def indrnn(kind: CellKind, t_max: float) -> Entries:
     """IndRNN: recurrent weights u ~ U(0, 2^(1/t_max)) so that |u|^t_max stays in [0, 2]
     (memory over t_max steps without explosion), input weights N(0, 0.001²), zero biases."""
-    if not t_max > 0:
-        raise SpecError(f"indrnn: t_max must be > 0, got {t_max!r}", token="t_max")
+    if not t_max >= 1:  # a number of time steps; below 1, 2^(1/t_max) soon overflows
+        raise SpecError(f"indrnn: t_max (time steps) must be >= 1, got {t_max!r}", token="t_max")
     if kind.role("hh").kind != "diagonal":
         raise SpecError(
-            f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not a {kind.name} cell",
+            f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not {kind.name} cells",
             token="indrnn",
         )
     entries = {(role, None): Zeros() for role in kind.role_names}
@@ -183,9 +209,9 @@ def check_preset_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
                 raise SpecError(f"preset {name} needs argument '{key}', e.g. {name}({key}=...)", token=name)
             continue
         value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise SpecError(f"preset {name}: {key} must be a finite number, got {value!r}", token=key)
-        merged[key] = float(value)
+        merged[key] = _finite_float(f"preset {name}", key, value)
     _trial_build(found, merged)
     return merged
 

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any, Union
 
 from rnninit.errors import SpecError
-from rnninit.inits import Init, init_from_config
-from rnninit.layout.cells import CellKind, cell_kind
-from rnninit.spec.parse import Call, build_init, parse
+from rnninit.inits import Block, Init, init_from_config
+from rnninit.layout.cells import CellKind, RoleDef, cell_kind
+from rnninit.spec.parse import Call, build_init, locate_error, parse
 from rnninit.spec.presets import PRESETS, check_preset_args
 
 Key = tuple[str, Union[str, None]]
@@ -32,7 +32,14 @@ def parse_key(text: str) -> Key:
     """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
     if not isinstance(text, str):
         raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {text!r}")
-    parsed = parse(f"{text}=0")
+    try:
+        parsed = parse(f"{text}=0")
+    except SpecError as exc:  # its position is in the wrapped text; keep it only where it is in ``text``
+        message = str(exc).rsplit(" (at '", 1)[0]
+        inside = exc.position is not None and exc.position < len(text)
+        raise SpecError(
+            f"invalid spec key {text!r}: {message}", token=exc.token if inside else text, position=exc.position if inside else None
+        ) from None
     if parsed.preset is not None or len(parsed.entries) != 1 or len(parsed.entries[0].gates) > 1:
         raise SpecError(f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text)
     entry = parsed.entries[0]
@@ -100,7 +107,7 @@ class Spec:
     ``Spec.parse(str(s)) == s`` and ``Spec.from_dict(s.to_dict()) == s`` for every spec.
     """
 
-    __slots__ = ("_entries", "_positions", "_preset")
+    __slots__ = ("_entries", "_entry_positions", "_positions", "_preset", "_preset_position")
 
     def __init__(
         self,
@@ -116,9 +123,16 @@ class Spec:
                 raise SpecError(f"invalid spec key {raw_key!r}; write 'role' or 'role[gate]'")
             if key in merged:
                 raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
-            merged[key] = init_from_config(value)
+            try:
+                merged[key] = init_from_config(value)
+            except SpecError as exc:  # say which entry of a dict or file is wrong
+                message = str(exc).rsplit(" (at '", 1)[0]
+                raise SpecError(f"'{format_key(key)}': {message}", token=exc.token, position=exc.position) from None
         self._entries = dict(sorted(merged.items(), key=lambda kv: _sort_key(kv[0])))
+        # where each entry (its role) and each key (its gate, for per-gate keys) was written
+        self._entry_positions: dict[Key, int] = {}
         self._positions: dict[Key, int] = {}
+        self._preset_position: int | None = None
         if isinstance(preset, str):
             preset = _preset_from_text(preset)
         self._preset = preset
@@ -134,17 +148,22 @@ class Spec:
             preset = _preset_from_call(parsed.preset)
         entries: dict[Key, Init] = {}
         positions: dict[Key, int] = {}
+        entry_positions: dict[Key, int] = {}
         for entry in parsed.entries:
             init = build_init(entry.value)
             gates = entry.gates or ((None, entry.pos),)
             for gate, pos in gates:
                 key = (entry.role, gate)
                 if key in entries:
-                    raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key), position=pos)
+                    raise SpecError(f"'{format_key(key)}' is given twice", token=gate or entry.role, position=pos)
                 entries[key] = init
                 positions[key] = pos
+                entry_positions[key] = entry.pos
+        _check_fused(entries, entry_positions)
         spec = cls(entries, preset=preset)
         spec._positions = positions
+        spec._entry_positions = entry_positions
+        spec._preset_position = parsed.preset.pos if parsed.preset is not None else None
         return spec
 
     @classmethod
@@ -240,6 +259,10 @@ class Spec:
         merged.update(other._entries)
         return Spec(merged, preset=other._preset or self._preset)
 
+    def __ror__(self, other: SpecLike) -> Spec:
+        """``"ih=normal" | spec``: a string, preset name or dict on the left works too."""
+        return Spec.coerce(other) | self
+
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {}
         if self._preset is not None:
@@ -255,47 +278,92 @@ class Spec:
     def resolve(self, kind: CellKind | str) -> Resolved:
         """Validate against a cell kind and expand the preset: what each role and gate gets."""
         kind = cell_kind(kind)
-        merged: dict[Key, Init] = dict(self._preset.build(kind)) if self._preset else {}
+        merged: dict[Key, Init] = {}
+        if self._preset is not None:
+            try:
+                merged = dict(self._preset.build(kind))
+            except SpecError as exc:
+                if exc.position is not None or self._preset_position is None:
+                    raise
+                message = str(exc).rsplit(" (at '", 1)[0]
+                raise SpecError(message, token=exc.token, position=self._preset_position) from None
         own: dict[Key, Init] = {}
         for (role_name, gate), init in self._entries.items():
             pos = self._positions.get((role_name, gate))
-            role = kind.role(role_name, position=pos)
+            entry_pos = self._entry_positions.get((role_name, gate))
+            role = kind.role(role_name, position=entry_pos)
+            key_gate = gate if gate is not None else role_name
             if gate is not None:
                 gate = kind.canonical_gate(role, gate, position=pos)
             elif init.fused and not role.gated:
                 raise SpecError(
-                    f"{init} is fused, but role '{role.name}' of a {kind.name} cell has no gates to fuse",
+                    f"{init} is fused, but role '{role.name}' of {kind.a_cell} has no gates to fuse",
                     token=format_key((role_name, None)),
                     position=pos,
                 )
             if (role.name, gate) in own:
                 raise SpecError(
                     f"'{format_key((role.name, gate))}' is given twice (once by a gate alias)",
-                    token=format_key((role_name, gate)),
+                    token=key_gate,
                     position=pos,
                 )
             own[(role.name, gate)] = init
+            _check_entry(kind, role, gate, init, entry_pos)
         for key in own:
             if key[1] is None:  # a role-wide entry replaces the preset's per-gate entries
                 merged = {k: v for k, v in merged.items() if k[0] != key[0]}
         merged.update(own)
-        _check_fused(merged)
+        _check_fused(merged, {k: v for k, v in self._entry_positions.items() if k in merged})
+        for (role_name, gate), init in merged.items():
+            if (role_name, gate) not in own:
+                _check_entry(kind, kind.role(role_name), gate, init, None)
         return Resolved(kind, merged)
 
 
 SpecLike = Union[Spec, str, Mapping[str, Any]]
 
 
-def _check_fused(entries: Mapping[Key, Init]) -> None:
+def _check_fused(entries: Mapping[Key, Init], positions: Mapping[Key, int] | None = None) -> None:
     for (role, gate), init in entries.items():
         if gate is None and init.fused:
-            gated = [format_key(k) for k in entries if k[0] == role and k[1] is not None]
+            gated = [k for k in entries if k[0] == role and k[1] is not None]
             if gated:
                 raise SpecError(
                     f"'{role}={init}' is fused over all gates, so it cannot be combined with "
-                    f"per-gate entries ({', '.join(gated)}); drop fused=true or the per-gate entries",
-                    token=gated[0],
+                    f"per-gate entries ({', '.join(map(format_key, gated))}); drop fused=true or the per-gate entries",
+                    token=format_key(gated[0]),
+                    position=(positions or {}).get(gated[0]),
                 )
+
+
+def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, position: int | None) -> None:
+    """Check what can be checked of ``init`` on ``role``/``gate`` before any sizes are known.
+
+    A representative block (every size 2, so square blocks stay square) goes through
+    :meth:`Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
+    fused on a single gate. Checks that need real sizes (identity on a non-square block) happen
+    when the plan samples, still before anything is written.
+    """
+    fused = init.fused and gate is None and role.gated
+    rows = 2 * len(kind.gates) if fused else 2
+    block = Block(
+        role=role.name,
+        gate=gate if gate is not None or fused or not role.gated else kind.gates[0],
+        shape=(rows, 2) if role.kind == "matrix" else (rows,),
+        kind=role.kind,
+        hidden_size=2,
+        gates=kind.gates,
+        gate_semantics=kind.gate_semantics,
+        fused=fused,
+        from_gate_entry=gate is not None,
+    )
+    try:
+        init.validate(block)
+    except SpecError as exc:
+        # the representative block's sizes are not the cell's: leave them out of the message
+        message = str(exc).rsplit(" (at '", 1)[0].replace(f" of shape {block.shape}", "")
+        where = format_key((role.name, gate))
+        raise SpecError(f"{where}={init}: {message}", token=where, position=position) from None
 
 
 def _preset_from_call(call: Call) -> PresetCall:
@@ -307,10 +375,8 @@ def _preset_from_call(call: Call) -> PresetCall:
     try:
         return PresetCall.make(call.name, *call.args, **dict(call.kwargs))
     except SpecError as exc:
-        if exc.position is not None:
-            raise
-        message = str(exc).rsplit(" (at '", 1)[0]
-        raise SpecError(message, token=exc.token or call.name, position=call.pos) from None
+        found = PRESETS.get(call.name)
+        raise locate_error(exc, call, list(found.parameters()) if found else []) from None
 
 
 def _preset_from_text(text: str) -> PresetCall:

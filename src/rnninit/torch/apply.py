@@ -37,6 +37,6 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     layout = model_layout(module, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)
     plan = make_plan(spec, layout, seed)
-    current = read_arrays(module, {p.tensor for a in plan.assignments for p in a.slot.placements})
+    current = read_arrays(module, plan.partly_touched_tensors())
     write_arrays(module, plan.new_arrays(current))
     return ApplyResult(seed, plan)

@@ -24,7 +24,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
-from rnninit.plan import Plan, make_plan
+from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 from rnninit.torch.apply import apply, draw_seed
@@ -33,11 +33,6 @@ from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 State = tuple[Tensor, ...]
 PYTORCH_DEFAULT = Spec.parse("pytorch_default")
-
-
-def plan_tensors(plan: Plan) -> set[str]:
-    """Names of the tensors a plan writes."""
-    return {p.tensor for a in plan.assignments for p in a.slot.placements}
 
 
 class InitializedModule(nn.Module):
@@ -62,7 +57,7 @@ class InitializedModule(nn.Module):
         plan = make_plan(self.init_spec, model_layout(self), seed)
         if plan.untouched:
             apply(PYTORCH_DEFAULT, self, seed=seed)
-        write_arrays(self, plan.new_arrays(read_arrays(self, plan_tensors(plan))))
+        write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())))
 
     def rnninit_layout(self, path: str) -> Owned:  # pragma: no cover - every subclass defines it
         raise NotImplementedError

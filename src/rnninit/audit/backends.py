@@ -1,0 +1,114 @@
+"""Which framework a model belongs to, and its layout and tensor reader.
+
+The audit never touches a framework directly: it gets a :class:`~rnninit.layout.ModelLayout`
+and a function that reads named tensors as float64 arrays, from the same layout code ``apply``
+uses (``rnninit.torch.layouts`` and ``rnninit.keras.layouts``). For a cell no layout knows, the
+tensors are listed by owner (``Backend.owners``) so that declared or inferred roles can describe it.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnninit.errors import LayoutError
+from rnninit.layout.storage import ModelLayout
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One framework's view of a model."""
+
+    name: str
+    #: ``model_layout(model, strict)``
+    layout: Callable[..., ModelLayout]
+    #: ``read_arrays(model, names)``
+    read: Callable[..., dict[str, np.ndarray]]
+    #: Groups of directly owned tensors: ``[(owner path, {local name: (qualified name, shape)})]``.
+    owners: Callable[[object], list[tuple[str, dict[str, tuple[str, tuple[int, ...]]]]]]
+    #: Framework storage transposes matrices (Keras stores ``(in, out)``).
+    transpose: bool
+    #: The preset that describes an untouched model of this framework.
+    default_preset: str
+
+
+def _is_torch(model: object) -> bool:
+    torch = sys.modules.get("torch")  # a torch module exists only if torch was imported
+    return torch is not None and isinstance(model, torch.nn.Module)
+
+
+def _is_keras(model: object) -> bool:
+    keras = sys.modules.get("keras")
+    return keras is not None and isinstance(model, (keras.layers.Layer, keras.Model))
+
+
+def _torch_backend() -> Backend:
+    from rnninit.torch.layouts import model_layout, read_arrays
+
+    def owners(model):
+        groups = []
+        for path, module in model.named_modules():
+            prefix = f"{path}." if path else ""
+            local = {
+                name: (prefix + name, tuple(p.shape)) for name, p in module.named_parameters(recurse=False)
+            }
+            if local:
+                groups.append((path, local))
+        return groups
+
+    return Backend(
+        "torch",
+        lambda m, strict: model_layout(m, strict=strict),
+        read_arrays,
+        owners,
+        False,
+        "pytorch_default",
+    )
+
+
+def _keras_variables(obj) -> dict[str, object]:
+    """Every weight of a Keras layer or model, by its unique path."""
+    return {w.path: w for w in obj.weights}
+
+
+def _keras_backend() -> Backend:
+    try:
+        from rnninit.keras.layouts import model_layout, read_arrays
+    except ImportError:
+        model_layout = read_arrays = None
+
+    def layout(obj, strict):
+        if model_layout is None:
+            raise LayoutError("this rnninit has no Keras layouts (rnninit.keras.layouts is missing)")
+        return model_layout(obj, strict=strict)
+
+    def read(obj, names):
+        names = list(names)
+        variables = _keras_variables(obj)
+        if read_arrays is not None and not all(n in variables for n in names):
+            return read_arrays(obj, names)
+        return {n: np.asarray(variables[n].numpy(), dtype=np.float64) for n in names}
+
+    def owners(obj):
+        groups: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}
+        for path, w in _keras_variables(obj).items():
+            owner, _, local = path.rpartition("/")
+            groups.setdefault(owner, {})[local] = (path, tuple(w.shape))
+        return list(groups.items())
+
+    return Backend("keras", layout, read, owners, True, "keras_default")
+
+
+def backend_for(model: object) -> Backend:
+    """The backend of a torch module or a Keras layer/model; a :class:`LayoutError` otherwise."""
+    # Keras first: on Keras' torch backend a Keras layer is also a torch.nn.Module
+    if _is_keras(model):
+        return _keras_backend()
+    if _is_torch(model):
+        return _torch_backend()
+    raise LayoutError(
+        f"cannot audit a {type(model).__name__}: expected a torch.nn.Module or a Keras layer or model"
+    )

@@ -1,0 +1,355 @@
+"""``rnninit.audit(model, spec)``: is every weight block what the spec says?
+
+The audit walks the same layouts as ``apply``: for every cell (layer, direction) it resolves the
+spec against the cell kind, builds each block exactly as :func:`rnninit.plan.make_plan` does
+(fused inits over the stacked gates), reads the block's *effective* value (the sum over redundant
+storage) and checks it (:mod:`rnninit.audit.checks`). All statistical tests of one audit share a
+Bonferroni correction, so a correctly initialized model is flagged with probability at most
+``alpha`` (default 1e-3). Findings that need no spec (NaN/Inf, blocks with identical values, zeros
+where random values were expected, a module still at its framework's default) come on top.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnninit.audit.backends import Backend, backend_for
+from rnninit.audit.checks import MAX_SAMPLE, Context, Test, check_block, observe
+from rnninit.audit.distributions import explicit
+from rnninit.audit.report import AuditReport, BlockRow, Finding
+from rnninit.audit.roles import declared_model_layout, inferred_roles
+from rnninit.errors import LayoutError, SpecError
+from rnninit.inits import Chrono, Init
+from rnninit.layout.cells import CellKind
+from rnninit.layout.storage import CellLayout, ModelLayout, Slot
+from rnninit.seeding import block_rng
+from rnninit.spec import Resolved, Spec, SpecLike, format_key
+
+#: Seed of the streams that pick subsamples of large blocks (fixed, so audits are reproducible).
+SUBSAMPLE_SEED = 0x5EED_A0D1
+
+
+@dataclass
+class _Checked:
+    row: BlockRow
+    value_key: tuple | None  # fingerprint for the identical-values finding
+    random: bool
+
+
+def audit(
+    model: object,
+    spec: SpecLike,
+    roles: Mapping[str, str] | None = None,
+    *,
+    cell: str | CellKind | None = None,
+    alpha: float = 1e-3,
+    strict: bool = True,
+    max_sample: int = MAX_SAMPLE,
+) -> AuditReport:
+    """Check every weight block of ``model`` (a torch module or a Keras layer/model) against ``spec``.
+
+    ``roles`` maps tensor names of a cell no layout knows to roles (``{"kernel_ih": "ih",
+    "kernel_hh": "hh"}``; ``"ih[i,f,g,o]"`` for stacked gates, with ``cell=`` the cell kind when
+    the gates do not tell). Without ``roles`` such a cell's roles are inferred from conventional
+    names (``weight_ih``, ``kernel`` -> ih; ``weight_hh``, ``recurrent_kernel`` -> hh; ``bias``), and
+    the report's ``notes`` say so.
+
+    ``alpha`` is the family-wise false-positive rate of the whole audit; blocks larger than
+    ``max_sample`` entries are tested on a random subsample of that size (range, NaN and exact
+    checks always see every entry).
+
+    >>> import torch, rnninit as ri
+    >>> ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").ok
+    True
+    """
+    if not 0 < alpha < 1:
+        raise SpecError(f"alpha must be in (0, 1), got {alpha!r}")
+    spec = Spec.coerce(spec)
+    backend = backend_for(model)
+    layout, notes = _layout(backend, model, roles, cell, strict)
+    checked: list[_Checked] = []
+    findings: list[Finding] = []
+    values_by_cell: dict[int, dict[tuple[str, str | None], np.ndarray]] = {}
+    resolved_by_kind: dict[int, Resolved] = {}
+    for index, cell_layout in enumerate(layout.cells):
+        resolved = resolved_by_kind.get(id(cell_layout.kind))
+        if resolved is None:
+            resolved = spec.resolve(cell_layout.kind)
+            resolved_by_kind[id(cell_layout.kind)] = resolved
+        arrays = backend.read(model, _tensors(cell_layout))
+        values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
+        del arrays
+        checked += _audit_cell(cell_layout, resolved, values, max_sample)
+        values_by_cell[index] = values if len(layout.cells) <= 1 else {}
+        del values
+    rows = [c.row for c in checked]
+    m = sum(t.statistical for r in rows for t in r.tests)
+    threshold = alpha / max(m, 1)
+    for row in rows:
+        for test in row.tests:
+            if test.statistical:
+                test.passed = test.p_value >= threshold
+    # the likeliest root cause first: a module apply never reached
+    findings += _default_findings(backend, model, layout, spec, rows, alpha, max_sample)
+    findings += _mismatch_findings(checked, threshold)
+    findings += _duplicate_findings(checked)
+    return AuditReport(str(spec), backend.name, rows, findings, alpha, m, threshold, notes)
+
+
+def _effective(slot: Slot, arrays) -> np.ndarray:
+    """The block's effective value; a view (no copy) when it is stored once."""
+    if len(slot.placements) == 1:
+        return np.asarray(slot.placements[0].read(arrays), dtype=np.float64)
+    return slot.read(arrays)
+
+
+def _tensors(cell: CellLayout) -> list[str]:
+    return sorted({p.tensor for s in cell.slots for p in s.placements})
+
+
+def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, list[str]]:
+    if roles is not None:
+        if not isinstance(roles, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in roles.items()
+        ):
+            raise LayoutError(
+                f"roles must map tensor names to roles, e.g. {{'kernel_ih': 'ih'}}, got {roles!r}"
+            )
+        return declared_model_layout(backend, model, roles, cell=cell), []
+    try:
+        layout = backend.layout(model, strict)
+    except LayoutError as exc:
+        guessed = inferred_roles(backend, model)
+        if not guessed:
+            raise LayoutError(
+                f"{exc}; pass roles={{tensor name: role}} to audit a cell rnninit does not know"
+            ) from None
+        layout = declared_model_layout(backend, model, guessed, cell=cell, source="roles inferred from names")
+        note = "roles inferred from tensor names: " + ", ".join(f"{k} → {v}" for k, v in guessed.items())
+        return layout, [note + " (pass roles= to say otherwise)"]
+    # weights with recurrent-looking names that no layout covers are not audited: say so
+    missed = sorted(set(inferred_roles(backend, model)) - set(layout.tensors))
+    if missed:
+        return layout, [
+            f"not audited (no layout covers them): {', '.join(missed)}; pass roles= to audit a custom cell"
+        ]
+    return layout, []
+
+
+def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
+    return block_rng(SUBSAMPLE_SEED, cell.path, cell.layer, cell.direction, role, gate)
+
+
+def _row(cell: CellLayout, slots: list[Slot], init: Init | None, fused: bool) -> BlockRow:
+    shape = slots[0].shape
+    if fused:
+        shape = (shape[0] * len(slots), *shape[1:])
+    tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
+    return BlockRow(
+        cell=cell.name,
+        path=cell.path,
+        layer=cell.layer,
+        direction=cell.direction,
+        role=slots[0].role,
+        gate=None if fused else slots[0].gate,
+        tensors=tensors,
+        shape=shape,
+        init=None if init is None else str(init),
+        init_explicit=None if init is None else explicit(init),
+        fused=fused,
+    )
+
+
+def _fingerprint(value: np.ndarray) -> tuple | None:
+    """Shape plus the values at up to 4096 fixed positions, for a block that looks random there
+    (finite, and at least half of those values distinct); ``None`` otherwise.
+
+    Two blocks of independent random values never agree there; copies always do. Structured
+    values (an identity, a constant) legitimately repeat, so they get no fingerprint."""
+    flat = value.reshape(-1)
+    if flat.size < 2:
+        return None
+    positions = np.random.default_rng(0).choice(flat.size, min(flat.size, 4096), replace=False)
+    picked = flat[np.sort(positions)]
+    if not np.isfinite(picked).all() or np.unique(picked).size * 2 < picked.size:
+        return None
+    return (value.shape, picked.tobytes())
+
+
+def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -> list[_Checked]:
+    """Check every block of one cell, walking roles exactly as :func:`rnninit.plan._plan_cell` does."""
+    out: list[_Checked] = []
+    for role in cell.roles_present():
+        slots = [s for s in cell.slots if s.role == role]
+        whole, _ = resolved.lookup(role, None)
+        if whole is not None and whole.fused and not any((role, s.gate) in resolved.entries for s in slots):
+            value = np.concatenate([values[(role, s.gate)] for s in slots], axis=0)
+            block = cell.block(slots[0], fused=True)
+            out.append(
+                _check(cell, slots, whole, block, value, True, Context(_rng(cell, role, None), max_sample))
+            )
+            continue
+        for slot in slots:
+            init, from_gate = resolved.lookup(role, slot.gate)
+            value = values[(role, slot.gate)]
+            if init is None:
+                row = _row(cell, [slot], None, False)
+                row.observed = observe(value, gram=False)
+                row.tests = _nan_check(value)
+                out.append(_Checked(row, _fingerprint(value), False))
+                continue
+            block = cell.block(slot, from_gate_entry=from_gate)
+            forget_value = None
+            if isinstance(init, Chrono):
+                forget = cell.kind.gate_semantics.get("forget")
+                if (
+                    slot.gate == cell.kind.gate_semantics.get("input")
+                    and resolved.lookup(role, forget)[0] == init
+                ):
+                    forget_value = values[(role, forget)]
+            ctx = Context(_rng(cell, role, slot.gate), max_sample, forget_value)
+            out.append(_check(cell, [slot], init, block, value, False, ctx))
+    return out
+
+
+def _nan_check(value: np.ndarray) -> list[Test]:
+    flat = value.reshape(-1)
+    finite = np.isfinite(flat)
+    if finite.all():
+        return []
+    return [Test("finite", "finite values", f"{int(flat.size - finite.sum())} NaN/Inf", passed=False)]
+
+
+def _check(cell, slots, init, block, value, fused, ctx) -> _Checked:
+    row = _row(cell, slots, init, fused)
+    result = check_block(init, block, value, ctx)
+    row.observed, row.expected, row.tests, row.sample_size = (
+        result.observed,
+        result.expected,
+        result.tests,
+        result.sample_size,
+    )
+    return _Checked(row, _fingerprint(value) if result.random else None, result.random)
+
+
+def _what(row: BlockRow) -> str:
+    where = row.cell
+    return f"{', '.join(row.tensors)} ({format_key((row.role, row.gate)) if not row.fused else row.role + ' (fused)'} of {where})"
+
+
+def _mismatch_findings(checked: list[_Checked], threshold: float) -> list[Finding]:
+    findings = []
+    for c in checked:
+        row = c.row
+        failed = row.failed
+        if not failed:
+            continue
+        names = {t.name for t in failed}
+        obs, exp = row.observed, row.expected
+        if "finite" in names:
+            kind, expected, found = "nan", "finite values", failed[0].found
+            message = f"{_what(row)}: {found}"
+        elif c.random and obs.get("min") == 0 and obs.get("max") == 0:
+            kind, expected, found = "zeros", f"random values from {row.init}", "all zeros"
+            message = f"{_what(row)}: all zeros where {row.init_explicit} should give random values"
+        else:
+            kind = "mismatch"
+            parts = []
+            if "std" in exp and "std" in obs and names & {"std", "KS", "range", "exact"}:
+                parts.append(f"expected std {_g(exp['std'])}, found {_g(obs['std'])}")
+            if "mean" in exp and "mean" in obs and names & {"mean", "exact"}:
+                parts.append(f"expected mean {_g(exp['mean'])}, found {_g(obs['mean'])}")
+            for t in failed:
+                if t.name == "KS":
+                    parts.append(f"values do not follow {t.expected} (KS {t.found})")
+                elif t.name not in ("std", "mean"):
+                    parts.append(f"expected {t.expected}, found {t.found}")
+            pvals = [f"{t.name} p={t.p_value:.2g}" for t in failed if t.p_value is not None]
+            expected = "; ".join(t.expected for t in failed)
+            found = "; ".join(t.found for t in failed)
+            message = f"{_what(row)} should be {row.init_explicit}: " + "; ".join(dict.fromkeys(parts))
+            if pvals:
+                message += f" ({', '.join(pvals)}; per-test level {threshold:.2g})"
+        findings.append(Finding(kind, message, row.tensors, row.cell, row.role, row.gate, expected, found))
+    return findings
+
+
+def _g(x: float) -> str:
+    """Two significant digits, keeping a '.0' on whole numbers (``1.0``, ``0.5``, ``0.14``)."""
+    text = f"{x:.2g}"
+    return text if any(c in text for c in ".en") else text + ".0"
+
+
+def _duplicate_findings(checked: list[_Checked]) -> list[Finding]:
+    """Blocks with identical values, one finding per set of tensors involved."""
+    groups: dict[tuple, list[BlockRow]] = {}
+    for c in checked:
+        if c.value_key is not None:
+            groups.setdefault(c.value_key, []).append(c.row)
+    by_tensors: dict[tuple[str, ...], list[list[BlockRow]]] = {}
+    for rows in groups.values():
+        if len(rows) > 1:
+            tensors = tuple(dict.fromkeys(t for r in rows for t in r.tensors))
+            by_tensors.setdefault(tensors, []).append(rows)
+    findings = []
+    for tensors, sets in by_tensors.items():
+        described = "; ".join(" = ".join(f"{r.label} of {r.cell}" for r in rows) for rows in sets)
+        first = sets[0][0]
+        findings.append(
+            Finding(
+                "duplicate",
+                f"identical values in {' and '.join(tensors)} ({described}): a shared or reused random stream "
+                "(e.g. one unseeded Keras initializer object used for several weights)",
+                tensors,
+                first.cell,
+                first.role,
+                first.gate,
+                "independent random values",
+                "identical values",
+            )
+        )
+    return findings
+
+
+def _default_findings(backend, model, layout, spec, rows, alpha, max_sample) -> list[Finding]:
+    """For each module with failures: does it pass its framework's default instead?
+
+    One cell per module is enough (apply initializes a module's cells together): its first one."""
+    failing = {r.path for r in rows if r.failed and r.init is not None}
+    if not failing:
+        return []
+    default = Spec.parse(backend.default_preset)
+    if default == spec:
+        return []
+    findings = []
+    for path in dict.fromkeys(c.path for c in layout.cells if c.path in failing):
+        cell = next(c for c in layout.cells if c.path == path)
+        try:
+            resolved = default.resolve(cell.kind)
+        except SpecError:
+            continue
+        arrays = backend.read(model, _tensors(cell))
+        values = {(s.role, s.gate): _effective(s, arrays) for s in cell.slots}
+        tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
+        m = max(sum(t.statistical for t in tests), 1)
+        if tests and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests):
+            name = path or "<model>"
+            findings.append(
+                Finding(
+                    "default",
+                    f"{name} still looks exactly like {backend.name}'s default initialization "
+                    f"({backend.default_preset}), although the spec says otherwise: apply was probably never "
+                    "called on this module",
+                    tuple(t for c in layout.cells if c.path == path for t in _tensors(c)),
+                    name,
+                    expected=str(spec),
+                    found=backend.default_preset,
+                )
+            )
+    return findings
+
+
+__all__ = ["audit"]

@@ -1,0 +1,33 @@
+"""``rnninit describe TARGET [--json]``: print the most likely spec of a model (a spec that parses)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rnninit.cli.audit import TARGET_HELP, parse_roles
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("describe", help="infer the spec a model was initialized with")
+    p.add_argument("target", help=TARGET_HELP)
+    p.add_argument("--roles", help="roles of a cell rnninit does not know: name=role,...")
+    p.add_argument("--cell", help="cell kind of declared roles (lstm, gru, ...)")
+    p.add_argument(
+        "--json", action="store_true", help="print the spec, per-cell specs and per-block evidence as JSON"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from rnninit.audit import describe
+    from rnninit.audit.targets import load_target
+
+    description = describe(load_target(args.target), parse_roles(args.roles), cell=args.cell)
+    if args.json:
+        print(json.dumps(description.to_dict(), indent=1))
+    else:
+        print(description)
+        for note in description.notes:
+            print(f"# {note}")
+    return 0

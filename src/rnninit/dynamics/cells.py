@@ -1,0 +1,145 @@
+"""The cell factory: the one place that maps a cell name to a constructor.
+
+``make_cell("lstm", input_size=8, hidden_size=64, spec="orthogonal", seed=0)`` builds the cell
+with its framework default under a seeded generator, then applies ``spec`` with
+:func:`rnninit.torch.apply` (roles the spec does not mention keep the framework default).
+The result is a :class:`~rnninit.dynamics.stepper.Stepper` (the module and how its state is laid
+out), which is what :func:`rnninit.dynamics.diagnose` measures. ``keras_*`` cells are Keras' own,
+initialized with Keras' defaults and ``rnninit.keras.apply``, and measured through their exact
+PyTorch twin (:mod:`rnninit.dynamics.keras_twin`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from rnninit.dynamics.errors import DynamicsError
+from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
+from rnninit.dynamics.stepper import Stepper
+from rnninit.errors import did_you_mean, one_of
+from rnninit.spec import SpecLike
+from rnninit.torch.apply import apply
+
+
+@dataclass(frozen=True)
+class CellFactory:
+    """How to build one named cell: ``build(input_size, hidden_size, seed)`` returns the module with
+    its default initialization drawn from ``seed``; ``parts`` names its state (``("h", "c")`` for an LSTM)."""
+
+    name: str
+    build: Callable[[int, int, int], nn.Module]
+    parts: tuple[str, ...]
+    doc: str
+
+
+CELLS: dict[str, CellFactory] = {}
+
+
+def register_cell(
+    name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str
+) -> None:
+    """Make cell ``name`` available to :func:`make_cell` and ``rnninit diagnose --cell``."""
+    CELLS[name] = CellFactory(name, build, parts, doc)
+
+
+def _builtin(cls: type[nn.Module], **kwargs) -> Callable[[int, int, int], nn.Module]:
+    def build(input_size: int, hidden_size: int, seed: int) -> nn.Module:
+        # torch.nn draws its default from the global generator: fork it so the caller's is untouched.
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return cls(input_size, hidden_size, **kwargs)
+
+    return build
+
+
+def _library(name: str, **kwargs) -> Callable[[int, int, int], nn.Module]:
+    def build(input_size: int, hidden_size: int, seed: int) -> nn.Module:
+        import rnninit.torch as rt
+
+        return getattr(rt, name)(input_size, hidden_size, seed=seed, **kwargs)
+
+    return build
+
+
+def _keras(name: str, **kwargs) -> Callable[[int, int, int], object]:
+    """A built float64 Keras cell with Keras' default initializers, each seeded so the cell repeats."""
+
+    def build(input_size: int, hidden_size: int, seed: int):
+        import keras
+
+        inits = keras.initializers
+        cell = getattr(keras.layers, name)(
+            hidden_size,
+            kernel_initializer=inits.GlorotUniform(seed=seed),
+            recurrent_initializer=inits.Orthogonal(seed=seed + 1),
+            dtype="float64",
+            **kwargs,
+        )
+        cell.build((None, input_size))
+        return cell
+
+    return build
+
+
+register_cell("elman", _builtin(nn.RNNCell, nonlinearity="tanh"), ("h",), "torch.nn.RNNCell, tanh")
+register_cell("elman_relu", _builtin(nn.RNNCell, nonlinearity="relu"), ("h",), "torch.nn.RNNCell, relu")
+register_cell("lstm", _builtin(nn.LSTMCell), ("h", "c"), "torch.nn.LSTMCell; state (h, c)")
+register_cell("gru", _builtin(nn.GRUCell), ("h",), "torch.nn.GRUCell")
+register_cell("indrnn", _library("IndRNNCell", nonlinearity="relu"), ("h",), "rnninit.torch.IndRNNCell, relu")
+register_cell(
+    "indrnn_tanh", _library("IndRNNCell", nonlinearity="tanh"), ("h",), "rnninit.torch.IndRNNCell, tanh"
+)
+register_cell("minimalrnn", _library("MinimalRNNCell"), ("h",), "rnninit.torch.MinimalRNNCell")
+register_cell("keras_elman", _keras("SimpleRNNCell"), ("h",), "keras.layers.SimpleRNNCell, tanh")
+register_cell("keras_lstm", _keras("LSTMCell"), ("h", "c"), "keras.layers.LSTMCell (unit_forget_bias=True)")
+register_cell("keras_gru", _keras("GRUCell"), ("h",), "keras.layers.GRUCell (reset_after=True)")
+
+
+def cell_factory(name: str) -> CellFactory:
+    found = CELLS.get(name)
+    if found is None:
+        raise DynamicsError(f"unknown cell '{name}'{did_you_mean(name, CELLS)}; valid cells: {one_of(CELLS)}")
+    return found
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise DynamicsError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def make_cell(
+    name: str,
+    input_size: int,
+    hidden_size: int,
+    spec: SpecLike | None = None,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> Stepper:
+    """Build cell ``name`` in ``dtype`` and initialize it from ``spec`` (``None``: the framework default).
+
+    The default is drawn from ``seed`` (``torch.manual_seed`` in a forked generator for ``torch.nn``
+    cells, so the global generator is untouched), then ``spec`` is applied with the same seed: the
+    same arguments give the same cell every time. float64 keeps the sampled weights exact (an
+    orthogonal matrix stays orthogonal to 1e-15).
+    """
+    factory = cell_factory(name)
+    _positive("input_size", input_size)
+    _positive("hidden_size", hidden_size)
+    built = factory.build(input_size, hidden_size, seed)
+    if is_keras_cell(built):
+        # Keras cells: the spec is applied in Keras (Keras' defaults fill the roles it leaves out),
+        # then the cell is measured through its exact PyTorch twin.
+        from rnninit.keras import apply as keras_apply
+
+        if spec is not None:
+            keras_apply(spec, built, seed=seed)
+        return torch_twin(built)
+    module = built.to(dtype)
+    if spec is not None:
+        apply(spec, module, seed=seed)
+    return Stepper(module, tuple((part, hidden_size) for part in factory.parts), input_size)

@@ -1,0 +1,62 @@
+"""The input sequence a diagnosis drives the cell with: zeros, Gaussian noise, or given data.
+
+Shapes are time-major, ``(T, batch, input_size)``, as ``torch.nn.RNN`` without ``batch_first``.
+Noise is drawn in NumPy from ``numpy.random.default_rng(seed)``, so it is the same on every
+machine and in every framework.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from rnninit.dynamics.errors import DynamicsError
+
+INPUT_KINDS = ("zeros", "normal")
+#: Batch used when none is given: zero input from a fixed start is deterministic, so one sequence suffices.
+DEFAULT_BATCH = {"zeros": 1, "normal": 8}
+
+
+def make_inputs(
+    source: str | np.ndarray | Tensor,
+    *,
+    steps: int,
+    input_size: int,
+    batch: int | None = None,
+    seed: int = 0,
+    dtype: torch.dtype = torch.float64,
+) -> Tensor:
+    """``(steps, batch, input_size)`` inputs.
+
+    ``source`` is ``"zeros"``, ``"normal"`` (i.i.d. N(0, 1)), or an array/tensor of data shaped
+    ``(steps, batch, input_size)`` or ``(steps, input_size)`` (one sequence); a given array fixes
+    the batch, and must agree with ``steps`` and ``input_size``.
+    """
+    if isinstance(source, str):
+        if source not in INPUT_KINDS:
+            raise DynamicsError(
+                f"unknown input '{source}'; valid inputs: 'zeros', 'normal', or an array "
+                "(steps, batch, input_size) of data"
+            )
+        batch = DEFAULT_BATCH[source] if batch is None else batch
+        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
+            raise DynamicsError(f"batch must be a positive integer, got {batch!r}")
+        shape = (steps, batch, input_size)
+        if source == "zeros":
+            return torch.zeros(shape, dtype=dtype)
+        return torch.from_numpy(np.random.default_rng(seed).standard_normal(shape)).to(dtype)
+    data = torch.as_tensor(np.asarray(source.detach().cpu() if isinstance(source, Tensor) else source))
+    if data.ndim == 2:
+        data = data[:, None, :]
+    if data.ndim != 3 or data.shape[0] != steps or data.shape[2] != input_size:
+        raise DynamicsError(
+            f"input data must be shaped (steps={steps}, batch, input_size={input_size}) or "
+            f"(steps={steps}, input_size={input_size}), got {tuple(data.shape)}"
+        )
+    if batch is not None and data.shape[1] != batch:
+        raise DynamicsError(f"batch={batch} disagrees with the data's batch of {data.shape[1]}")
+    data = data.to(dtype)
+    if not torch.isfinite(data).all():
+        raise DynamicsError("input data must be finite numbers (found NaN or infinity)")
+    return data

@@ -1,0 +1,66 @@
+"""Spectra of a cell's recurrent weights, read through its layout (so every cell rnninit knows works).
+
+For each recurrent block ``W`` (role ``hh``, one per gate) this gives its singular values
+``σ_1 ≥ … ≥ σ_n`` and, for a square block, its spectral radius ``ρ(W) = max |λ_i(W)|``. For a
+gated cell, the fused matrix ``[W_h·]`` stacking all gates ``(gates·H, H)`` is listed too (singular
+values only: it is not square). IndRNN's diagonal ``u`` is the matrix ``diag(u)``.
+
+``ρ`` says how a small perturbation of the state grows per step of the *linearized* map around a
+fixed point (``h ↦ W h``): ``‖W^t‖^{1/t} → ρ(W)`` (Gelfand). ``σ_1 = ‖W‖₂`` bounds one step's growth.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from torch import nn
+
+from rnninit.dynamics.errors import DynamicsError
+from rnninit.torch.layouts import model_layout, read_arrays
+
+RECURRENT_ROLE = "hh"
+
+
+@dataclass(frozen=True)
+class Spectrum:
+    """Singular values (descending) of a matrix, and its spectral radius (``None`` if not square)."""
+
+    singular_values: np.ndarray
+    spectral_radius: float | None
+
+
+def spectrum(matrix: np.ndarray) -> Spectrum:
+    matrix = np.asarray(matrix, dtype=np.float64)
+    singular = np.linalg.svd(matrix, compute_uv=False)
+    radius = None
+    if matrix.shape[0] == matrix.shape[1]:
+        radius = float(np.max(np.abs(np.linalg.eigvals(matrix))))
+    return Spectrum(singular, radius)
+
+
+def _as_matrix(value: np.ndarray) -> np.ndarray:
+    return np.diag(value) if value.ndim == 1 else value
+
+
+def recurrent_blocks(module: nn.Module) -> dict[str, np.ndarray]:
+    """Each recurrent block of the (single) cell in ``module``, in neutral ``(out, in)`` orientation,
+    keyed by its label (``hh``, ``hh[f]``); for a gated cell also ``hh[*]``, all gates stacked."""
+    layout = model_layout(module, strict=False)
+    if len(layout.cells) != 1:
+        raise DynamicsError(
+            f"a diagnosis measures one cell, but {type(module).__name__} holds {len(layout.cells)} "
+            "(layers or directions); pass a single cell"
+        )
+    cell = layout.cells[0]
+    slots = [slot for slot in cell.slots if slot.role == RECURRENT_ROLE]
+    arrays = read_arrays(module, {p.tensor for slot in slots for p in slot.placements})
+    blocks = {slot.label: _as_matrix(slot.read(arrays)) for slot in slots}
+    if len(slots) > 1:
+        blocks[f"{RECURRENT_ROLE}[*]"] = np.vstack([blocks[slot.label] for slot in slots])
+    return blocks
+
+
+def recurrent_spectra(module: nn.Module) -> dict[str, Spectrum]:
+    """:func:`spectrum` of every block of :func:`recurrent_blocks`."""
+    return {label: spectrum(block) for label, block in recurrent_blocks(module).items()}

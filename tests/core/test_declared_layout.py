@@ -1,0 +1,81 @@
+"""Declared layouts: a custom cell's tensors mapped to roles and gates by one dict."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rnninit.errors import LayoutError
+from rnninit.layout.declared import declared_layout, parse_declaration
+from rnninit.layout.storage import ModelLayout
+from rnninit.plan import make_plan
+
+
+def model(shapes, roles, **kwargs) -> ModelLayout:
+    cell, tensors = declared_layout(shapes, roles, **kwargs)
+    return ModelLayout((cell,), tensors)
+
+
+def test_parse_declaration_reads_role_and_gates():
+    assert parse_declaration("ih") == ("ih", None)
+    assert parse_declaration(" hh[ i , f ] ") == ("hh", ("i", "f"))
+
+
+@pytest.mark.parametrize("text", ["", "ih[", "ih[]", "1ih", "ih[f,]", 3])
+def test_an_invalid_declaration_is_a_layout_error(text):
+    with pytest.raises(LayoutError, match="invalid role declaration"):
+        parse_declaration(text)
+
+
+def test_an_elman_like_cell_with_two_additive_biases():
+    layout = model({"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)}, {"w": "ih", "u": "hh", "b1": "bias", "b2": "bias"})
+    cell = layout.cells[0]
+    assert cell.sizes["hidden"] == 4 and cell.sizes["input"] == 3
+    new = make_plan("bias=2 hh=identity", layout, seed=0).new_arrays({k: np.zeros(s) for k, s in layout.tensors.items()})
+    np.testing.assert_array_equal(new["b1"], np.full(4, 2.0))
+    np.testing.assert_array_equal(new["b2"], np.zeros(4))
+    np.testing.assert_array_equal(new["u"], np.eye(4))
+
+
+def test_gates_stack_in_the_declared_order_and_transpose_is_honoured():
+    hidden = 3
+    layout = model(
+        {"W": (5, 4 * hidden), "b": (4 * hidden,)},
+        {"W": "ih[i,c,f,o]", "b": "bias[i,c,f,o]"},  # Keras order, with Keras' alias c for g
+        kind="lstm",
+        transpose=True,
+        path="cell",
+    )
+    assert set(layout.tensors) == {"cell.W", "cell.b"}
+    spec = "ih=zeros ih[f]=1 bias=zeros bias[f]=7"
+    new = make_plan(spec, layout, seed=0).new_arrays({k: np.zeros(s) for k, s in layout.tensors.items()})
+    expected_bias = np.zeros(12)
+    expected_bias[6:9] = 7  # f is the third block in i, c, f, o
+    np.testing.assert_array_equal(new["cell.b"], expected_bias)
+    assert new["cell.W"][:, 6:9].min() == 1 and new["cell.W"].sum() == 5 * 3
+
+
+def test_a_role_the_kind_lacks_becomes_a_cell_specific_role():
+    layout = model({"u": (4, 4), "peep_f": (4,)}, {"u": "hh", "peep_f": "peephole"})
+    assert "peephole" in layout.cells[0].kind.role_names
+    plan = make_plan("peephole=0.5", layout, seed=0)
+    np.testing.assert_array_equal(plan.assignments[0].value, np.full(4, 0.5))
+
+
+@pytest.mark.parametrize(
+    ("shapes", "roles", "kwargs", "message"),
+    [
+        ({"u": (4, 4)}, {"v": "hh"}, {}, "declared tensor 'v' does not exist; tensors: u"),
+        ({"u": (4, 4), "b": (4,)}, {"u": "hh", "b": "bias[x]"}, {"kind": "lstm"}, "unknown gate 'x'"),
+        ({"u": (4, 4)}, {"u": "hh[i]"}, {}, "role 'hh' has no gates"),
+        ({"u": (10, 4)}, {"u": "hh"}, {"kind": "lstm"}, "cannot be split into 4 gate blocks"),
+        ({"u": (4, 4), "b": (4, 1)}, {"u": "hh", "b": "bias"}, {}, "role 'bias' is a vector"),
+        ({"u": (4,)}, {"u": "hh"}, {}, "role 'hh' is a matrix"),
+        ({"u": (4, 4), "w": (5, 3)}, {"u": "hh", "w": "ih"}, {}, "has 5 rows per gate block, but the cell's hidden size is 4"),
+        ({"u": (8, 4)}, {"u": "hh[i,f]"}, {"kind": "lstm"}, "declared for some gates but not gate 'g'"),
+        ({"t": (2, 2, 2), "u": (2, 2)}, {"t": "extra", "u": "hh"}, {}, "only vectors and matrices can be declared"),
+    ],
+)
+def test_declarations_that_do_not_fit_the_shapes_are_layout_errors(shapes, roles, kwargs, message):
+    with pytest.raises(LayoutError, match=message):
+        declared_layout(shapes, roles, **kwargs)
