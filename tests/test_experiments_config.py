@@ -5,6 +5,7 @@ import pytest
 from rnninit.errors import RnninitError
 from rnninit.experiments.config import DEFAULT_CONFIG, load_experiment, parse_experiment
 from rnninit.experiments.errors import ConfigError
+from rnninit.spec import Spec
 
 BASE = {
     "name": "t",
@@ -37,9 +38,9 @@ def test_runs_are_models_times_seeds_with_distinct_keys():
         ("tanh-default", 1),
     ]
     assert len({r.key for r in exp.runs}) == 4
-    assert (
-        exp.runs[0].spec == "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=constant(value=1.0)"
-    )  # canonical
+    # stored in the spec's canonical form, so equal specs written differently share their runs
+    assert exp.runs[0].spec == str(Spec.parse(BASE["models"][0]["spec"]))
+    assert Spec.parse(exp.runs[0].spec) == Spec.parse(BASE["models"][0]["spec"])
     # the key depends on the config only
     assert parse_experiment(BASE).runs[0].key == exp.runs[0].key
 
@@ -149,3 +150,19 @@ def test_sweep_labels_must_be_unique_across_experiments():
         parse_sweep(data)
     with pytest.raises(ConfigError, match="unknown key 'experiment'.*did you mean 'experiments'"):
         parse_sweep({**_sweep(), "experiment": 1})
+
+
+def test_intended_spec_is_validated_and_kept_apart_from_training():
+    wrong = {
+        "cell": "elman",
+        "hidden": 8,
+        "spec": "ih=normal hh=normal",
+        "label": "wrong",
+        "intended": "ih=normal hh=normal(std=0.3)",
+    }
+    exp = parse_experiment({**BASE, "models": [wrong]})
+    assert exp.models[0]["intended"] == "ih=normal hh=normal(std=0.3)"
+    plain = parse_experiment({**BASE, "models": [{k: v for k, v in wrong.items() if k != "intended"}]})
+    assert [r.key for r in exp.runs] == [r.key for r in plain.runs]  # the same runs: nothing retrained
+    with pytest.raises(ConfigError, match="model 'wrong'.*intended spec.*chrono"):
+        parse_experiment({**BASE, "models": [{**wrong, "intended": "chrono(t_max=5)"}]})

@@ -66,3 +66,27 @@ def test_report_has_audit_and_dynamics_sections_when_installed(tmp_path):
     images = re.findall(r'alt="([^"]+)" src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
     assert [alt for alt, _ in images] == ["learning curves of views", "dynamics at initialization of views"]
     assert all(base64.b64decode(data).startswith(b"\x89PNG") for _, data in images)
+
+
+def test_audit_against_the_intended_spec_names_the_wrongly_scaled_kernel():
+    pytest.importorskip("rnninit.audit")
+    from rnninit.experiments.init_views import audit_html
+
+    data = {
+        **SWEEP,
+        "models": [
+            {
+                "cell": "problem_cell",
+                "hidden": 32,
+                "spec": "ih=normal hh=normal",
+                "intended": "ih=normal hh=normal(std=0.18)",
+                "label": "wrong",
+            }
+        ],
+    }
+    experiment = parse_sweep(data).experiments[0]
+    page = audit_html(experiment, experiment.models[0])
+    assert "Audited against the intended spec" in page and "1 finding(s)" in page
+    assert "kernel_hh" in page and "FAIL" in page
+    right = {**experiment.models[0], "spec": "ih=normal hh=normal(std=0.18)"}
+    assert "audit OK" in audit_html(experiment, right)

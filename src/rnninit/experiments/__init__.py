@@ -2,51 +2,50 @@
 cells x specs x seeds with a crash-safe results store, and an HTML report.
 
 >>> from rnninit.experiments import load_experiment, run_experiment, LocalExecutor, write_report
->>> sweep = load_experiment("my.yaml")               # doctest: +SKIP
->>> outcome = run_experiment(sweep, "runs/my", LocalExecutor(workers=2))   # doctest: +SKIP
->>> write_report(outcome, "runs/my")                 # doctest: +SKIP
+>>> sweep = load_experiment(None)  # the embedded default; validated before anything runs
+>>> [e.name for e in sweep.experiments]
+['lstm-adding-T100', 'elman-adding-T30']
+>>> outcome = run_experiment(sweep, "runs/demo", LocalExecutor(workers=2))  # doctest: +SKIP
+>>> write_report(outcome, "runs/demo")  # doctest: +SKIP
 
-The command line does the same: ``rnninit run my.yaml --out runs/my --workers 2``.
+The command line does the same: ``rnninit run [CONFIG] --out DIR --workers 2``. Names are imported
+lazily, so ``import rnninit.experiments`` (and building the CLI's parser) imports no framework.
 """
 
-from rnninit.experiments.config import (
-    Experiment,
-    RunSpec,
-    Sweep,
-    load_experiment,
-    parse_experiment,
-    parse_sweep,
-)
-from rnninit.experiments.errors import ConfigError
-from rnninit.experiments.executor import EXECUTORS, Executor, LocalExecutor, make_executor
-from rnninit.experiments.models import CELLS, build_model
-from rnninit.experiments.report import write_report
-from rnninit.experiments.runner import Outcome, run_experiment
-from rnninit.experiments.store import ResultStore
-from rnninit.experiments.tasks import TASKS, make_task
-from rnninit.experiments.trainer import TrainConfig, TrainResult, train
+from __future__ import annotations
 
-__all__ = [
-    "CELLS",
-    "EXECUTORS",
-    "TASKS",
-    "ConfigError",
-    "Executor",
-    "Experiment",
-    "LocalExecutor",
-    "Outcome",
-    "ResultStore",
-    "RunSpec",
-    "Sweep",
-    "TrainConfig",
-    "TrainResult",
-    "build_model",
-    "load_experiment",
-    "make_executor",
-    "make_task",
-    "parse_experiment",
-    "parse_sweep",
-    "run_experiment",
-    "train",
-    "write_report",
-]
+import importlib
+
+_EXPORTS = {
+    "CELLS": "models",
+    "build_model": "models",
+    "ConfigError": "errors",
+    "EXECUTORS": "executor",
+    "Executor": "executor",
+    "LocalExecutor": "executor",
+    "make_executor": "executor",
+    "Experiment": "config",
+    "RunSpec": "config",
+    "Sweep": "config",
+    "load_experiment": "config",
+    "parse_experiment": "config",
+    "parse_sweep": "config",
+    "Outcome": "runner",
+    "run_experiment": "runner",
+    "ResultStore": "store",
+    "TASKS": "tasks",
+    "make_task": "tasks",
+    "TrainConfig": "trainer",
+    "TrainResult": "trainer",
+    "train": "trainer",
+    "write_report": "report",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'rnninit.experiments' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"rnninit.experiments.{module}"), name)

@@ -10,7 +10,9 @@
       - {cell: lstm, hidden: 64, spec: "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", label: lstm-forget1}
       - {cell: elman, hidden: 64, spec: irnn, label: irnn, nonlinearity: relu, train: {lr: 0.0001}}
 
-Runs are models x seeds. A model may override any ``train`` field. A file may also hold several
+Runs are models x seeds. A model may override any ``train`` field. ``intended`` (optional, a spec)
+is what the model was meant to get: the report audits the initialized model against it, so a spec
+applied wrongly shows up as audit findings (it does not change training). A file may also hold several
 experiments (each with its own task) under ``experiments:``, with ``train``/``seeds`` defaults at the
 top (see :func:`parse_sweep`); they run as one sweep into one store and one report. Every spec is checked against
 its cell by building the model and planning the initialization (``rnninit.torch.apply``), so an
@@ -36,7 +38,7 @@ from rnninit.experiments.trainer import OPTIMIZERS, TrainConfig
 from rnninit.spec import Spec
 
 TOP_KEYS = ("name", "description", "task", "train", "seeds", "models")
-MODEL_KEYS = ("cell", "hidden", "spec", "label", "train")
+MODEL_KEYS = ("cell", "hidden", "spec", "label", "train", "intended")
 #: Bump when a change to the trainer or tasks makes stored results stale.
 RUN_FORMAT = 1
 
@@ -174,14 +176,20 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
         )
     except (RnninitError, ValueError, TypeError) as exc:
         raise ConfigError(f"{where}: spec {data['spec']!r} does not fit a {cell} cell: {exc}") from None
+    intended = None
+    if "intended" in data:
+        try:
+            intended = Spec.coerce(data["intended"])
+            intended.resolve(entry.kind)
+        except (RnninitError, ValueError, TypeError) as exc:
+            raise ConfigError(
+                f"{where}: intended spec {data['intended']!r} does not fit a {cell} cell: {exc}"
+            ) from None
     model_train = _train_config(f"{where}.train", data.get("train"), train)
-    return {
-        "label": label,
-        "cell": cell,
-        "hidden": hidden,
-        "spec": str(spec),
-        "options": options,
-    }, model_train
+    found = {"label": label, "cell": cell, "hidden": hidden, "spec": str(spec), "options": options}
+    if intended is not None:
+        found["intended"] = str(intended)
+    return found, model_train
 
 
 def parse_experiment(

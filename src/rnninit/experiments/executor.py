@@ -15,11 +15,12 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from rnninit.errors import did_you_mean, one_of
 from rnninit.experiments.errors import ConfigError
-from rnninit.experiments.worker import execute_run
 
 
 class Executor(ABC):
-    """Runs :func:`~rnninit.experiments.worker.execute_run` on each run and yields results as they finish."""
+    """Runs :func:`~rnninit.experiments.worker.execute_run` on each run and yields results as they finish.
+
+    Importing this module imports no framework (the CLI builds its parser from :data:`EXECUTORS`)."""
 
     name: str = ""
 
@@ -43,6 +44,8 @@ class LocalExecutor(Executor):
         self.workers = workers
 
     def map(self, runs: Sequence[dict]) -> Iterator[tuple[int, dict]]:
+        from rnninit.experiments.worker import execute_run  # torch is imported only when runs execute
+
         if self.workers == 1 or len(runs) <= 1:
             for index, run in enumerate(runs):
                 yield index, execute_run(run)

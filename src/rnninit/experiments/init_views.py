@@ -64,10 +64,12 @@ def step_cell(rnn: nn.Module) -> nn.Module:
 
 
 def audit_html(experiment: Experiment, model: dict) -> str:
-    """The audit of the initialized model against its own spec, as an HTML table."""
+    """The audit of the initialized model against its ``intended`` spec if it has one, else its own
+    spec, as an HTML table."""
     from rnninit.audit import audit
 
-    report = audit(initial_model(experiment, model), model["spec"])
+    against = model.get("intended", model["spec"])
+    report = audit(initial_model(experiment, model), against)
     data = report.to_dict()
     rows = []
     for block in data["blocks"]:
@@ -94,7 +96,12 @@ def audit_html(experiment: Experiment, model: dict) -> str:
         for h in ("block", "init", "std expected", "std observed", "spectral radius", "verdict")
     )
     return (
-        f"<p><b>Audit</b>: {html.escape(report.summary())}</p><table><tr>{head}</tr>{''.join(rows)}</table>"
+        (
+            f"<p>Audited against the intended spec <code>{html.escape(against)}</code>.</p>"
+            if "intended" in model
+            else ""
+        )
+        + f"<p><b>Audit</b>: {html.escape(report.summary())}</p><table><tr>{head}</tr>{''.join(rows)}</table>"
         + (f"<ul>{findings}</ul>" if findings else "")
     )
 

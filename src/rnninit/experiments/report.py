@@ -174,6 +174,8 @@ def _per_spec_sections(experiment: Experiment) -> str:
         parts.append(
             f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>"
         )
+        if "intended" in model:
+            parts.append(f"<p>intended: <code>{html.escape(model['intended'])}</code></p>")
         parts.append(_resolved_table(model))
         if audit is not None:
             from rnninit.experiments.init_views import audit_html
