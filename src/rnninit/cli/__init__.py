@@ -12,7 +12,7 @@ import sys
 from rnninit.errors import RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
-SUBCOMMANDS = ("spec",)
+SUBCOMMANDS = ("spec", "run")
 
 
 def build_parser() -> argparse.ArgumentParser:
