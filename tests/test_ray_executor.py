@@ -9,8 +9,10 @@ workers (``py_modules``), as :class:`RayExecutor` does when it connects by itsel
 import functools
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -186,6 +188,21 @@ def test_without_ray_the_ray_executor_says_how_to_install_it(monkeypatch, tmp_pa
         make_executor("ray")
 
 
+def test_unreachable_address_fails_fast_naming_it(tmp_path, capsys):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = tmp_path / "tiny.yaml"
+    config.write_text(yaml.safe_dump(TINY))
+    started = time.monotonic()
+    code = main(["run", str(config), "--out", str(tmp_path / "out"), "--executor", "ray",
+                 "--address", f"127.0.0.1:{port}"])
+    assert code == 2 and time.monotonic() - started < 15  # Ray alone would wait for minutes
+    err = " ".join(capsys.readouterr().err.split())
+    assert f"cannot reach the Ray cluster at '127.0.0.1:{port}'" in err and "ray start --head" in err
+    assert not (tmp_path / "out").exists()
+
+
 def test_address_is_only_for_the_ray_executor(tmp_path, capsys):
     config = tmp_path / "tiny.yaml"
     config.write_text(yaml.safe_dump(TINY))
@@ -196,7 +213,8 @@ def test_address_is_only_for_the_ray_executor(tmp_path, capsys):
 @pytest.mark.parametrize("options, message", [
     ({"workers": 0}, "--workers must be an integer >= 1"),
     ({"max_retries": -1}, "max_retries must be an integer >= 0"),
-    ({"address": ""}, "--address must be a Ray address"),
+    ({"address": "head-node"}, "--address 'head-node' is not a Ray address; valid: 'auto', HOST:PORT"),
+    ({"address": "ray://head-node:port"}, "is not a Ray address"),
 ])
 def test_bad_ray_executor_options_are_config_errors(options, message):
     from rnninit.experiments.errors import ConfigError

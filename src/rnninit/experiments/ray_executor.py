@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import socket
 from collections.abc import Callable, Iterator, Sequence
 
 from rnninit.errors import RnninitError
@@ -38,6 +40,10 @@ from rnninit.experiments.executor import EXECUTORS, Executor
 from rnninit.experiments.worker import execute_run
 
 INSTALL_HINT = "pip install 'rnninit[ray]'"
+#: ``HOST:PORT`` (a cluster's GCS, e.g. port 6379) or ``ray://HOST:PORT`` (Ray Client, e.g. port 10001).
+ADDRESS = re.compile(r"(?:ray://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d{1,5})")
+#: Seconds to wait for a TCP connection to the cluster before giving up (Ray itself waits for minutes).
+REACH_TIMEOUT_S = 10.0
 
 
 class RayNotInstalledError(RnninitError, ImportError):
@@ -91,12 +97,13 @@ class RayExecutor(Executor):
             raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-        if address is not None and (not isinstance(address, str) or not address.strip()):
-            raise ConfigError(f"--address must be a Ray address such as 'auto' or 'HOST:6379', "
-                              f"got {address!r}")
+        if address is not None and not isinstance(address, str):
+            raise ConfigError(f"--address must be a string such as 'auto' or 'HOST:6379', got {address!r}")
         self.ray = import_ray()
         self.workers = workers
-        self.address = address
+        self.address = address or os.environ.get("RAY_ADDRESS") or None
+        if self.address is not None:
+            check_address(self.address)
         self.max_retries = max_retries
         self.function = function
         self._started_here = False
@@ -108,15 +115,14 @@ class RayExecutor(Executor):
         import rnninit
 
         options = {"runtime_env": {"py_modules": [rnninit]}, "logging_level": logging.WARNING}
-        target = self.address or os.environ.get("RAY_ADDRESS") or None
-        if target is None:
+        if self.address is None:
             options.update(address="local", num_cpus=self.workers, include_dashboard=False)
         else:
-            options.update(address=target)
+            options.update(address=self.address)
         try:
             ray.init(**options)
         except (OSError, RuntimeError, ValueError) as exc:
-            where = f"the Ray cluster at {target!r}" if target else "a local Ray instance"
+            where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray instance"
             raise RayConnectionError(f"cannot connect to {where}: {exc}") from None
         self._started_here = True
 
@@ -149,6 +155,27 @@ class RayExecutor(Executor):
         if self._started_here and self.ray.is_initialized():
             self.ray.shutdown()
         self._started_here = False
+
+
+def check_address(address: str) -> None:
+    """Check that ``address`` is ``auto`` or ``[ray://]HOST:PORT`` and that something listens there.
+
+    Ray's own connection attempt to a wrong host or port waits for minutes; this fails in seconds
+    with a message that names the address. ``auto`` (the cluster started by ``ray start`` on this
+    machine) is left to Ray, which fails at once when there is none.
+    """
+    if address == "auto":
+        return
+    match = ADDRESS.fullmatch(address)
+    if match is None:
+        raise ConfigError(f"--address {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
+                          f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT")
+    host, port = match["host"].strip("[]"), int(match["port"])
+    try:
+        socket.create_connection((host, port), timeout=REACH_TIMEOUT_S).close()
+    except OSError as exc:
+        raise RayConnectionError(f"cannot reach the Ray cluster at {address!r} ({exc}); is `ray start --head` "
+                                 f"running there, and is port {port} open to this machine?") from None
 
 
 def _call(function: Callable[[dict], dict], run: dict) -> dict:
