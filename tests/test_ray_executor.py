@@ -163,7 +163,8 @@ def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, t
     config = tmp_path / "one.yaml"
     config.write_text(yaml.safe_dump(one))
     address = ray_cluster.address_info["gcs_address"]
-    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
+    # the instance uses token authentication (Ray's default); the token is in ~/.ray/auth_token
+    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1", "RAY_AUTH_MODE": "token"}
     env.pop("RAY_ADDRESS", None)
     done = subprocess.run(
         [sys.executable, "-m", "rnninit.cli", "run", str(config), "--out", str(tmp_path / "out"),

@@ -123,7 +123,12 @@ class RayExecutor(Executor):
             ray.init(**options)
         except (OSError, RuntimeError, ValueError) as exc:
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray instance"
-            raise RayConnectionError(f"cannot connect to {where}: {exc}") from None
+            hint = ""
+            if self.address not in (None, "auto") and "RAY_AUTH_MODE" not in os.environ:
+                hint = ("; if the cluster uses token authentication (the default of `ray start` since Ray 2.59), "
+                        "set RAY_AUTH_MODE=token and give this machine the head's token (`ray get-auth-token` "
+                        "there) in ~/.ray/auth_token or RAY_AUTH_TOKEN")
+            raise RayConnectionError(f"cannot connect to {where}: {exc}{hint}") from None
         self._started_here = True
 
     def map(self, runs: Sequence[dict]) -> Iterator[tuple[int, dict]]:
