@@ -101,6 +101,14 @@ def always_die(run: dict, markers: str) -> dict:
     return execute_run(run)
 
 
+def slow_unless_first(run: dict) -> dict:
+    """Run 0 returns at once; the others take two minutes, in short steps like a training loop (Ray
+    interrupts a cancelled task between Python bytecodes, not inside one long C call)."""
+    for _ in range(1200 if run["n"] > 0 else 0):
+        time.sleep(0.1)
+    return {"status": "completed", "n": run["n"]}
+
+
 def _process_is_gone(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -153,6 +161,18 @@ def test_retries_exhausted_fail_that_run_only_and_a_rerun_redoes_it(ray_cluster,
     assert again.reused == 3  # finished runs are kept; only the failed one runs again
     assert again.summary() == {**summary, "reused": 3}
     assert _stored_results(tmp_path) == results
+
+
+def test_stopping_early_cancels_the_runs_still_pending(ray_cluster):
+    import ray
+
+    results = RayExecutor(function=slow_unless_first).map([{"n": 0}, {"n": 1}, {"n": 2}])
+    assert next(results) == (0, {"status": "completed", "n": 0})
+    results.close()  # what an interrupt (Ctrl-C) in the runner does to the executor's generator
+    deadline = time.monotonic() + 30
+    while ray.available_resources().get("CPU", 0) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert ray.available_resources().get("CPU", 0) == 2  # the sleeping run was stopped, the queued one dropped
 
 
 def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, tmp_path):
