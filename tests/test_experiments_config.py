@@ -93,3 +93,31 @@ def test_embedded_default_is_valid():
     assert DEFAULT_CONFIG.exists()
     assert len(exp.runs) >= 2 * sum(len(e.models) for e in exp.experiments)
     assert {e.task["name"] for e in exp.experiments} == {"adding"}
+
+
+def _sweep(**changes):
+    second = {"name": "copy-part", "task": {"name": "copy", "length": 5}, "seeds": [7],
+              "models": [{"cell": "gru", "hidden": 4, "spec": "pytorch_default", "label": "gru"}]}
+    return {"name": "both", "train": {"steps": 5, "lr": 0.01}, "seeds": [0, 1],
+            "experiments": [{k: v for k, v in BASE.items() if k not in ("train", "seeds")}, second], **changes}
+
+
+def test_sweep_file_holds_several_experiments_with_shared_defaults():
+    from rnninit.experiments.config import parse_sweep
+
+    sweep = parse_sweep(_sweep())
+    first, second = sweep.experiments
+    assert [r.seed for r in first.runs] == [0, 1, 0, 1] and [r.seed for r in second.runs] == [7]
+    assert all(r.train.steps == 5 and r.train.lr == 0.01 for r in sweep.runs)
+    assert len(sweep.runs) == 5 and second.task == {"name": "copy", "length": 5}
+
+
+def test_sweep_labels_must_be_unique_across_experiments():
+    from rnninit.experiments.config import parse_sweep
+
+    data = _sweep()
+    data["experiments"][1]["models"][0]["label"] = "tanh-default"
+    with pytest.raises(ConfigError, match="label 'tanh-default' is used twice"):
+        parse_sweep(data)
+    with pytest.raises(ConfigError, match="unknown key 'experiment'.*did you mean 'experiments'"):
+        parse_sweep({**_sweep(), "experiment": 1})

@@ -28,8 +28,8 @@ def test_same_seed_gives_identical_curves_and_weights():
 
 
 def test_training_reduces_the_loss_below_the_baseline():
-    task = make_task({"name": "adding", "length": 10})
-    config = TrainConfig(steps=300, batch_size=32, optimizer="adam", lr=0.01, eval_every=100, eval_size=256)
+    task = make_task({"name": "adding", "length": 6})
+    config = TrainConfig(steps=150, batch_size=32, optimizer="adam", lr=0.02, eval_every=50, eval_size=256)
     result = train(_model(task), task, config, seed=0)
     assert result.curve[0][1] > task.baseline
     assert result.final_metric < 0.5 * task.baseline
@@ -47,7 +47,7 @@ def test_absurd_learning_rate_is_recorded_as_diverged_not_raised():
 
 def test_solved_run_records_first_step_below_threshold():
     task = make_task({"name": "adding", "length": 5})
-    config = TrainConfig(steps=400, batch_size=64, optimizer="adam", lr=0.01, eval_every=50, eval_size=256)
+    config = TrainConfig(steps=250, batch_size=32, optimizer="adam", lr=0.02, eval_every=25, eval_size=256)
     result = train(_model(task), task, config, seed=1)
     assert result.solved
     first = next(step for step, value, _ in result.curve if value < task.threshold)

@@ -1,13 +1,13 @@
-"""The custom cell of the problem statement: an Elman cell written by hand, whose author wants its
-input and recurrent weights drawn at two different scales (``scale_ih`` and ``scale_hh``).
+"""The problem statement's custom cell, ported to PyTorch: a tanh cell with no bias whose author
+wants the input kernel drawn from N(0, scale_ih²) and the recurrent kernel from N(0, scale_hh²)::
 
-In Keras the author's one multi-argument initializer is called as ``init(shape, dtype)`` for every
-weight, so it cannot tell them apart and applies ``scale_ih`` to both: the recurrent matrix silently
-gets the input scale. The experiments compare that wrong application (spec
-``ih=lecun_normal(gain=s_ih) hh=lecun_normal(gain=s_ih)``) with the intended one
-(``hh=lecun_normal(gain=s_hh)``); rnninit addresses each role by name, so it cannot mix them up.
+    h_t = tanh(x_t K_ih + h_{t-1} K_hh)        K_ih: (input, units), K_hh: (units, units)
 
-    h_t = tanh(W_ih x_t + W_hh h_{t-1} + b)
+In Keras the author's ``IncorrectInitializer(scale_ih, scale_hh)`` (``examples/seed/problem.py``) is
+called as ``init(shape, dtype)`` for both kernels and can only use ``scale_ih``: the recurrent kernel
+silently gets the input scale. The experiments compare that (spec
+``ih=normal(std=s_ih) hh=normal(std=s_ih)``) with what was meant (``hh=normal(std=s_hh)``); rnninit
+addresses each role by name, so it cannot mix them up. The cell declares its roles in one line.
 """
 
 from __future__ import annotations
@@ -15,40 +15,32 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from rnninit.layout.declared import declared_layout
 
-#: What each parameter means, declared once: this is all rnninit needs to initialize the cell.
-ROLES = {"weight_ih": "ih", "weight_hh": "hh", "bias": "bias"}
+class ProblemCellRNN(nn.Module):
+    """The problem statement's cell over a batch-first sequence, returning ``(outputs, h_last)`` like
+    ``nn.RNN``. Kernels are stored ``(in, out)`` as in Keras, hence ``rnninit_transpose``."""
 
-
-class ScaledElman(nn.Module):
-    """A hand-written tanh Elman RNN over a batch-first sequence, with the ``nn.RNN`` return
-    convention ``(outputs, h_last)``."""
+    rnninit_roles = {"kernel_ih": "ih", "kernel_hh": "hh"}
+    rnninit_kind = "elman"
+    rnninit_transpose = True
 
     def __init__(self, input_size: int, hidden_size: int, batch_first: bool = True):
         super().__init__()
         if not batch_first:
-            raise ValueError("ScaledElman only supports batch_first=True")
+            raise ValueError("ProblemCellRNN only supports batch_first=True")
         self.input_size = input_size
         self.hidden_size = hidden_size
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
-        self.bias = nn.Parameter(torch.zeros(hidden_size))
+        self.kernel_ih = nn.Parameter(torch.empty(input_size, hidden_size))
+        self.kernel_hh = nn.Parameter(torch.empty(hidden_size, hidden_size))
         bound = hidden_size**-0.5
-        nn.init.uniform_(self.weight_ih, -bound, bound)
-        nn.init.uniform_(self.weight_hh, -bound, bound)
-
-    def rnninit_layout(self, path: str):
-        shapes = {name: tuple(p.shape) for name, p in self.named_parameters()}
-        cell, tensors = declared_layout(shapes, ROLES, kind="elman", path=path, framework="torch",
-                                        source="rnninit.experiments.custom_cell.ScaledElman")
-        return [cell], tensors
+        nn.init.uniform_(self.kernel_ih, -bound, bound)  # overwritten by the spec in every experiment
+        nn.init.uniform_(self.kernel_hh, -bound, bound)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        drive = x @ self.weight_ih.T + self.bias  # the input term of every step at once
+        drive = x @ self.kernel_ih  # the input term of every step at once
         h = x.new_zeros(x.shape[0], self.hidden_size)
         outputs = []
         for t in range(x.shape[1]):
-            h = torch.tanh(drive[:, t] + h @ self.weight_hh.T)
+            h = torch.tanh(drive[:, t] + h @ self.kernel_hh)
             outputs.append(h)
         return torch.stack(outputs, dim=1), h.unsqueeze(0)

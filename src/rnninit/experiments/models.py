@@ -30,17 +30,24 @@ def _elman(input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> nn.
     return nn.RNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
 
 
-def _scaled_elman(input_size: int, hidden_size: int) -> nn.Module:
-    from rnninit.experiments.custom_cell import ScaledElman
+def _problem_cell(input_size: int, hidden_size: int) -> nn.Module:
+    from rnninit.experiments.custom_cell import ProblemCellRNN
 
-    return ScaledElman(input_size, hidden_size)
+    return ProblemCellRNN(input_size, hidden_size)
+
+
+def _indrnn(input_size: int, hidden_size: int, nonlinearity: str = "relu") -> nn.Module:
+    return rt.IndRNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
 
 
 CELLS: dict[str, CellEntry] = {
     "elman": CellEntry("elman", _elman, ("nonlinearity",), "torch.nn.RNN (tanh, or relu with nonlinearity: relu)"),
     "lstm": CellEntry("lstm", lambda i, h: nn.LSTM(i, h, batch_first=True), (), "torch.nn.LSTM"),
     "gru": CellEntry("gru", lambda i, h: nn.GRU(i, h, batch_first=True), (), "torch.nn.GRU"),
-    "scaled_elman": CellEntry("elman", _scaled_elman, (), "the problem statement's hand-written Elman cell"),
+    "indrnn": CellEntry("indrnn", _indrnn, ("nonlinearity",), "rnninit.torch.IndRNN (relu, or tanh)"),
+    "minimalrnn": CellEntry("minimalrnn", lambda i, h: rt.MinimalRNN(i, h, batch_first=True), (),
+                            "rnninit.torch.MinimalRNN"),
+    "problem_cell": CellEntry("elman", _problem_cell, (), "the problem statement's custom tanh cell (no bias)"),
 }
 
 

@@ -131,16 +131,25 @@ def _resolved_table(model: dict) -> str:
 
 def _per_spec_sections(experiment: Experiment) -> str:
     """Per model: its spec resolved against its cell and, where ``rnninit.audit`` /
-    ``rnninit.dynamics`` are installed, the audit of the initialized model and its dynamics."""
+    ``rnninit.dynamics`` are installed, the audit of the initialized model and (one figure for the
+    experiment) its dynamics at initialization."""
     audit = _optional("rnninit.audit")
     dynamics = _optional("rnninit.dynamics")
     parts = []
-    if audit is None or dynamics is None:
-        missing = " and ".join(m for m, found in (("rnninit.audit", audit), ("rnninit.dynamics", dynamics)) if found is None)
-        parts.append(f"<p><em>{missing} not installed: those sections are left out.</em></p>")
+    missing = [m for m, found in (("rnninit.audit", audit), ("rnninit.dynamics", dynamics)) if found is None]
+    if missing:
+        parts.append(f"<p><em>{' and '.join(missing)} not installed: those sections are left out.</em></p>")
+    if dynamics is not None:
+        from rnninit.experiments.init_views import dynamics_png
+
+        parts.append(_img(dynamics_png(experiment), f"dynamics at initialization of {experiment.name}"))
     for model in experiment.models:
         parts.append(f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>")
         parts.append(_resolved_table(model))
+        if audit is not None:
+            from rnninit.experiments.init_views import audit_html
+
+            parts.append(audit_html(experiment, model))
     return "".join(parts)
 
 
@@ -150,6 +159,7 @@ table { border-collapse: collapse; font-size: 0.9em; }
 td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
 th { background: #f2f2f2; }
 code { background: #f6f6f6; }
+img { max-width: 100%; }
 """
 
 

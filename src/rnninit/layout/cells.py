@@ -153,6 +153,24 @@ GRU = CellKind(
     torch_bias_terms={"r": 2, "z": 2, "n": 1},
 )
 
+GRU_RESET_BEFORE = CellKind(
+    name="gru_reset_before",
+    gates=("r", "z", "n"),
+    roles=(
+        RoleDef("ih", "hidden", "input", True, _IH),
+        RoleDef("hh", "hidden", "hidden", True, _HH + "; for n, applied to r ⊙ h"),
+        RoleDef("bias", "hidden", None, True, _BIAS),
+    ),
+    equations=(
+        "r = σ(W_ir x + W_hr h + b_r);  z = σ(W_iz x + W_hz h + b_z);\n"
+        "n = tanh(W_in x + W_hn (r ⊙ h) + b_n);  h' = (1 - z) ⊙ n + z ⊙ h"
+        "   (Cho et al. 2014; Keras GRU with reset_after=False)"
+    ),
+    gate_semantics={"forget": "z"},
+    gate_aliases={"h": "n"},
+    torch_bias_terms={"r": 1, "z": 1, "n": 1},
+)
+
 INDRNN = CellKind(
     name="indrnn",
     gates=(),
@@ -181,11 +199,12 @@ MINIMALRNN = CellKind(
     gate_semantics={"forget": "u"},
 )
 
-CELL_KINDS: dict[str, CellKind] = {k.name: k for k in (ELMAN, LSTM, GRU, INDRNN, MINIMALRNN)}
+CELL_KINDS: dict[str, CellKind] = {k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN)}
 
 
 def cell_kind(name: str | CellKind) -> CellKind:
-    """Look up a cell kind by name (``elman``, ``lstm``, ``gru``, ``indrnn``, ``minimalrnn``)."""
+    """Look up a cell kind by name (``elman``, ``lstm``, ``gru``, ``gru_reset_before``,
+    ``indrnn``, ``minimalrnn``)."""
     if isinstance(name, CellKind):
         return name
     kind = CELL_KINDS.get(name)

@@ -143,7 +143,11 @@ def _extend_kind(base: CellKind, parsed, shapes, transpose: bool) -> CellKind:
 
 
 def _infer_hidden(kind: CellKind, parsed, shapes, transpose: bool) -> int:
-    for role_name in ("hh", "bias", "ih"):
+    """The hidden size: from ih, hh or bias if declared, else from the first declared tensor (a
+    cell-specific role alone, e.g. one weight initialized by ``rnninit.keras.role``)."""
+    declared_roles = {role for role, _ in parsed.values()}
+    known = [r for r in ("hh", "bias", "ih") if r in declared_roles]
+    for role_name in known or [role for role, _ in list(parsed.values())[:1]]:
         for name, (declared, gates) in parsed.items():
             if declared != role_name:
                 continue

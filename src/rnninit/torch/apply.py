@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
-from rnninit.plan import Plan, make_plan
+from rnninit.apply_result import ApplyResult
+from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import SpecLike
 from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
-
-
-@dataclass
-class ApplyResult:
-    """What :func:`apply` did: the seed it used and, per block, where it is stored and what it got."""
-
-    seed: int
-    plan: Plan
-
-    @property
-    def records(self) -> list[dict]:
-        return self.plan.records()
-
-    def __repr__(self) -> str:
-        done = len(self.plan.assignments)
-        left = len(self.plan.untouched)
-        return f"ApplyResult(seed={self.seed}, initialized={done} blocks, untouched={left} blocks)"
 
 
 def draw_seed() -> int:

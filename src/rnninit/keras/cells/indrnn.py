@@ -1,0 +1,41 @@
+"""IndRNN cell (Li, Li, Cook, Zhu & Gao 2018): ``h' = φ(W x + u ⊙ h + b)``, one recurrent weight per unit."""
+
+from __future__ import annotations
+
+import keras
+
+from rnninit.errors import SpecError, one_of
+from rnninit.keras.cells.base import RecurrentCell
+from rnninit.keras.cells.elman import ACTIVATIONS
+from rnninit.layout.cells import INDRNN
+
+
+@keras.saving.register_keras_serializable(package="rnninit")
+class IndRNNCell(RecurrentCell):
+    """``h' = φ(x K + u ⊙ h + b)``; ``recurrent_kernel`` is the vector ``u`` (units,), role ``hh`` (diagonal).
+
+    Default init: glorot_uniform input weights, ``u ~ U(0, 1)``, zero bias; the paper's scheme for
+    sequences of length T is the preset ``indrnn(t_max=T)``.
+
+    >>> import keras, rnninit.keras as rk
+    >>> layer = keras.layers.RNN(rk.IndRNNCell(32, init="indrnn(t_max=100)", seed=0))
+    """
+
+    kind = INDRNN
+    weight_roles = (("kernel", "ih"), ("recurrent_kernel", "hh"), ("bias", "bias"))
+    default_init = "ih=glorot_uniform hh=uniform(low=0.0, high=1.0) bias=zeros"
+
+    def __init__(self, units, init=None, seed=None, activation: str = "relu", **kwargs):
+        if activation not in ACTIVATIONS:
+            raise SpecError(f"IndRNNCell: unknown activation {activation!r}; valid: {one_of(ACTIVATIONS)}")
+        super().__init__(units, init=init, seed=seed, **kwargs)
+        self.activation = activation
+
+    def step(self, inputs, states):
+        h = states[0]
+        pre = keras.ops.matmul(inputs, self.kernel) + self.recurrent_kernel * h + self.bias
+        out = ACTIVATIONS[self.activation](pre)
+        return out, [out]
+
+    def get_config(self):
+        return {**super().get_config(), "activation": self.activation}

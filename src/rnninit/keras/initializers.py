@@ -1,0 +1,195 @@
+"""A Keras initializer bound to one role of a spec: the fix for "one initializer, many weights".
+
+Keras calls an initializer as ``init(shape, dtype)`` and never says which weight it builds, so a
+single multi-argument initializer shared by all weights applies one argument set to all of them,
+and dispatching on shape breaks when ``input_dim == units``. A :class:`RoleInitializer` is told its
+role when it is made (``rk.role(spec, "hh")``), so the shape is only used to split the weight into
+gate blocks. Keras stores matrices ``(in, out)``: the initializer samples each gate block in the
+neutral ``(out, in)`` orientation (fans per gate block) and writes it transposed.
+
+Every call draws from the stream of one block identity ``(seed, path, layer, direction, role,
+gate)``. The first call of an initializer uses its identity as given (so it reproduces what
+:func:`rnninit.keras.apply` gives that block); every further call of the same instance appends
+``#k`` to the path, so one initializer reused for two weights never gives them equal values (a
+seeded Keras initializer does).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import replace
+
+import keras
+import numpy as np
+
+from rnninit.errors import LayoutError, SpecError, one_of
+from rnninit.layout.cells import CELL_KINDS, CellKind, cell_kind
+from rnninit.layout.declared import declared_layout
+from rnninit.layout.storage import ModelLayout
+from rnninit.plan import make_plan
+from rnninit.seeding import MAX_SEED, check_seed
+from rnninit.spec import Spec, SpecLike
+
+_WEIGHT = "weight"
+
+
+def parse_gates(gates: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """``"i,f,c,o"``, ``"ifco"`` or ``["i", "f", "c", "o"]`` -> ``("i", "f", "c", "o")``."""
+    if gates is None:
+        return None
+    if isinstance(gates, str):
+        parts = gates.split(",") if "," in gates else list(gates)
+    else:
+        parts = list(gates)
+    parsed = tuple(str(g).strip() for g in parts if str(g).strip())
+    if not parsed:
+        raise SpecError(f"gates must name at least one gate, got {gates!r}")
+    return parsed
+
+
+def infer_kind(gates: tuple[str, ...]) -> CellKind:
+    """The cell kind whose gates (or Keras aliases) are exactly ``gates``."""
+    wanted = set(gates)
+    for kind in CELL_KINDS.values():
+        names = {kind.gate_aliases.get(g, g) for g in gates}
+        if kind.gates and names == set(kind.gates) and len(gates) == len(kind.gates):
+            return kind
+    described = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in CELL_KINDS.values() if k.gates)
+    raise SpecError(f"no cell kind has the gates {sorted(wanted)}; pass kind=... (gated kinds: {described})")
+
+
+@keras.saving.register_keras_serializable(package="rnninit")
+class RoleInitializer(keras.initializers.Initializer):
+    """Initialize one weight (possibly several gate blocks side by side) by one role of a spec.
+
+    Args:
+        spec: a :class:`~rnninit.Spec`, spec string, preset name or dict; the whole spec is kept
+            (and serialized), the initializer uses the entries for ``role``.
+        role: what the weight means: ``ih``, ``hh``, ``bias``, ... (see the cell kinds).
+        gates: for a gated role, the gates stacked along the weight's last axis, in storage order
+            (``"ifco"``, ``"z,r,h"``); ``None`` means all of the kind's gates in its canonical order.
+        kind: the cell kind (``elman``, ``lstm``, ``gru``, ...); inferred from ``gates`` if omitted,
+            ``elman`` (no gates) if both are omitted.
+        seed: an int for reproducible values; ``None`` draws one at the first call from Python's
+            generator (``keras.utils.set_random_seed`` governs it).
+        path, layer, direction: the block identity the random stream derives from.
+
+    >>> import keras, rnninit.keras as rk
+    >>> init = rk.RoleInitializer("ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros", "hh", gates="ifco", seed=0)
+    >>> tuple(init((16, 64)).shape)
+    (16, 64)
+    """
+
+    def __init__(
+        self,
+        spec: SpecLike,
+        role: str,
+        gates: str | Sequence[str] | None = None,
+        kind: str | None = None,
+        seed: int | None = None,
+        path: str = "",
+        layer: int = 0,
+        direction: int = 0,
+    ):
+        self.spec = Spec.coerce(spec)
+        self.role = role
+        self.gates = parse_gates(gates)
+        if kind is not None:
+            self.kind: CellKind = cell_kind(kind)
+        elif self.gates is not None:
+            self.kind = infer_kind(self.gates)
+        else:
+            self.kind = cell_kind("elman")
+        self.seed = None if seed is None else check_seed(seed)
+        self.path = str(path)
+        self.layer = int(layer)
+        self.direction = int(direction)
+        self._calls = 0
+        self._drawn_seed: int | None = None
+        self._check_role()
+
+    def _check_role(self) -> None:
+        """Fail at construction when the spec does not fit the kind or says nothing about the role."""
+        if self.role not in self.kind.role_names:
+            return  # a cell-specific role: its kind is extended from the weight's shape at call time
+        resolved = self.spec.resolve(self.kind)
+        role = self.kind.role(self.role)
+        gates = (
+            [self.kind.canonical_gate(role, g) for g in self.gates]
+            if (self.gates and role.gated)
+            else (list(self.kind.gates) if role.gated else [None])
+        )
+        missing = [g for g in gates if resolved.lookup(self.role, g)[0] is None]
+        if missing:
+            named = sorted({r for r, _ in resolved.entries})
+            what = self.role if missing == [None] else ", ".join(f"{self.role}[{g}]" for g in missing)
+            raise SpecError(
+                f"the spec {str(self.spec)!r} gives no init for {what} of a {self.kind.name} cell; "
+                f"it gives inits for {one_of(named) or 'nothing'}"
+            )
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        declaration = self.role + (f"[{','.join(self.gates)}]" if self.gates else "")
+        try:
+            cell, tensors = declared_layout(
+                {_WEIGHT: shape}, {_WEIGHT: declaration}, kind=self.kind, transpose=True, framework="keras"
+            )
+        except LayoutError as exc:
+            raise LayoutError(
+                f"RoleInitializer(role={declaration!r}) cannot initialize a weight of shape {shape}: {exc}"
+            ) from None
+        path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
+        cell = replace(cell, path=path, layer=self.layer, direction=self.direction)
+        plan = make_plan(self.spec, ModelLayout((cell,), tensors), self._stream_seed())
+        if plan.untouched:
+            left = ", ".join(slot.label for _, slot in plan.untouched)
+            raise SpecError(f"the spec {str(self.spec)!r} gives no init for {left}")
+        self._calls += 1
+        value = plan.new_arrays({_WEIGHT: np.zeros(shape)})[_WEIGHT]
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
+
+    def _stream_seed(self) -> int:
+        if self.seed is not None:
+            return self.seed
+        if self._drawn_seed is None:
+            self._drawn_seed = random.randint(0, MAX_SEED)
+        return self._drawn_seed
+
+    def get_config(self) -> dict:
+        return {
+            "spec": self.spec.to_dict(),
+            "role": self.role,
+            "gates": list(self.gates) if self.gates else None,
+            "kind": self.kind.name,
+            "seed": self.seed,
+            "path": self.path,
+            "layer": self.layer,
+            "direction": self.direction,
+        }
+
+    def __repr__(self) -> str:
+        gates = f"[{','.join(self.gates)}]" if self.gates else ""
+        return f"RoleInitializer({str(self.spec)!r}, role={self.role + gates!r}, kind={self.kind.name!r}, seed={self.seed})"
+
+
+def role(
+    spec: SpecLike,
+    role: str,
+    gates: str | Sequence[str] | None = None,
+    *,
+    kind: str | None = None,
+    seed: int | None = None,
+    path: str = "",
+    layer: int = 0,
+    direction: int = 0,
+) -> RoleInitializer:
+    """The one-liner for a custom cell's ``build``: ``add_weight(..., initializer=rk.role(spec, "hh"))``.
+
+    See :class:`RoleInitializer` for the arguments.
+    """
+    return RoleInitializer(
+        spec, role, gates, kind=kind, seed=seed, path=path, layer=layer, direction=direction
+    )
