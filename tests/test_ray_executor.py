@@ -197,6 +197,29 @@ def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, t
     assert _stored_results(tmp_path / "out") == _stored_results(tmp_path / "local")
 
 
+@pytest.mark.slow
+def test_cli_executor_ray_alone_starts_and_stops_a_private_local_instance(tmp_path):
+    """Without --address (and RAY_ADDRESS), a local instance with --workers CPUs runs the sweep and
+    is shut down at the end (a separate process: this one is already connected to Ray)."""
+    one = {**TINY, "seeds": [0], "models": TINY["models"][:1]}
+    reference = run_experiment(parse_sweep(one), tmp_path / "local", LocalExecutor())
+    config = tmp_path / "one.yaml"
+    config.write_text(yaml.safe_dump(one))
+    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
+    env.pop("RAY_ADDRESS", None)
+    code = ("import sys, ray; from rnninit.cli import main; code = main(sys.argv[1:]); "
+            "assert not ray.is_initialized(), 'Ray left running'; sys.exit(code)")
+    done = subprocess.run(
+        [sys.executable, "-c", code, "run", str(config), "--out", str(tmp_path / "out"),
+         "--executor", "ray", "--workers", "1", "--json"],
+        capture_output=True, text=True, env=env, timeout=240,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == reference.summary()
+    assert "1 to run on 1 ray worker(s)" in " ".join(done.stderr.split())
+    assert _stored_results(tmp_path / "out") == _stored_results(tmp_path / "local")
+
+
 def test_without_ray_the_ray_executor_says_how_to_install_it(monkeypatch, tmp_path, capsys):
     monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
     config = tmp_path / "tiny.yaml"
