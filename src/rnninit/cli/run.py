@@ -25,7 +25,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="results directory (reused on rerun)")
     p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)),
                    help="parallel local processes (default: min(2, CPUs))")
-    p.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="where runs execute")
+    p.add_argument("--executor", choices=sorted(EXECUTORS), default="local",
+                   help="where runs execute: local processes, or Ray tasks "
+                        "(pip install 'rnninit[ray]'; docs/ray.md)")
     p.add_argument("--address", help="with --executor ray: the Ray cluster to use ('auto', HOST:6379 or "
                    "ray://HOST:10001; default $RAY_ADDRESS, else a local Ray instance with --workers CPUs)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")

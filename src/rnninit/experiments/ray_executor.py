@@ -125,9 +125,9 @@ class RayExecutor(Executor):
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray instance"
             hint = ""
             if self.address not in (None, "auto") and "RAY_AUTH_MODE" not in os.environ:
-                hint = ("; if the cluster uses token authentication (the default of `ray start` since Ray 2.59), "
-                        "set RAY_AUTH_MODE=token and give this machine the head's token (`ray get-auth-token` "
-                        "there) in ~/.ray/auth_token or RAY_AUTH_TOKEN")
+                hint = ("; if the cluster uses token authentication (the default of `ray start` since "
+                        "Ray 2.59), set RAY_AUTH_MODE=token and give this machine the head's token "
+                        "(`ray get-auth-token` there) in ~/.ray/auth_token or RAY_AUTH_TOKEN")
             raise RayConnectionError(f"cannot connect to {where}: {exc}{hint}") from None
         self._started_here = True
 
@@ -179,8 +179,9 @@ def check_address(address: str) -> None:
     try:
         socket.create_connection((host, port), timeout=REACH_TIMEOUT_S).close()
     except OSError as exc:
-        raise RayConnectionError(f"cannot reach the Ray cluster at {address!r} ({exc}); is `ray start --head` "
-                                 f"running there, and is port {port} open to this machine?") from None
+        raise RayConnectionError(f"cannot reach the Ray cluster at {address!r} ({exc}); is "
+                                 f"`ray start --head` running there, and is port {port} open to this machine?"
+                                 ) from None
 
 
 def _call(function: Callable[[dict], dict], run: dict) -> dict:
