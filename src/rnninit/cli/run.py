@@ -1,5 +1,5 @@
-"""``rnninit run [CONFIG] --out DIR [--workers N] [--json]``: train models x seeds on a task, store
-every run crash-safely in DIR, and write DIR/report.html.
+"""``rnninit run [CONFIG] --out DIR [--workers N] [--executor local|ray [--address ADDR]] [--json]``:
+train models x seeds on a task, store every run crash-safely in DIR, and write DIR/report.html.
 
 Without CONFIG the embedded default experiment runs (``rnninit/experiments/default.yaml``: the
 adding problem under several initializations, a few minutes on 2 cores). Rerunning the same command
@@ -25,19 +25,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="results directory (reused on rerun)")
     p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)),
                    help="parallel local processes (default: min(2, CPUs))")
-    p.add_argument("--executor", choices=sorted(EXECUTORS), default="local", help="where runs execute")
+    p.add_argument("--executor", choices=sorted(EXECUTORS), default="local",
+                   help="where runs execute: local processes, or Ray tasks "
+                        "(pip install 'rnninit[ray]'; docs/ray.md)")
+    p.add_argument("--address", help="with --executor ray: the Ray cluster to use ('auto', HOST:6379 or "
+                   "ray://HOST:10001; default $RAY_ADDRESS, else a local Ray instance with --workers CPUs)")
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.experiments.config import load_experiment
+    from rnninit.experiments.errors import ConfigError
     from rnninit.experiments.executor import make_executor
     from rnninit.experiments.report import write_report
     from rnninit.experiments.runner import run_experiment
 
     sweep = load_experiment(args.config)  # validated completely before anything runs
-    executor = make_executor(args.executor, workers=args.workers)
+    options = {"workers": args.workers}
+    if args.address is not None:
+        if args.executor != "ray":
+            raise ConfigError(f"--address is for --executor ray, not --executor {args.executor}")
+        options["address"] = args.address
+    executor = make_executor(args.executor, **options)
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -49,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     def on_start(to_run: int, reused: int) -> None:
         nonlocal bar
         console.print(f"{sweep.name}: {len(sweep.runs)} runs, {reused} reused from {args.out}, "
-                      f"{to_run} to run on {args.workers} {args.executor} worker(s)")
+                      f"{to_run} to run on " + (f"the Ray cluster at {args.address}" if args.address
+                                                 else f"{args.workers} {args.executor} worker(s)"))
         bar = progress.add_task(sweep.name, total=to_run, last="")
 
     def on_result(record: dict) -> None:

@@ -66,3 +66,6 @@ def make_executor(name: str = "local", **options) -> Executor:
     if cls is None:
         raise ConfigError(f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}; valid: {one_of(EXECUTORS)}")
     return cls(**options)
+
+
+import rnninit.experiments.ray_executor  # noqa: E402, F401 - registers "ray"; Ray is imported only when used
