@@ -37,7 +37,6 @@ from collections.abc import Callable, Iterator, Sequence
 from rnninit.errors import RnninitError
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.executor import EXECUTORS, Executor
-from rnninit.experiments.worker import execute_run
 
 INSTALL_HINT = "pip install 'rnninit[ray]'"
 #: ``HOST:PORT`` (a cluster's GCS, e.g. port 6379) or ``ray://HOST:PORT`` (Ray Client, e.g. port 10001).
@@ -91,7 +90,7 @@ class RayExecutor(Executor):
         workers: int = 2,
         address: str | None = None,
         max_retries: int = 3,
-        function: Callable[[dict], dict] = execute_run,
+        function: Callable[[dict], dict] | None = None,
     ):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
@@ -105,6 +104,10 @@ class RayExecutor(Executor):
         if self.address is not None:
             check_address(self.address)
         self.max_retries = max_retries
+        if function is None:
+            from rnninit.experiments.worker import execute_run  # torch is imported only when runs execute
+
+            function = execute_run
         self.function = function
         self._started_here = False
 
