@@ -19,10 +19,10 @@ demo: $(STAMP)
 	$(VENV)/bin/rnninit run --out runs/demo
 
 test: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) -m "not slow"
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"
 
 test-all: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache

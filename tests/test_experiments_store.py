@@ -1,0 +1,96 @@
+"""The results store and the executor interface the runner depends on."""
+
+import json
+
+import pytest
+
+from rnninit.experiments.config import parse_sweep
+from rnninit.experiments.errors import ConfigError
+from rnninit.experiments.executor import Executor, LocalExecutor, make_executor
+from rnninit.experiments.runner import run_experiment
+from rnninit.experiments.store import ResultStore
+from rnninit.experiments.worker import execute_run
+
+SWEEP = {
+    "name": "s",
+    "task": {"name": "adding", "length": 6},
+    "train": {"steps": 6, "batch_size": 4, "optimizer": "adam", "lr": 0.01, "eval_every": 3, "eval_size": 16},
+    "seeds": [0, 1],
+    "models": [
+        {"cell": "gru", "hidden": 3, "spec": "pytorch_default", "label": "gru"},
+        {"cell": "lstm", "hidden": 3, "spec": "chrono(t_max=6)", "label": "lstm"},
+    ],
+}
+
+
+def test_stored_run_is_found_again_and_a_changed_config_is_not(tmp_path):
+    sweep = parse_sweep(SWEEP)
+    store = ResultStore(tmp_path)
+    run = sweep.runs[0]
+    assert store.get(run) is None
+    store.put(run, {"status": "completed", "final_metric": 0.1})
+    assert store.get(run)["result"]["final_metric"] == 0.1
+    changed = parse_sweep({**SWEEP, "train": {**SWEEP["train"], "lr": 0.02}}).runs[0]
+    assert changed.key != run.key and store.get(changed) is None
+    assert [p.name for p in (tmp_path / "runs").iterdir()] == [f"{run.key}.json"]  # no temp file left
+
+
+def test_failed_torn_or_foreign_records_are_not_reused(tmp_path):
+    sweep = parse_sweep(SWEEP)
+    store = ResultStore(tmp_path)
+    first, second, third = sweep.runs[:3]
+    store.put(first, {"status": "failed", "reason": "boom"})
+    store.path(second).write_text('{"key": "x", "run": ')  # as if written without the atomic rename
+    store.path(third).write_text(
+        json.dumps({"run": {**third.to_dict(), "seed": 99}, "result": {"status": "completed"}})
+    )
+    assert store.get(first) is None and store.get(second) is None and store.get(third) is None
+
+
+def test_stale_temp_files_of_a_killed_write_are_removed(tmp_path):
+    (tmp_path / "runs").mkdir()
+    stale = tmp_path / "runs" / ".abc.123.tmp"
+    stale.write_text("{")
+    ResultStore(tmp_path)
+    assert not stale.exists()
+
+
+class ReversedExecutor(Executor):
+    """Another backend as the runner sees it: results arrive in a different order, from elsewhere."""
+
+    name = "reversed"
+
+    def map(self, runs):
+        for index in reversed(range(len(runs))):
+            yield index, execute_run(json.loads(json.dumps(runs[index])))  # only plain data crosses
+
+
+def test_any_executor_gives_the_same_store_and_summary(tmp_path):
+    sweep = parse_sweep(SWEEP)
+    local = run_experiment(sweep, tmp_path / "local", LocalExecutor(workers=1))
+    other = run_experiment(sweep, tmp_path / "other", ReversedExecutor())
+    assert local.summary() == other.summary()
+    assert local.summary()["completed"] == 4
+    for a, b in zip(local.records, other.records):
+        a["result"].pop("wall_s"), b["result"].pop("wall_s")
+        assert a == b
+
+
+def test_rerun_reuses_every_finished_run_and_runs_nothing(tmp_path):
+    sweep = parse_sweep(SWEEP)
+    run_experiment(sweep, tmp_path, LocalExecutor(workers=1))
+
+    class NothingToRun(Executor):
+        def map(self, runs):
+            assert runs == []
+            return iter(())
+
+    again = run_experiment(sweep, tmp_path, NothingToRun())
+    assert again.reused == 4 and again.summary()["reused"] == 4
+
+
+def test_unknown_executor_or_bad_worker_count_is_a_config_error():
+    with pytest.raises(ConfigError, match="unknown executor 'lokal'.*did you mean 'local'"):
+        make_executor("lokal", workers=1)
+    with pytest.raises(ConfigError, match="--workers must be an integer >= 1"):
+        make_executor("local", workers=0)
