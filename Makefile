@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-all lint clean
+.PHONY: install demo test test-all clean speed audit-calibration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,3 +26,10 @@ test-all: $(STAMP)
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
+
+# Benchmarks (not part of the tests): the speed grid, and the audit's calibration page.
+speed: $(STAMP)
+	OMP_NUM_THREADS=1 $(VENV)/bin/rnninit speed --threads 1 --clock cpu
+
+audit-calibration: $(STAMP)
+	PYTHONPATH=src OMP_NUM_THREADS=2 $(PY) scripts/audit_calibration.py --audits 3000
