@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from rich.console import Console
+from rnninit.cli.console import stdout_console
 
 from rnninit.audit.targets import TargetError
 from rnninit.cli.spec import load_spec
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(report.to_json(indent=1))
     else:
-        Console().print(report.to_table())
+        stdout_console().print(report.to_table())
         # plain lines, never wrapped or cropped, so they can be grepped
         for finding in report.findings:
             print(f"FINDING: {finding.message}")

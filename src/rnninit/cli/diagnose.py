@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from rich.console import Console
+from rnninit.cli.console import stdout_console
 from rich.markup import escape
 from rich.table import Table
 
@@ -149,6 +149,6 @@ def _print_table(results, args: argparse.Namespace) -> None:
             _fmt(d.state_norms[-1]),
             horizon,
         )
-    Console().print(table)
+    stdout_console().print(table)
     if args.plot is not None:
-        Console().print(f"plot written to {escape(args.plot)}")
+        stdout_console().print(f"plot written to {escape(args.plot)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from rich.console import Console
+from rnninit.cli.console import stdout_console
 from rich.markup import escape
 from rich.table import Table
 
@@ -47,5 +47,5 @@ def run(args: argparse.Namespace) -> int:
     table.add_column("init")
     for key, init in resolved.entries.items():
         table.add_row(escape(format_key(key)), escape(str(init)))
-    Console().print(table)
+    stdout_console().print(table)
     return 0

@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from rich.console import Console
+from rnninit.cli.console import stdout_console
 from rich.markup import escape
 from rich.table import Table
 
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         print(markdown(result))
         return 0
-    console = Console()
+    console = stdout_console()
     console.print(escape(header(result["machine"])))
     if result["grid"]:
         console.print(grid_table(result["grid"], "forward + backward (training step) vs torch.nn", "builtin"))
