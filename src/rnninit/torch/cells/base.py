@@ -9,6 +9,10 @@ follows ``torch.nn.RNNBase``: parameters named ``{weight,bias}_{ih,hh}_l{k}[_rev
 initial state ``(num_layers * num_directions, B, H_out)`` defaulting to zeros, dropout on each layer's
 output except the last (training mode only), and final states at each sequence's true end. A subclass
 says which parameters a layer has and which function of :mod:`rnninit.torch.functional` runs it.
+
+:class:`BuiltinCell` and :class:`BuiltinLayers` hold what the drop-ins for ``nn.RNNCell``/``LSTMCell``/
+``GRUCell`` and ``nn.RNN``/``LSTM``/``GRU`` share: PyTorch's tensor names and shapes (the gates of the
+cell kind stacked along the rows) and their layout.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_
 
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
+from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
@@ -47,6 +52,13 @@ class InitializedModule(nn.Module):
     def _set_init(self, init: SpecLike, seed: int | None) -> None:
         self.init_spec = Spec.coerce(init)
         self.seed = None if seed is None else check_seed(seed)
+
+    def _check_options(self) -> None:
+        """Check (and normalize) a subclass's extra constructor arguments, e.g. ``nonlinearity``.
+
+        A subclass stores them as attributes before calling the base constructor, which calls this after
+        checking its own arguments and before creating any parameter.
+        """
 
     def reset_parameters(self) -> None:
         """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
@@ -93,6 +105,11 @@ def library_cell_layout(
     return cell, tensors
 
 
+def gate_rows(kind: CellKind, hidden_size: int) -> int:
+    """Rows of a PyTorch ``weight_ih``/``weight_hh``/``bias_*``: one ``H`` block per gate (one if ungated)."""
+    return max(len(kind.gates), 1) * hidden_size
+
+
 def check_sizes(input_size: int, hidden_size: int) -> None:
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
@@ -116,12 +133,67 @@ def batched_cell_input(
     return input, hx, unbatched
 
 
+class BuiltinCell(InitializedModule):
+    """A cell with ``torch.nn.RNNCell``'s tensors: ``weight_ih`` ``(G·H, I)``, ``weight_hh`` ``(G·H, H)``,
+    ``bias_ih`` and ``bias_hh`` ``(G·H,)``, the ``G`` gates of :attr:`kind` stacked along the rows.
+
+    Subclasses set :attr:`kind` and :attr:`layout_source` and define ``forward``.
+    """
+
+    kind: CellKind
+    layout_source: str
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        *,
+        init: SpecLike = "pytorch_default",
+        seed: int | None = None,
+        device=None,
+        dtype=None,
+    ) -> None:
+        super().__init__()
+        check_sizes(input_size, hidden_size)
+        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
+        self._check_options()
+        self._set_init(init, seed)
+        factory = {"device": device, "dtype": dtype}
+        rows = gate_rows(self.kind, hidden_size)
+        self.weight_ih = nn.Parameter(torch.empty(rows, input_size, **factory))
+        self.weight_hh = nn.Parameter(torch.empty(rows, hidden_size, **factory))
+        if bias:
+            self.bias_ih = nn.Parameter(torch.empty(rows, **factory))
+            self.bias_hh = nn.Parameter(torch.empty(rows, **factory))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def rnninit_layout(self, path: str) -> Owned:
+        cell, tensors = torch_cell_layout(
+            self.kind,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            bias=self.bias,
+            source=self.layout_source,
+        )
+        return [cell], tensors
+
+    def extra_repr(self) -> str:
+        return f"{self.input_size}, {self.hidden_size}, init='{self.init_spec}'"
+
+
 class RecurrentLayers(InitializedModule):
     """Base of the sequence modules: layers × directions of one cell, with ``nn.LSTM``'s conventions.
 
     Subclasses define :meth:`layer_parameters` (names and shapes of one layer's tensors),
     :meth:`state_sizes` (the feature size of each state tensor), :meth:`run_layer` (one layer and
-    direction over time, via :mod:`rnninit.torch.functional`) and :meth:`rnninit_layout`.
+    direction over time, via :mod:`rnninit.torch.functional`) and :meth:`rnninit_layout`; one with
+    extra constructor arguments stores them before calling ``__init__`` and checks them in
+    :meth:`_check_options`. ``__init__`` creates the parameters and initializes them from the spec.
     """
 
     #: As ``nn.RNNBase``: 0 unless an LSTM projects its hidden state.
@@ -164,7 +236,8 @@ class RecurrentLayers(InitializedModule):
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
         self._set_init(init, seed)
-        self._factory = {"device": device, "dtype": dtype}
+        self._check_options()
+        self._build(factory={"device": device, "dtype": dtype})
 
     # -- subclass hooks ---------------------------------------------------------------------
     def layer_parameters(self, layer_input: int) -> list[tuple[str, tuple[int, ...]]]:
@@ -201,8 +274,8 @@ class RecurrentLayers(InitializedModule):
     def layer_input_size(self, layer: int) -> int:
         return self.input_size if layer == 0 else self.output_size * self.num_directions
 
-    def _build(self) -> None:
-        """Create every layer's parameters (empty), then initialize them from the spec."""
+    def _build(self, factory: dict) -> None:
+        """Create every layer's parameters (empty, on ``factory``'s device and dtype) and initialize them."""
         self._weight_names: list[list[str | None]] = []
         for layer, _, suffix in self.suffixes():
             names: list[str | None] = []
@@ -211,11 +284,34 @@ class RecurrentLayers(InitializedModule):
                     names.append(None)
                     continue
                 name = base + suffix
-                self.register_parameter(name, nn.Parameter(torch.empty(shape, **self._factory)))
+                self.register_parameter(name, nn.Parameter(torch.empty(shape, **factory)))
                 names.append(name)
             self._weight_names.append(names)
-        del self._factory
         self.reset_parameters()
+
+    def library_layout(self, kind: CellKind, path: str, names: dict[str, str], source: str) -> Owned:
+        """Layout of every layer and direction, each role in one tensor ``names[role] + suffix``."""
+        cells, tensors = [], {}
+        for layer, direction, suffix in self.suffixes():
+            sizes = {
+                "input": self.layer_input_size(layer),
+                "hidden": self.hidden_size,
+                "layers": self.num_layers,
+                "directions": self.num_directions,
+            }
+            cell, owned = library_cell_layout(
+                kind,
+                path=path,
+                sizes=sizes,
+                names=names,
+                suffix=suffix,
+                layer=layer,
+                direction=direction,
+                source=source,
+            )
+            cells.append(cell)
+            tensors.update(owned)
+        return cells, tensors
 
     def flatten_parameters(self) -> None:
         """No-op, so code written for ``nn.RNNBase`` (which compacts weights for cuDNN) runs unchanged."""
@@ -288,6 +384,41 @@ class RecurrentLayers(InitializedModule):
         if unbatched:
             return x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
         return (x.transpose(0, 1) if self.batch_first else x), h_n
+
+
+class BuiltinLayers(RecurrentLayers):
+    """Layers with ``torch.nn.RNN``'s tensors: per layer ``k`` ``weight_ih_l{k}`` ``(G·H, I_k)``,
+    ``weight_hh_l{k}`` ``(G·H, H_out)``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (``_reverse`` for the second
+    direction), the ``G`` gates of :attr:`kind` stacked along the rows.
+
+    Subclasses set :attr:`kind` and :attr:`layout_source` and define :meth:`run_layer` and ``forward``.
+    """
+
+    kind: CellKind
+    layout_source: str
+
+    def layer_parameters(self, layer_input: int) -> list[tuple[str, tuple[int, ...]]]:
+        rows = gate_rows(self.kind, self.hidden_size)
+        bias = (rows,) if self.bias else None
+        return [
+            ("weight_ih", (rows, layer_input)),
+            ("weight_hh", (rows, self.output_size)),
+            ("bias_ih", bias),
+            ("bias_hh", bias),
+        ]
+
+    def rnninit_layout(self, path: str) -> Owned:
+        return torch_rnn_layout(
+            self.kind,
+            path=path,
+            input_size=self.input_size,
+            hidden_size=self.hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            bias=self.bias,
+            proj_size=self.proj_size,
+            source=self.layout_source,
+        )
 
 
 def _repack(padded: Tensor, lengths: Tensor, like: PackedSequence) -> PackedSequence:

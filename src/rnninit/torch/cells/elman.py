@@ -5,29 +5,15 @@ IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn"
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnninit.layout.cells import ELMAN
-from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import (
-    InitializedModule,
-    Owned,
-    RecurrentLayers,
-    as_state,
-    batched_cell_input,
-    check_sizes,
-)
+from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
 
 
-def _check_nonlinearity(nonlinearity: str) -> str:
-    Fr.activation(nonlinearity)
-    return nonlinearity
-
-
-class ElmanCell(InitializedModule):
+class ElmanCell(BuiltinCell):
     r"""One Elman step: :math:`h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, :math:`\phi` = tanh or relu.
 
     Same parameters (``weight_ih`` ``(H, I)``, ``weight_hh`` ``(H, H)``, ``bias_ih``, ``bias_hh``), call
@@ -41,6 +27,9 @@ class ElmanCell(InitializedModule):
     torch.Size([2, 4])
     """
 
+    kind = ELMAN
+    layout_source = "rnninit.torch.ElmanCell"
+
     def __init__(
         self,
         input_size: int,
@@ -53,32 +42,11 @@ class ElmanCell(InitializedModule):
         device=None,
         dtype=None,
     ) -> None:
-        super().__init__()
-        check_sizes(input_size, hidden_size)
-        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
-        self.nonlinearity = _check_nonlinearity(nonlinearity)
-        self._set_init(init, seed)
-        factory = {"device": device, "dtype": dtype}
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size, **factory))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, hidden_size, **factory))
-        if bias:
-            self.bias_ih = nn.Parameter(torch.empty(hidden_size, **factory))
-            self.bias_hh = nn.Parameter(torch.empty(hidden_size, **factory))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
+        self.nonlinearity = nonlinearity  # checked by _check_options, after the base arguments
+        super().__init__(input_size, hidden_size, bias, init=init, seed=seed, device=device, dtype=dtype)
 
-    def rnninit_layout(self, path: str) -> Owned:
-        cell, tensors = torch_cell_layout(
-            ELMAN,
-            path=path,
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            bias=self.bias,
-            source="rnninit.torch.ElmanCell",
-        )
-        return [cell], tensors
+    def _check_options(self) -> None:
+        Fr.activation(self.nonlinearity)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "ElmanCell")
@@ -90,7 +58,7 @@ class ElmanCell(InitializedModule):
         return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}, init='{self.init_spec}'"
 
 
-class Elman(RecurrentLayers):
+class Elman(BuiltinLayers):
     r"""Multi-layer Elman RNN, a drop-in replacement for ``torch.nn.RNN``.
 
     Each layer and direction: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
@@ -101,6 +69,9 @@ class Elman(RecurrentLayers):
     call as ``torch.nn.RNN``: ``(input, hx=None) -> (output, h_n)``, with ``batch_first``, unbatched input
     and ``PackedSequence`` input. ``init``/``seed``: as :class:`ElmanCell`.
     """
+
+    kind = ELMAN
+    layout_source = "rnninit.torch.Elman"
 
     def __init__(
         self,
@@ -118,6 +89,7 @@ class Elman(RecurrentLayers):
         device=None,
         dtype=None,
     ) -> None:
+        self.nonlinearity = nonlinearity  # checked by _check_options, after the base arguments
         super().__init__(
             input_size,
             hidden_size,
@@ -131,31 +103,15 @@ class Elman(RecurrentLayers):
             device=device,
             dtype=dtype,
         )
-        self.nonlinearity = _check_nonlinearity(nonlinearity)
-        self._build()
 
-    def layer_parameters(self, layer_input: int):
-        h = self.hidden_size
-        bias = (h,) if self.bias else None
-        return [("weight_ih", (h, layer_input)), ("weight_hh", (h, h)), ("bias_ih", bias), ("bias_hh", bias)]
+    def _check_options(self) -> None:
+        Fr.activation(self.nonlinearity)
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.elman_layer(
             x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
         )
         return out, (h,)
-
-    def rnninit_layout(self, path: str) -> Owned:
-        return torch_rnn_layout(
-            ELMAN,
-            path=path,
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            bias=self.bias,
-            source="rnninit.torch.Elman",
-        )
 
     def forward(self, input, hx: Tensor | None = None):
         output, (h_n,) = self.forward_states(input, as_state(hx))

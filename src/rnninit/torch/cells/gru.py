@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnninit.layout.cells import GRU as GRU_KIND
-from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
-from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import (
-    InitializedModule,
-    Owned,
-    RecurrentLayers,
-    as_state,
-    batched_cell_input,
-    check_sizes,
-)
+from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
 
 _EQUATIONS = r"""
     .. math::
@@ -31,7 +21,7 @@ _EQUATIONS = r"""
 """
 
 
-class GRUCell(InitializedModule):
+class GRUCell(BuiltinCell):
     __doc__ = (
         "One GRU step:\n"
         + _EQUATIONS
@@ -42,42 +32,8 @@ class GRUCell(InitializedModule):
     """
     )
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        *,
-        init: SpecLike = "pytorch_default",
-        seed: int | None = None,
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__()
-        check_sizes(input_size, hidden_size)
-        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
-        self._set_init(init, seed)
-        factory = {"device": device, "dtype": dtype}
-        self.weight_ih = nn.Parameter(torch.empty(3 * hidden_size, input_size, **factory))
-        self.weight_hh = nn.Parameter(torch.empty(3 * hidden_size, hidden_size, **factory))
-        if bias:
-            self.bias_ih = nn.Parameter(torch.empty(3 * hidden_size, **factory))
-            self.bias_hh = nn.Parameter(torch.empty(3 * hidden_size, **factory))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def rnninit_layout(self, path: str) -> Owned:
-        cell, tensors = torch_cell_layout(
-            GRU_KIND,
-            path=path,
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            bias=self.bias,
-            source="rnninit.torch.GRUCell",
-        )
-        return [cell], tensors
+    kind = GRU_KIND
+    layout_source = "rnninit.torch.GRUCell"
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "GRUCell")
@@ -85,11 +41,8 @@ class GRUCell(InitializedModule):
         h = Fr.gru_cell(x, h, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return h.squeeze(0) if unbatched else h
 
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, init='{self.init_spec}'"
 
-
-class GRU(RecurrentLayers):
+class GRU(BuiltinLayers):
     __doc__ = (
         "Multi-layer GRU, a drop-in replacement for ``torch.nn.GRU``. Each layer and direction:\n"
         + _EQUATIONS
@@ -101,61 +54,12 @@ class GRU(RecurrentLayers):
     """
     )
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        *,
-        init: SpecLike = "pytorch_default",
-        seed: int | None = None,
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            init=init,
-            seed=seed,
-            device=device,
-            dtype=dtype,
-        )
-        self._build()
-
-    def layer_parameters(self, layer_input: int):
-        h = self.hidden_size
-        bias = (3 * h,) if self.bias else None
-        return [
-            ("weight_ih", (3 * h, layer_input)),
-            ("weight_hh", (3 * h, h)),
-            ("bias_ih", bias),
-            ("bias_hh", bias),
-        ]
+    kind = GRU_KIND
+    layout_source = "rnninit.torch.GRU"
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.gru_layer(x, state[0], *weights, reverse=reverse, lengths=lengths)
         return out, (h,)
-
-    def rnninit_layout(self, path: str) -> Owned:
-        return torch_rnn_layout(
-            GRU_KIND,
-            path=path,
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            bias=self.bias,
-            source="rnninit.torch.GRU",
-        )
 
     def forward(self, input, hx: Tensor | None = None):
         output, (h_n,) = self.forward_states(input, as_state(hx))

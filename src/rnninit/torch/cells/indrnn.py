@@ -125,6 +125,7 @@ class IndRNN(RecurrentLayers):
         device=None,
         dtype=None,
     ) -> None:
+        self.nonlinearity = nonlinearity  # checked by _check_options, after the base arguments
         super().__init__(
             input_size,
             hidden_size,
@@ -138,9 +139,9 @@ class IndRNN(RecurrentLayers):
             device=device,
             dtype=dtype,
         )
-        Fr.activation(nonlinearity)
-        self.nonlinearity = nonlinearity
-        self._build()
+
+    def _check_options(self) -> None:
+        Fr.activation(self.nonlinearity)
 
     def layer_parameters(self, layer_input: int):
         h = self.hidden_size
@@ -154,27 +155,7 @@ class IndRNN(RecurrentLayers):
 
     def rnninit_layout(self, path: str) -> Owned:
         names = _NAMES if self.bias else {k: v for k, v in _NAMES.items() if k != "bias"}
-        cells, tensors = [], {}
-        for layer, direction, suffix in self.suffixes():
-            sizes = {
-                "input": self.layer_input_size(layer),
-                "hidden": self.hidden_size,
-                "layers": self.num_layers,
-                "directions": self.num_directions,
-            }
-            cell, owned = library_cell_layout(
-                INDRNN,
-                path=path,
-                sizes=sizes,
-                names=names,
-                suffix=suffix,
-                layer=layer,
-                direction=direction,
-                source="rnninit.torch.IndRNN",
-            )
-            cells.append(cell)
-            tensors.update(owned)
-        return cells, tensors
+        return self.library_layout(INDRNN, path, names, "rnninit.torch.IndRNN")
 
     def forward(self, input, hx: Tensor | None = None):
         output, (h_n,) = self.forward_states(input, as_state(hx))

@@ -4,21 +4,12 @@ from __future__ import annotations
 
 import numbers
 
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnninit.layout.cells import LSTM as LSTM_KIND
-from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import (
-    InitializedModule,
-    Owned,
-    RecurrentLayers,
-    as_state,
-    batched_cell_input,
-    check_sizes,
-)
+from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
 
 _EQUATIONS = r"""
     .. math::
@@ -31,7 +22,7 @@ _EQUATIONS = r"""
 """
 
 
-class LSTMCell(InitializedModule):
+class LSTMCell(BuiltinCell):
     __doc__ = (
         "One LSTM step (Hochreiter & Schmidhuber 1997, with a forget gate, Gers et al. 2000):\n"
         + _EQUATIONS
@@ -44,42 +35,8 @@ class LSTMCell(InitializedModule):
     """
     )
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        bias: bool = True,
-        *,
-        init: SpecLike = "pytorch_default",
-        seed: int | None = None,
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__()
-        check_sizes(input_size, hidden_size)
-        self.input_size, self.hidden_size, self.bias = int(input_size), int(hidden_size), bool(bias)
-        self._set_init(init, seed)
-        factory = {"device": device, "dtype": dtype}
-        self.weight_ih = nn.Parameter(torch.empty(4 * hidden_size, input_size, **factory))
-        self.weight_hh = nn.Parameter(torch.empty(4 * hidden_size, hidden_size, **factory))
-        if bias:
-            self.bias_ih = nn.Parameter(torch.empty(4 * hidden_size, **factory))
-            self.bias_hh = nn.Parameter(torch.empty(4 * hidden_size, **factory))
-        else:
-            self.register_parameter("bias_ih", None)
-            self.register_parameter("bias_hh", None)
-        self.reset_parameters()
-
-    def rnninit_layout(self, path: str) -> Owned:
-        cell, tensors = torch_cell_layout(
-            LSTM_KIND,
-            path=path,
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            bias=self.bias,
-            source="rnninit.torch.LSTMCell",
-        )
-        return [cell], tensors
+    kind = LSTM_KIND
+    layout_source = "rnninit.torch.LSTMCell"
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
         x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "LSTMCell")
@@ -89,11 +46,8 @@ class LSTMCell(InitializedModule):
         h, c = Fr.lstm_cell(x, state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
-    def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, init='{self.init_spec}'"
 
-
-class LSTM(RecurrentLayers):
+class LSTM(BuiltinLayers):
     __doc__ = (
         "Multi-layer LSTM, a drop-in replacement for ``torch.nn.LSTM``. Each layer and direction:\n"
         + _EQUATIONS
@@ -115,6 +69,9 @@ class LSTM(RecurrentLayers):
     """
     )
 
+    kind = LSTM_KIND
+    layout_source = "rnninit.torch.LSTM"
+
     def __init__(
         self,
         input_size: int,
@@ -131,6 +88,7 @@ class LSTM(RecurrentLayers):
         device=None,
         dtype=None,
     ) -> None:
+        self.proj_size = proj_size  # checked by _check_options, after the base arguments
         super().__init__(
             input_size,
             hidden_size,
@@ -144,6 +102,9 @@ class LSTM(RecurrentLayers):
             device=device,
             dtype=dtype,
         )
+
+    def _check_options(self) -> None:
+        proj_size, hidden_size = self.proj_size, self.hidden_size
         if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
             raise ValueError(f"proj_size must be a non-negative integer, got {proj_size!r}")
         if proj_size >= hidden_size:
@@ -151,7 +112,6 @@ class LSTM(RecurrentLayers):
                 f"proj_size has to be smaller than hidden_size, got proj_size={proj_size}, hidden_size={hidden_size}"
             )
         self.proj_size = int(proj_size)
-        self._build()
 
     @property
     def output_size(self) -> int:
@@ -161,31 +121,11 @@ class LSTM(RecurrentLayers):
         return (self.output_size, self.hidden_size)
 
     def layer_parameters(self, layer_input: int):
-        h = self.hidden_size
-        bias = (4 * h,) if self.bias else None
-        params = [
-            ("weight_ih", (4 * h, layer_input)),
-            ("weight_hh", (4 * h, self.output_size)),
-            ("bias_ih", bias),
-            ("bias_hh", bias),
-        ]
-        return params + [("weight_hr", (self.proj_size, h) if self.proj_size else None)]
+        projection = (self.proj_size, self.hidden_size) if self.proj_size else None
+        return super().layer_parameters(layer_input) + [("weight_hr", projection)]
 
     def run_layer(self, x, state, weights, reverse, lengths):
         return Fr.lstm_layer(x, state, *weights, reverse=reverse, lengths=lengths)
-
-    def rnninit_layout(self, path: str) -> Owned:
-        return torch_rnn_layout(
-            LSTM_KIND,
-            path=path,
-            input_size=self.input_size,
-            hidden_size=self.hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            bias=self.bias,
-            proj_size=self.proj_size,
-            source="rnninit.torch.LSTM",
-        )
 
     def forward(self, input, hx: tuple[Tensor, Tensor] | None = None):
         output, (h_n, c_n) = self.forward_states(input, as_state(hx))

@@ -116,36 +116,6 @@ class MinimalRNN(RecurrentLayers):
     """
     )
 
-    def __init__(
-        self,
-        input_size: int,
-        hidden_size: int,
-        num_layers: int = 1,
-        bias: bool = True,
-        batch_first: bool = False,
-        dropout: float = 0.0,
-        bidirectional: bool = False,
-        *,
-        init: SpecLike = "pytorch_default",
-        seed: int | None = None,
-        device=None,
-        dtype=None,
-    ) -> None:
-        super().__init__(
-            input_size,
-            hidden_size,
-            num_layers,
-            bias,
-            batch_first,
-            dropout,
-            bidirectional,
-            init=init,
-            seed=seed,
-            device=device,
-            dtype=dtype,
-        )
-        self._build()
-
     def layer_parameters(self, layer_input: int):
         h = self.hidden_size
         bias = (h,) if self.bias else None
@@ -162,27 +132,7 @@ class MinimalRNN(RecurrentLayers):
         return out, (h,)
 
     def rnninit_layout(self, path: str) -> Owned:
-        cells, tensors = [], {}
-        for layer, direction, suffix in self.suffixes():
-            sizes = {
-                "input": self.layer_input_size(layer),
-                "hidden": self.hidden_size,
-                "layers": self.num_layers,
-                "directions": self.num_directions,
-            }
-            cell, owned = library_cell_layout(
-                MINIMALRNN,
-                path=path,
-                sizes=sizes,
-                names=_names(self.bias),
-                suffix=suffix,
-                layer=layer,
-                direction=direction,
-                source="rnninit.torch.MinimalRNN",
-            )
-            cells.append(cell)
-            tensors.update(owned)
-        return cells, tensors
+        return self.library_layout(MINIMALRNN, path, _names(self.bias), "rnninit.torch.MinimalRNN")
 
     def forward(self, input, hx: Tensor | None = None):
         output, (h_n,) = self.forward_states(input, as_state(hx))
