@@ -106,12 +106,7 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
     spec = Spec.coerce(spec)
     seed = check_seed(seed)
     plan = Plan(layout, spec, seed)
-    resolved_by_kind: dict[str, Resolved] = {}
-    for cell in layout.cells:
-        resolved = resolved_by_kind.get(cell.kind.name)
-        if resolved is None or resolved.kind is not cell.kind:
-            resolved = spec.resolve(cell.kind)
-            resolved_by_kind[cell.kind.name] = resolved
+    for cell, resolved in zip(layout.cells, spec.resolve_for([c.kind for c in layout.cells]), strict=True):
         _plan_cell(plan, cell, resolved)
     return plan
 

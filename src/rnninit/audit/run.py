@@ -73,12 +73,8 @@ def audit(
     checked: list[_Checked] = []
     findings: list[Finding] = []
     values_by_cell: dict[int, dict[tuple[str, str | None], np.ndarray]] = {}
-    resolved_by_kind: dict[int, Resolved] = {}
-    for index, cell_layout in enumerate(layout.cells):
-        resolved = resolved_by_kind.get(id(cell_layout.kind))
-        if resolved is None:
-            resolved = spec.resolve(cell_layout.kind)
-            resolved_by_kind[id(cell_layout.kind)] = resolved
+    resolved_per_cell = spec.resolve_for([c.kind for c in layout.cells])
+    for index, (cell_layout, resolved) in enumerate(zip(layout.cells, resolved_per_cell, strict=True)):
         arrays = backend.read(model, _tensors(cell_layout))
         values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
         del arrays

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
@@ -318,6 +318,50 @@ class Spec:
             if (role_name, gate) not in own:
                 _check_entry(kind, kind.role(role_name), gate, init, None)
         return Resolved(kind, merged)
+
+
+    def resolve_for(self, kinds: Sequence[CellKind]) -> list[Resolved]:
+        """Resolve against every cell kind of one model: one :class:`Resolved` per item of ``kinds``.
+
+        With one kind this is :meth:`resolve`. In a model that mixes kinds (an LSTM with ``proj_size``
+        and a GRU), an entry naming a role or gate that only some of them have applies to those:
+        ``bias[f]`` and ``proj`` to the LSTM, ``bias_hn`` to the GRU. An entry that fits none of them
+        is the error :meth:`resolve` gives for it, so a typo is still caught.
+        """
+        distinct = list({id(kind): kind for kind in kinds}.values())
+        if not distinct:
+            return []
+        fits = {key: [kind for kind in distinct if _fits(key, kind)] for key in self._entries}
+        for key, fitting in fits.items():
+            if not fitting:
+                self.resolve(distinct[0])  # raises the precise error for this entry
+        by_kind: dict[int, Resolved] = {}
+        for kind in distinct:
+            keep = {key for key, fitting in fits.items() if any(k is kind for k in fitting)}
+            by_kind[id(kind)] = self._restricted(keep).resolve(kind)
+        return [by_kind[id(kind)] for kind in kinds]
+
+    def _restricted(self, keys: set[Key]) -> Spec:
+        """This spec with only the entries in ``keys`` (positions kept for error messages)."""
+        if keys == set(self._entries):
+            return self
+        out = Spec({k: v for k, v in self._entries.items() if k in keys}, preset=self._preset)
+        out._positions = self._positions
+        out._entry_positions = self._entry_positions
+        out._preset_position = self._preset_position
+        return out
+
+
+def _fits(key: Key, kind: CellKind) -> bool:
+    """Whether ``kind`` has the role (and gate) an entry names."""
+    role_name, gate = key
+    try:
+        role = kind.role(role_name)
+        if gate is not None:
+            kind.canonical_gate(role, gate)
+    except SpecError:
+        return False
+    return True
 
 
 SpecLike = Union[Spec, str, Mapping[str, Any]]
