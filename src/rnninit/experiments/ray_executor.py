@@ -150,7 +150,7 @@ class RayExecutor(Executor):
                     yield index_of[ref], self._result(ref)
         finally:
             for ref in pending:  # the caller stopped early (an interrupt): free the cluster
-                ray.cancel(ref)
+                ray.cancel(ref, force=True)  # a worker busy in a C call ignores a polite cancel
 
     def _result(self, ref) -> dict:
         """The task's result; a task Ray gave up on (retries exhausted) becomes a failed run."""
