@@ -178,7 +178,7 @@ def test_stopping_early_cancels_the_runs_still_pending(ray_cluster):
     assert next(results) == (0, {"status": "completed", "n": 0})
     results.close()  # what an interrupt (Ctrl-C) in the runner does to the executor's generator
     # every CPU this sweep took is free again: the running sleeper was stopped, the queued one never started
-    assert free_cpus_after(30, idle) == idle
+    assert free_cpus_after(120, idle) == idle  # a worker still starting up holds its CPU until it is up
 
 
 def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, tmp_path):
