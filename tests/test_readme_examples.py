@@ -1,0 +1,48 @@
+"""The README's Python examples run as written (in order, in one namespace, in a scratch directory)."""
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)
+
+
+@pytest.fixture(scope="module")
+def namespace(tmp_path_factory):
+    import os
+
+    here = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("readme"))  # the Keras example saves model.keras
+    try:
+        names: dict = {}
+        for block in python_blocks():
+            exec(compile(block, str(README), "exec"), names)
+        yield names
+    finally:
+        os.chdir(here)
+
+
+def test_the_readme_has_its_python_examples():
+    assert len(python_blocks()) >= 5
+
+
+def test_the_custom_torch_cell_gets_each_weight_its_own_scale(namespace):
+    cell = namespace["cell"]
+    assert abs(cell.W_ih.detach().std().item() - 1.0) < 0.05
+    assert abs(cell.W_hh.detach().std().item() - 0.125) < 0.01
+    np.testing.assert_array_equal(cell.b.detach().numpy(), np.zeros(64))
+
+
+def test_the_audit_example_passes_its_own_spec_and_describes_the_default(namespace):
+    import torch
+
+    import rnninit as ri
+
+    assert namespace["report"].ok
+    assert str(ri.describe(torch.nn.LSTM(8, 64))) == "pytorch_default"
