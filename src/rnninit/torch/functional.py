@@ -38,6 +38,7 @@ Equations (``σ`` the logistic sigmoid, ``⊙`` the elementwise product):
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 
 import torch
@@ -74,6 +75,30 @@ def _time_order(items: list, reverse: bool) -> list:
 def _stack(outputs: list[Tensor], reverse: bool, mask: Tensor | None) -> Tensor:
     out = torch.stack(_time_order(outputs, reverse))
     return out if mask is None else out * mask
+
+
+def _scan(
+    step: Callable[..., tuple[Tensor, ...]],
+    inputs: tuple[Tensor, ...],
+    state: tuple[Tensor, ...],
+    lengths: Tensor | None,
+    reverse: bool,
+) -> tuple[Tensor, tuple[Tensor, ...]]:
+    """The loop over time every layer shares: ``step(*inputs_t, state) -> new_state`` for each step.
+
+    ``inputs`` are the precomputed input sides ``(T, B, ...)``, walked with ``unbind``; the output at
+    each step is ``new_state[0]``. With ``lengths``, a sequence past its end keeps its state and
+    outputs zeros. Returns ``(outputs (T, B, ...), final state)``.
+    """
+    mask = step_mask(lengths, inputs[0].shape[0], inputs[0])
+    per_step = zip(*(_time_order(x.unbind(0), reverse) for x in inputs), strict=True)
+    masks = _time_order(mask.unbind(0), reverse) if mask is not None else itertools.repeat(None)
+    outputs = []
+    for xs, m in zip(per_step, masks):
+        new = step(*xs, state)
+        state = new if m is None else tuple(torch.where(m, n, old) for n, old in zip(new, state, strict=True))
+        outputs.append(new[0])
+    return _stack(outputs, reverse, mask), state
 
 
 # -- Elman -------------------------------------------------------------------------------------
@@ -117,15 +142,11 @@ def elman_layer(
         fast = fast_layers.elman_layer(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse=reverse)
         if fast is not None:
             return fast
-    mask = step_mask(lengths, x.shape[0], x)
-    x_proj = F.linear(x, w_ih, b_ih)
-    outputs = []
-    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
-    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
-        h_new = elman_step(xp, h, w_hh, b_hh, act)
-        h = h_new if masks is None else torch.where(masks[t], h_new, h)
-        outputs.append(h_new)
-    return _stack(outputs, reverse, mask), h
+    def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
+        return (elman_step(xp, s[0], w_hh, b_hh, act),)
+
+    out, (h,) = _scan(step, (F.linear(x, w_ih, b_ih),), (h,), lengths, reverse)
+    return out, h
 
 
 # -- LSTM --------------------------------------------------------------------------------------
@@ -175,19 +196,11 @@ def lstm_layer(
         fast = fast_layers.lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         if fast is not None:
             return fast
-    h, c = state
-    mask = step_mask(lengths, x.shape[0], x)
-    x_proj = F.linear(x, w_ih, b_ih)
-    outputs = []
-    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
-    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
-        h_new, c_new = lstm_step(xp, (h, c), w_hh, b_hh, w_hr)
-        if masks is None:
-            h, c = h_new, c_new
-        else:
-            h, c = torch.where(masks[t], h_new, h), torch.where(masks[t], c_new, c)
-        outputs.append(h_new)
-    return _stack(outputs, reverse, mask), (h, c)
+    def step(xp: Tensor, s: LSTMState) -> LSTMState:
+        return lstm_step(xp, s, w_hh, b_hh, w_hr)
+
+    out, (h, c) = _scan(step, (F.linear(x, w_ih, b_ih),), tuple(state), lengths, reverse)
+    return out, (h, c)
 
 
 # -- GRU ---------------------------------------------------------------------------------------
@@ -231,15 +244,11 @@ def gru_layer(
         fast = fast_layers.gru_layer(x, h, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         if fast is not None:
             return fast
-    mask = step_mask(lengths, x.shape[0], x)
-    x_proj = F.linear(x, w_ih, b_ih)
-    outputs = []
-    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
-    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
-        h_new = gru_step(xp, h, w_hh, b_hh)
-        h = h_new if masks is None else torch.where(masks[t], h_new, h)
-        outputs.append(h_new)
-    return _stack(outputs, reverse, mask), h
+    def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
+        return (gru_step(xp, s[0], w_hh, b_hh),)
+
+    out, (h,) = _scan(step, (F.linear(x, w_ih, b_ih),), (h,), lengths, reverse)
+    return out, h
 
 
 # -- IndRNN ------------------------------------------------------------------------------------
@@ -275,15 +284,11 @@ def indrnn_layer(
 ) -> tuple[Tensor, Tensor]:
     """An IndRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
     act = activation(nonlinearity)
-    mask = step_mask(lengths, x.shape[0], x)
-    x_proj = F.linear(x, w_ih, b)
-    outputs = []
-    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
-    for t, xp in enumerate(_time_order(x_proj.unbind(0), reverse)):
-        h_new = indrnn_step(xp, h, u, act)
-        h = h_new if masks is None else torch.where(masks[t], h_new, h)
-        outputs.append(h_new)
-    return _stack(outputs, reverse, mask), h
+    def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
+        return (indrnn_step(xp, s[0], u, act),)
+
+    out, (h,) = _scan(step, (F.linear(x, w_ih, b),), (h,), lengths, reverse)
+    return out, h
 
 
 # -- MinimalRNN --------------------------------------------------------------------------------
@@ -338,15 +343,9 @@ def minimalrnn_layer(
     Both input-side maps (``W_x`` and ``U_z``) are computed for all steps before the loop; only
     ``U_h h`` is recurrent.
     """
-    mask = step_mask(lengths, x.shape[0], x)
-    z_all, z_proj_all = minimalrnn_input(x, w_x, b_x, u_z, b_u)
-    outputs = []
-    masks = _time_order(mask.unbind(0), reverse) if mask is not None else None
-    steps = zip(
-        _time_order(z_all.unbind(0), reverse), _time_order(z_proj_all.unbind(0), reverse), strict=True
-    )
-    for t, (z, z_proj) in enumerate(steps):
-        h_new = minimalrnn_step(z, z_proj, h, u_h)
-        h = h_new if masks is None else torch.where(masks[t], h_new, h)
-        outputs.append(h_new)
-    return _stack(outputs, reverse, mask), h
+    inputs = minimalrnn_input(x, w_x, b_x, u_z, b_u)
+    def step(z: Tensor, z_proj: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
+        return (minimalrnn_step(z, z_proj, s[0], u_h),)
+
+    out, (h,) = _scan(step, inputs, (h,), lengths, reverse)
+    return out, h
