@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 from rnninit.experiments.config import Experiment
+from rnninit.experiments.html_table import table_row
 from rnninit.experiments.custom_cell import ProblemCellRNN
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
@@ -76,19 +77,14 @@ def audit_html(experiment: Experiment, model: dict) -> str:
         label = f"{block['role']}[{block['gate']}]" if block["gate"] else block["role"]
         exp, obs = block.get("expected") or {}, block.get("observed") or {}
         rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{html.escape(str(c))}</td>"
-                for c in (
-                    label,
-                    block["init"] or "—",
-                    _num(exp.get("std")),
-                    _num(obs.get("std")),
-                    _num(obs.get("spectral_radius")),
-                    block["verdict"],
-                )
+            table_row(
+                label,
+                block["init"] or "—",
+                _num(exp.get("std")),
+                _num(obs.get("std")),
+                _num(obs.get("spectral_radius")),
+                block["verdict"],
             )
-            + "</tr>"
         )
     findings = "".join(f"<li>{html.escape(f['message'])}</li>" for f in data["findings"])
     head = "".join(

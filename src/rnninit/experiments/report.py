@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from rnninit.experiments.config import Experiment
+from rnninit.experiments.html_table import table_row
 from rnninit.experiments.runner import Outcome
 from rnninit.experiments.tasks import make_task
 
@@ -100,23 +101,18 @@ def _table(outcome: Outcome, experiment: Experiment) -> str:
         ]
         spread = f" ± {statistics.stdev(finals):.2g}" if len(finals) > 1 else ""
         rows.append(
-            "<tr>"
-            + "".join(
-                f"<td>{html.escape(str(c))}</td>"
-                for c in (
-                    label,
-                    model["cell"] + "".join(f" {k}={v}" for k, v in model["options"].items()),
-                    model["hidden"],
-                    model["spec"],
-                    f"{model['train']['optimizer']} lr={model['train']['lr']:g}",
-                    _fmt(s["final_metric"]) + spread,
-                    f"{s['solved']}/{s['of']}",
-                    _fmt(s["median_steps_to_solve"]),
-                    s["diverged"],
-                    s["failed"],
-                )
+            table_row(
+                label,
+                model["cell"] + "".join(f" {k}={v}" for k, v in model["options"].items()),
+                model["hidden"],
+                model["spec"],
+                f"{model['train']['optimizer']} lr={model['train']['lr']:g}",
+                _fmt(s["final_metric"]) + spread,
+                f"{s['solved']}/{s['of']}",
+                _fmt(s["median_steps_to_solve"]),
+                s["diverged"],
+                s["failed"],
             )
-            + "</tr>"
         )
     head = "".join(
         f"<th>{h}</th>"
