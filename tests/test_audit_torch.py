@@ -5,10 +5,10 @@ import re
 
 import numpy as np
 import pytest
-import torch
 
 import rnninit as ri
 import rnninit.torch as rt
+import torch
 from rnninit.audit import audit
 
 

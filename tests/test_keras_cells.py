@@ -86,7 +86,9 @@ def test_a_preset_init_stands_alone():
     keras.layers.RNN(cell).build((None, STEPS, IN))
     np.testing.assert_array_equal(cell.bias.numpy(), np.zeros(H))
     np.testing.assert_array_equal(cell.recurrent_kernel.numpy(), np.eye(H))
-    cell = rk.LSTMCell(H, init="orthogonal", seed=0)  # no keras_default left: recurrent blocks orthogonal per gate
+    cell = rk.LSTMCell(
+        H, init="orthogonal", seed=0
+    )  # no keras_default left: recurrent blocks orthogonal per gate
     keras.layers.RNN(cell).build((None, STEPS, IN))
     np.testing.assert_array_equal(cell.bias.numpy(), np.r_[np.zeros(H), np.ones(H), np.zeros(2 * H)])
     gate = cell.recurrent_kernel.numpy()[:, H : 2 * H]

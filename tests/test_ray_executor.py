@@ -24,7 +24,6 @@ from rnninit.experiments.config import parse_sweep
 from rnninit.experiments.executor import LocalExecutor, make_executor
 from rnninit.experiments.ray_executor import RayExecutor
 from rnninit.experiments.runner import run_experiment
-from rnninit.experiments.store import ResultStore
 from rnninit.experiments.worker import execute_run
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
@@ -32,8 +31,14 @@ SRC = str(Path(__file__).resolve().parents[1] / "src")
 TINY = {
     "name": "tiny",
     "task": {"name": "adding", "length": 8},
-    "train": {"steps": 20, "batch_size": 8, "optimizer": "adam", "lr": 0.01, "eval_every": 10,
-              "eval_size": 32},
+    "train": {
+        "steps": 20,
+        "batch_size": 8,
+        "optimizer": "adam",
+        "lr": 0.01,
+        "eval_every": 10,
+        "eval_size": 32,
+    },
     "seeds": [0, 1],
     "models": [
         {"cell": "lstm", "hidden": 4, "spec": "forget_bias(1.0)", "label": "lstm-f1"},
@@ -50,8 +55,14 @@ pytestmark = pytest.mark.xdist_group("ray")
 def ray_cluster():
     import ray
 
-    context = ray.init(address="local", num_cpus=2, include_dashboard=False, object_store_memory=100 * 2**20,
-                       runtime_env={"py_modules": [rnninit]}, logging_level="WARNING")
+    context = ray.init(
+        address="local",
+        num_cpus=2,
+        include_dashboard=False,
+        object_store_memory=100 * 2**20,
+        runtime_env={"py_modules": [rnninit]},
+        logging_level="WARNING",
+    )
     # the crash-injecting run functions below live in this test module, which workers cannot import
     ray.cloudpickle.register_pickle_by_value(sys.modules[__name__])
     yield context
@@ -132,8 +143,12 @@ def test_worker_killed_mid_run_is_retried_and_counted_once(ray_cluster, local_re
     markers.mkdir()
     arrived = []
     crash_once = functools.partial(die_after_first_attempt, markers=str(markers))
-    outcome = run_experiment(parse_sweep(TINY), out, RayExecutor(max_retries=2, function=crash_once),
-                             on_result=lambda record: arrived.append(record["key"]))
+    outcome = run_experiment(
+        parse_sweep(TINY),
+        out,
+        RayExecutor(max_retries=2, function=crash_once),
+        on_result=lambda record: arrived.append(record["key"]),
+    )
 
     victim_pid = int((markers / "irnn-1.pid").read_text())
     assert _process_is_gone(victim_pid)  # the first attempt's worker really died
@@ -193,9 +208,24 @@ def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, t
     env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1", "RAY_AUTH_MODE": "token"}
     env.pop("RAY_ADDRESS", None)
     done = subprocess.run(
-        [sys.executable, "-m", "rnninit.cli", "run", str(config), "--out", str(tmp_path / "out"),
-         "--executor", "ray", "--address", address, "--json"],
-        capture_output=True, text=True, env=env, timeout=240,
+        [
+            sys.executable,
+            "-m",
+            "rnninit.cli",
+            "run",
+            str(config),
+            "--out",
+            str(tmp_path / "out"),
+            "--executor",
+            "ray",
+            "--address",
+            address,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == reference.summary()
@@ -213,12 +243,29 @@ def test_cli_executor_ray_alone_starts_and_stops_a_private_local_instance(tmp_pa
     config.write_text(yaml.safe_dump(one))
     env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
     env.pop("RAY_ADDRESS", None)
-    code = ("import sys, ray; from rnninit.cli import main; code = main(sys.argv[1:]); "
-            "assert not ray.is_initialized(), 'Ray left running'; sys.exit(code)")
+    code = (
+        "import sys, ray; from rnninit.cli import main; code = main(sys.argv[1:]); "
+        "assert not ray.is_initialized(), 'Ray left running'; sys.exit(code)"
+    )
     done = subprocess.run(
-        [sys.executable, "-c", code, "run", str(config), "--out", str(tmp_path / "out"),
-         "--executor", "ray", "--workers", "1", "--json"],
-        capture_output=True, text=True, env=env, timeout=240,
+        [
+            sys.executable,
+            "-c",
+            code,
+            "run",
+            str(config),
+            "--out",
+            str(tmp_path / "out"),
+            "--executor",
+            "ray",
+            "--workers",
+            "1",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=240,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == reference.summary()
@@ -245,8 +292,18 @@ def test_unreachable_address_fails_fast_naming_it(tmp_path, capsys):
     config = tmp_path / "tiny.yaml"
     config.write_text(yaml.safe_dump(TINY))
     started = time.monotonic()
-    code = main(["run", str(config), "--out", str(tmp_path / "out"), "--executor", "ray",
-                 "--address", f"127.0.0.1:{port}"])
+    code = main(
+        [
+            "run",
+            str(config),
+            "--out",
+            str(tmp_path / "out"),
+            "--executor",
+            "ray",
+            "--address",
+            f"127.0.0.1:{port}",
+        ]
+    )
     assert code == 2 and time.monotonic() - started < 15  # Ray alone would wait for minutes
     err = " ".join(capsys.readouterr().err.split())
     assert f"cannot reach the Ray cluster at '127.0.0.1:{port}'" in err and "ray start --head" in err
@@ -260,12 +317,15 @@ def test_address_is_only_for_the_ray_executor(tmp_path, capsys):
     assert "--address is for --executor ray" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("options, message", [
-    ({"workers": 0}, "--workers must be an integer >= 1"),
-    ({"max_retries": -1}, "max_retries must be an integer >= 0"),
-    ({"address": "head-node"}, "--address 'head-node' is not a Ray address; valid: 'auto', HOST:PORT"),
-    ({"address": "ray://head-node:port"}, "is not a Ray address"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"workers": 0}, "--workers must be an integer >= 1"),
+        ({"max_retries": -1}, "max_retries must be an integer >= 0"),
+        ({"address": "head-node"}, "--address 'head-node' is not a Ray address; valid: 'auto', HOST:PORT"),
+        ({"address": "ray://head-node:port"}, "is not a Ray address"),
+    ],
+)
 def test_bad_ray_executor_options_are_config_errors(options, message):
     from rnninit.experiments.errors import ConfigError
 

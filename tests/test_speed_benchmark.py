@@ -6,11 +6,11 @@ import json
 import math
 
 import pytest
-import torch
 
+import torch
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import forward_flops, training_flops
-from rnninit.bench.suite import SpeedConfig, run_speed
+from rnninit.bench.suite import SpeedConfig
 from rnninit.bench.timing import Case, ratio, time_cases
 from rnninit.cli import main
 

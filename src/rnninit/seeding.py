@@ -32,7 +32,11 @@ def identity_words(path: str, layer: int, direction: int, role: str, gate: str |
     return tuple(int.from_bytes(digest[i : i + 4], "little") for i in range(0, 16, 4))
 
 
-def block_rng(seed: int, path: str, layer: int, direction: int, role: str, gate: str | None) -> np.random.Generator:
+def block_rng(
+    seed: int, path: str, layer: int, direction: int, role: str, gate: str | None
+) -> np.random.Generator:
     """The random stream of one block: PCG64 seeded from ``seed`` and the block's identity."""
-    sequence = np.random.SeedSequence(entropy=check_seed(seed), spawn_key=identity_words(path, layer, direction, role, gate))
+    sequence = np.random.SeedSequence(
+        entropy=check_seed(seed), spawn_key=identity_words(path, layer, direction, role, gate)
+    )
     return np.random.Generator(np.random.PCG64(sequence))

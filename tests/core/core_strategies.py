@@ -28,8 +28,14 @@ def _maybe(args: st.SearchStrategy[dict]) -> st.SearchStrategy[dict]:
 
 
 GAIN_INITS = [
-    "orthogonal", "identity", "glorot_uniform", "glorot_normal",
-    "he_uniform", "he_normal", "lecun_uniform", "lecun_normal",
+    "orthogonal",
+    "identity",
+    "glorot_uniform",
+    "glorot_normal",
+    "he_uniform",
+    "he_normal",
+    "lecun_uniform",
+    "lecun_normal",
 ]
 
 plain_args = {
@@ -40,7 +46,9 @@ plain_args = {
     "zeros": st.just({}),
     "ones": st.just({}),
     "torch_default": st.fixed_dictionaries({"terms": st.integers(1, 16)}),
-    "chrono": st.fixed_dictionaries({"t_max": st.floats(min_value=2.0, exclude_min=True, allow_infinity=False)}),
+    "chrono": st.fixed_dictionaries(
+        {"t_max": st.floats(min_value=2.0, exclude_min=True, allow_infinity=False)}
+    ),
     **{name: st.fixed_dictionaries({"gain": nonnegative}) for name in GAIN_INITS},
 }
 REQUIRED = {"constant", "chrono", "uniform"}  # uniform: low < high only holds for both
@@ -68,7 +76,10 @@ preset_calls = st.one_of(
     st.just(PresetCall.make("keras_default")),
     st.builds(lambda std: PresetCall.make("irnn", std=std), nonnegative),
     st.builds(lambda v: PresetCall.make("forget_bias", value=v), finite),
-    st.builds(lambda t: PresetCall.make("chrono", t_max=t), st.floats(min_value=2.0, exclude_min=True, allow_infinity=False)),
+    st.builds(
+        lambda t: PresetCall.make("chrono", t_max=t),
+        st.floats(min_value=2.0, exclude_min=True, allow_infinity=False),
+    ),
     st.builds(lambda g: PresetCall.make("orthogonal", gain=g), nonnegative),
     st.builds(lambda t: PresetCall.make("indrnn", t_max=t), st.floats(min_value=1.0, allow_infinity=False)),
 )

@@ -24,7 +24,9 @@ def bias_blocks(spec: str, kind: str = "lstm", hidden: int = 64, seed: int = 0) 
 
 
 def forget_biases(t_max: float = T_MAX) -> np.ndarray:
-    return np.concatenate([bias_blocks(f"bias=chrono(t_max={t_max})", hidden=500, seed=s)["f"] for s in range(8)])
+    return np.concatenate(
+        [bias_blocks(f"bias=chrono(t_max={t_max})", hidden=500, seed=s)["f"] for s in range(8)]
+    )
 
 
 def test_forget_bias_is_log_uniform_on_1_to_t_max_minus_1():
@@ -71,8 +73,16 @@ def test_gru_chrono_sets_the_update_gate_which_keeps_the_state():
     [
         ("bias=chrono(t_max=10)", "elman", "chrono initializes the gate bias of a cell with a forget gate"),
         ("hh=chrono(t_max=10)", "lstm", "chrono cannot initialize hh\\[i\\] matrix: it needs a vector"),
-        ("bias[g]=chrono(t_max=10)", "lstm", "chrono sets the forget \\(f\\) and input gate biases, not gate 'g'"),
-        ("bias[r]=chrono(t_max=10)", "gru", "chrono sets the forget \\(z\\) and input gate biases, not gate 'r'"),
+        (
+            "bias[g]=chrono(t_max=10)",
+            "lstm",
+            "chrono sets the forget \\(f\\) and input gate biases, not gate 'g'",
+        ),
+        (
+            "bias[r]=chrono(t_max=10)",
+            "gru",
+            "chrono sets the forget \\(z\\) and input gate biases, not gate 'r'",
+        ),
         ("bias_hn=chrono(t_max=10)", "gru", "chrono initializes the gate bias"),
     ],
 )

@@ -28,10 +28,14 @@ def test_an_invalid_declaration_is_a_layout_error(text):
 
 
 def test_an_elman_like_cell_with_two_additive_biases():
-    layout = model({"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)}, {"w": "ih", "u": "hh", "b1": "bias", "b2": "bias"})
+    layout = model(
+        {"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)}, {"w": "ih", "u": "hh", "b1": "bias", "b2": "bias"}
+    )
     cell = layout.cells[0]
     assert cell.sizes["hidden"] == 4 and cell.sizes["input"] == 3
-    new = make_plan("bias=2 hh=identity", layout, seed=0).new_arrays({k: np.zeros(s) for k, s in layout.tensors.items()})
+    new = make_plan("bias=2 hh=identity", layout, seed=0).new_arrays(
+        {k: np.zeros(s) for k, s in layout.tensors.items()}
+    )
     np.testing.assert_array_equal(new["b1"], np.full(4, 2.0))
     np.testing.assert_array_equal(new["b2"], np.zeros(4))
     np.testing.assert_array_equal(new["u"], np.eye(4))
@@ -71,9 +75,19 @@ def test_a_role_the_kind_lacks_becomes_a_cell_specific_role():
         ({"u": (10, 4)}, {"u": "hh"}, {"kind": "lstm"}, "cannot be split into 4 gate blocks"),
         ({"u": (4, 4), "b": (4, 1)}, {"u": "hh", "b": "bias"}, {}, "role 'bias' is a vector"),
         ({"u": (4,)}, {"u": "hh"}, {}, "role 'hh' is a matrix"),
-        ({"u": (4, 4), "w": (5, 3)}, {"u": "hh", "w": "ih"}, {}, "has 5 rows per gate block, but the cell's hidden size is 4"),
+        (
+            {"u": (4, 4), "w": (5, 3)},
+            {"u": "hh", "w": "ih"},
+            {},
+            "has 5 rows per gate block, but the cell's hidden size is 4",
+        ),
         ({"u": (8, 4)}, {"u": "hh[i,f]"}, {"kind": "lstm"}, "declared for some gates but not gate 'g'"),
-        ({"t": (2, 2, 2), "u": (2, 2)}, {"t": "extra", "u": "hh"}, {}, "only vectors and matrices can be declared"),
+        (
+            {"t": (2, 2, 2), "u": (2, 2)},
+            {"t": "extra", "u": "hh"},
+            {},
+            "only vectors and matrices can be declared",
+        ),
     ],
 )
 def test_declarations_that_do_not_fit_the_shapes_are_layout_errors(shapes, roles, kwargs, message):

@@ -98,8 +98,12 @@ def test_the_roles_table_matches_the_cell_kinds():
         _, gates, roles, forget, aliases = rows[name]
         assert tuple(names_in(gates)) == kind.gates
         assert tuple(names_in(roles)) == kind.role_names
-        assert names_in(forget)[:1] == ([kind.gate_semantics["forget"]] if "forget" in kind.gate_semantics else [])
-        assert dict(zip(names_in(aliases)[::2], names_in(aliases)[1::2], strict=True)) == dict(kind.gate_aliases)
+        assert names_in(forget)[:1] == (
+            [kind.gate_semantics["forget"]] if "forget" in kind.gate_semantics else []
+        )
+        assert dict(zip(names_in(aliases)[::2], names_in(aliases)[1::2], strict=True)) == dict(
+            kind.gate_aliases
+        )
 
 
 def test_the_inits_table_matches_every_init_and_its_defaults():
@@ -121,7 +125,9 @@ def test_the_inits_table_matches_every_init_and_its_defaults():
             elif default == "auto":
                 assert field.default is None
             else:
-                actual = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+                actual = (
+                    field.default if field.default is not dataclasses.MISSING else field.default_factory()
+                )
                 assert default == str(actual), f"{name}: {key} defaults to {actual}"
 
 

@@ -8,7 +8,18 @@ import pytest
 from core_strategies import GAIN_INITS, plain_args
 
 from rnninit.errors import SpecError
-from rnninit.inits import INITS, Chrono, Constant, Init, Normal, Orthogonal, Spectral, Uniform, init_from_config, make_init
+from rnninit.inits import (
+    INITS,
+    Chrono,
+    Constant,
+    Init,
+    Normal,
+    Orthogonal,
+    Spectral,
+    Uniform,
+    init_from_config,
+    make_init,
+)
 
 
 def test_the_round_trip_strategies_cover_every_init():
@@ -20,8 +31,16 @@ EXAMPLES = [
     (Normal(), {"name": "normal"}, "normal"),
     (Normal(mean=1, std=0.5), {"name": "normal", "mean": 1.0, "std": 0.5}, "normal(mean=1.0, std=0.5)"),
     (Constant(value=-2), {"name": "constant", "value": -2.0}, "constant(-2.0)"),
-    (Constant(value=3, fused=True), {"name": "constant", "value": 3.0, "fused": True}, "constant(3.0, fused=true)"),
-    (Orthogonal(gain=2, fused=True), {"name": "orthogonal", "gain": 2.0, "fused": True}, "orthogonal(gain=2.0, fused=true)"),
+    (
+        Constant(value=3, fused=True),
+        {"name": "constant", "value": 3.0, "fused": True},
+        "constant(3.0, fused=true)",
+    ),
+    (
+        Orthogonal(gain=2, fused=True),
+        {"name": "orthogonal", "gain": 2.0, "fused": True},
+        "orthogonal(gain=2.0, fused=true)",
+    ),
     (Chrono(t_max=10), {"name": "chrono", "t_max": 10.0}, "chrono(t_max=10.0)"),
     (make_init("torch_default", terms=2), {"name": "torch_default", "terms": 2}, "torch_default(terms=2)"),
     (

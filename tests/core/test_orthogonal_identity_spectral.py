@@ -15,7 +15,16 @@ from core_blocks import ALPHA, matrix_block, rng, torch_layout
 from scipy import stats
 
 from rnninit.errors import SpecError
-from rnninit.inits import Block, Identity, Normal, Orthogonal, Spectral, Uniform, orthogonal_matrix, spectral_radius
+from rnninit.inits import (
+    Block,
+    Identity,
+    Normal,
+    Orthogonal,
+    Spectral,
+    Uniform,
+    orthogonal_matrix,
+    spectral_radius,
+)
 from rnninit.plan import make_plan
 
 
@@ -78,7 +87,9 @@ def test_identity_on_a_diagonal_block_fills_the_diagonal():
 
 
 def test_identity_on_a_non_square_block_names_the_block():
-    with pytest.raises(SpecError, match=r"identity needs a square block, but hh matrix of shape \(4, 6\) is not square"):
+    with pytest.raises(
+        SpecError, match=r"identity needs a square block, but hh matrix of shape \(4, 6\) is not square"
+    ):
         Identity().sample(matrix_block(4, 6), rng())
 
 

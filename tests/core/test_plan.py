@@ -21,7 +21,9 @@ def test_new_arrays_put_the_effective_bias_in_the_first_tensor_and_zeros_in_the_
     current = {name: np.full(shape, 9.0) for name, shape in layout.tensors.items()}
     new = plan.new_arrays(current)
     assert set(new) == {"rnn.bias_ih_l0", "rnn.bias_hh_l0"}  # untouched tensors are not returned
-    np.testing.assert_array_equal(new["rnn.bias_ih_l0"], [0, 0, 0, 0, 1.5, 1.5, 1.5, 1.5, 0, 0, 0, 0, 0, 0, 0, 0])
+    np.testing.assert_array_equal(
+        new["rnn.bias_ih_l0"], [0, 0, 0, 0, 1.5, 1.5, 1.5, 1.5, 0, 0, 0, 0, 0, 0, 0, 0]
+    )
     np.testing.assert_array_equal(new["rnn.bias_hh_l0"], np.zeros(16))
     assert current["rnn.bias_ih_l0"][0] == 9.0  # the input arrays are not modified
 

@@ -16,7 +16,18 @@ from core_blocks import ALPHA
 from scipy import stats
 
 from rnninit.errors import SpecError
-from rnninit.inits import Chrono, Constant, GlorotUniform, Identity, Normal, Ones, Orthogonal, TorchDefault, Uniform, Zeros
+from rnninit.inits import (
+    Chrono,
+    Constant,
+    GlorotUniform,
+    Identity,
+    Normal,
+    Ones,
+    Orthogonal,
+    TorchDefault,
+    Uniform,
+    Zeros,
+)
 from rnninit.layout.cells import CELL_KINDS
 from rnninit.spec import PRESETS, Spec
 
@@ -34,7 +45,9 @@ FITS = {
 
 
 def test_the_fit_rules_on_the_five_cells():
-    fits = {preset: {name for name, kind in CELL_KINDS.items() if rule(kind)} for preset, rule in FITS.items()}
+    fits = {
+        preset: {name for name, kind in CELL_KINDS.items() if rule(kind)} for preset, rule in FITS.items()
+    }
     known = {"elman", "lstm", "gru", "indrnn", "minimalrnn"}
     assert {preset: names & known for preset, names in fits.items()} == {
         "pytorch_default": known,
@@ -108,7 +121,9 @@ def _effective_biases(module, gates: slice) -> np.ndarray:
 
 
 def _params(module, prefix: str, rows: slice = slice(None)) -> np.ndarray:
-    return np.concatenate([p.detach().numpy()[rows].ravel() for n, p in module.named_parameters() if n.startswith(prefix)])
+    return np.concatenate(
+        [p.detach().numpy()[rows].ravel() for n, p in module.named_parameters() if n.startswith(prefix)]
+    )
 
 
 def _pair(cls, hidden: int, **kwargs):
@@ -143,7 +158,9 @@ def test_pytorch_default_reproduces_lstm_weights_and_its_triangular_effective_bi
 
 def test_pytorch_default_reproduces_gru_with_uniform_n_gate_bias_and_bias_hn():
     own, ours = _pair(torch.nn.GRU, HIDDEN)
-    _same_distribution(_effective_biases(own, slice(0, 2 * HIDDEN)), _effective_biases(ours, slice(0, 2 * HIDDEN)), TRIANGLE)
+    _same_distribution(
+        _effective_biases(own, slice(0, 2 * HIDDEN)), _effective_biases(ours, slice(0, 2 * HIDDEN)), TRIANGLE
+    )
     n = slice(2 * HIDDEN, 3 * HIDDEN)
     _same_distribution(_params(own, "bias_ih", n), _params(ours, "bias_ih", n), UNIFORM)  # b_in
     _same_distribution(_params(own, "bias_hh", n), _params(ours, "bias_hh", n), UNIFORM)  # b_hn
@@ -158,4 +175,7 @@ def test_pytorch_default_reproduces_rnn_and_lstm_projection():
 
 def test_power_the_triangle_is_not_a_uniform():
     own, _ = _pair(torch.nn.LSTM, HIDDEN)
-    assert stats.kstest(_effective_biases(own, slice(None)), stats.uniform(-2 * BOUND, 4 * BOUND).cdf).pvalue < ALPHA
+    assert (
+        stats.kstest(_effective_biases(own, slice(None)), stats.uniform(-2 * BOUND, 4 * BOUND).cdf).pvalue
+        < ALPHA
+    )

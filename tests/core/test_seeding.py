@@ -18,7 +18,14 @@ from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, SeedError, block_rng, check_seed
 
 SPEC = "ih=glorot_uniform hh=orthogonal bias=torch_default bias[f]=chrono(t_max=20) proj=normal(std=0.3)"
-LAYOUT_ARGS = {"kind": "lstm", "input_size": 5, "hidden_size": 7, "num_layers": 2, "bidirectional": True, "proj_size": 3}
+LAYOUT_ARGS = {
+    "kind": "lstm",
+    "input_size": 5,
+    "hidden_size": 7,
+    "num_layers": 2,
+    "bidirectional": True,
+    "proj_size": 3,
+}
 
 
 def plan_digest(seed: int) -> str:
@@ -39,7 +46,11 @@ def test_same_spec_and_seed_give_the_same_bytes_in_another_process():
     env = {**os.environ, "PYTHONHASHSEED": "123", "OMP_NUM_THREADS": "1"}
     out = subprocess.run(
         [sys.executable, "-c", code, str(src), str(Path(__file__).parent)],
-        capture_output=True, text=True, check=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=env,
+        timeout=120,
     )
     assert json.loads(out.stdout) == plan_digest(11)
 
@@ -64,7 +75,11 @@ def test_visiting_order_does_not_matter():
 def test_a_block_does_not_depend_on_which_other_blocks_the_spec_names():
     alone = make_plan("hh=normal", torch_layout(**LAYOUT_ARGS), seed=2)
     together = make_plan("ih=normal hh=normal bias=normal", torch_layout(**LAYOUT_ARGS), seed=2)
-    hh = {(a.cell.layer, a.cell.direction, a.slot.gate): a.value for a in together.assignments if a.slot.role == "hh"}
+    hh = {
+        (a.cell.layer, a.cell.direction, a.slot.gate): a.value
+        for a in together.assignments
+        if a.slot.role == "hh"
+    }
     for a in alone.assignments:
         np.testing.assert_array_equal(a.value, hh[(a.cell.layer, a.cell.direction, a.slot.gate)])
 

@@ -15,11 +15,68 @@ FUZZ = settings(max_examples=300, deadline=None, derandomize=True)
 
 # pieces of the grammar, so that generated text gets deep into the parser
 VOCABULARY = [
-    "ih", "hh", "bias", "proj", "f", "i", "g", "z", "n", "normal", "uniform", "constant", "spectral",
-    "orthogonal", "identity", "chrono", "torch_default", "glorot_uniform", "std", "mean", "low", "high",
-    "gain", "value", "t_max", "terms", "base", "radius", "fused", "true", "false", "nan", "inf",
-    "pytorch_default", "keras_default", "irnn", "forget_bias", "indrnn", "0", "1", "-1", "0.5", "1e999",
-    "2", "100", "1e-400", "9" * 400, "=", "=", "(", ")", "(", ")", "[", "]", ",", ",", ";", " ", " ", "é", "#",
+    "ih",
+    "hh",
+    "bias",
+    "proj",
+    "f",
+    "i",
+    "g",
+    "z",
+    "n",
+    "normal",
+    "uniform",
+    "constant",
+    "spectral",
+    "orthogonal",
+    "identity",
+    "chrono",
+    "torch_default",
+    "glorot_uniform",
+    "std",
+    "mean",
+    "low",
+    "high",
+    "gain",
+    "value",
+    "t_max",
+    "terms",
+    "base",
+    "radius",
+    "fused",
+    "true",
+    "false",
+    "nan",
+    "inf",
+    "pytorch_default",
+    "keras_default",
+    "irnn",
+    "forget_bias",
+    "indrnn",
+    "0",
+    "1",
+    "-1",
+    "0.5",
+    "1e999",
+    "2",
+    "100",
+    "1e-400",
+    "9" * 400,
+    "=",
+    "=",
+    "(",
+    ")",
+    "(",
+    ")",
+    "[",
+    "]",
+    ",",
+    ",",
+    ";",
+    " ",
+    " ",
+    "é",
+    "#",
 ]
 
 
@@ -73,12 +130,18 @@ def test_deep_nesting_is_an_error_not_a_recursion_crash():
 
 def test_separators_and_whitespace():
     expected = Spec({"ih": Normal(std=0.5), "hh": Orthogonal()})
-    for text in ("ih=normal(std=0.5) hh=orthogonal", "ih=normal(std=0.5);hh=orthogonal", " ;ih = normal( std = 0.5 ) ;; hh=orthogonal; "):
+    for text in (
+        "ih=normal(std=0.5) hh=orthogonal",
+        "ih=normal(std=0.5);hh=orthogonal",
+        " ;ih = normal( std = 0.5 ) ;; hh=orthogonal; ",
+    ):
         assert Spec.parse(text) == expected
 
 
 def test_positional_and_keyword_arguments_and_a_trailing_comma():
-    assert parse_init("uniform(-1, 1)") == parse_init("uniform(low=-1, high=1,)") == Uniform(low=-1.0, high=1.0)
+    assert (
+        parse_init("uniform(-1, 1)") == parse_init("uniform(low=-1, high=1,)") == Uniform(low=-1.0, high=1.0)
+    )
     assert parse_init("normal(0.5, std=2)") == Normal(mean=0.5, std=2.0)
 
 
@@ -88,7 +151,9 @@ def test_a_bare_number_means_constant():
 
 
 def test_nested_init_arguments():
-    assert parse_init("spectral(0.9, uniform(-1, 1))") == Spectral(radius=0.9, base=Uniform(low=-1.0, high=1.0))
+    assert parse_init("spectral(0.9, uniform(-1, 1))") == Spectral(
+        radius=0.9, base=Uniform(low=-1.0, high=1.0)
+    )
 
 
 def test_booleans_are_lowercase_words():

@@ -61,12 +61,17 @@ def test_equal_specs_written_differently_have_one_canonical_string():
 def test_multi_gate_entries_expand_to_one_key_per_gate():
     spec = Spec.parse("bias[i,f]=0.5")
     assert str(spec) == "bias[f]=constant(0.5) bias[i]=constant(0.5)"
-    assert spec.to_dict() == {"bias[f]": {"name": "constant", "value": 0.5}, "bias[i]": {"name": "constant", "value": 0.5}}
+    assert spec.to_dict() == {
+        "bias[f]": {"name": "constant", "value": 0.5},
+        "bias[i]": {"name": "constant", "value": 0.5},
+    }
 
 
 def test_nested_spectral_config():
     spec = Spec.parse("hh=spectral(radius=0.9, base=uniform(low=-1, high=1))")
-    assert spec.to_dict() == {"hh": {"name": "spectral", "radius": 0.9, "base": {"name": "uniform", "low": -1.0, "high": 1.0}}}
+    assert spec.to_dict() == {
+        "hh": {"name": "spectral", "radius": 0.9, "base": {"name": "uniform", "low": -1.0, "high": 1.0}}
+    }
     assert Spec.from_dict(spec.to_dict()) == spec
 
 

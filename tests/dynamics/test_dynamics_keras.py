@@ -5,9 +5,9 @@ import math
 import keras
 import numpy as np
 import pytest
-import torch
 
 import rnninit.keras as rk
+import torch
 from rnninit.dynamics import DynamicsError, diagnose, diagnose_spec, make_cell, trajectory
 from rnninit.dynamics.keras_twin import torch_twin
 
@@ -23,7 +23,9 @@ CELLS = {
     "rk.LSTMCell": lambda: rk.LSTMCell(H, init=SPEC, seed=1),
     "rk.GRUCell": lambda: rk.GRUCell(H, init=SPEC + " bias_hn=normal(std=0.3)", seed=1),
     "rk.ElmanCell": lambda: rk.ElmanCell(H, init=SPEC, seed=1),
-    "rk.IndRNNCell": lambda: rk.IndRNNCell(H, init="ih=normal(std=0.5) hh=uniform bias=normal(std=0.3)", seed=1),
+    "rk.IndRNNCell": lambda: rk.IndRNNCell(
+        H, init="ih=normal(std=0.5) hh=uniform bias=normal(std=0.3)", seed=1
+    ),
     "rk.MinimalRNNCell": lambda: rk.MinimalRNNCell(H, init="pytorch_default", seed=1),
 }
 

@@ -33,10 +33,10 @@ import numpy as np
 from scipy import stats
 
 from rnninit.audit.backends import backend_for
-from rnninit.errors import SpecError
 from rnninit.audit.checks import EXACT_RTOL, MAX_SAMPLE, ORTHOGONALITY_TOL, distribution_tests, orthogonality
 from rnninit.audit.distributions import entry_distribution
 from rnninit.audit.run import _effective, _layout, _tensors
+from rnninit.errors import SpecError
 from rnninit.inits import (
     Block,
     Chrono,

@@ -16,14 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-import torch
-from torch import nn
-
 import rnninit.torch as rt
+import torch
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
-from rnninit.bench.timing import median_ms, ratio, time_cases
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
+from rnninit.bench.timing import median_ms, ratio, time_cases
+from torch import nn
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 APPLY_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
@@ -137,8 +136,10 @@ def user_cell_rows(config: SpeedConfig) -> list[dict]:
     """The user's declared LSTM against the library's, at the grid's largest and smallest shapes."""
     dtype = DTYPES[config.dtype]
     rows = []
-    shapes = {(min(config.steps), min(config.batch), min(config.hidden)),
-              (max(config.steps), max(config.batch), max(config.hidden))}
+    shapes = {
+        (min(config.steps), min(config.batch), min(config.hidden)),
+        (max(config.steps), max(config.batch), max(config.hidden)),
+    }
     for steps, batch, hidden in sorted(shapes):
         problem = Problem("lstm", steps, batch, hidden, hidden, dtype, config.device)
         rows += _rows(config, problem, user_cases(problem), "rnninit.LSTM")

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import argparse
 
-from rnninit.cli.console import stdout_console
-
 from rnninit.audit.targets import TargetError
+from rnninit.cli.console import stdout_console
 from rnninit.cli.spec import load_spec
 
 TARGET_HELP = "path/to/file.py:factory (a function returning a model), a .keras file, or a torch.save file"

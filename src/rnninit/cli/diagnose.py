@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 
 import numpy as np
-from rnninit.cli.console import stdout_console
 from rich.markup import escape
 from rich.table import Table
 
+from rnninit.cli.console import stdout_console
 from rnninit.cli.spec import load_spec
 
 #: The names in :data:`rnninit.dynamics.CELLS`, spelled out so that building the parser (``rnninit

@@ -14,7 +14,14 @@ import os
 import sys
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,13 +30,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="train cells on long-memory tasks under several inits; report")
     p.add_argument("config", nargs="?", help="experiment YAML file (default: the embedded demo experiment)")
     p.add_argument("--out", required=True, help="results directory (reused on rerun)")
-    p.add_argument("--workers", type=int, default=max(1, min(2, os.cpu_count() or 1)),
-                   help="parallel local processes (default: min(2, CPUs))")
-    p.add_argument("--executor", choices=sorted(EXECUTORS), default="local",
-                   help="where runs execute: local processes, or Ray tasks "
-                        "(pip install 'rnninit[ray]'; docs/ray.md)")
-    p.add_argument("--address", help="with --executor ray: the Ray cluster to use ('auto', HOST:6379 or "
-                   "ray://HOST:10001; default $RAY_ADDRESS, else a local Ray instance with --workers CPUs)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=max(1, min(2, os.cpu_count() or 1)),
+        help="parallel local processes (default: min(2, CPUs))",
+    )
+    p.add_argument(
+        "--executor",
+        choices=sorted(EXECUTORS),
+        default="local",
+        help="where runs execute: local processes, or Ray tasks (pip install 'rnninit[ray]'; docs/ray.md)",
+    )
+    p.add_argument(
+        "--address",
+        help="with --executor ray: the Ray cluster to use ('auto', HOST:6379 or "
+        "ray://HOST:10001; default $RAY_ADDRESS, else a local Ray instance with --workers CPUs)",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     p.set_defaults(func=run)
 
@@ -50,17 +67,30 @@ def run(args: argparse.Namespace) -> int:
     executor = make_executor(args.executor, **options)
     console = Console(stderr=True)
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("elapsed"), TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-        TextColumn("{task.fields[last]}"), console=console, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("elapsed"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=console,
+        transient=False,
     )
     bar = None
 
     def on_start(to_run: int, reused: int) -> None:
         nonlocal bar
-        console.print(f"{sweep.name}: {len(sweep.runs)} runs, {reused} reused from {args.out}, "
-                      f"{to_run} to run on " + (f"the Ray cluster at {args.address}" if args.address
-                                                 else f"{args.workers} {args.executor} worker(s)"))
+        console.print(
+            f"{sweep.name}: {len(sweep.runs)} runs, {reused} reused from {args.out}, "
+            f"{to_run} to run on "
+            + (
+                f"the Ray cluster at {args.address}"
+                if args.address
+                else f"{args.workers} {args.executor} worker(s)"
+            )
+        )
         bar = progress.add_task(sweep.name, total=to_run, last="")
 
     def on_result(record: dict) -> None:
@@ -77,9 +107,11 @@ def run(args: argparse.Namespace) -> int:
     summary = outcome.summary()
     console.print(f"report: {path}")
     for label, s in summary["models"].items():
-        console.print(f"  {label:<24} final {s['metric']} "
-                      f"{'—' if s['final_metric'] is None else format(s['final_metric'], '.4g'):>8}  "
-                      f"solved {s['solved']}/{s['of']}" + (f"  diverged {s['diverged']}" if s["diverged"] else ""))
+        console.print(
+            f"  {label:<24} final {s['metric']} "
+            f"{'—' if s['final_metric'] is None else format(s['final_metric'], '.4g'):>8}  "
+            f"solved {s['solved']}/{s['of']}" + (f"  diverged {s['diverged']}" if s["diverged"] else "")
+        )
     if args.json:
         sys.stdout.flush()
         print(json.dumps(summary))

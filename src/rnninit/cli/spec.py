@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnninit.cli.console import stdout_console
 from rich.markup import escape
 from rich.table import Table
 
+from rnninit.cli.console import stdout_console
 from rnninit.layout.cells import CELL_KINDS
 from rnninit.spec import Spec, format_key
 

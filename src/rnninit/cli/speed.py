@@ -11,12 +11,12 @@ import argparse
 import json
 import sys
 
-from rnninit.cli.console import stdout_console
 from rich.markup import escape
 from rich.table import Table
 
 # Only names here: building the parser must not import torch (rnninit.bench.suite does, in run()).
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, DTYPE_NAMES, BenchError
+from rnninit.cli.console import stdout_console
 
 
 def _ints(text: str) -> tuple[int, ...]:
@@ -106,8 +106,13 @@ def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
         gemm = row.get("gemm_fraction")
         r = row["ratio"]
         table.add_row(
-            *shape, escape(row["candidate"]), f"{row['forward_ms']:.2f}", f"{row['backward_ms']:.2f}",
-            f"{r['median']:.2f}", f"{r['low']:.2f}-{r['high']:.2f}", f"{row['gflops']:.1f}",
+            *shape,
+            escape(row["candidate"]),
+            f"{row['forward_ms']:.2f}",
+            f"{row['backward_ms']:.2f}",
+            f"{r['median']:.2f}",
+            f"{r['low']:.2f}-{r['high']:.2f}",
+            f"{row['gflops']:.1f}",
             "" if gemm is None else f"{100 * gemm:.0f}%",
         )
     return table

@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch import nn
-
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.stepper import Stepper
 from rnninit.torch.layouts import model_layout as torch_layout
 from rnninit.torch.layouts import read_arrays as torch_read
 from rnninit.torch.layouts import write_arrays as torch_write
+from torch import nn
 
 
 def _name(activation: object) -> str:
@@ -108,12 +107,16 @@ def torch_twin(cell) -> Stepper:
     inputs, hidden = int(found.sizes["input"]), int(found.sizes["hidden"])
     has_bias = any(slot.role == "bias" for slot in found.slots)
     module = build(cell, inputs, hidden, has_bias).to(torch.float64)
-    blocks = {(s.role, s.gate): s.read(keras_read(cell, {p.tensor for p in s.placements})) for s in found.slots}
+    blocks = {
+        (s.role, s.gate): s.read(keras_read(cell, {p.tensor for p in s.placements})) for s in found.slots
+    }
     target = torch_layout(module).cells[0]
     arrays = torch_read(module, {p.tensor for s in target.slots for p in s.placements})
     missing = {(s.role, s.gate) for s in target.slots} ^ set(blocks)
     if missing:
-        raise DynamicsError(f"the Keras and PyTorch {found.kind.name} layouts disagree on blocks {sorted(missing)}")
+        raise DynamicsError(
+            f"the Keras and PyTorch {found.kind.name} layouts disagree on blocks {sorted(missing)}"
+        )
     for slot in target.slots:
         slot.write(arrays, blocks[(slot.role, slot.gate)])
     torch_write(module, arrays)

@@ -13,9 +13,8 @@ import copy
 from dataclasses import dataclass, replace
 
 import torch
-from torch import Tensor, nn
-
 from rnninit.dynamics.errors import DynamicsError
+from torch import Tensor, nn
 
 
 @dataclass(frozen=True)

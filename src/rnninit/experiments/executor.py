@@ -64,7 +64,9 @@ EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor}
 def make_executor(name: str = "local", **options) -> Executor:
     cls = EXECUTORS.get(name)
     if cls is None:
-        raise ConfigError(f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}; valid: {one_of(EXECUTORS)}")
+        raise ConfigError(
+            f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}; valid: {one_of(EXECUTORS)}"
+        )
     return cls(**options)
 
 

@@ -128,9 +128,11 @@ class RayExecutor(Executor):
             where = f"the Ray cluster at {self.address!r}" if self.address else "a local Ray instance"
             hint = ""
             if self.address not in (None, "auto") and "RAY_AUTH_MODE" not in os.environ:
-                hint = ("; if the cluster uses token authentication (the default of `ray start` since "
-                        "Ray 2.59), set RAY_AUTH_MODE=token and give this machine the head's token "
-                        "(`ray get-auth-token` there) in ~/.ray/auth_token or RAY_AUTH_TOKEN")
+                hint = (
+                    "; if the cluster uses token authentication (the default of `ray start` since "
+                    "Ray 2.59), set RAY_AUTH_MODE=token and give this machine the head's token "
+                    "(`ray get-auth-token` there) in ~/.ray/auth_token or RAY_AUTH_TOKEN"
+                )
             raise RayConnectionError(f"cannot connect to {where}: {exc}{hint}") from None
         self._started_here = True
 
@@ -176,15 +178,18 @@ def check_address(address: str) -> None:
         return
     match = ADDRESS.fullmatch(address)
     if match is None:
-        raise ConfigError(f"--address {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
-                          f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT")
+        raise ConfigError(
+            f"--address {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
+            f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT"
+        )
     host, port = match["host"].strip("[]"), int(match["port"])
     try:
         socket.create_connection((host, port), timeout=REACH_TIMEOUT_S).close()
     except OSError as exc:
-        raise RayConnectionError(f"cannot reach the Ray cluster at {address!r} ({exc}); is "
-                                 f"`ray start --head` running there, and is port {port} open to this machine?"
-                                 ) from None
+        raise RayConnectionError(
+            f"cannot reach the Ray cluster at {address!r} ({exc}); is "
+            f"`ray start --head` running there, and is port {port} open to this machine?"
+        ) from None
 
 
 def _call(function: Callable[[dict], dict], run: dict) -> dict:

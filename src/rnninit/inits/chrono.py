@@ -36,7 +36,9 @@ class Chrono(Init):
                 token="t_max",
             )
         if self.fused:
-            raise SpecError("chrono sets the forget and input gate biases separately and cannot be fused", token="fused")
+            raise SpecError(
+                "chrono sets the forget and input gate biases separately and cannot be fused", token="fused"
+            )
 
     def _validate_block(self, block: Block) -> None:
         forget = block.gate_semantics.get("forget")

@@ -202,7 +202,9 @@ class TorchDefault(Init):
                 token="terms",
             )
         if self.fused:  # PyTorch draws per stored tensor, and the bias terms differ per gate (GRU n)
-            raise SpecError("torch_default is PyTorch's per-tensor default and cannot be fused", token="fused")
+            raise SpecError(
+                "torch_default is PyTorch's per-tensor default and cannot be fused", token="fused"
+            )
 
     def bound(self, block: Block) -> float:
         return 1.0 / math.sqrt(block.hidden_size)

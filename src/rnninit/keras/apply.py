@@ -45,7 +45,8 @@ def apply(
     seed = draw_seed() if seed is None else check_seed(seed)
     plan = make_plan(spec, found.layout, seed)
     current = {
-        name: np.array(found.variables[name].numpy(), dtype=np.float64) for name in plan.partly_touched_tensors()
+        name: np.array(found.variables[name].numpy(), dtype=np.float64)
+        for name in plan.partly_touched_tensors()
     }
     new = {
         name: value.astype(found.variables[name].dtype) for name, value in plan.new_arrays(current).items()

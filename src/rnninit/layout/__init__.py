@@ -1,6 +1,17 @@
 """Layouts: cell kinds (the math) and storage layouts (where each block is stored)."""
 
-from rnninit.layout.cells import CELL_KINDS, ELMAN, GRU, GRU_RESET_BEFORE, INDRNN, LSTM, MINIMALRNN, CellKind, RoleDef, cell_kind
+from rnninit.layout.cells import (
+    CELL_KINDS,
+    ELMAN,
+    GRU,
+    GRU_RESET_BEFORE,
+    INDRNN,
+    LSTM,
+    MINIMALRNN,
+    CellKind,
+    RoleDef,
+    cell_kind,
+)
 from rnninit.layout.storage import CellLayout, ModelLayout, Placement, Slot, gate_slice, role_slots
 
 __all__ = [

@@ -204,7 +204,9 @@ MINIMALRNN = CellKind(
     gate_semantics={"forget": "u"},
 )
 
-CELL_KINDS: dict[str, CellKind] = {k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN)}
+CELL_KINDS: dict[str, CellKind] = {
+    k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN)
+}
 
 
 def cell_kind(name: str | CellKind) -> CellKind:

@@ -23,7 +23,9 @@ from rnninit.errors import LayoutError, SpecError
 from rnninit.layout.cells import ELMAN, CellKind, RoleDef, cell_kind
 from rnninit.layout.storage import CellLayout, Placement, Slot
 
-_DECL = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\])?\s*$")
+_DECL = re.compile(
+    r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(?:\[\s*([A-Za-z_][A-Za-z0-9_]*(?:\s*,\s*[A-Za-z_][A-Za-z0-9_]*)*)\s*\])?\s*$"
+)
 
 
 def parse_declaration(text: str) -> tuple[str, tuple[str, ...] | None]:
@@ -59,7 +61,9 @@ def declared_layout(
     parsed: dict[str, tuple[str, tuple[str, ...] | None]] = {}
     for name, text in roles.items():
         if name not in shapes:
-            raise LayoutError(f"declared tensor {name!r} does not exist; tensors: {', '.join(sorted(shapes)) or 'none'}")
+            raise LayoutError(
+                f"declared tensor {name!r} does not exist; tensors: {', '.join(sorted(shapes)) or 'none'}"
+            )
         parsed[name] = parse_declaration(text)
     kind_ = _extend_kind(base, parsed, shapes, transpose)
     hidden = _infer_hidden(kind_, parsed, shapes, transpose)
@@ -75,11 +79,15 @@ def declared_layout(
             except SpecError as exc:
                 raise LayoutError(f"tensor {name!r}: {exc}") from None
         elif gates:
-            raise LayoutError(f"tensor {name!r}: role '{role_name}' has no gates, so it cannot be declared with [{', '.join(gates)}]")
+            raise LayoutError(
+                f"tensor {name!r}: role '{role_name}' has no gates, so it cannot be declared with [{', '.join(gates)}]"
+            )
         else:
             order = (None,)
         if shape[out_axis] % len(order):
-            raise LayoutError(f"tensor {name!r} of shape {shape} cannot be split into {len(order)} gate blocks")
+            raise LayoutError(
+                f"tensor {name!r} of shape {shape} cannot be split into {len(order)} gate blocks"
+            )
         rows = shape[out_axis] // len(order)
         if role.kind != "matrix" and len(shape) != 1:
             raise LayoutError(f"tensor {name!r} has shape {shape}, but role '{role_name}' is a vector")
@@ -110,7 +118,9 @@ def declared_layout(
     for role in kind_.roles:
         for gate in kind_.gates if role.gated else (None,):
             if (role.name, gate) in entries:
-                slots.append(Slot(role.name, gate, block_shapes[(role.name, gate)], tuple(entries[(role.name, gate)])))
+                slots.append(
+                    Slot(role.name, gate, block_shapes[(role.name, gate)], tuple(entries[(role.name, gate)]))
+                )
             elif role.gated and any(k[0] == role.name for k in entries):
                 raise LayoutError(f"role '{role.name}' is declared for some gates but not gate '{gate}'")
     sizes = {"hidden": hidden, "layers": 1, "directions": 1}
@@ -131,10 +141,14 @@ def _extend_kind(base: CellKind, parsed, shapes, transpose: bool) -> CellKind:
         shape = tuple(shapes[name])
         gated = bool(gates) and bool(base.gates)
         if len(shape) == 1:
-            extra[role_name] = RoleDef(role_name, "hidden", None, gated, f"cell-specific vector '{role_name}'")
+            extra[role_name] = RoleDef(
+                role_name, "hidden", None, gated, f"cell-specific vector '{role_name}'"
+            )
         elif len(shape) == 2:
             cols = f"{role_name}_in"
-            extra[role_name] = RoleDef(role_name, "hidden", cols, gated, f"cell-specific matrix '{role_name}'")
+            extra[role_name] = RoleDef(
+                role_name, "hidden", cols, gated, f"cell-specific matrix '{role_name}'"
+            )
         else:
             raise LayoutError(f"tensor {name!r} has shape {shape}; only vectors and matrices can be declared")
     if not extra:

@@ -148,7 +148,9 @@ class ModelLayout:
             for slot in cell.slots:
                 for placement in slot.placements:
                     if placement.tensor not in counts:
-                        raise LayoutError(f"{cell.name}: {slot.label} is placed in unknown tensor {placement.tensor!r}")
+                        raise LayoutError(
+                            f"{cell.name}: {slot.label} is placed in unknown tensor {placement.tensor!r}"
+                        )
                     view = counts[placement.tensor][placement.index]
                     expected = tuple(reversed(slot.shape)) if placement.transpose else slot.shape
                     if view.shape != expected:
@@ -205,5 +207,7 @@ def role_slots(
             index = (slice(None), rows)
         else:
             index = (rows, slice(None))
-        slots.append(Slot(role.name, gate, shape, tuple(Placement(t, leading + index, transpose) for t in tensors)))
+        slots.append(
+            Slot(role.name, gate, shape, tuple(Placement(t, leading + index, transpose) for t in tensors))
+        )
     return slots

@@ -3,4 +3,14 @@
 from rnninit.spec.presets import PRESETS, Preset
 from rnninit.spec.spec import Key, PresetCall, Resolved, Spec, SpecLike, format_key, parse_key
 
-__all__ = ["PRESETS", "Key", "Preset", "PresetCall", "Resolved", "Spec", "SpecLike", "format_key", "parse_key"]
+__all__ = [
+    "PRESETS",
+    "Key",
+    "Preset",
+    "PresetCall",
+    "Resolved",
+    "Spec",
+    "SpecLike",
+    "format_key",
+    "parse_key",
+]

@@ -135,9 +135,7 @@ class _Parser:
     def expect_name(self, context: str) -> Token:
         if self.tok.kind != "name":
             found = self.tok.text or "end of spec"
-            raise SpecError(
-                f"expected a name {context}, found '{found}'", token=found, position=self.tok.pos
-            )
+            raise SpecError(f"expected a name {context}, found '{found}'", token=found, position=self.tok.pos)
         return self.advance()
 
     # -- grammar --------------------------------------------------------------------------
@@ -202,7 +200,9 @@ class _Parser:
             self.depth += 1
             if self.depth > MAX_DEPTH:
                 raise SpecError(
-                    f"inits nest more than {MAX_DEPTH} deep at {name.text}(...)", token=name.text, position=name.pos
+                    f"inits nest more than {MAX_DEPTH} deep at {name.text}(...)",
+                    token=name.text,
+                    position=name.pos,
                 )
             self.advance()
             if not self.at(")"):

@@ -128,7 +128,9 @@ def irnn(kind: CellKind, std: float = 0.001) -> Entries:
     return entries
 
 
-@preset("forget_bias", "Jozefowicz, Zaremba & Sutskever 2015, 'An empirical exploration of RNN architectures'")
+@preset(
+    "forget_bias", "Jozefowicz, Zaremba & Sutskever 2015, 'An empirical exploration of RNN architectures'"
+)
 def forget_bias(kind: CellKind, value: float = 1.0) -> Entries:
     """PyTorch's default with the effective forget-gate bias set to ``value`` (1.0 in the paper)."""
     entries = pytorch_default(kind)
@@ -147,7 +149,9 @@ def chrono(kind: CellKind, t_max: float) -> Entries:
     return entries
 
 
-@preset("orthogonal", "Saxe, McClelland & Ganguli 2014, 'Exact solutions to the nonlinear dynamics of learning'")
+@preset(
+    "orthogonal", "Saxe, McClelland & Ganguli 2014, 'Exact solutions to the nonlinear dynamics of learning'"
+)
 def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
     """Orthogonal input and recurrent weights (per gate block) with ``gain``; zero biases, except an
     LSTM's forget-gate bias, which is 1 (Jozefowicz et al. 2015) as in Keras' ``unit_forget_bias``.
@@ -191,7 +195,9 @@ def check_preset_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
     params = found.parameters()
     names = list(params)
     if len(args) > len(names):
-        raise SpecError(f"preset {name} takes at most {len(names)} arguments ({', '.join(names)})", token=name)
+        raise SpecError(
+            f"preset {name} takes at most {len(names)} arguments ({', '.join(names)})", token=name
+        )
     merged = dict(zip(names, args, strict=False))
     for key, value in kwargs.items():
         if key not in params:

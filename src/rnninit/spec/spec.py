@@ -38,10 +38,14 @@ def parse_key(text: str) -> Key:
         message = str(exc).rsplit(" (at '", 1)[0]
         inside = exc.position is not None and exc.position < len(text)
         raise SpecError(
-            f"invalid spec key {text!r}: {message}", token=exc.token if inside else text, position=exc.position if inside else None
+            f"invalid spec key {text!r}: {message}",
+            token=exc.token if inside else text,
+            position=exc.position if inside else None,
         ) from None
     if parsed.preset is not None or len(parsed.entries) != 1 or len(parsed.entries[0].gates) > 1:
-        raise SpecError(f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text)
+        raise SpecError(
+            f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text
+        )
     entry = parsed.entries[0]
     return (entry.role, entry.gates[0][0] if entry.gates else None)
 
@@ -119,7 +123,11 @@ class Spec:
         merged: dict[Key, Init] = {}
         for raw_key, value in [*(entries or {}).items(), *roles.items()]:
             key = raw_key if isinstance(raw_key, tuple) else parse_key(raw_key)
-            if len(key) != 2 or not isinstance(key[0], str) or not (key[1] is None or isinstance(key[1], str)):
+            if (
+                len(key) != 2
+                or not isinstance(key[0], str)
+                or not (key[1] is None or isinstance(key[1], str))
+            ):
                 raise SpecError(f"invalid spec key {raw_key!r}; write 'role' or 'role[gate]'")
             if key in merged:
                 raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
@@ -127,7 +135,9 @@ class Spec:
                 merged[key] = init_from_config(value)
             except SpecError as exc:  # say which entry of a dict or file is wrong
                 message = str(exc).rsplit(" (at '", 1)[0]
-                raise SpecError(f"'{format_key(key)}': {message}", token=exc.token, position=exc.position) from None
+                raise SpecError(
+                    f"'{format_key(key)}': {message}", token=exc.token, position=exc.position
+                ) from None
         self._entries = dict(sorted(merged.items(), key=lambda kv: _sort_key(kv[0])))
         # where each entry (its role) and each key (its gate, for per-gate keys) was written
         self._entry_positions: dict[Key, int] = {}
@@ -155,7 +165,9 @@ class Spec:
             for gate, pos in gates:
                 key = (entry.role, gate)
                 if key in entries:
-                    raise SpecError(f"'{format_key(key)}' is given twice", token=gate or entry.role, position=pos)
+                    raise SpecError(
+                        f"'{format_key(key)}' is given twice", token=gate or entry.role, position=pos
+                    )
                 entries[key] = init
                 positions[key] = pos
                 entry_positions[key] = entry.pos
@@ -195,7 +207,9 @@ class Spec:
         try:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError) as exc:
-            raise SpecError(f"spec file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}") from None
+            raise SpecError(
+                f"spec file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}"
+            ) from None
         if isinstance(data, str):
             return cls.parse(data)
         if isinstance(data, Mapping) and set(data) == {"spec"}:
@@ -213,9 +227,7 @@ class Spec:
             return cls.parse(spec)
         if isinstance(spec, Mapping):
             return cls.from_dict(spec)
-        raise SpecError(
-            f"expected a Spec, a spec string, a preset name or a dict, got {type(spec).__name__}"
-        )
+        raise SpecError(f"expected a Spec, a spec string, a preset name or a dict, got {type(spec).__name__}")
 
     # -- views --------------------------------------------------------------------------------
     @property
@@ -318,7 +330,6 @@ class Spec:
             if (role_name, gate) not in own:
                 _check_entry(kind, kind.role(role_name), gate, init, None)
         return Resolved(kind, merged)
-
 
     def resolve_for(self, kinds: Sequence[CellKind]) -> list[Resolved]:
         """Resolve against every cell kind of one model: one :class:`Resolved` per item of ``kinds``.

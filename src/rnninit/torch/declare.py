@@ -22,12 +22,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from torch import nn
-
 from rnninit.errors import LayoutError
 from rnninit.layout.cells import CellKind, cell_kind
 from rnninit.layout.declared import declared_layout, parse_declaration
 from rnninit.layout.storage import CellLayout
+from torch import nn
 
 
 def declare(

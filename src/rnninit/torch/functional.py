@@ -41,11 +41,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-import torch
 import torch.nn.functional as F
-from torch import Tensor
 
+import torch
 from rnninit.torch.fast import layers as fast_layers
+from torch import Tensor
 
 LSTMState = tuple[Tensor, Tensor]
 
@@ -142,6 +142,7 @@ def elman_layer(
         fast = fast_layers.elman_layer(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse=reverse)
         if fast is not None:
             return fast
+
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (elman_step(xp, s[0], w_hh, b_hh, act),)
 
@@ -196,6 +197,7 @@ def lstm_layer(
         fast = fast_layers.lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         if fast is not None:
             return fast
+
     def step(xp: Tensor, s: LSTMState) -> LSTMState:
         return lstm_step(xp, s, w_hh, b_hh, w_hr)
 
@@ -244,6 +246,7 @@ def gru_layer(
         fast = fast_layers.gru_layer(x, h, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         if fast is not None:
             return fast
+
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (gru_step(xp, s[0], w_hh, b_hh),)
 
@@ -284,6 +287,7 @@ def indrnn_layer(
 ) -> tuple[Tensor, Tensor]:
     """An IndRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
     act = activation(nonlinearity)
+
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (indrnn_step(xp, s[0], u, act),)
 
@@ -344,6 +348,7 @@ def minimalrnn_layer(
     ``U_h h`` is recurrent.
     """
     inputs = minimalrnn_input(x, w_x, b_x, u_z, b_u)
+
     def step(z: Tensor, z_proj: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (minimalrnn_step(z, z_proj, s[0], u_h),)
 

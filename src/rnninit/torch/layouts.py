@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import torch
-from torch import nn
 
+import torch
 from rnninit.errors import LayoutError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.torch.declare import declared_module_layout
+from torch import nn
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
@@ -41,7 +41,9 @@ def builtin_layout(module: nn.Module, path: str) -> Owned | None:
     if isinstance(module, nn.RNNCellBase):
         kind = {nn.RNNCell: ELMAN, nn.LSTMCell: LSTM, nn.GRUCell: GRU}.get(type(module))
         if kind is None:
-            kind = LSTM if isinstance(module, nn.LSTMCell) else GRU if isinstance(module, nn.GRUCell) else ELMAN
+            kind = (
+                LSTM if isinstance(module, nn.LSTMCell) else GRU if isinstance(module, nn.GRUCell) else ELMAN
+            )
         cell, tensors = torch_cell_layout(
             kind,
             path=path,
@@ -85,7 +87,9 @@ def model_layout(model: nn.Module, *, strict: bool = True) -> ModelLayout:
         params = {prefix + name: tuple(p.shape) for name, p in module.named_parameters()}
         for name, shape in owned.items():
             if name not in params:
-                raise LayoutError(f"the layout of {path or '<model>'} names parameter {name!r}, which it does not have")
+                raise LayoutError(
+                    f"the layout of {path or '<model>'} names parameter {name!r}, which it does not have"
+                )
             if params[name] != shape:
                 raise LayoutError(f"{name} has shape {params[name]}, but its layout expects {shape}")
         unexplained = sorted(set(params) - set(owned))
