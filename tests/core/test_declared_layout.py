@@ -6,30 +6,42 @@ import numpy as np
 import pytest
 
 from rnninit.errors import LayoutError
-from rnninit.layout.declared import declared_layout, parse_declaration
+from rnninit.layout.declared import Declaration, Part, declared_layout, parse_declaration
 from rnninit.layout.storage import ModelLayout
 from rnninit.plan import make_plan
 
 
 def model(shapes, roles, **kwargs) -> ModelLayout:
-    cell, tensors = declared_layout(shapes, roles, **kwargs)
-    return ModelLayout((cell,), tensors)
+    cells, tensors = declared_layout(shapes, roles, **kwargs)
+    return ModelLayout(tuple(cells), tensors)
 
 
-def test_parse_declaration_reads_role_and_gates():
-    assert parse_declaration("ih") == ("ih", None)
-    assert parse_declaration(" hh[ i , f ] ") == ("hh", ("i", "f"))
+def test_parse_declaration_reads_parts_gates_additivity_and_address():
+    assert parse_declaration("ih") == Declaration((Part("ih", None),))
+    assert parse_declaration(" hh[ i , f ] ") == Declaration((Part("hh", ("i", "f")),))
+    assert parse_declaration("+bias") == Declaration((Part("bias", None, additive=True),))
+    assert parse_declaration("ih[i,f,g,o], highway_ih, + extra") == Declaration(
+        (Part("ih", ("i", "f", "g", "o")), Part("highway_ih", None), Part("extra", None, additive=True))
+    )
+    assert parse_declaration("hh @ layer 2 reverse") == Declaration((Part("hh", None),), 2, 1, True)
+    assert parse_declaration("hh@l1") == Declaration((Part("hh", None),), 1, 0, True)
 
 
-@pytest.mark.parametrize("text", ["", "ih[", "ih[]", "1ih", "ih[f,]", 3])
+@pytest.mark.parametrize("text", ["", "ih[", "ih[]", "1ih", "ih[f,]", 3, "ih,", "++bias", "ih, ih"])
 def test_an_invalid_declaration_is_a_layout_error(text):
     with pytest.raises(LayoutError, match="invalid role declaration"):
         parse_declaration(text)
 
 
+@pytest.mark.parametrize("text", ["hh @", "hh @ sideways", "hh @ layer", "hh @ layer 1 upward"])
+def test_an_invalid_address_is_a_layout_error(text):
+    with pytest.raises(LayoutError, match="invalid cell address"):
+        parse_declaration(text)
+
+
 def test_an_elman_like_cell_with_two_additive_biases():
     layout = model(
-        {"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)}, {"w": "ih", "u": "hh", "b1": "bias", "b2": "bias"}
+        {"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)}, {"w": "ih", "u": "hh", "b1": "bias", "b2": "+bias"}
     )
     cell = layout.cells[0]
     assert cell.sizes["hidden"] == 4 and cell.sizes["input"] == 3
@@ -72,14 +84,14 @@ def test_a_role_the_kind_lacks_becomes_a_cell_specific_role():
         ({"u": (4, 4)}, {"v": "hh"}, {}, "declared tensor 'v' does not exist; tensors: u"),
         ({"u": (4, 4), "b": (4,)}, {"u": "hh", "b": "bias[x]"}, {"kind": "lstm"}, "unknown gate 'x'"),
         ({"u": (4, 4)}, {"u": "hh[i]"}, {}, "role 'hh' has no gates"),
-        ({"u": (10, 4)}, {"u": "hh"}, {"kind": "lstm"}, "cannot be split into 4 gate blocks"),
+        ({"u": (10, 4)}, {"u": "hh"}, {"kind": "lstm"}, "cannot be split into 4 blocks"),
         ({"u": (4, 4), "b": (4, 1)}, {"u": "hh", "b": "bias"}, {}, "role 'bias' is a vector"),
         ({"u": (4,)}, {"u": "hh"}, {}, "role 'hh' is a matrix"),
         (
             {"u": (4, 4), "w": (5, 3)},
             {"u": "hh", "w": "ih"},
             {},
-            "has 5 rows per gate block, but the cell's hidden size is 4",
+            "has 5 rows per block, but the cell's hidden size is 4",
         ),
         ({"u": (8, 4)}, {"u": "hh[i,f]"}, {"kind": "lstm"}, "declared for some gates but not gate 'g'"),
         (
