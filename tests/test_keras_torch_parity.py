@@ -30,6 +30,12 @@ PAIRS = {
         torch.nn.LSTM,
         "chrono(t_max=10)",
     ),
+    # b_hn not named: the effective-bias rule zeroes it in both frameworks (torch's used to stay random)
+    "gru-bias-only": (
+        lambda **kw: keras.layers.GRU(H, return_sequences=True, **kw),
+        torch.nn.GRU,
+        "ih=normal(std=0.4) hh=orthogonal bias=uniform(low=-0.5, high=0.5)",
+    ),
 }
 
 

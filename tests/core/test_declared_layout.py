@@ -41,7 +41,8 @@ def test_an_invalid_address_is_a_layout_error(text):
 
 def test_an_elman_like_cell_with_two_additive_biases():
     layout = model(
-        {"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)}, {"w": "ih", "u": "hh", "b1": "bias", "b2": "+bias"}
+        {"w": (4, 3), "u": (4, 4), "b1": (4,), "b2": (4,)},
+        {"w": "ih", "u": "hh", "b1": "bias", "b2": "+bias"},
     )
     cell = layout.cells[0]
     assert cell.sizes["hidden"] == 4 and cell.sizes["input"] == 3
@@ -83,7 +84,12 @@ def test_a_role_the_kind_lacks_becomes_a_cell_specific_role():
     [
         ({"u": (4, 4)}, {"v": "hh"}, {}, "declared tensor 'v' does not exist; tensors: u"),
         ({"u": (4, 4), "b": (4,)}, {"u": "hh", "b": "bias[x]"}, {"kind": "lstm"}, "unknown gate 'x'"),
-        ({"u": (4, 4)}, {"u": "hh[i]"}, {}, "role 'hh' has no gates"),
+        (
+            {"u": (4, 4)},
+            {"u": "hh[i]"},
+            {},
+            "role 'hh' of an elman cell has no gates.*declare its kind \\('lstm'",
+        ),
         ({"u": (10, 4)}, {"u": "hh"}, {"kind": "lstm"}, "cannot be split into 4 blocks"),
         ({"u": (4, 4), "b": (4, 1)}, {"u": "hh", "b": "bias"}, {}, "role 'bias' is a vector"),
         ({"u": (4,)}, {"u": "hh"}, {}, "role 'hh' is a matrix"),

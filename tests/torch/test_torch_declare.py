@@ -93,7 +93,9 @@ def test_two_tensors_with_one_role_and_no_plus_are_refused_not_summed():
         rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "ih.bias": "bias", "hh.bias": "bias"})
     cell.hh_reverse = nn.Linear(H, H, bias=False)  # e.g. a wrapper's reverse direction
     before = {k: v.clone() for k, v in cell.state_dict().items()}
-    with pytest.raises(ri.LayoutError, match=r"'hh.weight' and 'hh_reverse.weight' are both declared as hh.*'hh @ reverse'"):
+    with pytest.raises(
+        ri.LayoutError, match=r"'hh.weight' and 'hh_reverse.weight' are both declared as hh.*'hh @ reverse'"
+    ):
         rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "hh_reverse.weight": "hh"})
     assert all(torch.equal(before[k], v) for k, v in cell.state_dict().items())
     assert "rnninit_roles" not in vars(cell)

@@ -32,14 +32,18 @@ def audited_layout(
         if not isinstance(roles, Mapping) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in roles.items()
         ):
-            raise LayoutError(f"roles must map tensor names to roles, e.g. {{'kernel_ih': 'ih'}}, got {roles!r}")
+            raise LayoutError(
+                f"roles must map tensor names to roles, e.g. {{'kernel_ih': 'ih'}}, got {roles!r}"
+            )
         return declared_model_layout(backend, model, roles, cell=cell), []
     try:
         layout = backend.layout(model, strict)
     except LayoutError as exc:
         guessed = inferred_roles(backend, model)
         if not guessed:
-            raise LayoutError(f"{exc}; pass roles={{tensor name: role}} to audit a cell rnninit does not know") from None
+            raise LayoutError(
+                f"{exc}; pass roles={{tensor name: role}} to audit a cell rnninit does not know"
+            ) from None
         layout = declared_model_layout(backend, model, guessed, cell=cell, source="roles inferred from names")
         note = "roles inferred from tensor names: " + ", ".join(f"{k} → {v}" for k, v in guessed.items())
         return layout, [note + " (pass roles= to say otherwise)"]
@@ -53,7 +57,9 @@ def audited_layout(
     covered = backend.covered(model, layout)
     missed = sorted(name for name in inferred_roles(backend, model) if name not in covered)
     if missed:
-        notes.append(f"not audited (no layout covers them): {', '.join(missed)}; pass roles= to audit a custom cell")
+        notes.append(
+            f"not audited (no layout covers them): {', '.join(missed)}; pass roles= to audit a custom cell"
+        )
     return layout, notes
 
 

@@ -97,7 +97,10 @@ def declared_model_layout(
     tensors: dict[str, tuple[int, ...]] = {}
     for top in tops:
         members = [m for m in matched if _inside(m[0], top)]
-        local = {qualified[len(top) + 1 :] if top else qualified: (qualified, text, shape) for _, qualified, text, shape in members}
+        local = {
+            qualified[len(top) + 1 :] if top else qualified: (qualified, text, shape)
+            for _, qualified, text, shape in members
+        }
         found, owned = declared_layout(
             {name: shape for name, (_, _, shape) in local.items()},
             {name: text for name, (_, text, _) in local.items()},

@@ -146,7 +146,10 @@ def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -
         forget_value = None
         if isinstance(visit.init, Chrono) and not visit.fused:
             forget = cell.kind.gate_semantics.get("forget")
-            if visit.gate == cell.kind.gate_semantics.get("input") and resolved.lookup(visit.role, forget)[0] == visit.init:
+            if (
+                visit.gate == cell.kind.gate_semantics.get("input")
+                and resolved.lookup(visit.role, forget)[0] == visit.init
+            ):
                 forget_value = values[(visit.role, forget)]
         ctx = Context(_rng(cell, visit.role, visit.gate), max_sample, forget_value)
         out.append(_check(visit, value, ctx))

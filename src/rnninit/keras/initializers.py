@@ -144,7 +144,9 @@ class RoleInitializer(keras.initializers.Initializer):
 
     def _sample(self, shapes, declarations, shape) -> dict[str, np.ndarray]:
         try:
-            cells, tensors = declared_layout(shapes, declarations, kind=self.kind, transpose=True, framework="keras")
+            cells, tensors = declared_layout(
+                shapes, declarations, kind=self.kind, transpose=True, framework="keras"
+            )
         except LayoutError as exc:
             raise LayoutError(
                 f"RoleInitializer(role={next(iter(declarations.values()))!r}) cannot initialize a weight of "
@@ -207,7 +209,9 @@ def _is_one(init) -> bool:
     return isinstance(init, Ones) or (isinstance(init, Constant) and init.value == 1.0)
 
 
-def _keras_forget_bias_slice(initializer: RoleInitializer, shape: tuple[int, ...]) -> tuple[int, tuple[str, ...]] | None:
+def _keras_forget_bias_slice(
+    initializer: RoleInitializer, shape: tuple[int, ...]
+) -> tuple[int, tuple[str, ...]] | None:
     """``(units, gates)`` when Keras' ``LSTMCell(unit_forget_bias=True)`` is asking for one slice of its
     bias (its ``build`` calls the bias initializer on ``(units,)`` for ``i`` and ``(2 * units,)`` for
     ``c, o``); ``None`` for any other call. Without this, each slice would be split into four "gates"

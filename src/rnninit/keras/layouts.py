@@ -82,7 +82,9 @@ def cell_variables(cell: keras.layers.Layer) -> dict[str, keras.Variable]:
                 by_id.setdefault(id(value), name)
             elif isinstance(value, keras.layers.Layer):
                 visit(value, name + ".", depth + 1)
-            elif isinstance(value, (list, tuple)) and any(isinstance(v, (keras.Variable, keras.layers.Layer)) for v in value):
+            elif isinstance(value, (list, tuple)) and any(
+                isinstance(v, (keras.Variable, keras.layers.Layer)) for v in value
+            ):
                 visit(value, name + ".", depth + 1)
 
     visit(cell, "", 0)
@@ -96,7 +98,9 @@ def cell_variables(cell: keras.layers.Layer) -> dict[str, keras.Variable]:
     return out
 
 
-def _declared_names(cell: keras.layers.Layer, roles: Mapping[str, str], variables: Mapping[str, keras.Variable]):
+def _declared_names(
+    cell: keras.layers.Layer, roles: Mapping[str, str], variables: Mapping[str, keras.Variable]
+):
     """Map each declared name to the cell's local name of that weight: an attribute path as is, or a
     short variable name (``add_weight(name=...)``) that exactly one weight of the cell has."""
     names: dict[str, str] = {}
@@ -120,7 +124,9 @@ def _declared_names(cell: keras.layers.Layer, roles: Mapping[str, str], variable
     return names
 
 
-def declared_cell_layout(cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None) -> Owned:
+def declared_cell_layout(
+    cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None
+) -> Owned:
     """The local layout of a user's cell from its ``rnninit_roles`` (and ``rnninit_kind``) attributes.
 
     Weights are named by attribute path (``kernel``, ``kernel_norm.gamma``) or by a short variable name
@@ -148,7 +154,9 @@ def is_cell(layer: object) -> bool:
     )
 
 
-def local_cell_layout(cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None) -> Owned | None:
+def local_cell_layout(
+    cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None
+) -> Owned | None:
     """The layouts of one cell with local names and identity ('', layer 0, direction 0, unless the
     declaration addresses layers or directions)."""
     if callable(getattr(cell, "rnninit_layout", None)):
@@ -178,7 +186,11 @@ def relocate(
     moved = []
     for cell in named:
         own_layers, own_directions = cell.sizes.get("layers", 1), cell.sizes.get("directions", 1)
-        sizes = {**cell.sizes, "layers": num_layers * own_layers, "directions": num_directions * own_directions}
+        sizes = {
+            **cell.sizes,
+            "layers": num_layers * own_layers,
+            "directions": num_directions * own_directions,
+        }
         moved.append(
             replace(
                 cell,
@@ -191,7 +203,9 @@ def relocate(
     return moved, renamed
 
 
-def _cell(cell, where: str, strict: bool, skipped: list[str], **identity) -> tuple[list[CellLayout], dict, dict] | None:
+def _cell(
+    cell, where: str, strict: bool, skipped: list[str], **identity
+) -> tuple[list[CellLayout], dict, dict] | None:
     label = identity["path"] or "<model>"
     prefix = identity.pop("prefix")
     if not cell.built:
@@ -216,7 +230,9 @@ def _cell(cell, where: str, strict: bool, skipped: list[str], **identity) -> tup
     _, tensors = owned
     for name, shape in tensors.items():
         if name not in variables:
-            raise LayoutError(f"{label}: the layout of {cell.name!r} names weight {name!r}, which it does not have")
+            raise LayoutError(
+                f"{label}: the layout of {cell.name!r} names weight {name!r}, which it does not have"
+            )
         actual = tuple(int(d) for d in variables[name].shape)
         if actual != shape:
             raise LayoutError(f"{label}: {name} has shape {actual}, but its layout expects {shape}")
@@ -232,7 +248,15 @@ def _cell(cell, where: str, strict: bool, skipped: list[str], **identity) -> tup
     return moved, named, {prefix + name: variables[name] for name in tensors}
 
 
-def _cells(cell, path: str, prefix: str, strict: bool, skipped: list[str], direction: int = 0, num_directions: int = 1):
+def _cells(
+    cell,
+    path: str,
+    prefix: str,
+    strict: bool,
+    skipped: list[str],
+    direction: int = 0,
+    num_directions: int = 1,
+):
     """One cell, or each cell of a ``StackedRNNCells`` (the k-th is layer k)."""
     where = path or "<model>"
     if isinstance(cell, keras.layers.StackedRNNCells):
@@ -251,7 +275,14 @@ def _cells(cell, path: str, prefix: str, strict: bool, skipped: list[str], direc
             )
         return
     yield _cell(
-        cell, where, strict, skipped, path=path, prefix=prefix, direction=direction, num_directions=num_directions
+        cell,
+        where,
+        strict,
+        skipped,
+        path=path,
+        prefix=prefix,
+        direction=direction,
+        num_directions=num_directions,
     )
 
 

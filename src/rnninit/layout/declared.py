@@ -261,6 +261,8 @@ def _cell_slots(
             block_shapes[key] = block_shape
             if role.cols is not None:
                 sizes.setdefault(role.cols, block_shape[1])
+            if role.rows != "hidden":
+                sizes.setdefault(role.rows, block_shape[0])
             placement = Placement(stored[name], index, transpose and matrix)
             entries.setdefault(key, []).append((placement, additive, name))
     slots = []
@@ -296,7 +298,11 @@ def _blocks(kind: CellKind, name: str, declaration: Declaration) -> list[tuple[s
                 f"tensor {name!r}: role '{part.role}' of {kind.a_cell} has no gates, so it cannot be declared "
                 f"with [{', '.join(part.gates)}]"
             )
-            fits = [k.name for k in CELL_KINDS.values() if k.gates and set(part.gates) <= {*k.gates, *k.gate_aliases}]
+            fits = [
+                k.name
+                for k in CELL_KINDS.values()
+                if k.gates and set(part.gates) <= {*k.gates, *k.gate_aliases}
+            ]
             if not kind.gates and fits:
                 listed = " or ".join(f"'{k}'" for k in fits)
                 message += (
@@ -309,7 +315,9 @@ def _blocks(kind: CellKind, name: str, declaration: Declaration) -> list[tuple[s
     return out
 
 
-def _order_additive(entries: Sequence[tuple[Placement, bool, str]], label: str, where: str) -> tuple[Placement, ...]:
+def _order_additive(
+    entries: Sequence[tuple[Placement, bool, str]], label: str, where: str
+) -> tuple[Placement, ...]:
     """The block's placements, the one that receives the value first; more than one unmarked tensor
     for one block is an error (it would silently be summed, or zeroed)."""
     primary = [e for e in entries if not e[1]]
@@ -376,19 +384,26 @@ def _extend_kind(base: CellKind, parsed: Mapping[str, Declaration], shapes) -> C
                 continue
             if len(shape) == 1:
                 extra[part.role] = RoleDef(
-                    part.role, "hidden", None, bool(part.gates), f"cell-specific vector '{part.role}'", custom=True
+                    part.role,
+                    "hidden" if part.gates else f"{part.role}_out",
+                    None,
+                    bool(part.gates),
+                    f"cell-specific vector '{part.role}'",
+                    custom=True,
                 )
             elif len(shape) == 2:
                 extra[part.role] = RoleDef(
                     part.role,
-                    "hidden",
+                    "hidden" if part.gates else f"{part.role}_out",
                     f"{part.role}_in",
                     bool(part.gates),
                     f"cell-specific matrix '{part.role}'",
                     custom=True,
                 )
             else:
-                raise LayoutError(f"tensor {name!r} has shape {shape}; only vectors and matrices can be declared")
+                raise LayoutError(
+                    f"tensor {name!r} has shape {shape}; only vectors and matrices can be declared"
+                )
     if not extra:
         return base
     for role_name, role in list(extra.items()):

@@ -190,7 +190,9 @@ def renamed_layout(
             slots=tuple(
                 replace(
                     slot,
-                    placements=tuple(replace(p, tensor=mapping.get(p.tensor, p.tensor)) for p in slot.placements),
+                    placements=tuple(
+                        replace(p, tensor=mapping.get(p.tensor, p.tensor)) for p in slot.placements
+                    ),
                 )
                 for slot in cell.slots
             ),

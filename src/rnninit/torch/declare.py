@@ -180,13 +180,30 @@ def _layout(module: nn.Module, path: str, roles: Mapping[str, str], kind, transp
 
 
 def _wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) -> Owned:
+    cells, tensors, _ = wrapped_layout(module, path, wraps, inner_layout)
+    return cells, tensors
+
+
+def wrapped_aliases(module: nn.Module, path: str) -> set[str]:
+    """The inner tensors a declared wrapper replaced (``module.weight_hh_l0``, a view or a dropout of
+    ``weight_hh_l0_raw``): not parameters of their own, so neither unexplained nor a tie."""
+    wraps = getattr(module, "rnninit_wraps", None)
+    if wraps is None:
+        return set()
+    return wrapped_layout(module, path, wraps, _no_layout)[2]
+
+
+def wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) -> tuple[list, dict, set[str]]:
+    """The wrapped module's layout with the wrapper's names, and the inner names it replaced."""
     where = f"{path or '<model>'} ({type(module).__name__})"
     inner_name, renamed = wraps["inner"], wraps["renamed"]
     try:
         inner = module.get_submodule(inner_name)
     except AttributeError:
         children = ", ".join(name for name, _ in module.named_children()) or "none"
-        raise LayoutError(f"{where} has no submodule {inner_name!r} to wrap; submodules: {children}") from None
+        raise LayoutError(
+            f"{where} has no submodule {inner_name!r} to wrap; submodules: {children}"
+        ) from None
     found = inner_layout(inner, path)
     if found is None:
         raise LayoutError(
@@ -195,19 +212,24 @@ def _wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) 
         )
     cells, tensors = found
     prefix = f"{path}." if path else ""
-    inner_params = {name for name, _ in inner.named_parameters()}
-    own_params = {name for name, _ in module.named_parameters()}
+    own_params = {name for name, _ in module.named_parameters(remove_duplicate=False)}
     mapping: dict[str, str] = {}
+    aliases: set[str] = set()
     for qualified in tensors:
         local = qualified[len(prefix) :]
+        plain = f"{inner_name}.{local}"
         if isinstance(renamed, str):
-            target = renamed.format(name=local) if local not in inner_params else f"{inner_name}.{local}"
+            candidates = [renamed.format(name=local), f"{inner_name}.{renamed.format(name=local)}"]
+            target = next((c for c in candidates if c in own_params), plain)
         else:
-            target = renamed.get(local, f"{inner_name}.{local}")
+            target = renamed.get(local, plain)
         if target not in own_params:
             raise LayoutError(
                 f"{where}: the {type(inner).__name__} it wraps needs {local!r}, which the wrapper should hold "
                 f"as {target!r}, but it has no such parameter; its parameters: {', '.join(sorted(own_params))}"
             )
+        if target != plain:
+            aliases.add(prefix + plain)
         mapping[qualified] = prefix + target
-    return renamed_layout(cells, tensors, mapping)
+    cells, tensors = renamed_layout(cells, tensors, mapping)
+    return cells, tensors, aliases
