@@ -7,10 +7,10 @@ any layout), and the cells without a PyTorch twin against a NumPy reference of t
 import keras
 import numpy as np
 import pytest
+import torch
 
 import rnninit.keras as rk
 import rnninit.torch as rt
-import torch
 from rnninit.torch.layouts import model_layout as torch_layout
 from rnninit.torch.layouts import read_arrays as torch_read
 

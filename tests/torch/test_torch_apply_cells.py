@@ -1,11 +1,11 @@
 """rnninit.torch.apply on the library's cells, on torch.nn's, and on models that mix them with other layers."""
 
 import pytest
+import torch
+from torch import nn
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
-from torch import nn
 
 I, H = 3, 4
 

@@ -1,11 +1,11 @@
 """Custom cells: roles declared by a class attribute or rnninit.torch.declare, then apply on them."""
 
 import pytest
+import torch
+from torch import nn
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
-from torch import nn
 
 I, H = 3, 4
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 import numpy as np
-
 import torch
+from torch import nn
+
 from rnninit.errors import LayoutError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.torch.declare import declared_module_layout, wrapped_aliases
-from torch import nn
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
