@@ -1,0 +1,235 @@
+"""The describe round trip, for every preset and every init, in torch and Keras.
+
+Property (docs/DESIGN.md): apply a spec ``S`` to a model ``m``; ``d = describe(m)``; apply ``d`` to a
+fresh model ``m2`` of the same architecture with another seed; then ``audit(m2, S)`` passes.
+
+Blocks describe leaves open (too few entries to tell the candidates apart) have no entry in ``d``:
+for them the property is that the distribution ``S`` drew them from has a shape among the candidates
+describe names, and ``m2`` gets them from ``S`` itself, so the audit still covers every block.
+
+Calibration: each case runs one audit at the default ``alpha = 1e-3``. If describe gave back ``S``
+exactly, the expected number of spurious failures over the ``N`` audits of the grid would be
+``N·1e-3`` (about 0.3 for the slow grid's ~300 cases); estimated arguments can raise it. Every seed
+here is fixed (the models, ``apply`` and the audit's subsamples are all seeded), so the test is
+deterministic: it was run once at these seeds, and a failure is a change in behaviour, not noise.
+"""
+
+from __future__ import annotations
+
+import keras
+import pytest
+import torch
+
+import rnninit as ri
+import rnninit.keras as rk
+import rnninit.torch as rt
+from rnninit.audit.distributions import entry_distribution
+from rnninit.errors import SpecError
+from rnninit.inits import make_init
+
+IN, HIDDEN, STEPS = 48, 64, 5
+SEED_S, SEED_D = 0, 1
+
+#: Representative arguments for every init in rnninit.INITS (the defaults where they are typical).
+INIT_ARGS = {
+    "normal": {"std": 0.3},
+    "truncated_normal": {"std": 0.3},
+    "uniform": {"low": -0.2, "high": 0.3},
+    "constant": {"value": 0.5},
+    "zeros": {},
+    "ones": {},
+    "orthogonal": {"gain": 1.5},
+    "identity": {"gain": 0.9},
+    "glorot_uniform": {},
+    "glorot_normal": {},
+    "he_uniform": {},
+    "he_normal": {},
+    "lecun_uniform": {},
+    "lecun_normal": {},
+    "torch_default": {},
+    "chrono": {"t_max": 50.0},
+    "spectral": {"radius": 0.9},
+}
+#: Inits whose fused form differs from the per-gate one (for the others, e.g. normal or constant, a
+#: fused entry draws the same distribution, so the grid tries them per gate only).
+FUSED_MATTERS = {"orthogonal", *(n for n in INIT_ARGS if n.startswith(("glorot", "he_", "lecun")))}
+#: Representative arguments for presets that need them.
+PRESET_ARGS = {"chrono": "chrono(t_max=50.0)", "indrnn": "indrnn(t_max=10.0)"}
+
+
+def _torch(name):
+    def seeded(make):
+        def build():
+            torch.manual_seed(SEED_S)  # the roles a spec leaves alone keep torch's default, seeded
+            return make()
+
+        return build
+
+    return seeded(
+        {
+            "lstm": lambda: torch.nn.LSTM(IN, HIDDEN),
+            "gru": lambda: torch.nn.GRU(IN, HIDDEN),
+            "elman": lambda: torch.nn.RNN(IN, HIDDEN),
+            "indrnn": lambda: rt.IndRNN(IN, HIDDEN),
+            "minimalrnn": lambda: rt.MinimalRNN(IN, HIDDEN),
+        }[name]
+    )
+
+
+def _keras(name):
+    def build(layer):
+        layer.build((None, STEPS, IN))
+        return layer
+
+    keras.utils.set_random_seed(SEED_S)  # the roles a spec leaves alone keep Keras' default, seeded
+
+    return {
+        "lstm": lambda: build(keras.layers.LSTM(HIDDEN)),
+        "gru": lambda: build(keras.layers.GRU(HIDDEN)),
+        "elman": lambda: build(keras.layers.SimpleRNN(HIDDEN)),
+        "indrnn": lambda: build(keras.layers.RNN(rk.IndRNNCell(HIDDEN))),
+        "minimalrnn": lambda: build(keras.layers.RNN(rk.MinimalRNNCell(HIDDEN))),
+    }[name]
+
+
+FRAMEWORKS = {"torch": (_torch, rt), "keras": (_keras, rk)}
+CELLS = ("lstm", "gru", "elman", "indrnn", "minimalrnn")
+
+
+def _layout(framework, factory):
+    return FRAMEWORKS[framework][1].model_layout(factory())
+
+
+def _init_spec(cell_layout, name: str, fused: bool) -> str | None:
+    """The init with representative arguments on every role of the cell where it is valid (per gate, or
+    fused where the role is gated); ``None`` when it fits no role. Other roles are left to the model."""
+    init = make_init(name, **INIT_ARGS[name], **({"fused": True} if fused else {}))
+    entries = []
+    for role, slots in cell_layout.role_groups():
+        role_def = cell_layout.kind.role(role)
+        if fused and not (role_def.gated and len(slots) == len(cell_layout.kind.gates) > 1):
+            continue
+        try:
+            for slot in slots[:1] if fused else slots:
+                init.validate(cell_layout.block(slot, fused=fused))
+            ri.Spec({role: init}).resolve(cell_layout.kind)
+        except SpecError:
+            continue
+        entries.append(f"{role}={init}")
+    return " ".join(entries) or None
+
+
+def _cases():
+    """(framework, cell, what, spec) for every preset and init valid on the cell, in both frameworks;
+    ``what`` names the preset or the init (``-fused`` for its fused form)."""
+    cases = []
+    for framework in FRAMEWORKS:
+        for cell in CELLS:
+            factory = FRAMEWORKS[framework][0](cell)
+            layout = _layout(framework, factory)
+            kind = layout.cells[0].kind
+            for preset in ri.PRESETS:
+                spec = PRESET_ARGS.get(preset, preset)
+                try:
+                    ri.Spec.parse(spec).resolve(kind)
+                except SpecError:
+                    continue
+                cases.append((framework, cell, "preset-" + preset, spec))
+            for name in ri.INITS:
+                for fused in (False, True) if name in FUSED_MATTERS else (False,):
+                    spec = _init_spec(layout.cells[0], name, fused)
+                    if spec is not None:
+                        cases.append((framework, cell, name + ("-fused" if fused else ""), spec))
+    return cases
+
+
+def _open_spec(description, spec: ri.Spec, kind) -> ri.Spec | None:
+    """``spec``'s own entries for the blocks ``description`` left open (a whole role if all its gates are)."""
+    resolved = spec.resolve(kind)
+    by_role: dict[str, list] = {}
+    for block in description.open:
+        by_role.setdefault(block.role, []).append(block.gate)
+    entries = {}
+    for role, gates in by_role.items():
+        whole, _ = resolved.lookup(role, None)
+        if whole is not None and whole.fused:
+            entries[(role, None)] = whole
+            continue
+        for gate in gates:
+            init, _ = resolved.lookup(role, gate)
+            if init is not None:
+                entries[(role, gate)] = init
+    return ri.Spec(entries) if entries else None
+
+
+def _shape(init, block):
+    dist = entry_distribution(init, block)
+    return None if dist is None else (dist.normal, round(dist.excess_kurtosis, 2))
+
+
+def check_roundtrip(framework: str, cell: str, spec: str) -> ri.Description:
+    make, backend = FRAMEWORKS[framework]
+    factory = make(cell)
+    model = factory()
+    backend.apply(spec, model, seed=SEED_S)
+    description = ri.describe(model)
+    assert ri.Spec.parse(str(description)) == description.spec
+    layout = backend.model_layout(model).cells[0]
+    resolved = ri.Spec.parse(spec).resolve(layout.kind)
+    for block in description.open:  # the truth's shape is among the candidates describe names
+        slot = layout.slot(block.role, block.gate)
+        truth, _ = resolved.lookup(block.role, block.gate)
+        if truth is None:  # a block S leaves at the model's own default: no truth to compare with
+            continue
+        whole, _ = resolved.lookup(block.role, None)
+        fused = whole is not None and whole.fused and truth is whole
+        truth_shape = _shape(truth, layout.block(slot, fused=fused))
+        shapes = set()
+        for candidate in block.candidates:
+            init = ri.Spec.parse("x=" + candidate.split(" (p=")[0]).entries[("x", None)]
+            shapes.add(_shape(init, layout.block(slot, fused=init.fused)))
+        assert truth_shape in shapes, (block, truth)
+    fresh = factory()
+    if description.spec.entries or description.spec.preset:
+        backend.apply(description.spec, fresh, seed=SEED_D)
+    left_open = _open_spec(description, ri.Spec.parse(spec), layout.kind)
+    if left_open is not None:
+        backend.apply(left_open, fresh, seed=SEED_D)
+    report = ri.audit(fresh, spec)
+    assert report.ok, (str(description), [f.message for f in report.findings])
+    return description
+
+
+CASES = _cases()
+#: The default run: the item-6 case (per-gate orthogonal on a Keras LSTM) and its fused twin, each
+#: framework's default, presets with arguments, fused and per-gate variance scaling, the free-argument
+#: families, and the structured inits.
+DEFAULT = {
+    ("keras", "lstm", "orthogonal"),
+    ("torch", "lstm", "orthogonal-fused"),
+    ("keras", "lstm", "preset-keras_default"),
+    ("torch", "lstm", "preset-pytorch_default"),
+    ("torch", "gru", "preset-chrono"),
+    ("keras", "elman", "preset-irnn"),
+    ("torch", "indrnn", "preset-indrnn"),
+    ("keras", "gru", "glorot_uniform-fused"),
+    ("torch", "gru", "he_normal"),
+    ("keras", "lstm", "uniform"),
+    ("torch", "elman", "spectral"),
+    ("keras", "minimalrnn", "truncated_normal"),
+}
+
+
+def _param(case):
+    framework, cell, what, spec = case
+    marks = () if (framework, cell, what) in DEFAULT else (pytest.mark.slow,)
+    return pytest.param(framework, cell, spec, marks=marks, id=f"{framework}-{cell}-{what}")
+
+
+def test_the_default_subset_is_part_of_the_grid():
+    assert DEFAULT <= {c[:3] for c in CASES}, DEFAULT - {c[:3] for c in CASES}
+
+
+@pytest.mark.parametrize(("framework", "cell", "spec"), [_param(c) for c in CASES])
+def test_describe_round_trips_through_the_audit(framework, cell, spec):
+    check_roundtrip(framework, cell, spec)
