@@ -233,3 +233,56 @@ def test_the_default_subset_is_part_of_the_grid():
 @pytest.mark.parametrize(("framework", "cell", "spec"), [_param(c) for c in CASES])
 def test_describe_round_trips_through_the_audit(framework, cell, spec):
     check_roundtrip(framework, cell, spec)
+
+
+NAMED_MATRIX_INITS = [
+    (name, fused)
+    for name in (
+        "orthogonal",
+        "glorot_uniform",
+        "glorot_normal",
+        "he_uniform",
+        "he_normal",
+        "lecun_uniform",
+        "lecun_normal",
+    )
+    for fused in (False, True)
+]
+DEFAULT_NAMED = {
+    ("keras", "orthogonal", False),
+    ("torch", "glorot_uniform", True),
+    ("keras", "he_normal", False),
+}
+
+
+@pytest.mark.parametrize(
+    ("framework", "name", "fused"),
+    [
+        pytest.param(f, n, fu, marks=() if (f, n, fu) in DEFAULT_NAMED else (pytest.mark.slow,))
+        for f in FRAMEWORKS
+        for n, fu in NAMED_MATRIX_INITS
+    ],
+)
+def test_named_matrix_inits_come_back_per_gate_or_fused_as_they_were(framework, name, fused):
+    """On blocks large enough to tell (48→64 LSTM: 12288 and 16384 entries per role), the input and
+    recurrent weights of a named init come back as that init, per gate or fused as applied (or as an
+    init with the same distribution: Glorot and LeCun coincide on the square recurrent blocks)."""
+    make, backend = FRAMEWORKS[framework]
+    model = make("lstm")()
+    init = make_init(name, **INIT_ARGS[name], **({"fused": True} if fused else {}))
+    backend.apply(ri.Spec({"ih": init, "hh": init}), model, seed=SEED_S)
+    description = ri.describe(model)
+    layout = backend.model_layout(model).cells[0]
+    described = description.spec.resolve(layout.kind)
+    for role in ("ih", "hh"):
+        assert not [b for b in description.open if b.role == role]
+        got, _ = described.lookup(role, None)
+        slot = layout.slot(role, "i")
+        if name == "orthogonal":
+            assert got == init
+            continue
+        expected_dist = entry_distribution(init, layout.block(slot, fused=fused))
+        got_dist = entry_distribution(got, layout.block(slot, fused=got.fused))
+        assert (expected_dist.normal, expected_dist.std, expected_dist.low) == pytest.approx(
+            (got_dist.normal, got_dist.std, got_dist.low)
+        ), (role, got)

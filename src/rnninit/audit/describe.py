@@ -11,8 +11,9 @@ at again:
    tall role are always orthogonal stacked too (with gain ``√gates``), so the per-gate reading is kept
    there; a stacked matrix whose *rows* are orthonormal across gates is the fused claim, which is the
    more specific one then.
-2. **A preset's own schemes** for all the cell's remaining blocks at once (``pytorch_default``,
-   ``keras_default``, ``irnn``, ``indrnn(t_max)``): one point hypothesis tested on every remaining
+2. **A preset's own schemes** for all the cell's remaining blocks of the kind's own roles at once
+   (``pytorch_default``, ``keras_default``, ``irnn``, ``indrnn(t_max)``; roles a declaration adds, such
+   as peepholes, go on to the next stages): one point hypothesis tested on every remaining
    entry of the cell together, which is how a small untouched ``nn.RNN`` is recognized as PyTorch's
    default even where single blocks could not tell.
 3. **Named schemes without free arguments** per role, over the role's gate blocks together:
@@ -22,13 +23,16 @@ at again:
 
 A candidate *fits* when the audit's own tests of it (range, Kolmogorov–Smirnov, mean, std;
 :func:`~rnninit.audit.checks.distribution_tests`, Bonferroni-combined) give ``p ≥`` :data:`ACCEPT_P`.
-At stages 2–4, when candidates with *different* distributions fit the same blocks, the block is too
-small to tell them apart, and describe **leaves it open** instead of guessing: the block gets no entry
-in the spec, :attr:`Description.open` lists it with the candidates that fit, and a note says how many
-entries the audit's tests need to tell a uniform from a normal of the same std
+Stage 2 names a preset when exactly one preset's schemes fit. Stages 3 and 4 compete together, named
+schemes first: the first that fits is named unless a *rival* fits too (another named scheme with a
+different distribution, e.g. per-gate against fused Glorot on a small block; an estimated family of
+another shape, e.g. a normal where a uniform fits; or one of the same shape whose confidence region
+does not hold the first). Then the block is too small to tell them apart and describe **leaves it
+open** instead of guessing: no entry in the spec, :attr:`Description.open` lists it with the candidates
+that fit, and a note says how many entries the tests would need to tell the shapes apart
 (:mod:`rnninit.audit.power`). Candidates with the same distribution (Glorot and LeCun on a square
-block; a per-gate and a fused scheme that coincide) are not a choice: the first in the order above is
-named, per gate before fused. When nothing fits, the block is open too, with the best candidates.
+block; a per-gate and a fused scheme that coincide) are no choice: the first is named, per gate before
+fused. When nothing fits, the block is open too, with the best candidates.
 
 Gates that agree become one role-wide entry; a cell whose entries match a preset for more roles than
 it leaves to overrides is written as that preset plus overrides; cells that agree give one spec for
@@ -58,7 +62,15 @@ from rnninit.audit.checks import (
     orthogonality,
 )
 from rnninit.audit.distributions import Dist, entry_distribution
-from rnninit.audit.fit import ACCEPT_P, fit_chrono, fit_families, fit_indrnn_t_max, fit_spectral
+from rnninit.audit.fit import (
+    ACCEPT_P,
+    fit_chrono,
+    fit_families,
+    fit_indrnn_t_max,
+    fit_normal,
+    fit_spectral,
+    fit_uniform,
+)
 from rnninit.audit.layouts import audited_layout, cell_values
 from rnninit.audit.power import entries_to_tell_apart
 from rnninit.errors import SpecError
@@ -242,7 +254,10 @@ def _fit_p(values: Sequence[np.ndarray], dists: Sequence[Dist | None]) -> float:
 
     Blocks claimed to share a distribution are also tested pooled (more entries: more power against
     another shape); each block is tested alone too (a gate that differs from the others). All these
-    p-values are Bonferroni-combined."""
+    p-values are Bonferroni-combined. A normal or uniform must moreover lie in the confidence region
+    of its family fitted to the pooled entries (:class:`~rnninit.audit.fit.Fitted`): for a uniform this
+    is a test of the support's ends from the sample's extremes, far stronger than Kolmogorov–Smirnov
+    (32 entries all within ±0.5 rule out U(±0.7), which KS accepts)."""
     if any(d is None for d in dists):
         return 0.0
     groups: dict[tuple, list[int]] = {}
@@ -252,10 +267,24 @@ def _fit_p(values: Sequence[np.ndarray], dists: Sequence[Dist | None]) -> float:
     for members in groups.values():
         dist = dists[members[0]]
         assert dist is not None
+        pooled = np.concatenate([values[i].reshape(-1) for i in members])
+        if not _in_region(pooled, dist):
+            return 0.0
         if len(members) > 1:
-            ps.append(_tests_p(np.concatenate([values[i].reshape(-1) for i in members]), dist))
+            ps.append(_tests_p(pooled, dist))
         ps += [_tests_p(values[i].reshape(-1), dist) for i in members]
     return min(1.0, min(ps) * len(ps)) if ps else 0.0
+
+
+def _in_region(flat: np.ndarray, dist: Dist) -> bool:
+    """Whether ``dist``, a normal or a uniform, lies in its family's confidence region for ``flat``."""
+    if dist.normal:
+        fitted = fit_normal(flat)
+    elif math.isfinite(dist.low) and math.isclose(dist.excess_kurtosis, -1.2, abs_tol=1e-9):
+        fitted = fit_uniform(flat)
+    else:
+        return True
+    return fitted is None or fitted.admits(dist)
 
 
 # -- stage 1: exact structure -----------------------------------------------------------------------------
@@ -577,12 +606,14 @@ def _describe_cell(
         for role, slots in groups
         if any((role, s.gate) not in verdicts for s in slots)
     }
-    # stage 2: one preset's schemes for everything left
-    preset = _preset_stage(cell, remaining, values) if remaining else None
+    # stage 2: one preset's schemes for everything left of the kind's own roles (presets do not
+    # describe the roles a declaration adds, such as peepholes: those go on to stages 3 and 4)
+    own = {role: slots for role, slots in remaining.items() if not kind.role(role).custom}
+    preset = _preset_stage(cell, own, values) if own else None
     if preset is not None:
         verdicts.update(preset[1])
-    else:  # stages 3 and 4, per role
-        for role, slots in remaining.items():
+    for role, slots in remaining.items():  # stages 3 and 4, per role
+        if (role, slots[0].gate) not in verdicts:
             for gate, verdict in _describe_random(_Role(cell, role, slots, values)).items():
                 verdicts[(role, gate)] = verdict
     return _entries(cell, groups, verdicts, chrono)

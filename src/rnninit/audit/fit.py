@@ -13,8 +13,9 @@ Intervals (``a = ACCEPT_P``, ``n`` entries, ``z = Φ⁻¹(1 - a/2)``):
 
 - a mean: ``x̄ ± z·s/√n``;
 - a normal's std: ``Σ(x - μ)² / χ²(n)`` between its ``a/2`` and ``1 - a/2`` quantiles;
-- an upper bound of a uniform support ``[l, h]``: ``h ∈ [max, max + (max - min)·(a^(-1/n) - 1)]``
-  (``P(max < h - t) = (1 - t/(h - l))^n``); a lower bound likewise;
+- an upper bound of a uniform support ``[l, h]``: ``h ∈ [max, max + w·((a/2)^(-1/n) - 1)]``
+  (``P(max < h - t) = (1 - t/(h - l))^n``, ``w = (max - min)(n + 1)/(n - 1)`` the width's unbiased
+  estimate); a lower bound likewise;
 - ``spectral``'s radius: only a decimal of at most :data:`SPECTRAL_DIGITS` significant digits within
   relative :data:`SPECTRAL_RTOL` of the measured radius (the radius of a random matrix is not special;
   a rescaled one is exactly its target, so only a short decimal is evidence of the rescaling).
@@ -121,9 +122,11 @@ def fit_normal(flat: np.ndarray) -> Fitted | None:
 
 def fit_uniform(flat: np.ndarray) -> Fitted | None:
     lo, hi = float(flat.min()), float(flat.max())
-    if flat.size < 2 or hi <= lo:
+    n = flat.size
+    if n < 2 or hi <= lo:
         return None
-    slack = _extreme_slack(hi - lo, flat.size)
+    # each end at level ACCEPT_P / 2, from the unbiased estimate of the support's width
+    slack = (hi - lo) * (n + 1) / (n - 1) * math.expm1(-math.log(ACCEPT_P / 2) / n)
     low = shortest_decimal(lo - slack, lo, lo)
     high = shortest_decimal(hi, hi + slack, hi)
     init = Uniform(low=lo if low is None else low, high=hi if high is None else high)
