@@ -117,7 +117,7 @@ def test_small_uniform_block_is_left_open_not_called_normal():
     assert ("ih", None) not in description.spec.entries and description.spec.preset is None
     [block] = description.open
     assert block.role == "ih" and block.init is None
-    names = {c.split("(")[0].strip() for c in block.candidates}  # a uniform, and a normal the data allow
+    names = {ri.Spec.parse(f"x={c}")["x"].name for c in block.candidates}  # a uniform, and a normal
     assert "uniform" in names and names & {"normal", "glorot_normal", "lecun_normal", "he_normal"}
     assert "32 entries are too few" in block.evidence
     assert any(n.startswith("left open: ih of") for n in description.notes)
@@ -189,3 +189,14 @@ def test_audit_says_when_a_block_is_too_small_to_tell_uniform_from_normal():
     rt.apply("ih=uniform(low=-0.5, high=0.5) hh=orthogonal bias=zeros", large, seed=0)
     report = ri.audit(large, spec)
     assert [f.role for f in report.findings] == ["ih"] and not report.limits
+
+
+def test_cells_of_different_kinds_from_one_spec_get_one_description():
+    model = torch.nn.ModuleDict({"lstm": torch.nn.LSTM(24, 32), "gru": torch.nn.GRU(24, 32)})
+    spec = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
+    rt.apply(spec, model, seed=0)
+    description = ri.describe(model)
+    assert not any("cells differ" in n for n in description.notes)
+    fresh = torch.nn.ModuleDict({"lstm": torch.nn.LSTM(24, 32), "gru": torch.nn.GRU(24, 32)})
+    rt.apply(description.spec, fresh, seed=1)
+    assert ri.audit(fresh, spec).ok

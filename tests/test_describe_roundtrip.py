@@ -26,6 +26,7 @@ import rnninit.torch as rt
 from rnninit.audit.distributions import entry_distribution
 from rnninit.errors import SpecError
 from rnninit.inits import make_init
+from rnninit.testing import describe_round_trip
 
 IN, HIDDEN, STEPS = 48, 64, 5
 SEED_S, SEED_D = 0, 1
@@ -143,25 +144,6 @@ def _cases():
     return cases
 
 
-def _open_spec(description, spec: ri.Spec, kind) -> ri.Spec | None:
-    """``spec``'s own entries for the blocks ``description`` left open (a whole role if all its gates are)."""
-    resolved = spec.resolve(kind)
-    by_role: dict[str, list] = {}
-    for block in description.open:
-        by_role.setdefault(block.role, []).append(block.gate)
-    entries = {}
-    for role, gates in by_role.items():
-        whole, _ = resolved.lookup(role, None)
-        if whole is not None and whole.fused:
-            entries[(role, None)] = whole
-            continue
-        for gate in gates:
-            init, _ = resolved.lookup(role, gate)
-            if init is not None:
-                entries[(role, gate)] = init
-    return ri.Spec(entries) if entries else None
-
-
 def _shape(init, block):
     dist = entry_distribution(init, block)
     return None if dist is None else (dist.normal, round(dist.excess_kurtosis, 2))
@@ -186,16 +168,11 @@ def check_roundtrip(framework: str, cell: str, spec: str) -> ri.Description:
         truth_shape = _shape(truth, layout.block(slot, fused=fused))
         shapes = set()
         for candidate in block.candidates:
-            init = ri.Spec.parse("x=" + candidate.split(" (p=")[0]).entries[("x", None)]
+            init = ri.Spec.parse(f"x={candidate}").entries[("x", None)]
             shapes.add(_shape(init, layout.block(slot, fused=init.fused)))
         assert truth_shape in shapes, (block, truth)
-    fresh = factory()
-    if description.spec.entries or description.spec.preset:
-        backend.apply(description.spec, fresh, seed=SEED_D)
-    left_open = _open_spec(description, ri.Spec.parse(spec), layout.kind)
-    if left_open is not None:
-        backend.apply(left_open, fresh, seed=SEED_D)
-    report = ri.audit(fresh, spec)
+    described, report = describe_round_trip(model, factory(), spec, seed=SEED_D)
+    assert described.spec == description.spec
     assert report.ok, (str(description), [f.message for f in report.findings])
     return description
 

@@ -118,7 +118,8 @@ class DescribedBlock:
     #: The init describe names (``None``: left open, see ``candidates``).
     init: str | None
     evidence: str
-    #: When the block is left open: the inits that fit it (or, when none does, the best ones).
+    #: When the block is left open: the inits that fit it (or, when none does, the best ones), each a
+    #: string that parses as an init; their p-values are in ``evidence``.
     candidates: tuple[str, ...] = ()
 
     @property
@@ -462,8 +463,9 @@ def _decide(fitting: list[_Candidate], role: _Role) -> _Verdict | None:
     shapes = "shapes" if any(c.families != first.families for c in shown) else "arguments"
     return _Verdict(
         None,
-        f"{len(shown)} inits of different {shapes} fit; {role.too_small(shown)}",
-        candidates=tuple(f"{c.label} (p={c.p:.2g})" for c in shown),
+        f"{len(shown)} inits of different {shapes} fit (p = {', '.join(f'{c.p:.2g}' for c in shown)}); "
+        + role.too_small(shown),
+        candidates=tuple(c.label for c in shown),
     )
 
 
@@ -482,8 +484,8 @@ def _describe_random(role: _Role) -> dict[str | None, _Verdict]:
     return {
         role.slots[0].gate: _Verdict(
             None,
-            "no init fits (best p=" + (f"{best[0].p:.2g})" if best else "n/a)"),
-            candidates=tuple(f"{c.label} (p={c.p:.2g})" for c in best),
+            "no init fits; the best candidates: p = " + (", ".join(f"{c.p:.2g}" for c in best) or "n/a"),
+            candidates=tuple(c.label for c in best),
         )
     }
 
@@ -770,22 +772,61 @@ def describe(
     backend = backend_for(model)
     layout, notes = audited_layout(backend, model, roles, cell, strict=True)
     per_cell: dict[str, Spec] = {}
+    open_by_cell: list[list[Key]] = []
+    entries_by_cell: list[dict[Key, Init]] = []
     blocks: list[DescribedBlock] = []
     for cell_layout in layout.cells:
         values = cell_values(backend, model, cell_layout)
         entries, rows, open_keys = _describe_cell(cell_layout, values)
         per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries, open_keys)
+        open_by_cell.append(open_keys)
+        entries_by_cell.append(entries)
         blocks += rows
-    counts = Counter(str(s) for s in per_cell.values())
-    common = counts.most_common(1)[0][0]
-    spec = next(s for s in per_cell.values() if str(s) == common)
-    if len(counts) > 1:
+    spec = _model_spec(layout.cells, list(per_cell.values()), entries_by_cell, open_by_cell)
+    if spec is None:
+        counts = Counter(str(s) for s in per_cell.values())
+        common = counts.most_common(1)[0][0]
+        spec = next(s for s in per_cell.values() if str(s) == common)
         notes.append(
             "cells differ; the spec is the most common one. Per cell: "
             + "; ".join(f"{name}: {s}" for name, s in per_cell.items())
         )
     notes += _open_notes(blocks)
     return Description(spec, per_cell, blocks, notes)
+
+
+def _model_spec(
+    cells: Sequence[CellLayout], specs: Sequence[Spec], entries_by_cell, open_by_cell
+) -> Spec | None:
+    """One spec that gives every cell what its own description gives it (and nothing to its open
+    blocks): the most common cell spec when it does, else all cells' entries together (cells of
+    different kinds: an entry reaches the cells that have its role and gate). ``None`` when none does."""
+    kinds = [c.kind for c in cells]
+    counts = Counter(str(s) for s in specs)
+    candidates = [next(s for s in specs if str(s) == text) for text, _ in counts.most_common()]
+    if len(counts) > 1:
+        merged: dict[Key, Init] = {}
+        for entries in entries_by_cell:
+            for key, init in entries.items():
+                if merged.setdefault(key, init) != init:
+                    break
+            else:
+                continue
+            break
+        else:
+            candidates.append(Spec(merged))
+    for candidate in candidates:
+        try:
+            resolved = candidate.resolve_for(kinds)
+        except SpecError:
+            continue
+        if all(
+            _slots_equal(r, own.resolve(c.kind), c.roles_present())
+            and all(r.lookup(role, gate)[0] is None for role, gate in open_keys)
+            for r, own, c, open_keys in zip(resolved, specs, cells, open_by_cell, strict=True)
+        ):
+            return candidate
+    return None
 
 
 __all__ = ["ACCEPT_P", "DescribedBlock", "Description", "describe"]
