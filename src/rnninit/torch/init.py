@@ -25,18 +25,17 @@ def init_(
     gates: int = 1,
     seed: int | None = None,
 ) -> torch.Tensor:
-    r"""Fill ``tensor`` in place from one init, block by block; returns ``tensor``.
+    """Fill ``tensor`` in place from one init, block by block; returns ``tensor``.
 
     Dim 0 of ``tensor`` stacks ``gates`` equal blocks (a fused gate matrix such as
     ``weight_hh_l0``, shape ``(4·H, H)`` for an LSTM), and each block is initialized as a block of
-    its own: for a block :math:`W_k` of shape ``(rows / gates, cols)``,
+    its own. A block ``W_k`` of shape ``(rows / gates, cols)`` has
 
-    .. math::
-        \text{fan\_in} = \text{cols}, \qquad \text{fan\_out} = \text{rows} / \text{gates},
+        fan_in = cols,    fan_out = rows / gates,
 
-    so ``glorot_uniform`` draws from :math:`U(\pm\sqrt{6 / (\text{fan\_in} + \text{fan\_out})})` per
-    block and ``orthogonal`` makes every :math:`W_k` (semi-)orthogonal. An init with ``fused=true``
-    spans all blocks at once, as ``torch.nn.init`` does on the whole tensor.
+    so ``glorot_uniform`` draws each block from ``U(±√(6 / (fan_in + fan_out)))`` and ``orthogonal``
+    makes every ``W_k`` (semi-)orthogonal. An init with ``fused=true`` spans all blocks at once, as
+    ``torch.nn.init`` does on the whole tensor.
 
     The numbers are those of the spec ``tensor=<init>`` applied with the same seed to a cell that
     declares the tensor as :func:`rnninit.layout.tensor.tensor_declaration` (``'tensor'``, or
