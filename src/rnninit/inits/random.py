@@ -324,7 +324,7 @@ class _Kaiming(_VarianceScaling):
 
     def gain(self) -> float:
         if self.nonlinearity == "leaky_relu":
-            return math.sqrt(2.0 / (1.0 + self.a**2))
+            return math.sqrt(2.0) / math.hypot(1.0, self.a)  # √(2 / (1 + a²)) without overflow
         return TORCH_GAINS[self.nonlinearity]
 
     def std(self, block: Block) -> float:
