@@ -11,11 +11,11 @@ import math
 import keras
 import numpy as np
 import pytest
+import torch
 from scipy import stats
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 from rnninit.inits import Block
 from rnninit.spec.parse import parse_init
 

@@ -7,10 +7,10 @@ import math
 
 import numpy as np
 import pytest
+import torch
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 from rnninit.layout.tensor import tensor_declaration, tensor_kind
 
 

@@ -60,13 +60,13 @@ def tensor_layout(shape: tuple[int, ...], gates: int = 1) -> ModelLayout:
             f"dim 0 of a tensor of shape {shape} has {shape[0]} rows, which do not split into "
             f"gates={gates} equal blocks; gates must divide {shape[0]}"
         )
-    cell, tensors = declared_layout(
+    cells, tensors = declared_layout(
         {TENSOR: shape},
         {TENSOR: tensor_declaration(gates)},
         kind=tensor_kind(gates),
         source="a lone tensor",
     )
-    return ModelLayout((cell,), tensors)
+    return ModelLayout(tuple(cells), tensors)
 
 
 def _check_gates(gates: object) -> int:

@@ -21,7 +21,7 @@ from rnninit.torch.cells import (
     MinimalRNN,
     MinimalRNNCell,
 )
-from rnninit.torch.declare import declare
+from rnninit.torch.declare import declare, declare_wrapped
 from rnninit.torch.init import TensorTypeError, init_
 from rnninit.torch.layouts import model_layout
 
@@ -40,6 +40,7 @@ __all__ = [
     "TensorTypeError",
     "apply",
     "declare",
+    "declare_wrapped",
     "functional",
     "init_",
     "model_layout",

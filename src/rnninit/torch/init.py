@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+
 from rnninit.errors import RnninitError
 from rnninit.inits import Init, init_from_config
 from rnninit.layout.tensor import TENSOR, tensor_layout
