@@ -59,8 +59,18 @@ def logged(tmp_path_factory):
     return root, config, out, client, experiment.experiment_id
 
 
-def runs_of(client, experiment_id, kind):
-    return client.search_runs([experiment_id], filter_string=f"tags.`rnninit.kind` = '{kind}'")
+def parents_of(client, experiment_id, out):
+    """The parent runs of ``out`` (the tests share one store, so each filters by its own out)."""
+    return client.search_runs(
+        [experiment_id],
+        filter_string=f"tags.`rnninit.kind` = 'sweep' and tags.`rnninit.out` = '{out.resolve()}'",
+    )
+
+
+def children_of(client, experiment_id, parent):
+    return client.search_runs(
+        [experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{parent.info.run_id}'"
+    )
 
 
 def test_the_default_store_is_a_database_under_out_with_artifacts_beside_it(logged):
@@ -71,8 +81,8 @@ def test_the_default_store_is_a_database_under_out_with_artifacts_beside_it(logg
 
 def test_each_training_run_is_an_mlflow_run_with_its_params_curve_final_metrics_and_status(logged):
     _, _, out, client, experiment_id = logged
-    (parent,) = runs_of(client, experiment_id, "sweep")
-    children = runs_of(client, experiment_id, "run")
+    (parent,) = parents_of(client, experiment_id, out)
+    children = children_of(client, experiment_id, parent)
     stored = {p.stem: json.loads(p.read_text()) for p in (out / "runs").glob("*.json")}
     assert len(children) == len(stored) == 4
     for child in children:
@@ -106,7 +116,7 @@ def test_each_training_run_is_an_mlflow_run_with_its_params_curve_final_metrics_
 
 def test_the_parent_run_holds_the_report_the_summary_and_the_config(logged, tmp_path):
     _, config, out, client, experiment_id = logged
-    (parent,) = runs_of(client, experiment_id, "sweep")
+    (parent,) = parents_of(client, experiment_id, out)
     assert parent.info.status == "FINISHED" and parent.info.run_name == "mlflow-small"
     assert {a.path for a in client.list_artifacts(parent.info.run_id)} == {
         "report.html",
@@ -123,8 +133,8 @@ def test_a_rerun_logs_nothing_twice(logged, capsys):
     _, config, out, client, experiment_id = logged
     assert main(["run", str(config), "--out", str(out), "--mlflow"]) == 0
     assert "0 run(s) logged now, 4 in all" in " ".join(capsys.readouterr().err.split())
-    assert len(runs_of(client, experiment_id, "run")) == 4
-    assert len(runs_of(client, experiment_id, "sweep")) == 1
+    (parent,) = parents_of(client, experiment_id, out)
+    assert len(children_of(client, experiment_id, parent)) == 4
 
 
 def test_runs_reused_from_the_store_are_logged_once_under_their_own_parent(logged):
@@ -134,13 +144,8 @@ def test_runs_reused_from_the_store_are_logged_once_under_their_own_parent(logge
     uri = default_uri(root / "out")  # the same database, named explicitly
     for _ in range(2):  # every run comes from the store: logged the first time only
         assert main(["run", str(config), "--out", str(out), "--mlflow", uri]) == 0
-    parents = runs_of(client, experiment_id, "sweep")
-    assert len(parents) == 2
-    (second,) = [p for p in parents if p.data.tags["rnninit.out"] == str(out.resolve())]
-    children = client.search_runs(
-        [experiment_id], filter_string=f"tags.`mlflow.parentRunId` = '{second.info.run_id}'"
-    )
-    assert len(children) == 4
+    (second,) = parents_of(client, experiment_id, out)
+    assert len(children_of(client, experiment_id, second)) == 4
     assert second.data.metrics["reused"] == 4
 
 
@@ -167,3 +172,28 @@ def test_a_store_mlflow_refuses_is_a_clear_error(tmp_path, capsys, monkeypatch):
 def test_mlflow_right_before_no_config_is_told_to_move(tmp_path, capsys):
     assert main(["run", "--mlflow", "sweep.yaml", "--out", str(tmp_path)]) == 2
     assert "put CONFIG before --mlflow" in capsys.readouterr().err
+
+
+def test_a_failed_run_is_logged_once_per_attempt_and_a_final_one_once_for_good(logged):
+    from rnninit.experiments.config import load_experiment
+    from rnninit.experiments.tracking import MlflowLogger
+
+    root, config, out, client, experiment_id = logged
+    stored = json.loads(next((out / "runs").glob("*.json")).read_text())
+    uri, attempts_out = default_uri(out), root / "attempts"  # the shared database, a parent of its own
+    failed = {
+        **stored,
+        "key": "f" * 20,
+        "result": {"status": "failed", "reason": "out of memory", "curve": []},
+    }
+    sweep = load_experiment(config)
+    for attempt in range(2):  # two invocations: the store keeps no failed run, so each retries it
+        tracker = MlflowLogger(uri, attempts_out, sweep, config=config)
+        assert tracker.log(failed) and not tracker.log(failed)  # once per invocation
+        assert tracker.log(stored) == (attempt == 0)  # a final run: once for good
+        tracker.close("FINISHED")
+    attempts = client.search_runs(
+        [experiment_id], filter_string="tags.`rnninit.key` = 'ffffffffffffffffffff'"
+    )
+    assert [r.info.status for r in attempts] == ["FAILED", "FAILED"]
+    assert {r.data.tags["reason"] for r in attempts} == {"out of memory"}

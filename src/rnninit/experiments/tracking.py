@@ -13,7 +13,9 @@ The parent run stands for one ``--out`` directory (its results store): a rerun f
 refreshes its artifacts. Each child run is tagged with its run's key (:attr:`RunSpec.key`), and a
 run the parent already holds with a final status is never logged again: rerunning a sweep, or logging
 one whose runs were all reused from the results store, adds only what MLflow does not hold yet. A run
-whose logging was interrupted (no ``rnninit.logged`` tag) is deleted and logged again.
+whose logging was interrupted (no ``rnninit.logged`` tag) is deleted and logged again. A ``failed``
+run is retried by the next invocation (the results store does not keep it), so each failed attempt
+is logged once, as its own ``FAILED`` run.
 
 The default tracking store is a SQLite database, ``DIR/mlflow.db``, with artifacts under
 ``DIR/mlartifacts``: MLflow 3 keeps its plain-file store only behind an opt-out flag
@@ -136,6 +138,7 @@ class MlflowLogger:
             for model in experiment.models
         }
         self.logged_now = 0
+        self.seen: set[str] = set()  # keys logged by this invocation, whatever their status
         self.out.mkdir(parents=True, exist_ok=True)
         with self._errors("open the tracking store"), _quiet():
             self.client = self.Client(tracking_uri=self.uri)
@@ -199,7 +202,7 @@ class MlflowLogger:
     def log(self, record: dict) -> bool:
         """Log one run (a ``{"key", "run", "result"}`` record) unless MLflow holds it; True if logged."""
         key, run, result = record["key"], record["run"], record["result"]
-        if key in self.logged:
+        if key in self.logged or key in self.seen:
             return False
         with self._errors(f"log run {run['label']} seed {run['seed']}"), _quiet():
             status = result["status"]
@@ -224,6 +227,7 @@ class MlflowLogger:
             self.client.set_terminated(run_id, "FAILED" if status == "failed" else "FINISHED")
         if status in FINAL:
             self.logged.add(key)
+        self.seen.add(key)
         self.logged_now += 1
         return True
 
