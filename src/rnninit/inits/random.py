@@ -143,7 +143,8 @@ class GlorotNormal(_VarianceScaling):
 
 @dataclass(frozen=True, kw_only=True)
 class HeUniform(_VarianceScaling):
-    """He et al. (2015): ``U(±gain·√(6 / fan_in))``."""
+    """``U(±gain·√(6 / fan_in))``: the variance of He et al. (2015, §2.2), who give only the Gaussian;
+    the uniform with that variance is Keras' ``HeUniform``."""
 
     name: ClassVar[str] = "he_uniform"
     summary: ClassVar[str] = "U(±gain·sqrt(6/fan_in))"
@@ -153,7 +154,7 @@ class HeUniform(_VarianceScaling):
 
 @dataclass(frozen=True, kw_only=True)
 class HeNormal(_VarianceScaling):
-    """He et al. (2015): ``N(0, gain² · 2 / fan_in)``."""
+    """He et al. (2015, §2.2): ``N(0, gain² · 2 / fan_in)``."""
 
     name: ClassVar[str] = "he_normal"
     summary: ClassVar[str] = "N(0, gain^2·2/fan_in)"
