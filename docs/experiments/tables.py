@@ -3,7 +3,8 @@
 
 With `--runs`, also print one row per run from DIR/runs/*.json (its learning curve): the eval metric
 at the start and at the end, both relative to the task's baseline, the best point of the curve, and
-the first evaluation at least 5% below the baseline (for metrics where lower is better)."""
+the first evaluation at least 5% below the baseline (for metrics where lower is better). With
+`--at 10000,50000` (implies `--runs`), also a table of each run's eval metric at those steps."""
 
 import json
 import sys
@@ -63,8 +64,28 @@ def runs_table(directory, summary):
     print()
 
 
-runs = "--runs" in sys.argv[1:]
-for directory in [arg for arg in sys.argv[1:] if arg != "--runs"]:
+def checkpoints_table(directory, summary, steps):
+    records = [json.loads(path.read_text()) for path in sorted(Path(directory, "runs").glob("*.json"))]
+    records.sort(key=lambda r: (list(summary["models"]).index(r["run"]["label"]), r["run"]["seed"]))
+    print("| label | seed | " + " | ".join(f"step {step}" for step in steps) + " |")
+    print("|---|---|" + "---|" * len(steps))
+    for record in records:
+        run, result = record["run"], record["result"]
+        at = {step: value for step, value, _ in result["curve"]}
+        print(f"| {run['label']} | {run['seed']} | " + " | ".join(fmt(at.get(step)) for step in steps) + " |")
+    print()
+
+
+args = sys.argv[1:]
+steps = []
+if "--at" in args:
+    where = args.index("--at")
+    steps = [int(step) for step in args[where + 1].split(",")]
+    del args[where : where + 2]
+runs = "--runs" in args or bool(steps)
+for directory in [arg for arg in args if arg != "--runs"]:
     summary = summary_table(directory)
     if runs:
         runs_table(directory, summary)
+    if steps:
+        checkpoints_table(directory, summary, steps)
