@@ -84,6 +84,7 @@ from rnninit.inits import (
     HeUniform,
     Identity,
     Init,
+    KaimingUniform,
     LecunNormal,
     LecunUniform,
     Ones,
@@ -97,8 +98,23 @@ from rnninit.layout.storage import CellLayout, Slot
 from rnninit.spec import PRESETS, Spec
 from rnninit.spec.spec import PresetCall
 
-#: Named schemes without free arguments, in the order ties between equal distributions are named.
-NAMED = (TorchDefault, GlorotUniform, GlorotNormal, LecunUniform, LecunNormal, HeUniform, HeNormal)
+#: Named schemes without free arguments, in the order ties between equal distributions are named:
+#: PyTorch's RNN default, Glorot, LeCun and He (normal: untruncated as in PyTorch, truncated as Keras'
+#: initializers of those names), and ``torch.nn.Linear``'s weight default (``kaiming_uniform(a=√5)``).
+#: Keras' ``variance_scaling()`` and PyTorch's ``kaiming_*()`` with their defaults coincide with these.
+NAMED: tuple[Init, ...] = (
+    TorchDefault(),
+    GlorotUniform(),
+    GlorotNormal(),
+    GlorotNormal(truncated=True),
+    LecunUniform(),
+    LecunNormal(),
+    LecunNormal(truncated=True),
+    HeUniform(),
+    HeNormal(),
+    HeNormal(truncated=True),
+    KaimingUniform(a=math.sqrt(5.0)),
+)
 #: Inits whose every value the exact stage decides; a preset giving one to a random block cannot fit it.
 EXACT_INITS = (Constant, Zeros, Ones, Identity, Orthogonal, Spectral, Chrono)
 #: Square blocks up to this size are checked for a spectral radius that is a short decimal.
@@ -184,6 +200,8 @@ class _Candidate:
     dists: tuple[Dist | None, ...]
     #: For a fitted family: whether its confidence region holds a given distribution (see ``_decide``).
     admits: Callable[[Dist], bool] | None = None
+    #: A named scheme (stage 3), not an estimate.
+    named: bool = False
 
     @property
     def label(self) -> str:
@@ -392,15 +410,18 @@ class _Role:
 
     def named(self) -> list[_Candidate]:
         out = []
-        for cls in NAMED:
-            found = self.candidate(cls())
+        for init in NAMED:
+            found = self.candidate(init)
             if found is not None:
                 out.append(found)
         if self.all_gates:
-            for cls in NAMED[1:]:  # torch_default cannot be fused
-                found = self.candidate(cls(fused=True), fused=True)
-                if found is not None:
-                    out.append(found)
+            for init in NAMED:
+                if not isinstance(init, TorchDefault):  # PyTorch's per-tensor default cannot be fused
+                    found = self.candidate(dataclasses.replace(init, fused=True), fused=True)
+                    if found is not None:
+                        out.append(found)
+        for found in out:
+            found.named = True
         return out
 
     def families(self) -> list[_Candidate]:
@@ -456,7 +477,7 @@ def _decide(fitting: list[_Candidate], role: _Role) -> _Verdict | None:
         ):
             continue
         rivals[other.identity] = other
-    stage = "named scheme" if isinstance(first.init, NAMED) else "estimated"
+    stage = "named scheme" if first.named else "estimated"
     if not rivals:
         return _Verdict(first.init, f"{stage}, p={first.p:.2g}", fused=first.fused)
     shown = [first, *rivals.values()]

@@ -33,7 +33,7 @@ from scipy import stats
 from rnninit.audit.checks import EXACT_RTOL
 from rnninit.audit.distributions import Dist
 from rnninit.inits import Chrono, Init, Normal, Spectral, TruncatedNormal, Uniform
-from rnninit.inits.random import TRUNCATION
+from rnninit.inits.random import TRUNCATED_STD, TRUNCATION
 
 #: Level of every confidence interval here, and of describe's acceptance of a candidate init.
 ACCEPT_P = 1e-3
@@ -150,13 +150,30 @@ def fit_truncated_normal(flat: np.ndarray) -> Fitted | None:
     mean = m_hat if mean is None else mean
     # the support is mean ± TRUNCATION·std: std is at least the sample's largest distance over TRUNCATION
     reach = float(np.max(np.abs(flat - mean))) / TRUNCATION
-    shape = stats.truncnorm(-TRUNCATION, TRUNCATION)
-    scale = sample_std / float(shape.std())
+    scale = sample_std / TRUNCATED_STD
     # an upper end: the sample std's own interval (CLT on the variance, with the shape's excess kurtosis)
-    upper = scale * math.sqrt(1 + _z() * math.sqrt((float(shape.stats(moments="k")) + 2) / n))
-    found = shortest_decimal(reach, max(reach, upper), reach)
+    kurtosis = float(stats.truncnorm(-TRUNCATION, TRUNCATION).stats(moments="k"))
+    upper = max(reach, scale * math.sqrt(1 + _z() * math.sqrt((kurtosis + 2) / n)))
+    found = shortest_decimal(reach, upper, reach)
     init = TruncatedNormal(mean=mean, std=found if found is not None else max(reach, scale))
-    return Fitted(init, lambda d: False)  # no named scheme draws a truncated normal
+    # another truncated normal (e.g. Keras' glorot_normal) is allowed when its mean is in the mean's
+    # interval and its support reaches the sample (give or take that interval) without exceeding ``upper``
+    spread = _z() * math.sqrt((kurtosis + 2) / n)
+    lowest = max(
+        (float(np.max(np.abs(flat - m_hat))) - (m_hi - m_lo) / 2) / TRUNCATION,
+        scale * math.sqrt(max(0.0, 1 - spread)),
+    )
+
+    def admits(d: Dist) -> bool:
+        if (
+            d.normal
+            or not math.isfinite(d.low)
+            or not math.isclose(d.excess_kurtosis, float(kurtosis), rel_tol=1e-6)
+        ):
+            return False
+        return _within(d.mean, m_lo, m_hi) and _within(d.std / TRUNCATED_STD, lowest, upper)
+
+    return Fitted(init, admits)
 
 
 def fit_families(flat: np.ndarray) -> list[Fitted]:
