@@ -200,3 +200,15 @@ def test_cells_of_different_kinds_from_one_spec_get_one_description():
     fresh = torch.nn.ModuleDict({"lstm": torch.nn.LSTM(24, 32), "gru": torch.nn.GRU(24, 32)})
     rt.apply(description.spec, fresh, seed=1)
     assert ri.audit(fresh, spec).ok
+
+
+def test_a_block_one_cell_leaves_open_may_take_what_another_cell_decided_among_its_candidates():
+    model = torch.nn.ModuleDict({"big": torch.nn.RNN(48, 64), "small": torch.nn.LSTM(6, 8)})
+    spec = "ih=glorot_uniform hh=orthogonal bias=zeros"
+    rt.apply(spec, model, seed=0)
+    description = ri.describe(model)
+    assert [(b.cell, b.role) for b in description.open] == [("small", "ih")] * 4
+    assert "glorot_uniform" in description.open[0].candidates
+    assert ("ih", None) not in description.cells["small"].entries
+    assert description.spec.entries[("ih", None)] == ri.Spec.parse(spec)["ih"]
+    assert not any("cells differ" in n for n in description.notes)

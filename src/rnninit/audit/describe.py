@@ -95,7 +95,7 @@ from rnninit.inits import (
 )
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot
-from rnninit.spec import PRESETS, Spec
+from rnninit.spec import PRESETS, Resolved, Spec
 from rnninit.spec.spec import PresetCall
 
 #: Named schemes without free arguments, in the order ties between equal distributions are named:
@@ -793,14 +793,14 @@ def describe(
     backend = backend_for(model)
     layout, notes = audited_layout(backend, model, roles, cell, strict=True)
     per_cell: dict[str, Spec] = {}
-    open_by_cell: list[list[Key]] = []
+    open_by_cell: list[dict[Key, tuple[str, ...]]] = []
     entries_by_cell: list[dict[Key, Init]] = []
     blocks: list[DescribedBlock] = []
     for cell_layout in layout.cells:
         values = cell_values(backend, model, cell_layout)
         entries, rows, open_keys = _describe_cell(cell_layout, values)
         per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries, open_keys)
-        open_by_cell.append(open_keys)
+        open_by_cell.append({(b.role, b.gate): b.candidates for b in rows if b.open})
         entries_by_cell.append(entries)
         blocks += rows
     spec = _model_spec(layout.cells, list(per_cell.values()), entries_by_cell, open_by_cell)
@@ -819,9 +819,11 @@ def describe(
 def _model_spec(
     cells: Sequence[CellLayout], specs: Sequence[Spec], entries_by_cell, open_by_cell
 ) -> Spec | None:
-    """One spec that gives every cell what its own description gives it (and nothing to its open
-    blocks): the most common cell spec when it does, else all cells' entries together (cells of
-    different kinds: an entry reaches the cells that have its role and gate). ``None`` when none does."""
+    """One spec that gives every cell what its own description gives it: the most common cell spec
+    when it does, else all cells' entries together (cells of different kinds: an entry reaches the
+    cells that have its role and gate). A block a cell left open may get an init from the model's spec
+    only if it is one of the candidates that fit that block (another cell decided between them).
+    ``None`` when no such spec exists."""
     kinds = [c.kind for c in cells]
     counts = Counter(str(s) for s in specs)
     candidates = [next(s for s in specs if str(s) == text) for text, _ in counts.most_common()]
@@ -842,12 +844,28 @@ def _model_spec(
         except SpecError:
             continue
         if all(
-            _slots_equal(r, own.resolve(c.kind), c.roles_present())
-            and all(r.lookup(role, gate)[0] is None for role, gate in open_keys)
+            _gives(r, own.resolve(c.kind), c, open_keys)
             for r, own, c, open_keys in zip(resolved, specs, cells, open_by_cell, strict=True)
         ):
             return candidate
     return None
+
+
+def _gives(
+    model: Resolved, own: Resolved, cell: CellLayout, open_keys: Mapping[Key, tuple[str, ...]]
+) -> bool:
+    """Whether the model spec's resolution gives ``cell`` what the cell's own description does."""
+    kind = cell.kind
+    for role in cell.roles_present():
+        role_def = kind.role(role)
+        for gate in kind.role_gates(role_def):
+            got = model.lookup(role, gate)[0]
+            if (role, gate) in open_keys:
+                if got is not None and str(got) not in open_keys[(role, gate)]:
+                    return False
+            elif _canonical(got, role_def, kind) != _canonical(own.lookup(role, gate)[0], role_def, kind):
+                return False
+    return True
 
 
 __all__ = ["ACCEPT_P", "DescribedBlock", "Description", "describe"]
