@@ -12,6 +12,7 @@ stays an ordinary parameter. One ``rt.declare_wrapped(WeightDropout)`` declares 
 import warnings
 
 import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -24,6 +25,7 @@ from zoo_checks import (
     rows,
 )
 
+import rnninit as ri
 import rnninit.torch as rt
 
 VOCAB, EMB, HID, LAYERS = 50, 16, 32, 3
@@ -141,3 +143,18 @@ def test_describe_round_trips():
     rt.apply(SPEC, model, seed=3)
     described, report = describe_round_trip(model, AWD_LSTM(), SPEC, rt.apply, seed=4)
     assert report.ok, f"{described}\n{report.to_text()}"
+
+
+def test_an_undeclared_wrapper_is_refused_with_the_line_to_write():
+    class Undeclared(WeightDropout):
+        rnninit_wraps = None
+
+    model = nn.Sequential(Undeclared(lstm(0, bidir=True), 0.5))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    with pytest.raises(ri.LayoutError) as info:
+        rt.apply(SPEC, model, seed=0)
+    assert "0.module.weight_hh_l0 is not a parameter" in str(info.value)
+    assert "declare_wrapped(model[0], inner='module', renamed={'weight_hh_l0': 'weight_hh_l0_raw'})" in str(
+        info.value
+    )
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())

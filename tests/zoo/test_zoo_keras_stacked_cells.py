@@ -52,7 +52,7 @@ class MinimalRNNCell(keras.layers.Layer):
 
 
 def make():
-    """Layers 0-1: minimal cells; 2-3: a nested stack of a minimal cell and a Keras LSTMCell; two directions."""
+    """Layers 0-1: minimal cells; 2-3: a nested stack of a minimal cell and a Keras LSTMCell; 2 directions."""
     nested = keras.layers.StackedRNNCells([MinimalRNNCell(UNITS), keras.layers.LSTMCell(UNITS)])
     cells = [MinimalRNNCell(UNITS), MinimalRNNCell(UNITS), nested]
     inputs = keras.Input((STEPS, IN))
