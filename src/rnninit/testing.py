@@ -32,19 +32,20 @@ def assert_initialized(
     return report
 
 
-def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: int = 1):
+def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: int = 1, apply=None):
     """The describe round trip: ``d = describe(model)``, applied to ``fresh`` (a new model of the same
     architecture) with ``seed``, then ``fresh`` audited against ``spec``, the spec ``model`` was made
     with. Returns ``(d, report)``; ``report.ok`` is the property (docs/audit.md, "The round trip").
 
     Blocks ``d`` leaves open (too few entries to tell the candidates apart) have no entry in ``d.spec``;
-    ``fresh`` gets those from ``spec`` itself, so the audit still covers every block.
+    ``fresh`` gets those from ``spec`` itself, so the audit still covers every block. ``apply`` is
+    ``rnninit.torch.apply`` or ``rnninit.keras.apply`` (by default the one for ``fresh``).
     """
     from rnninit.audit import audit, describe
     from rnninit.audit.backends import backend_for
     from rnninit.spec import Spec
 
-    apply = _apply_for(backend_for(fresh).name)
+    apply = apply or _apply_for(backend_for(fresh).name)
     spec = Spec.coerce(spec)
     described = describe(model)
     if described.spec.entries or described.spec.preset:
