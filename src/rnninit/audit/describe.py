@@ -246,9 +246,9 @@ def _tests_p(flat: np.ndarray, dist: Dist) -> float:
 
     Most candidates are far off: the support and a Kolmogorov–Smirnov screen rule them out before the
     exact KS p-value (the expensive part) is computed. The screen uses the asymptotic p-value of
-    ``√n·D``, which is above the exact one (Stephens 1970: the exact law is close to that of
-    ``(√n + 0.12 + 0.11/√n)·D``),
-    so a candidate it rejects far below the acceptance level is rejected by the exact test too."""
+    ``√n·D``, above the exact one by Stephens 1970's approximation (the exact law is close to that of
+    ``(√n + 0.12 + 0.11/√n)·D``), and rejects only below a thousandth of the acceptance level, far
+    beyond any gap between the two."""
     lo, hi = float(flat.min()), float(flat.max())
     tol = EXACT_RTOL * max(
         abs(dist.low) if math.isfinite(dist.low) else 0.0, abs(dist.high) if math.isfinite(dist.high) else 0.0

@@ -14,7 +14,7 @@ when the entries follow the alternative they are weakest against:
 * Kolmogorov–Smirnov: ``D ≥ |F_n(x) - F(x)|`` at any point ``x``, and ``n F_n(x)`` is
   ``Binomial(n, G(x))`` under the alternative ``G``; so ``P(D > c) ≥ P(|Bin(n, G(x))/n - F(x)| > c)``,
   with ``c`` a critical value at least the test's own at the level used (Dvoretzky–Kiefer–Wolfowitz
-  with Massart's constant), at the points ``x`` where ``|G - F|`` is largest.
+  with Massart's constant, Massart 1990), at the points ``x`` where ``|G - F|`` is largest.
 
 Each bound is exact for its event, so their maximum is a valid lower bound on the power (the true
 power is higher: KS looks at every point at once). A block is **too small** when this bound is below
