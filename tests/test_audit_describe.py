@@ -5,6 +5,7 @@ import torch
 
 import rnninit as ri
 import rnninit.torch as rt
+from rnninit.audit.distributions import entry_distribution
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -117,8 +118,12 @@ def test_small_uniform_block_is_left_open_not_called_normal():
     assert ("ih", None) not in description.spec.entries and description.spec.preset is None
     [block] = description.open
     assert block.role == "ih" and block.init is None
-    names = {ri.Spec.parse(f"x={c}")["x"].name for c in block.candidates}  # a uniform, and a normal
-    assert "uniform" in names and names & {"normal", "glorot_normal", "lecun_normal", "he_normal"}
+    layout = rt.model_layout(rnn).cells[0]
+    shapes = set()
+    for candidate in block.candidates:  # e.g. kaiming_uniform(a=√5), which is U(±0.5) here, and normals
+        dist = entry_distribution(ri.Spec.parse(f"x={candidate}")["x"], layout.block(layout.slot("ih")))
+        shapes.add("normal" if dist.normal else "uniform" if dist.excess_kurtosis == -1.2 else "other")
+    assert {"uniform", "normal"} <= shapes
     assert "32 entries are too few" in block.evidence
     assert any(n.startswith("left open: ih of") for n in description.notes)
     assert description.to_dict()["open"][0]["candidates"] == list(block.candidates)
