@@ -111,7 +111,33 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
     return plan
 
 
+def check_unstored(cell: CellLayout, resolved: Resolved) -> None:
+    """Refuse a spec that gives a role this cell does not store (:attr:`CellLayout.unstored`, fixed
+    at zero by the cell's code) anything but zeros: no weight could hold it, and the same spec would
+    give another framework's cell a different function."""
+    for role_name in cell.unstored:
+        role = cell.kind.role(role_name)
+        for gate in cell.kind.gates if role.gated else (None,):
+            init, _ = resolved.lookup(role_name, gate)
+            if init is None:
+                continue
+            slot = Slot(role_name, gate, role.shape(cell.sizes), ())
+            try:
+                zero = not np.any(init.sample(cell.block(slot), np.random.default_rng(0)))
+            except SpecError:
+                zero = False
+            if not zero:
+                key = format_key((role_name, gate))
+                raise SpecError(
+                    f"{cell.name}: {cell.source or 'this cell'} has no {key} (its code fixes it at 0), so "
+                    f"the spec's {key}={init} cannot be applied; write {key}=zeros or leave {key} out",
+                    token=key,
+                )
+
+
 def _plan_cell(plan: Plan, cell: CellLayout, resolved: Resolved) -> None:
+    check_unstored(cell, resolved)
+
     def rng_for(role: str):
         return lambda gate: block_rng(plan.seed, cell.path, cell.layer, cell.direction, role, gate)
 

@@ -25,6 +25,7 @@ from rnninit.errors import LayoutError, SpecError
 from rnninit.inits import Chrono, Init
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot
+from rnninit.plan import check_unstored
 from rnninit.seeding import block_rng
 from rnninit.spec import Resolved, Spec, SpecLike, format_key
 
@@ -74,6 +75,8 @@ def audit(
     findings: list[Finding] = []
     values_by_cell: dict[int, dict[tuple[str, str | None], np.ndarray]] = {}
     resolved_per_cell = spec.resolve_for([c.kind for c in layout.cells])
+    for cell_layout, resolved in zip(layout.cells, resolved_per_cell, strict=True):
+        check_unstored(cell_layout, resolved)  # what apply refuses, the audit refuses too
     for index, (cell_layout, resolved) in enumerate(zip(layout.cells, resolved_per_cell, strict=True)):
         arrays = backend.read(model, _tensors(cell_layout))
         values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
@@ -315,7 +318,7 @@ def _default_findings(backend, model, layout, spec, rows, alpha, max_sample) -> 
 
     One cell per module is enough (apply initializes a module's cells together): its first one."""
     failing = {r.path for r in rows if r.failed and r.init is not None}
-    if not failing:
+    if not failing or backend.default_preset is None:
         return []
     default = Spec.parse(backend.default_preset)
     if default == spec:

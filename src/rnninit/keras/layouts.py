@@ -21,7 +21,7 @@ backward layer, ``rnn/cells/1/kernel`` for the second stacked cell.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -31,6 +31,7 @@ from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.keras_builtin import keras_cell_layout
 from rnninit.layout.storage import CellLayout, ModelLayout
+from rnninit.layout.storage import relocate as relocate_cell
 
 Owned = tuple[CellLayout, dict[str, tuple[int, ...]]]
 
@@ -93,25 +94,10 @@ def local_cell_layout(cell: keras.layers.Layer) -> Owned | None:
     return builtin_cell_layout(cell)
 
 
-def relocate(
-    owned: Owned,
-    *,
-    path: str,
-    prefix: str,
-    layer: int = 0,
-    direction: int = 0,
-    num_layers: int = 1,
-    num_directions: int = 1,
-) -> Owned:
-    """Give a local cell layout its identity in a model, and its tensors their names there."""
-    cell, tensors = owned
-    slots = tuple(
-        replace(s, placements=tuple(replace(p, tensor=prefix + p.tensor) for p in s.placements))
-        for s in cell.slots
-    )
-    sizes = {**cell.sizes, "layers": num_layers, "directions": num_directions}
-    moved = replace(cell, path=path, layer=layer, direction=direction, slots=slots, sizes=sizes)
-    return moved, {prefix + name: shape for name, shape in tensors.items()}
+def relocate(owned: Owned, **identity) -> Owned:
+    """Give a local cell layout its identity in a model, and its tensors their names there
+    (:func:`rnninit.layout.storage.relocate`)."""
+    return relocate_cell(*owned, **identity)
 
 
 def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict, dict] | None:

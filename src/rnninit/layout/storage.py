@@ -13,7 +13,7 @@ placement and zeros in the others.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -84,6 +84,9 @@ class CellLayout:
     framework: str = ""
     #: Where the cell came from, for messages (e.g. "torch.nn.LSTM").
     source: str = ""
+    #: Roles of the cell kind that this storage does not have, because the cell's code fixes them at
+    #: zero (``flax.nnx.GRUCell`` has no ``b_hn``): a spec may give them only zeros.
+    unstored: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -127,6 +130,28 @@ class CellLayout:
             from_gate_entry=from_gate_entry,
             rng_for=rng_for,
         )
+
+
+def relocate(
+    cell: CellLayout,
+    tensors: Mapping[str, tuple[int, ...]],
+    *,
+    path: str,
+    prefix: str,
+    layer: int = 0,
+    direction: int = 0,
+    num_layers: int = 1,
+    num_directions: int = 1,
+) -> tuple[CellLayout, dict[str, tuple[int, ...]]]:
+    """Give a cell laid out with local tensor names its identity in a model (``path``, ``layer``,
+    ``direction``) and its tensors their names there (``prefix`` + local name)."""
+    slots = tuple(
+        replace(s, placements=tuple(replace(p, tensor=prefix + p.tensor) for p in s.placements))
+        for s in cell.slots
+    )
+    sizes = {**cell.sizes, "layers": num_layers, "directions": num_directions}
+    moved = replace(cell, path=path, layer=layer, direction=direction, slots=slots, sizes=sizes)
+    return moved, {prefix + name: shape for name, shape in tensors.items()}
 
 
 @dataclass(frozen=True)
