@@ -172,7 +172,7 @@ def find_nnx_cells(model: nnx.Module, *, strict: bool = True) -> Found:
     cells: list[CellLayout] = []
     tensors: dict[str, tuple[int, ...]] = {}
     where: dict[str, nnx.Param] = {}
-    for path, module in sorted(modules, key=lambda item: len(item[0])):
+    for path, module in modules:
         if not _is_nnx_cell(module) or any(p != path and path[: len(p)] == p for p in cell_paths):
             continue  # not a cell, or inside a cell (a cell's own sub-layers)
         name = _dotted(path) or "<model>"
@@ -307,7 +307,7 @@ def find_linen_cells(bundle: Linen, *, strict: bool = True) -> Found:
     cells: list[CellLayout] = []
     tensors: dict[str, tuple[int, ...]] = {}
     where: dict[str, tuple] = {}
-    for path in sorted(trace.cells, key=len):
+    for path in trace.cells:
         if any(p != path and path[: len(p)] == p for p in trace.cells):
             continue  # a cell's own sub-module
         module = trace.cells[path]
@@ -412,34 +412,35 @@ def model_layout(model: object, strict: bool = True) -> ModelLayout:
     return find_cells(model, strict=strict).layout
 
 
+def _all_params(model: object) -> dict[str, Any]:
+    """Every parameter of an nnx module or a Linen bundle by its tensor name (dotted path)."""
+    if isinstance(model, Linen):
+        flat = traverse_util.flatten_dict(model.variables["params"])
+        return {_dotted(k): v for k, v in flat.items()}
+    if isinstance(model, nnx.Module):
+        return {_dotted(p): v.get_value() for p, v in nnx.iter_graph(model) if isinstance(v, nnx.Param)}
+    find_cells(model)  # raises the error for what this is
+    return {}
+
+
 def read_arrays(model: object, names: Iterable[str]) -> dict[str, np.ndarray]:
     """Current values of the named parameters, as float64 NumPy arrays."""
-    values = find_cells(model, strict=False).values
+    values = _all_params(model)
     names = list(names)
     missing = sorted(set(names) - set(values))
     if missing:
         raise LayoutError(
-            f"no recurrent-cell parameter named {', '.join(map(repr, missing))}; "
-            f"known: {', '.join(sorted(values))}"
+            f"no parameter named {', '.join(map(repr, missing))}; known: {', '.join(sorted(values))}"
         )
     return {name: np.asarray(values[name], dtype=np.float64) for name in names}
 
 
 def owners(model: object) -> list[tuple[str, dict[str, tuple[str, tuple[int, ...]]]]]:
     """Every parameter of the model grouped by the module that owns it (for roles given by name)."""
-    if isinstance(model, Linen):
-        flat = traverse_util.flatten_dict(model.variables["params"])
-        items = [(tuple(k), np.shape(v)) for k, v in flat.items()]
-    elif isinstance(model, nnx.Module):
-        items = [
-            (tuple(p), v.get_value().shape) for p, v in nnx.iter_graph(model) if isinstance(v, nnx.Param)
-        ]
-    else:
-        find_cells(model)  # the error for what this is
-        return []
     groups: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}
-    for path, shape in items:
-        groups.setdefault(_dotted(path[:-1]), {})[str(path[-1])] = (_dotted(path), tuple(shape))
+    for name, value in _all_params(model).items():
+        owner, _, local = name.rpartition(".")
+        groups.setdefault(owner, {})[local] = (name, tuple(np.shape(value)))
     return list(groups.items())
 
 
