@@ -124,10 +124,10 @@ def apply_linen(
 
     >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
     >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
-    >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros", model,
+    >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros", model,
     ...                                    model.init(jax.random.key(0), x), x, seed=0)
     >>> result
-    ApplyResult(seed=0, initialized=9 blocks, untouched=0 blocks)
+    ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
     """
     found = find_linen_cells(linen(module, variables, *args, **kwargs), strict=strict)
     seed = resolve_seed(seed)
