@@ -50,7 +50,8 @@ def audit(
     strict: bool = True,
     max_sample: int = MAX_SAMPLE,
 ) -> AuditReport:
-    """Check every weight block of ``model`` (a torch module or a Keras layer/model) against ``spec``.
+    """Check every weight block of ``model`` (a torch module, a Keras layer/model, an nnx module or
+    ``rnninit.flax.linen(model, variables, *inputs)``) against ``spec``.
 
     ``roles`` maps tensor names of a cell no layout knows to roles (``{"kernel_ih": "ih",
     "kernel_hh": "hh"}``; ``"ih[i,f,g,o]"`` for stacked gates, with ``cell=`` the cell kind when

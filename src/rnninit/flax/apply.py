@@ -48,9 +48,9 @@ def resolve_seed(seed: int | jax.Array | None) -> int:
     """``None`` -> fresh OS entropy; a JAX key -> :func:`key_to_seed`; an int -> itself, checked."""
     if seed is None:
         return secrets.randbelow(MAX_SEED + 1)
-    if is_key(seed):
-        return key_to_seed(seed)
     if isinstance(seed, jax.Array):
+        if is_key(seed):
+            return key_to_seed(seed)
         raise SeedError(
             f"seed must be an int, a JAX PRNG key (jax.random.key(n)) or None, got an array of shape "
             f"{seed.shape} and dtype {seed.dtype}"
@@ -58,9 +58,10 @@ def resolve_seed(seed: int | jax.Array | None) -> int:
     return check_seed(seed)
 
 
-def _cast(value: np.ndarray, like: jax.Array) -> jax.Array:
-    """``value`` with the dtype and placement (sharding) of ``like``."""
-    return jax.device_put(np.asarray(value).astype(like.dtype), like.sharding)
+def _cast(value: np.ndarray, like) -> jax.Array | np.ndarray:
+    """``value`` with the dtype and placement (sharding) of ``like`` (a NumPy array stays one)."""
+    value = np.asarray(value).astype(like.dtype)
+    return jax.device_put(value, like.sharding) if isinstance(like, jax.Array) else value
 
 
 def apply(

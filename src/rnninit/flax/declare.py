@@ -34,7 +34,7 @@ def declared_cell_layout(
     cell: object, shapes: Mapping[str, tuple[int, ...]], where: str
 ) -> tuple[CellLayout, dict[str, tuple[int, ...]]]:
     """The local layout (tensor names inside the cell) of a cell that declares ``rnninit_roles``."""
-    roles = cell.rnninit_roles
+    roles = getattr(cell, "rnninit_roles", None)
     if isinstance(roles, tuple):  # what declare() stores on an nnx instance: hashable, as nnx needs
         roles = dict(roles)
     if not isinstance(roles, Mapping):

@@ -27,7 +27,7 @@ Tensor names are dotted parameter paths: from the object passed in for nnx
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +121,7 @@ def _claim(identities: dict[int, tuple], cell: object, identity: tuple, where: s
     identities[id(cell)] = identity
 
 
-def _nnx_identities(modules: list[tuple[tuple, object]]) -> dict[int, tuple[str, int, int]]:
+def _nnx_identities(modules: Sequence[tuple[tuple, object]]) -> dict[int, tuple[str, int, int]]:
     """``id(cell) -> (path, direction, num_directions)`` for the cells inside RNN/Bidirectional."""
     identities: dict[int, tuple[str, int, int]] = {}
     in_bidirectional: set[int] = set()
@@ -151,6 +151,8 @@ def _nnx_local_layout(cell: nnx.Module, where: str):
     for cls in _NNX_BUILTINS:
         if isinstance(cell, cls):
             storage = flax_cell_storage("nnx", cls.__name__, residual=bool(getattr(cell, "residual", False)))
+            if storage is None:
+                return None
             return flax_cell_layout(
                 storage,
                 input_size=int(cell.in_features),
@@ -235,7 +237,7 @@ def _trace(bundle: Linen) -> _Trace:
             path = _scope_path(module)
             if isinstance(module, nn.Bidirectional):
                 forward, backward = _scope_path(module.forward_rnn), _scope_path(module.backward_rnn)
-                if forward == backward:
+                if forward is not None and forward == backward:
                     raise LayoutError(
                         f"{_dotted(path) or '<model>'}: the Bidirectional's forward_rnn and backward_rnn are "
                         "one module, so both directions share their weights; give each direction its own RNN "
@@ -288,8 +290,14 @@ def _linen_local_layout(cell: nn.Module, shapes: dict[str, tuple[int, ...]], whe
                 residual=bool(getattr(cell, "residual", False)),
                 reset_gate=bool(getattr(cell, "reset_gate", True)),
             )
-            if storage is None or storage.input_kernel not in shapes:
+            if storage is None:
                 return None
+            if storage.input_kernel not in shapes:
+                raise LayoutError(
+                    f"{where}: the flax.linen.{cls.__name__} there has no parameter "
+                    f"{storage.input_kernel} in variables['params'] (found: "
+                    f"{', '.join(sorted(shapes)) or 'nothing'}); pass the variables its init returned"
+                )
             return flax_cell_layout(
                 storage,
                 input_size=shapes[storage.input_kernel][0],
@@ -380,7 +388,7 @@ def _refuse_shared(identity_of: Mapping[str, int]) -> None:
 
 def _model_layout(cells: list[CellLayout], tensors: dict, type_name: str) -> ModelLayout:
     """The model's layout, its cells in the order torch lists them: per path, by layer, then direction."""
-    first = {}
+    first: dict[str, int] = {}
     for cell in cells:
         first.setdefault(cell.path, len(first))
     cells = sorted(cells, key=lambda c: (first[c.path], c.layer, c.direction))
