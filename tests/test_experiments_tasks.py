@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-
 import torch
+
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.tasks import TASKS, make_task
 

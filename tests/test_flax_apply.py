@@ -6,13 +6,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import torch
 from flax import nnx
 from flax.core import FrozenDict
 
 import rnninit as ri
 import rnninit.flax as rf
 import rnninit.torch as rt
-import torch
 from rnninit.errors import LayoutError, SpecError
 from rnninit.seeding import SeedError
 

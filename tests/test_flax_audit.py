@@ -9,12 +9,12 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import pytest
+import torch
 from flax import nnx
 
 import rnninit as ri
 import rnninit.flax as rf
 import rnninit.torch as rt
-import torch
 from rnninit.audit.calibration import CASES
 from rnninit.errors import SpecError
 
@@ -146,5 +146,5 @@ def test_roles_by_name_audit_a_flax_cell_nobody_declared():
     undeclared.W[...], undeclared.U[...] = cell.W[...], cell.U[...]
     report = ri.audit(undeclared, "ih=normal(std=0.2) hh=orthogonal", roles={"W": "ih", "U": "hh"})
     assert report.ok and {r.tensors for r in report.rows} == {("W",), ("U",)}
-    wrong = ri.audit(undeclared, "ih=normal(std=0.2) hh=orthogonal", roles={"W": "hh", "U": "ih"})
-    assert not wrong.ok
+    wrong = ri.audit(undeclared, "ih=normal(std=1.0) hh=orthogonal", roles={"W": "ih", "U": "hh"})
+    assert not wrong.ok and {f.tensors for f in wrong.findings} == {("W",)}

@@ -222,3 +222,15 @@ def test_every_element_of_every_flax_parameter_is_covered_once_with_flax_names_a
         actual = {k: v.shape for k, v in linen_params(model.init(jax.random.key(0), X)).items()}
     assert tensors == actual
     assert cell.unstored == (("bias_hn",) if (api, name) == ("nnx", "GRUCell") else ())
+
+
+def test_a_spec_setting_bias_but_not_bias_hn_zeroes_the_linen_b_hn_of_gru_and_mgu():
+    for cell in (nn.GRUCell(H), nn.MGUCell(H)):
+        model = nn.RNN(cell)
+        variables = model.init(jax.random.key(0), X)
+        variables["params"]["cell"]["hn"]["bias"] = jnp.full(H, 3.0)
+        new, result = rf.apply_linen(
+            "ih=normal hh=orthogonal bias=normal(std=0.1)", model, variables, X, seed=0
+        )
+        np.testing.assert_array_equal(np.asarray(new["params"]["cell"]["hn"]["bias"]), np.zeros(H))
+        assert [r["rule"] for r in result.records if r["role"] == "bias_hn"] == ["effective-bias rule"]

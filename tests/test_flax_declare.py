@@ -5,12 +5,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+import torch
 from flax import nnx
 
 import rnninit as ri
 import rnninit.flax as rf
 import rnninit.torch as rt
-import torch
 from rnninit.errors import LayoutError, SpecError
 
 IN, H = 3, 4

@@ -9,7 +9,7 @@ write to that block. ``rnninit.keras.role`` and ``rnninit.flax.role`` are built 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -71,12 +71,11 @@ def check_role_given(spec: Spec, kind: CellKind, role_name: str, gates: tuple[st
         )
 
 
-def sample_role(
+def sample_declared(
     spec: Spec,
     kind: CellKind,
-    role_name: str,
-    gates: tuple[str, ...] | None,
-    shape: tuple[int, ...],
+    shapes: Mapping[str, tuple[int, ...]],
+    declarations: Mapping[str, str],
     seed: int,
     *,
     path: str = "",
@@ -85,22 +84,38 @@ def sample_role(
     transpose: bool = True,
     framework: str = "",
     who: str = "a role initializer",
-) -> np.ndarray:
-    """The float64 value of one weight of ``shape`` holding ``role_name`` (its ``gates`` stacked along
-    the output axis, the last one when ``transpose``), sampled from the streams of the block identity
-    ``(seed, path, layer, direction, role, gate)``."""
-    declaration = role_name + (f"[{','.join(gates)}]" if gates else "")
+) -> dict[str, np.ndarray]:
+    """The float64 values of weights of ``shapes`` that hold what ``declarations`` say
+    (:func:`~rnninit.layout.declared.declared_layout`), sampled from the streams of the block
+    identities ``(seed, path, layer, direction, role, gate)``. Every block must get an init."""
     try:
-        cell, tensors = declared_layout(
-            {_WEIGHT: shape}, {_WEIGHT: declaration}, kind=kind, transpose=transpose, framework=framework
+        cells, tensors = declared_layout(
+            shapes, declarations, kind=kind, transpose=transpose, framework=framework
         )
     except LayoutError as exc:
+        shape = next(iter(shapes.values()))
         raise LayoutError(
-            f"{who} (role={declaration!r}) cannot initialize a weight of shape {shape}: {exc}"
+            f"{who} (role={next(iter(declarations.values()))!r}) cannot initialize a weight of shape "
+            f"{shape}: {exc}"
         ) from None
-    cell = replace(cell, path=path, layer=layer, direction=direction)
-    plan = make_plan(spec, ModelLayout((cell,), tensors), seed)
+    cells = [replace(cell, path=path, layer=layer, direction=direction) for cell in cells]
+    plan = make_plan(spec, ModelLayout(tuple(cells), tensors), seed)
     if plan.untouched:
         left = ", ".join(slot.label for _, slot in plan.untouched)
         raise SpecError(f"the spec {str(spec)!r} gives no init for {left}")
-    return plan.new_arrays({_WEIGHT: np.zeros(shape)})[_WEIGHT]
+    return plan.new_arrays({name: np.zeros(s) for name, s in tensors.items()})
+
+
+def sample_role(
+    spec: Spec,
+    kind: CellKind,
+    role_name: str,
+    gates: tuple[str, ...] | None,
+    shape: tuple[int, ...],
+    seed: int,
+    **identity,
+) -> np.ndarray:
+    """The float64 value of one weight of ``shape`` holding ``role_name`` (its ``gates`` stacked along
+    the output axis, the last one when ``transpose``); see :func:`sample_declared`."""
+    declaration = role_name + (f"[{','.join(gates)}]" if gates else "")
+    return sample_declared(spec, kind, {_WEIGHT: shape}, {_WEIGHT: declaration}, seed, **identity)[_WEIGHT]

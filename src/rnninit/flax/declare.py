@@ -32,7 +32,7 @@ def declares_roles(module: object) -> bool:
 
 def declared_cell_layout(
     cell: object, shapes: Mapping[str, tuple[int, ...]], where: str
-) -> tuple[CellLayout, dict[str, tuple[int, ...]]]:
+) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]]:
     """The local layout (tensor names inside the cell) of a cell that declares ``rnninit_roles``."""
     roles = getattr(cell, "rnninit_roles", None)
     if isinstance(roles, tuple):  # what declare() stores on an nnx instance: hashable, as nnx needs

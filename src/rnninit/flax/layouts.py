@@ -27,7 +27,7 @@ Tensor names are dotted parameter paths: from the object passed in for nnx
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,8 +38,16 @@ from flax import nnx, traverse_util
 
 from rnninit.errors import LayoutError
 from rnninit.flax.declare import declared_cell_layout, declares_roles
-from rnninit.layout.flax_builtin import UNSUPPORTED, flax_cell_layout, flax_cell_storage
+from rnninit.layout.flax_builtin import (
+    UNSUPPORTED,
+    UnsupportedCellError,
+    flax_cell_layout,
+    flax_cell_storage,
+)
 from rnninit.layout.storage import CellLayout, ModelLayout, relocate
+
+#: A cell's local layout: its cells (one per declared layer and direction) and tensors by local name.
+Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
 #: Built-in cell classes, most derived first (a subclass of a built-in is laid out as the built-in).
 _NNX_BUILTINS = (nnx.OptimizedLSTMCell, nnx.LSTMCell, nnx.GRUCell, nnx.SimpleCell)
@@ -142,10 +150,8 @@ def _nnx_identities(modules: Sequence[tuple[tuple, object]]) -> dict[int, tuple[
     return identities
 
 
-def _nnx_local_layout(cell: nnx.Module, where: str):
+def _nnx_local_layout(cell: nnx.Module, shapes: dict[str, tuple[int, ...]], where: str) -> Owned | None:
     """The local layout (tensor names inside the cell) of a declared or built-in nnx cell, or ``None``."""
-    params = _nnx_params(cell)
-    shapes = {name: tuple(p.get_value().shape) for name, p in params.items()}
     if declares_roles(cell):
         return declared_cell_layout(cell, shapes, where)
     for cls in _NNX_BUILTINS:
@@ -153,12 +159,13 @@ def _nnx_local_layout(cell: nnx.Module, where: str):
             storage = flax_cell_storage("nnx", cls.__name__, residual=bool(getattr(cell, "residual", False)))
             if storage is None:
                 return None
-            return flax_cell_layout(
+            laid, tensors = flax_cell_layout(
                 storage,
                 input_size=int(cell.in_features),
                 hidden_size=int(cell.hidden_features),
                 source=f"flax.nnx.{cls.__name__}",
             )
+            return [laid], tensors
     return None
 
 
@@ -171,41 +178,16 @@ def find_nnx_cells(model: nnx.Module, *, strict: bool = True) -> Found:
     modules = [(tuple(p), m) for p, m in nnx.iter_modules(model)]
     identities = _nnx_identities(modules)
     cell_paths = [p for p, m in modules if _is_nnx_cell(m)]
-    cells: list[CellLayout] = []
-    tensors: dict[str, tuple[int, ...]] = {}
-    where: dict[str, nnx.Param] = {}
+    candidates = []
     for path, module in modules:
         if not _is_nnx_cell(module) or any(p != path and path[: len(p)] == p for p in cell_paths):
             continue  # not a cell, or inside a cell (a cell's own sub-layers)
-        name = _dotted(path) or "<model>"
-        try:
-            owned = _nnx_local_layout(module, name)
-        except LayoutError:
-            if strict:
-                raise
-            continue
-        if owned is None:
-            if strict:
-                raise _unknown_cell(name, module)
-            continue
         params = _nnx_params(module)
-        _check_owned(
-            name,
-            type(module).__name__,
-            owned[1],
-            {n: tuple(p.get_value().shape) for n, p in params.items()},
-            strict,
-        )
-        identity_path, direction, directions = identities.get(id(module), (_dotted(path), 0, 1))
-        prefix = f"{_dotted(path)}." if path else ""
-        cell, named = relocate(
-            *owned, path=identity_path, prefix=prefix, direction=direction, num_directions=directions
-        )
-        cells.append(cell)
-        tensors.update(named)
-        where.update({prefix + local: params[local] for local in owned[1]})
+        shapes = {name: tuple(p.get_value().shape) for name, p in params.items()}
+        identity = identities.get(id(module), (_dotted(path), 0, 1))
+        candidates.append(_Candidate(path, module, shapes, params, identity))
+    layout, where = _collect(candidates, _nnx_local_layout, strict, type(model).__name__)
     _refuse_shared({name: id(param) for name, param in where.items()})
-    layout = _model_layout(cells, tensors, type(model).__name__)
     return Found(layout, where, {name: param.get_value() for name, param in where.items()})
 
 
@@ -279,7 +261,7 @@ def _linen_identities(trace: _Trace) -> dict[tuple, tuple[str, int, int]]:
     return identities
 
 
-def _linen_local_layout(cell: nn.Module, shapes: dict[str, tuple[int, ...]], where: str):
+def _linen_local_layout(cell: nn.Module, shapes: dict[str, tuple[int, ...]], where: str) -> Owned | None:
     if declares_roles(cell):
         return declared_cell_layout(cell, shapes, where)
     for cls in _LINEN_BUILTINS:
@@ -298,12 +280,13 @@ def _linen_local_layout(cell: nn.Module, shapes: dict[str, tuple[int, ...]], whe
                     f"{storage.input_kernel} in variables['params'] (found: "
                     f"{', '.join(sorted(shapes)) or 'nothing'}); pass the variables its init returned"
                 )
-            return flax_cell_layout(
+            laid, tensors = flax_cell_layout(
                 storage,
                 input_size=shapes[storage.input_kernel][0],
                 hidden_size=int(cell.features),
                 source=f"flax.linen.{cls.__name__}",
             )
+            return [laid], tensors
     return None
 
 
@@ -312,44 +295,78 @@ def find_linen_cells(bundle: Linen, *, strict: bool = True) -> Found:
     trace = _trace(bundle)
     identities = _linen_identities(trace)
     flat = {tuple(k): v for k, v in traverse_util.flatten_dict(bundle.variables["params"]).items()}
-    cells: list[CellLayout] = []
-    tensors: dict[str, tuple[int, ...]] = {}
-    where: dict[str, tuple] = {}
-    for path in trace.cells:
+    candidates = []
+    for path, module in trace.cells.items():
         if any(p != path and path[: len(p)] == p for p in trace.cells):
             continue  # a cell's own sub-module
-        module = trace.cells[path]
-        name = _dotted(path) or "<model>"
-        local = {k[len(path) :]: k for k in flat if k[: len(path)] == path}
-        shapes = {_dotted(k): tuple(np.shape(flat[full])) for k, full in local.items()}
-        try:
-            owned = _linen_local_layout(module, shapes, name)
-        except LayoutError:
-            if strict:
-                raise
-            continue
-        if owned is None:
-            if strict:
-                raise _unknown_cell(name, module)
-            continue
-        _check_owned(name, type(module).__name__, owned[1], shapes, strict)
-        identity_path, direction, directions = identities.get(path, (_dotted(path), 0, 1))
-        prefix = f"{_dotted(path)}." if path else ""
-        cell, named = relocate(
-            *owned, path=identity_path, prefix=prefix, direction=direction, num_directions=directions
-        )
-        cells.append(cell)
-        tensors.update(named)
-        by_name = {_dotted(k): full for k, full in local.items()}
-        where.update({prefix + n: by_name[n] for n in owned[1]})
-    layout = _model_layout(cells, tensors, type(bundle.module).__name__)
+        keys = {_dotted(k[len(path) :]): k for k in flat if k[: len(path)] == path}
+        shapes = {name: tuple(np.shape(flat[key])) for name, key in keys.items()}
+        identity = identities.get(path, (_dotted(path), 0, 1))
+        candidates.append(_Candidate(path, module, shapes, keys, identity))
+    layout, where = _collect(candidates, _linen_local_layout, strict, type(bundle.module).__name__)
     return Found(layout, where, {name: flat[key] for name, key in where.items()})
 
 
 # -- shared -----------------------------------------------------------------------------------------
 
 
-def _check_owned(name: str, type_name: str, owned: Mapping, params: Mapping, strict: bool) -> None:
+@dataclass
+class _Candidate:
+    """A module that is a recurrent cell, with its parameters by local name."""
+
+    path: tuple
+    module: object
+    shapes: dict[str, tuple[int, ...]]
+    #: local name -> what ``Found.where`` keeps for it (an ``nnx.Param``, or a key path in ``params``)
+    handles: Mapping[str, Any]
+    #: (identity path, direction, number of directions)
+    identity: tuple[str, int, int]
+
+
+def _collect(
+    candidates: list[_Candidate], local_layout: Callable, strict: bool, type_name: str
+) -> tuple[ModelLayout, dict[str, Any]]:
+    """The model layout of the candidate cells, and the handle behind each tensor name. With
+    ``strict=False`` a cell no layout describes, and parameters a layout leaves out, are skipped and
+    listed in the layout's ``skipped``."""
+    cells: list[CellLayout] = []
+    tensors: dict[str, tuple[int, ...]] = {}
+    where: dict[str, Any] = {}
+    skipped: list[str] = []
+    for candidate in candidates:
+        name = _dotted(candidate.path) or "<model>"
+        prefix = f"{_dotted(candidate.path)}." if candidate.path else ""
+        try:
+            owned = local_layout(candidate.module, candidate.shapes, name)
+            if owned is None:
+                raise _unknown_cell(name, candidate.module)
+        except UnsupportedCellError:
+            if strict:
+                raise
+            skipped += [prefix + local for local in candidate.shapes]
+            continue
+        local_cells, owned_tensors = owned
+        unexplained = _check_owned(
+            name, type(candidate.module).__name__, owned_tensors, candidate.shapes, strict
+        )
+        skipped += [prefix + local for local in unexplained]
+        identity_path, direction, directions = candidate.identity
+        moved, named = relocate(
+            local_cells,
+            owned_tensors,
+            path=identity_path,
+            prefix=prefix,
+            direction=direction,
+            num_directions=directions,
+        )
+        cells += moved
+        tensors.update(named)
+        where.update({prefix + local: candidate.handles[local] for local in owned_tensors})
+    return _model_layout(cells, tensors, skipped, type_name), where
+
+
+def _check_owned(name: str, type_name: str, owned: Mapping, params: Mapping, strict: bool) -> list[str]:
+    """Check the layout's tensors against the cell's parameters; the parameters it leaves out."""
     for tensor, shape in owned.items():
         if tensor not in params:
             raise LayoutError(
@@ -363,12 +380,14 @@ def _check_owned(name: str, type_name: str, owned: Mapping, params: Mapping, str
     if strict and unexplained:
         raise LayoutError(
             f"{name} ({type_name}) has parameters that no layout explains: {', '.join(unexplained)}. Declare "
-            "their roles (rnninit_roles, rnninit.flax.declare), or pass strict=False to leave them untouched."
+            "their roles (rnninit_roles, rnninit.flax.declare), or pass strict=False to leave them untouched "
+            "(they are then listed as skipped)."
         )
+    return unexplained
 
 
 def _unknown_cell(name: str, module: object) -> LayoutError:
-    return LayoutError(
+    return UnsupportedCellError(
         f"{name}: rnninit does not know the cell {type(module).__name__}. Declare its parameters' roles "
         "(a class attribute rnninit_roles = {'W': 'ih', 'U': 'hh', 'b': 'bias'}, or rnninit.flax.declare "
         "on an nnx cell or a Linen class), or pass strict=False to leave it untouched"
@@ -386,7 +405,7 @@ def _refuse_shared(identity_of: Mapping[str, int]) -> None:
         seen[key] = name
 
 
-def _model_layout(cells: list[CellLayout], tensors: dict, type_name: str) -> ModelLayout:
+def _model_layout(cells: list[CellLayout], tensors: dict, skipped: list[str], type_name: str) -> ModelLayout:
     """The model's layout, its cells in the order torch lists them: per path, by layer, then direction."""
     first: dict[str, int] = {}
     for cell in cells:
@@ -398,7 +417,7 @@ def _model_layout(cells: list[CellLayout], tensors: dict, type_name: str) -> Mod
             "OptimizedLSTMCell, GRUCell or MGUCell (alone, in RNN or Bidirectional), or a cell that declares "
             f"rnninit_roles (Flax cells without a layout: {', '.join(UNSUPPORTED)})"
         )
-    return ModelLayout(tuple(cells), tensors)
+    return ModelLayout(tuple(cells), tensors, tuple(skipped))
 
 
 def find_cells(model: object, *, strict: bool = True) -> Found:

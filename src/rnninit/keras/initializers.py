@@ -17,14 +17,19 @@ seeded Keras initializer does).
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Sequence
 
 import keras
+import numpy as np
 
+from rnninit.errors import SpecError
 from rnninit.layout.cells import CellKind, cell_kind
-from rnninit.role_binding import check_role_given, infer_kind, parse_gates, sample_role
+from rnninit.role_binding import check_role_given, infer_kind, parse_gates, sample_declared
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike
+
+_WEIGHT = "weight"
 
 
 @keras.saving.register_keras_serializable(package="rnninit")
@@ -82,13 +87,24 @@ class RoleInitializer(keras.initializers.Initializer):
         check_role_given(self.spec, self.kind, self.role, self.gates)
 
     def __call__(self, shape, dtype=None):
+        shape = tuple(int(d) for d in shape)
+        split = _keras_forget_bias_slice(self, shape)
+        if split is not None:
+            value = self._sample_bias_slice(*split)
+        else:
+            declaration = self.role + (f"[{','.join(self.gates)}]" if self.gates else "")
+            value = self._sample({_WEIGHT: shape}, {_WEIGHT: declaration}, shape)[_WEIGHT]
+            self._calls += 1
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
+
+    def _sample(self, shapes, declarations, shape) -> dict[str, np.ndarray]:
         path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
-        value = sample_role(
+        return sample_declared(
             self.spec,
             self.kind,
-            self.role,
-            self.gates,
-            tuple(int(d) for d in shape),
+            shapes,
+            declarations,
             self._stream_seed(),
             path=path,
             layer=self.layer,
@@ -96,9 +112,25 @@ class RoleInitializer(keras.initializers.Initializer):
             framework="keras",
             who="RoleInitializer",
         )
-        self._calls += 1
-        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-        return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
+
+    def _sample_bias_slice(self, units: int, gates: tuple[str, ...]) -> np.ndarray:
+        """Keras' ``LSTMCell(unit_forget_bias=True)`` asks for the bias in two slices, ``i`` and then
+        ``c, o``, and fills ``f`` with ones itself. Each slice gets the values ``rnninit.keras.apply``
+        gives those gates (the whole bias is sampled with one block identity), and the forget gate's
+        ones must be what the spec says."""
+        resolved = self.spec.resolve(self.kind)
+        forget, _ = resolved.lookup("bias", "f")
+        if not _is_one(forget):
+            raise SpecError(
+                f"Keras' LSTMCell(unit_forget_bias=True) sets the forget gate's bias to 1 itself, but the spec "
+                f"{str(self.spec)!r} gives bias[f]={forget}; create the layer with unit_forget_bias=False so "
+                "that the spec's forget bias is used"
+            )
+        full = self._sample({_WEIGHT: (4 * units,)}, {_WEIGHT: "bias[i,f,c,o]"}, (4 * units,))[_WEIGHT]
+        blocks = dict(zip(("i", "f", "c", "o"), np.split(full, 4), strict=True))
+        if gates[-1] == "o":  # the last slice: the next call is another weight
+            self._calls += 1
+        return np.concatenate([blocks[g] for g in gates])
 
     def _stream_seed(self) -> int:
         if self.seed is not None:
@@ -122,6 +154,33 @@ class RoleInitializer(keras.initializers.Initializer):
     def __repr__(self) -> str:
         gates = f"[{','.join(self.gates)}]" if self.gates else ""
         return f"RoleInitializer({str(self.spec)!r}, role={self.role + gates!r}, kind={self.kind.name!r}, seed={self.seed})"
+
+
+def _is_one(init) -> bool:
+    from rnninit.inits import Constant, Ones
+
+    return isinstance(init, Ones) or (isinstance(init, Constant) and init.value == 1.0)
+
+
+def _keras_forget_bias_slice(
+    initializer: RoleInitializer, shape: tuple[int, ...]
+) -> tuple[int, tuple[str, ...]] | None:
+    """``(units, gates)`` when Keras' ``LSTMCell(unit_forget_bias=True)`` is asking for one slice of its
+    bias (its ``build`` calls the bias initializer on ``(units,)`` for ``i`` and ``(2 * units,)`` for
+    ``c, o``); ``None`` for any other call. Without this, each slice would be split into four "gates"
+    and the ones would land in the wrong gates, silently."""
+    if initializer.role != "bias" or initializer.kind.name != "lstm" or len(shape) != 1:
+        return None
+    caller = sys._getframe(2)
+    cell = caller.f_locals.get("self") if caller.f_code.co_name == "bias_initializer" else None
+    if not isinstance(cell, keras.layers.LSTMCell) or not cell.unit_forget_bias:
+        return None
+    units = int(cell.units)
+    if shape == (units,):
+        return units, ("i",)
+    if shape == (2 * units,):
+        return units, ("c", "o")
+    return None
 
 
 def role(

@@ -31,9 +31,9 @@ from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.keras_builtin import keras_cell_layout
 from rnninit.layout.storage import CellLayout, ModelLayout
-from rnninit.layout.storage import relocate as relocate_cell
+from rnninit.layout.storage import relocate as relocate_cells
 
-Owned = tuple[CellLayout, dict[str, tuple[int, ...]]]
+Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
 
 @dataclass
@@ -52,7 +52,7 @@ def builtin_cell_layout(cell: keras.layers.Layer) -> Owned | None:
         (keras.layers.SimpleRNNCell, ELMAN),
     ):
         if isinstance(cell, cls):
-            return keras_cell_layout(
+            found, tensors = keras_cell_layout(
                 kind,
                 input_size=int(cell.kernel.shape[0]),
                 units=int(cell.units),
@@ -60,13 +60,82 @@ def builtin_cell_layout(cell: keras.layers.Layer) -> Owned | None:
                 reset_after=bool(getattr(cell, "reset_after", True)),
                 source=f"keras.layers.{cls.__name__}",
             )
+            return [found], tensors
     return None
 
 
-def declared_cell_layout(cell: keras.layers.Layer) -> Owned:
-    """The local layout of a user's cell from its ``rnninit_roles`` (and ``rnninit_kind``) attributes."""
+def cell_variables(cell: keras.layers.Layer) -> dict[str, keras.Variable]:
+    """Every weight of ``cell`` by a name local to it that identifies it: its attribute path
+    (``kernel``, ``kernel_norm.gamma`` for a sub-layer's, ``cells.1.kernel`` in a list), or, for a
+    weight no attribute holds, its variable path relative to the cell. Never the short ``v.name``,
+    which two weights of one cell may share."""
+    by_id: dict[int, str] = {}
+
+    def visit(obj, prefix: str, depth: int) -> None:
+        if depth > 8:
+            return
+        items = vars(obj).items() if isinstance(obj, keras.layers.Layer) else enumerate(obj)
+        for key, value in items:
+            if isinstance(key, str) and key.startswith("_"):
+                continue
+            name = f"{prefix}{key}"
+            if isinstance(value, keras.Variable):
+                by_id.setdefault(id(value), name)
+            elif isinstance(value, keras.layers.Layer):
+                visit(value, name + ".", depth + 1)
+            elif isinstance(value, (list, tuple)) and any(
+                isinstance(v, (keras.Variable, keras.layers.Layer)) for v in value
+            ):
+                visit(value, name + ".", depth + 1)
+
+    visit(cell, "", 0)
+    base = getattr(cell, "path", None) or ""
+    out: dict[str, keras.Variable] = {}
+    for v in cell.weights:
+        name = by_id.get(id(v))
+        if name is None:
+            name = v.path[len(base) + 1 :] if base and v.path.startswith(base + "/") else v.path
+        out[name] = v
+    return out
+
+
+def _declared_names(
+    cell: keras.layers.Layer, roles: Mapping[str, str], variables: Mapping[str, keras.Variable]
+):
+    """Map each declared name to the cell's local name of that weight: an attribute path as is, or a
+    short variable name (``add_weight(name=...)``) that exactly one weight of the cell has."""
+    names: dict[str, str] = {}
+    for key in roles:
+        if key in variables:
+            names[key] = key
+            continue
+        matches = [local for local, v in variables.items() if v.name == key]
+        if len(matches) == 1:
+            names[key] = matches[0]
+        elif matches:
+            raise LayoutError(
+                f"the cell {cell.name!r} has several weights named {key!r} ({', '.join(matches)}); declare them "
+                "by attribute path instead"
+            )
+        else:
+            raise LayoutError(
+                f"the cell {cell.name!r} declares {key!r}, which is not one of its weights; weights: "
+                f"{', '.join(variables)}"
+            )
+    return names
+
+
+def declared_cell_layout(
+    cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None
+) -> Owned:
+    """The local layout of a user's cell from its ``rnninit_roles`` (and ``rnninit_kind``) attributes.
+
+    Weights are named by attribute path (``kernel``, ``kernel_norm.gamma``) or by a short variable name
+    that only one of the cell's weights has."""
     roles: Mapping[str, str] = cell.rnninit_roles
-    shapes = {v.name: tuple(int(d) for d in v.shape) for v in cell.weights}
+    variables = cell_variables(cell) if variables is None else variables
+    names = _declared_names(cell, roles, variables)
+    shapes = {key: tuple(int(d) for d in variables[names[key]].shape) for key in roles}
     return declared_layout(
         shapes,
         roles,
@@ -74,6 +143,7 @@ def declared_cell_layout(cell: keras.layers.Layer) -> Owned:
         transpose=True,
         framework="keras",
         source=type(cell).__name__,
+        names=names,
     )
 
 
@@ -85,43 +155,48 @@ def is_cell(layer: object) -> bool:
     )
 
 
-def local_cell_layout(cell: keras.layers.Layer) -> Owned | None:
-    """The layout of one cell with local names and identity ('', layer 0, direction 0)."""
+def local_cell_layout(
+    cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None
+) -> Owned | None:
+    """The layouts of one cell with local names and identity ('', layer 0, direction 0, unless the
+    declaration addresses layers or directions)."""
     if callable(getattr(cell, "rnninit_layout", None)):
-        return cell.rnninit_layout()
+        found, tensors = cell.rnninit_layout()
+        return [found], tensors
     if isinstance(getattr(cell, "rnninit_roles", None), Mapping):
-        return declared_cell_layout(cell)
+        return declared_cell_layout(cell, variables)
     return builtin_cell_layout(cell)
 
 
 def relocate(owned: Owned, **identity) -> Owned:
     """Give a local cell layout its identity in a model, and its tensors their names there
     (:func:`rnninit.layout.storage.relocate`)."""
-    return relocate_cell(*owned, **identity)
+    return relocate_cells(*owned, **identity)
 
 
-def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict, dict] | None:
+def _cell(
+    cell, where: str, strict: bool, skipped: list[str], **identity
+) -> tuple[list[CellLayout], dict, dict] | None:
     label = identity["path"] or "<model>"
+    prefix = identity.pop("prefix")
     if not cell.built:
         raise LayoutError(
             f"{label}: the cell {cell.name!r} is not built yet, so it has no weights; build the model first "
             "(call it on data, or model.build(input_shape))"
         )
-    variables: dict[str, keras.Variable] = {}
-    for v in cell.weights:
-        if v.name in variables:
-            raise LayoutError(
-                f"{label}: the cell {cell.name!r} has two weights named {v.name!r}; give add_weight distinct names"
-            )
-        variables[v.name] = v
-    owned = local_cell_layout(cell)
+    variables = cell_variables(cell)
+    try:
+        owned = local_cell_layout(cell, variables)
+    except LayoutError as exc:
+        raise LayoutError(f"{label} ({type(cell).__name__}): {exc}") from None
     if owned is None:
         if strict:
             raise LayoutError(
-                f"{where}: rnninit does not know the cell {type(cell).__name__} ({cell.name!r}). Declare its weights' "
-                "roles with a class attribute, e.g. rnninit_roles = {'kernel': 'ih', 'recurrent_kernel': 'hh', "
-                "'bias': 'bias'}, or pass strict=False to leave it untouched"
+                f"{where}: rnninit does not know the cell {type(cell).__name__} ({cell.name!r}). Declare its "
+                "weights' roles with a class attribute, e.g. rnninit_roles = {'kernel': 'ih', "
+                "'recurrent_kernel': 'hh', 'bias': 'bias'}, or pass strict=False to leave it untouched"
             )
+        skipped += [prefix + name for name in variables]
         return None
     _, tensors = owned
     for name, shape in tensors.items():
@@ -132,18 +207,27 @@ def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict,
         actual = tuple(int(d) for d in variables[name].shape)
         if actual != shape:
             raise LayoutError(f"{label}: {name} has shape {actual}, but its layout expects {shape}")
-    unexplained = sorted(set(variables) - set(tensors))
+    unexplained = [name for name in variables if name not in tensors]
     if strict and unexplained:
         raise LayoutError(
-            f"{label} ({type(cell).__name__}) has weights that no layout explains: {', '.join(unexplained)}. Declare "
-            "their roles (rnninit_roles), or pass strict=False to leave them untouched."
+            f"{label} ({type(cell).__name__}) has weights that no layout explains: {', '.join(unexplained)}. "
+            "Declare their roles (rnninit_roles), or pass strict=False to leave them untouched (they are then "
+            "listed as skipped)."
         )
-    prefix = identity.pop("prefix")
+    skipped += [prefix + name for name in unexplained]
     moved, named = relocate(owned, prefix=prefix, **identity)
     return moved, named, {prefix + name: variables[name] for name in tensors}
 
 
-def _cells(cell, path: str, prefix: str, strict: bool, direction: int = 0, num_directions: int = 1):
+def _cells(
+    cell,
+    path: str,
+    prefix: str,
+    strict: bool,
+    skipped: list[str],
+    direction: int = 0,
+    num_directions: int = 1,
+):
     """One cell, or each cell of a ``StackedRNNCells`` (the k-th is layer k)."""
     where = path or "<model>"
     if isinstance(cell, keras.layers.StackedRNNCells):
@@ -152,6 +236,7 @@ def _cells(cell, path: str, prefix: str, strict: bool, direction: int = 0, num_d
                 sub,
                 where,
                 strict,
+                skipped,
                 path=path,
                 prefix=f"{prefix}cells/{k}/",
                 layer=k,
@@ -161,20 +246,27 @@ def _cells(cell, path: str, prefix: str, strict: bool, direction: int = 0, num_d
             )
         return
     yield _cell(
-        cell, where, strict, path=path, prefix=prefix, direction=direction, num_directions=num_directions
+        cell,
+        where,
+        strict,
+        skipped,
+        path=path,
+        prefix=prefix,
+        direction=direction,
+        num_directions=num_directions,
     )
 
 
-def _walk(layer, path: str, prefix: str, strict: bool) -> Iterator:
+def _walk(layer, path: str, prefix: str, strict: bool, skipped: list[str]) -> Iterator:
     if isinstance(layer, keras.layers.Bidirectional):
-        yield from _cells(layer.forward_layer.cell, path, prefix + "forward/", strict, 0, 2)
-        yield from _cells(layer.backward_layer.cell, path, prefix + "backward/", strict, 1, 2)
+        yield from _cells(layer.forward_layer.cell, path, prefix + "forward/", strict, skipped, 0, 2)
+        yield from _cells(layer.backward_layer.cell, path, prefix + "backward/", strict, skipped, 1, 2)
         return
     if isinstance(layer, keras.layers.RNN):
-        yield from _cells(layer.cell, path, prefix, strict)
+        yield from _cells(layer.cell, path, prefix, strict, skipped)
         return
     if is_cell(layer) or isinstance(layer, keras.layers.StackedRNNCells):
-        yield from _cells(layer, path, prefix, strict)
+        yield from _cells(layer, path, prefix, strict, skipped)
         return
     seen: set[str] = set()
     for sub in layer._flatten_layers(include_self=False, recursive=False):
@@ -184,7 +276,7 @@ def _walk(layer, path: str, prefix: str, strict: bool) -> Iterator:
             )
         seen.add(sub.name)
         sub_path = f"{path}/{sub.name}" if path else sub.name
-        yield from _walk(sub, sub_path, sub_path + "/", strict)
+        yield from _walk(sub, sub_path, sub_path + "/", strict, skipped)
 
 
 def find_cells(obj: object, *, strict: bool = True) -> Found:
@@ -194,11 +286,21 @@ def find_cells(obj: object, *, strict: bool = True) -> Found:
     cells: list[CellLayout] = []
     tensors: dict[str, tuple[int, ...]] = {}
     variables: dict[str, keras.Variable] = {}
-    for found in _walk(obj, "", "", strict):
+    skipped: list[str] = []
+    holders: dict[int, str] = {}
+    for found in _walk(obj, "", "", strict, skipped):
         if found is None:
             continue
-        cell, named, owned = found
-        cells.append(cell)
+        found_cells, named, owned = found
+        for name, variable in owned.items():
+            other = holders.setdefault(id(variable), name)
+            if other != name:
+                raise LayoutError(
+                    f"{other} and {name} are one variable (tied weights): initializing both would let one "
+                    "silently overwrite the other. Untie them for apply, or leave the shared weight out of one "
+                    "cell's declaration and pass strict=False"
+                )
+        cells.extend(found_cells)
         tensors.update(named)
         variables.update(owned)
     if not cells:
@@ -206,7 +308,7 @@ def find_cells(obj: object, *, strict: bool = True) -> Found:
             f"{type(obj).__name__} contains no recurrent cell rnninit knows: expected SimpleRNN/LSTM/GRU (or their "
             "cells, in keras.layers.RNN or Bidirectional), an rnninit.keras cell, or a cell with rnninit_roles"
         )
-    return Found(ModelLayout(tuple(cells), tensors), variables)
+    return Found(ModelLayout(tuple(cells), tensors, tuple(skipped)), variables)
 
 
 def model_layout(obj: keras.layers.Layer, strict: bool = True) -> ModelLayout:

@@ -97,6 +97,11 @@ _MGU_NO_RESET = FlaxCellStorage(
     MGU_NO_RESET, ih={"f": "if", "n": "in"}, hh={"f": "hf", "n": "hn"}, bias={"f": "if", "n": "in"}
 )
 
+
+class UnsupportedCellError(LayoutError):
+    """A Flax built-in cell that no layout describes (``strict=False`` leaves it untouched)."""
+
+
 #: Flax cells that no layout can describe, and why.
 UNSUPPORTED = {
     "ConvLSTMCell": (
@@ -110,15 +115,15 @@ def flax_cell_storage(
     api: str, class_name: str, *, residual: bool = False, reset_gate: bool = True
 ) -> FlaxCellStorage | None:
     """The storage of the built-in cell ``class_name`` of ``api`` (``"nnx"`` or ``"linen"``), ``None``
-    for a class Flax does not ship; a :class:`LayoutError` for a built-in no layout describes."""
+    for a class Flax does not ship; an :class:`UnsupportedCellError` for a built-in no layout describes."""
     where = f"flax.{api}.{class_name}"
     if class_name in UNSUPPORTED:
-        raise LayoutError(
+        raise UnsupportedCellError(
             f"{where} has no rnninit layout: {UNSUPPORTED[class_name]}; pass strict=False to leave it "
             "untouched"
         )
     if class_name == "SimpleCell" and residual:
-        raise LayoutError(
+        raise UnsupportedCellError(
             f"{where}(residual=True) computes φ(W_i x + b + W_h h + h): its recurrent matrix is W_h + I, "
             "which no spec role describes; use residual=False, or pass strict=False to leave it untouched"
         )

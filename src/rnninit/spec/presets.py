@@ -87,7 +87,7 @@ def pytorch_default(kind: CellKind) -> Entries:
     The effective gate bias is the sum of PyTorch's two additive biases (a triangular
     distribution), except where PyTorch has only one (GRU's n gate).
     """
-    return {(role, None): TorchDefault() for role in kind.role_names}
+    return {(role.name, None): TorchDefault() for role in kind.base_roles}
 
 
 @preset("keras_default", "keras.layers.LSTMCell / GRUCell / SimpleRNNCell defaults")
@@ -98,7 +98,7 @@ def keras_default(kind: CellKind) -> Entries:
     Keras has no cell with a diagonal recurrent weight, so IndRNN cells are an error."""
     _recurrent_matrix(kind, "keras_default")
     entries: Entries = {}
-    for role in kind.roles:
+    for role in kind.base_roles:
         if role.kind == "matrix":
             recurrent = role.name == "hh"
             init: Init = Orthogonal(fused=role.gated) if recurrent else GlorotUniform(fused=role.gated)
@@ -122,7 +122,7 @@ def irnn(kind: CellKind, std: float = 0.001) -> Entries:
             "(write hh=identity to get identity recurrent blocks on a gated cell)",
             token="irnn",
         )
-    entries = {(role, None): Zeros() for role in kind.role_names}
+    entries = {(role.name, None): Zeros() for role in kind.base_roles}
     entries[("ih", None)] = Normal(std=std)
     entries[("hh", None)] = Identity()
     return entries
@@ -159,7 +159,7 @@ def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
     Cells whose recurrent weight is a diagonal (IndRNN) are an error."""
     _recurrent_matrix(kind, "orthogonal")
     entries: Entries = {}
-    for role in kind.roles:
+    for role in kind.base_roles:
         entries[(role.name, None)] = Orthogonal(gain=gain) if role.kind == "matrix" else Zeros()
     if kind.gate_semantics.get("forget") is not None and kind.name == "lstm":
         entries[("bias", "f")] = Ones()
@@ -177,7 +177,7 @@ def indrnn(kind: CellKind, t_max: float) -> Entries:
             f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not {kind.name} cells",
             token="indrnn",
         )
-    entries = {(role, None): Zeros() for role in kind.role_names}
+    entries = {(role.name, None): Zeros() for role in kind.base_roles}
     entries[("ih", None)] = Normal(std=0.001)
     entries[("hh", None)] = Uniform(low=0.0, high=2.0 ** (1.0 / t_max))
     return entries

@@ -20,7 +20,7 @@ from rnninit.torch.cells import (
     MinimalRNN,
     MinimalRNNCell,
 )
-from rnninit.torch.declare import declare
+from rnninit.torch.declare import declare, declare_wrapped
 from rnninit.torch.layouts import model_layout
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "MinimalRNNCell",
     "apply",
     "declare",
+    "declare_wrapped",
     "functional",
     "model_layout",
 ]

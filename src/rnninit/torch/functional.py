@@ -41,11 +41,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-import torch.nn.functional as F
-
 import torch
-from rnninit.torch.fast import layers as fast_layers
+import torch.nn.functional as F
 from torch import Tensor
+
+from rnninit.torch.fast import layers as fast_layers
 
 LSTMState = tuple[Tensor, Tensor]
 

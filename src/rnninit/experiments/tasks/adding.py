@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch.nn import functional as F
 
-import torch
 from rnninit.experiments.tasks.base import Batch, Task
 
 

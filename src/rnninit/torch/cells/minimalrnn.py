@@ -7,6 +7,8 @@ the paper, 'Dynamical isometry and a mean field theory of RNNs: gating enables s
 from __future__ import annotations
 
 import torch
+from torch import Tensor, nn
+
 from rnninit.layout.cells import MINIMALRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
@@ -19,7 +21,6 @@ from rnninit.torch.cells.base import (
     check_sizes,
     library_cell_layout,
 )
-from torch import Tensor, nn
 
 #: role -> tensor name; the order is the argument order of the functional layer and cell.
 _NAMES = {"ih": "weight_ih", "input_bias": "bias_ih", "hh": "weight_hh", "zh": "weight_zh", "bias": "bias"}
