@@ -121,6 +121,8 @@ def test_the_audit_refuses_a_bias_hn_an_nnx_gru_cannot_have_as_apply_does():
             lambda: (nn.RNN(nn.MGUCell(16)),),
             "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0 bias_hn=zeros",
         ),
+        # a preset naming bias_hn fits the nnx GRU (no b_hn) only with bias_hn=zeros: describe says so
+        (lambda: nnx.RNN(nnx.GRUCell(8, 32, rngs=nnx.Rngs(0))), "pytorch_default bias_hn=zeros"),
     ],
 )
 def test_describe_of_an_applied_flax_model_passes_the_audit_against_the_spec_it_was_made_with(make, spec):
