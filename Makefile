@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-all test-keras-jax clean speed audit-calibration
+.PHONY: install demo test test-all test-keras-jax docs clean speed audit-calibration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,8 +38,13 @@ test-all: $(STAMP)
 test-keras-jax: $(STAMP)
 	KERAS_BACKEND=jax $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow" $(KERAS_JAX_TESTS)
 
+# The documentation site (MkDocs + Material + mkdocstrings) into site/; --strict: a broken link or a
+# missing reference fails the build. `$(VENV)/bin/mkdocs serve` previews it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs site .pytest_cache
 
 # Benchmarks (not part of the tests): the speed grid, and the audit's calibration page.
 speed: $(STAMP)
