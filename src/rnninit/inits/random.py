@@ -216,10 +216,10 @@ class GlorotNormal(_NamedNormal):
 
 @dataclass(frozen=True, kw_only=True)
 class HeUniform(_NamedScaling):
-    """He et al. (2015): ``U(±gain·√(6 / fan_in))``; ``gain`` multiplies He's own √2.
-
-    ``keras.initializers.HeUniform`` and ``torch.nn.init.kaiming_uniform_`` with its defaults
-    (``a=0``, ``nonlinearity='leaky_relu'``); PyTorch's other gains are ``kaiming_uniform``.
+    """``U(±gain·√(6 / fan_in))``: the variance of He et al. (2015, §2.2), who give only the Gaussian;
+    the uniform with that variance is Keras' convention (``keras.initializers.HeUniform``), and
+    ``torch.nn.init.kaiming_uniform_`` with its defaults (``a=0``, ``nonlinearity='leaky_relu'``).
+    ``gain`` multiplies He's own √2; PyTorch's other gains are ``kaiming_uniform``.
     """
 
     name: ClassVar[str] = "he_uniform"
@@ -230,7 +230,7 @@ class HeUniform(_NamedScaling):
 
 @dataclass(frozen=True, kw_only=True)
 class HeNormal(_NamedNormal):
-    """He et al. (2015): ``N(0, gain² · 2 / fan_in)``; ``gain`` multiplies He's own √2.
+    """He et al. (2015, §2.2): ``N(0, gain² · 2 / fan_in)``; ``gain`` multiplies He's own √2.
 
     ``torch.nn.init.kaiming_normal_`` with its defaults; ``truncated=true``:
     ``keras.initializers.HeNormal``.

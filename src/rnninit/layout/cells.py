@@ -235,7 +235,7 @@ MINIMALRNN = CellKind(
     ),
     equations=(
         "z = tanh(W_x x + b_x);  u = σ(U_h h + U_z z + b_u);  h' = u ⊙ h + (1 - u) ⊙ z"
-        "   (Chen, Pennington & Schoenholz 2018)"
+        "   (Chen 2017; Chen, Pennington & Schoenholz 2018)"
     ),
     gate_semantics={"forget": "u"},
 )

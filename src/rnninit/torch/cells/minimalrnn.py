@@ -1,7 +1,8 @@
-"""MinimalRNN (Chen, Pennington & Schoenholz 2018): ``MinimalRNNCell`` and the sequence module ``MinimalRNN``.
+"""MinimalRNN (Chen 2017; Chen, Pennington & Schoenholz 2018): ``MinimalRNNCell`` and the sequence module
+``MinimalRNN``.
 
 A gated cell with one update gate, reduced to what makes signals propagate (its mean-field theory is in
-the paper, 'Dynamical isometry and a mean field theory of RNNs: gating enables signal propagation').
+the second paper, 'Dynamical isometry and a mean field theory of RNNs: gating enables signal propagation').
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _names(bias: bool) -> dict[str, str]:
 
 class MinimalRNNCell(InitializedModule):
     __doc__ = (
-        "One MinimalRNN step (Chen, Pennington & Schoenholz 2018):\n"
+        "One MinimalRNN step (Chen 2017; Chen, Pennington & Schoenholz 2018):\n"
         + _EQUATIONS
         + """
     Call ``(input (B, I) or (I,), hx=None) -> h'``. ``init`` (spec, spec string, preset name or dict;
