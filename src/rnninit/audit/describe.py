@@ -686,10 +686,14 @@ def _entries(cell, groups, verdicts: dict[Key, _Verdict], chrono):
 # -- the spec --------------------------------------------------------------------------------------
 
 
-def _as_preset(kind: CellKind, entries: dict[Key, Init], open_keys: Sequence[Key]) -> Spec:
+def _as_preset(
+    kind: CellKind, entries: dict[Key, Init], open_keys: Sequence[Key], unstored: tuple[str, ...] = ()
+) -> Spec:
     """``entries`` as a spec: a preset plus the fewest overrides when one fits, else plain entries.
 
-    A preset would give the open blocks an init, so a cell with open blocks is written as plain entries."""
+    A preset would give the open blocks an init, so a cell with open blocks is written as plain entries.
+    A role the cell does not store (``unstored``, fixed at 0) gets an explicit ``zeros`` where the
+    preset would give it something else, so that the spec fits the cell it describes."""
     plain = Spec(entries)
     if open_keys:
         return plain
@@ -729,6 +733,9 @@ def _as_preset(kind: CellKind, entries: dict[Key, Init], open_keys: Sequence[Key
         for role in {r for r, _ in entries}:
             if not _slots_equal(preset_resolved, target, [role]):
                 overrides.update({k: v for k, v in entries.items() if k[0] == role})
+        for role in unstored:
+            if preset_resolved.lookup(role, None)[0] not in (None, Zeros()):
+                overrides[(role, None)] = Zeros()
         try:
             candidate = Spec(overrides, preset=call)
             explains = _slots_equal(candidate.resolve(kind), target, roles)
@@ -799,7 +806,7 @@ def describe(
     for cell_layout in layout.cells:
         values = cell_values(backend, model, cell_layout)
         entries, rows, open_keys = _describe_cell(cell_layout, values)
-        per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries, open_keys)
+        per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries, open_keys, cell_layout.unstored)
         open_by_cell.append({(b.role, b.gate): b.candidates for b in rows if b.open})
         entries_by_cell.append(entries)
         blocks += rows
