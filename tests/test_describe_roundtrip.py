@@ -23,6 +23,7 @@ import pytest
 import torch
 
 import rnninit as ri
+import rnninit.flax as rf
 import rnninit.keras as rk
 import rnninit.torch as rt
 from rnninit.audit.distributions import entry_distribution
@@ -105,12 +106,17 @@ def _keras(name):
     }[name]
 
 
-FRAMEWORKS = {"torch": (_torch, rt), "keras": (_keras, rk)}
+def _flax(name):
+    from flax import nnx
+
+    cells = {"lstm": nnx.LSTMCell, "gru": nnx.GRUCell, "elman": nnx.SimpleCell}
+    if name not in cells:
+        return None  # flax has no IndRNN or MinimalRNN cell
+    return lambda: nnx.RNN(cells[name](IN, HIDDEN, rngs=nnx.Rngs(SEED_S)))
+
+
+FRAMEWORKS = {"torch": (_torch, rt), "keras": (_keras, rk), "flax": (_flax, rf)}
 CELLS = ("lstm", "gru", "elman", "indrnn", "minimalrnn")
-
-
-def _layout(framework, factory):
-    return FRAMEWORKS[framework][1].model_layout(factory())
 
 
 def _init(variant: str, fused: bool = False):
@@ -138,26 +144,31 @@ def _init_spec(cell_layout, variant: str, fused: bool) -> str | None:
 
 
 def _cases():
-    """(framework, cell, what, spec) for every preset and init valid on the cell, in both frameworks;
-    ``what`` names the preset or the init (``-fused`` for its fused form)."""
+    """(framework, cell, what, spec) for every preset and init valid on the cell, in every framework;
+    ``what`` names the preset or the init (``-fused`` for its fused form). Valid: the spec resolves for
+    the cell kind and ``apply`` takes it (a Flax GRU stores no ``b_hn``, so presets naming it are out)."""
     cases = []
     for framework in FRAMEWORKS:
+        make, backend = FRAMEWORKS[framework]
         for cell in CELLS:
-            factory = FRAMEWORKS[framework][0](cell)
-            layout = _layout(framework, factory)
-            kind = layout.cells[0].kind
-            for preset in ri.PRESETS:
-                spec = PRESET_ARGS.get(preset, preset)
-                try:
-                    ri.Spec.parse(spec).resolve(kind)
-                except SpecError:
-                    continue
-                cases.append((framework, cell, "preset-" + preset, spec))
+            factory = make(cell)
+            if factory is None:
+                continue
+            model = factory()
+            layout = backend.model_layout(model).cells[0]
+            specs = [("preset-" + p, PRESET_ARGS.get(p, p)) for p in ri.PRESETS]
             for name in INIT_VARIANTS:
                 for fused in (False, True) if name in FUSED_MATTERS else (False,):
-                    spec = _init_spec(layout.cells[0], name, fused)
+                    spec = _init_spec(layout, name, fused)
                     if spec is not None:
-                        cases.append((framework, cell, name + ("-fused" if fused else ""), spec))
+                        specs.append((name + ("-fused" if fused else ""), spec))
+            for what, spec in specs:
+                try:
+                    ri.Spec.parse(spec).resolve(layout.kind)
+                    backend.apply(spec, model, seed=SEED_S)
+                except SpecError:
+                    continue
+                cases.append((framework, cell, what, spec))
     return cases
 
 
@@ -216,6 +227,8 @@ DEFAULT = {
     ("keras", "lstm", "uniform"),
     ("torch", "elman", "spectral"),
     ("keras", "minimalrnn", "truncated_normal"),
+    ("flax", "lstm", "orthogonal"),
+    ("flax", "gru", "preset-keras_default"),
 }
 
 

@@ -39,7 +39,8 @@ def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: i
 
     Blocks ``d`` leaves open (too few entries to tell the candidates apart) have no entry in ``d.spec``;
     ``fresh`` gets those from ``spec`` itself, so the audit still covers every block. ``apply`` is
-    ``rnninit.torch.apply`` or ``rnninit.keras.apply`` (by default the one for ``fresh``).
+    ``rnninit.torch.apply``, ``rnninit.keras.apply`` or ``rnninit.flax.apply`` (an nnx module), by
+    default the one for ``fresh``.
     """
     from rnninit.audit import audit, describe
     from rnninit.audit.backends import backend_for
@@ -59,8 +60,10 @@ def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: i
 def _apply_for(framework: str):
     if framework == "torch":
         from rnninit.torch import apply
-    else:
+    elif framework == "keras":
         from rnninit.keras import apply
+    else:  # flax: nnx modules, written in place (a Linen bundle needs rnninit.flax.apply_linen)
+        from rnninit.flax import apply
     return apply
 
 
