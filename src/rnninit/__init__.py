@@ -11,11 +11,11 @@ from __future__ import annotations
 from rnninit import audit, inits  # ``rnninit.audit`` is a callable package: rnninit.audit(model, spec)
 from rnninit.audit.describe import describe  # noqa: E402 - after the core it builds on
 from rnninit.errors import LayoutError, RnninitError, SpecError
-from rnninit.inits import INITS, Init, init_from_config, make_init
+from rnninit.inits import INITS, Init, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
 from rnninit.seeding import SeedError
-from rnninit.spec import PRESETS, PresetCall, Spec, SpecLike
+from rnninit.spec import PRESETS, PresetCall, Spec, SpecLike, init_from_config
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,6 @@
 """The spec: a declaration of which init each role and gate of a cell receives."""
 
+from rnninit.spec.init_config import init_from_config
 from rnninit.spec.presets import PRESETS, Preset
 from rnninit.spec.spec import Key, PresetCall, Resolved, Spec, SpecLike, format_key, parse_key
 
@@ -12,5 +13,6 @@ __all__ = [
     "Spec",
     "SpecLike",
     "format_key",
+    "init_from_config",
     "parse_key",
 ]
