@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 import rnninit.torch as rt
+from rnninit.arguments import is_integer
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
@@ -81,7 +82,7 @@ class SpeedConfig:
             )
         for name in ("steps", "batch", "hidden"):
             values = getattr(self, name)
-            if not values or any(not isinstance(v, int) or v <= 0 for v in values):
+            if not values or any(not is_integer(v) or v <= 0 for v in values):
                 raise BenchError(f"{name} must be positive integers, got {values!r}")
         if self.repeats < 1 or self.warmup < 0 or self.apply_layers < 0 or self.apply_size <= 0:
             raise BenchError("repeats must be >= 1, warmup >= 0, apply layers >= 0 and apply size > 0")

@@ -30,6 +30,7 @@ from typing import Any
 
 import yaml
 
+from rnninit.arguments import check_integer, is_number
 from rnninit.errors import RnninitError, did_you_mean, one_of
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.models import CELLS, build_model
@@ -107,9 +108,7 @@ def _check_keys(where: str, data: Mapping, valid: tuple[str, ...]) -> None:
 
 
 def _int(where: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where} must be an integer >= {minimum}, got {value!r}")
-    return value
+    return check_integer(value, where, error=ConfigError, minimum=minimum)
 
 
 def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> TrainConfig:
@@ -124,11 +123,11 @@ def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> Tra
         _int(f"{where}.{key}", merged[key], 1)
     for key in ("lr", "explode"):
         value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        if not is_number(value) or not value > 0:
             raise ConfigError(f"{where}.{key} must be a positive number, got {value!r}")
         merged[key] = float(value)
     clip = merged["clip"]
-    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or not clip > 0):
+    if clip is not None and (not is_number(clip) or not clip > 0):
         raise ConfigError(f"{where}.clip must be a positive number or null (no clipping), got {clip!r}")
     merged["clip"] = None if clip is None else float(clip)
     if merged["optimizer"] not in OPTIMIZERS:

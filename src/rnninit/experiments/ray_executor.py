@@ -34,6 +34,7 @@ import re
 import socket
 from collections.abc import Callable, Iterator, Sequence
 
+from rnninit.arguments import check_integer
 from rnninit.errors import RnninitError
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.executor import EXECUTORS, Executor
@@ -92,10 +93,8 @@ class RayExecutor(Executor):
         max_retries: int = 3,
         function: Callable[[dict], dict] | None = None,
     ):
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        workers = check_integer(workers, "--workers", error=ConfigError, minimum=1)
+        max_retries = check_integer(max_retries, "max_retries", error=ConfigError, minimum=0)
         if address is not None and not isinstance(address, str):
             raise ConfigError(f"--address must be a string such as 'auto' or 'HOST:6379', got {address!r}")
         self.ray = import_ray()

@@ -27,6 +27,7 @@ import keras
 import numpy as np
 
 from rnninit.apply_result import ApplyResult
+from rnninit.arguments import check_integer
 from rnninit.errors import SpecError, one_of
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot, role_slots
@@ -53,9 +54,8 @@ class RecurrentCell(keras.layers.Layer):
 
     def __init__(self, units: int, init: SpecLike | None = None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise SpecError(f"{type(self).__name__}: units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        name = f"{type(self).__name__}: units"
+        self.units = check_integer(units, name, error=SpecError, minimum=1, expected="a positive integer")
         self.init = None if init is None else Spec.coerce(init)
         self.seed = None if seed is None else check_seed(seed)
         self.spec = self._effective_spec()

@@ -17,7 +17,6 @@ cell kind stacked along the rows) and their layout.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from collections.abc import Sequence
 
@@ -26,6 +25,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+from rnninit.arguments import check_integer, is_number
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
@@ -112,8 +112,7 @@ def gate_rows(kind: CellKind, hidden_size: int) -> int:
 
 def check_sizes(input_size: int, hidden_size: int) -> None:
     for name, value in (("input_size", input_size), ("hidden_size", hidden_size)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        check_integer(value, name, error=ValueError, minimum=1, expected="a positive integer")
 
 
 def batched_cell_input(
@@ -216,9 +215,8 @@ class RecurrentLayers(InitializedModule):
     ) -> None:
         super().__init__()
         check_sizes(input_size, hidden_size)
-        if isinstance(num_layers, bool) or not isinstance(num_layers, numbers.Integral) or num_layers <= 0:
-            raise ValueError(f"num_layers must be a positive integer, got {num_layers!r}")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Number) or not 0 <= dropout <= 1:
+        check_integer(num_layers, "num_layers", error=ValueError, minimum=1, expected="a positive integer")
+        if not is_number(dropout) or not 0 <= dropout <= 1:
             raise ValueError(
                 f"dropout must be a number in [0, 1] (the probability of zeroing an element), got {dropout!r}"
             )

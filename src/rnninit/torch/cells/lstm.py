@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import numbers
-
 from torch import Tensor
 
+from rnninit.arguments import check_integer
 from rnninit.layout.cells import LSTM as LSTM_KIND
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
@@ -105,8 +104,8 @@ class LSTM(BuiltinLayers):
 
     def _check_options(self) -> None:
         proj_size, hidden_size = self.proj_size, self.hidden_size
-        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
-            raise ValueError(f"proj_size must be a non-negative integer, got {proj_size!r}")
+        expected = "a non-negative integer"
+        proj_size = check_integer(proj_size, "proj_size", error=ValueError, minimum=0, expected=expected)
         if proj_size >= hidden_size:
             raise ValueError(
                 f"proj_size has to be smaller than hidden_size, got proj_size={proj_size}, hidden_size={hidden_size}"
