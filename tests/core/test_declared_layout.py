@@ -191,3 +191,25 @@ def test_a_declaration_for_several_layers_and_directions_builds_one_cell_each():
     ]
     with pytest.raises(LayoutError, match=r"declares nothing for layer 0 reverse"):
         declared_layout({"u0": (4, 4), "u1r": (4, 4)}, {"u0": "hh", "u1r": "hh @ layer 1 reverse"})
+
+
+def test_an_lstm_hh_with_rows_beyond_its_gates_is_refused_with_the_extra_blocks_to_declare():
+    # AllenNLP's highway state linearity, (5H, H) stored (out, in) and (H, 5H) stored (in, out)
+    for shape, transpose in (((20, 4), False), ((4, 20), True)):
+        with pytest.raises(
+            LayoutError, match=r"4 gate blocks of 4 rows and 4 more rows.*'hh\[i,f,g,o\], my_block'"
+        ):
+            declared_layout({"u": shape}, {"u": "hh"}, kind="lstm", transpose=transpose)
+        cells, _ = declared_layout({"u": shape}, {"u": "hh, my_block"}, kind="lstm", transpose=transpose)
+        assert [s.role for s in cells[0].slots] == ["hh"] * 4 + ["my_block"]
+
+
+def test_an_lstm_hh_reads_the_declared_projection():
+    # ELMo's LstmCellWithProjection: cell size 6, projected state 2
+    shapes = {"w": (24, 3), "u": (24, 2), "p": (2, 6)}
+    cells, _ = declared_layout(shapes, {"w": "ih", "u": "hh", "p": "proj"}, kind="lstm")
+    assert cells[0].sizes["hidden"] == 6 and cells[0].sizes["proj"] == 2
+    with pytest.raises(LayoutError, match=r"declare the projection's weight as 'proj'"):
+        declared_layout(shapes, {"w": "ih", "u": "hh"}, kind="lstm")
+    with pytest.raises(LayoutError, match=r"reads the projected state, which has 3 entries"):
+        declared_layout({**shapes, "p": (3, 6)}, {"w": "ih", "u": "hh", "p": "proj"}, kind="lstm")

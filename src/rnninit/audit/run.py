@@ -256,40 +256,49 @@ def _duplicate_findings(checked: list[_Checked]) -> list[Finding]:
 
 
 def _default_findings(backend, model, layout, spec, rows, alpha, max_sample) -> list[Finding]:
-    """For each module with failures: does it pass its framework's default instead?
+    """For each module with failures: do its failing cells pass its framework's default instead?
 
-    One cell per module is enough (apply initializes a module's cells together): its first one."""
-    failing = {r.path for r in rows if r.failed and r.init is not None}
+    Only the failing cells tell: in a module that mixes kinds (a Keras stack of minimal cells and an
+    LSTM cell), a cell the spec gives what the default would give looks default although apply ran."""
+    failing = {(r.path, r.layer, r.direction) for r in rows if r.failed and r.init is not None}
     if not failing:
         return []
     default = Spec.parse(backend.default_preset)
     if default == spec:
         return []
     findings = []
-    for path in dict.fromkeys(c.path for c in layout.cells if c.path in failing):
-        cell = next(c for c in layout.cells if c.path == path)
-        try:
-            resolved = default.resolve(cell.kind)
-        except SpecError:
+    for path in dict.fromkeys(c.path for c in layout.cells if (c.path, c.layer, c.direction) in failing):
+        cells = [c for c in layout.cells if (c.path, c.layer, c.direction) in failing and c.path == path]
+        if not all(_looks_default(backend, model, cell, default, alpha, max_sample) for cell in cells):
             continue
-        values = cell_values(backend, model, cell)
-        tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
-        m = max(sum(t.statistical for t in tests), 1)
-        if tests and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests):
-            name = path or "<model>"
-            findings.append(
-                Finding(
-                    "default",
-                    f"{name} still looks exactly like {backend.name}'s default initialization "
-                    f"({backend.default_preset}), although the spec says otherwise: apply was probably never "
-                    "called on this module",
-                    tuple(t for c in layout.cells if c.path == path for t in cell_tensors(c)),
-                    name,
-                    expected=str(spec),
-                    found=backend.default_preset,
-                )
+        name = path or "<model>"
+        findings.append(
+            Finding(
+                "default",
+                f"{name} still looks exactly like {backend.name}'s default initialization "
+                f"({backend.default_preset}), although the spec says otherwise: apply was probably never "
+                "called on this module",
+                tuple(t for c in layout.cells if c.path == path for t in cell_tensors(c)),
+                name,
+                expected=str(spec),
+                found=backend.default_preset,
             )
+        )
     return findings
+
+
+def _looks_default(
+    backend: Backend, model, cell: CellLayout, default: Spec, alpha: float, max_sample: int
+) -> bool:
+    """Whether ``cell`` passes the framework's default spec (its own tests, Bonferroni-corrected)."""
+    try:
+        resolved = default.resolve(cell.kind)
+    except SpecError:
+        return False
+    values = cell_values(backend, model, cell)
+    tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
+    m = max(sum(t.statistical for t in tests), 1)
+    return bool(tests) and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests)
 
 
 __all__ = ["audit"]

@@ -11,11 +11,12 @@ cells, and users' cells that declare their weights' roles with a class attribute
 Identity of a block (what its random stream derives from): ``path`` is the slash-joined layer
 names from the object passed in ('' for the object itself); a ``Bidirectional`` wrapper's forward
 layer is direction 0 and its backward layer direction 1; the k-th cell of ``StackedRNNCells`` is
-layer k. So an ``LSTM`` layer passed alone has the identity of a ``torch.nn.LSTM`` passed alone.
+layer k (a nested ``StackedRNNCells`` counts as its cells, in order). So an ``LSTM`` layer passed alone has the identity of a ``torch.nn.LSTM`` passed alone.
 
 Tensor names are the variables' paths within the object passed in: ``kernel`` for a cell or
 layer passed alone, ``lstm/kernel`` inside a model, ``bi/backward/kernel`` for a Bidirectional's
-backward layer, ``rnn/cells/1/kernel`` for the second stacked cell.
+backward layer, ``rnn/cells/1/kernel`` for the second stacked cell (``rnn/cells/1/cells/0/kernel`` for
+the first cell of a stack nested there).
 """
 
 from __future__ import annotations
@@ -260,16 +261,17 @@ def _cells(
     """One cell, or each cell of a ``StackedRNNCells`` (the k-th is layer k)."""
     where = path or "<model>"
     if isinstance(cell, keras.layers.StackedRNNCells):
-        for k, sub in enumerate(cell.cells):
+        stacked = _stacked(cell, prefix)
+        for k, (sub, sub_prefix) in enumerate(stacked):
             yield _cell(
                 sub,
                 where,
                 strict,
                 skipped,
                 path=path,
-                prefix=f"{prefix}cells/{k}/",
+                prefix=sub_prefix,
                 layer=k,
-                num_layers=len(cell.cells),
+                num_layers=len(stacked),
                 direction=direction,
                 num_directions=num_directions,
             )
@@ -284,6 +286,19 @@ def _cells(
         direction=direction,
         num_directions=num_directions,
     )
+
+
+def _stacked(stack: keras.layers.StackedRNNCells, prefix: str) -> list[tuple[keras.layers.Layer, str]]:
+    """The cells of a ``StackedRNNCells`` in the order its input flows through them, each with its
+    name prefix (``cells/k/``); a nested ``StackedRNNCells`` contributes its cells, in order."""
+    out: list[tuple[keras.layers.Layer, str]] = []
+    for k, sub in enumerate(stack.cells):
+        sub_prefix = f"{prefix}cells/{k}/"
+        if isinstance(sub, keras.layers.StackedRNNCells):
+            out += _stacked(sub, sub_prefix)
+        else:
+            out.append((sub, sub_prefix))
+    return out
 
 
 def _walk(layer, path: str, prefix: str, strict: bool, skipped: list[str]) -> Iterator:

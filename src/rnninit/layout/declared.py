@@ -212,7 +212,10 @@ def _cell_slots(
     where: str,
 ) -> tuple[list[Slot], dict[str, int]]:
     """The slots of one cell (one layer and direction) and its sizes."""
+    for name, declaration in members.items():
+        _blocks(kind, name, declaration)  # unknown or repeated gates first
     hidden = _infer_hidden(kind, members, shapes, transpose)
+    _check_state_input(kind, members, shapes, transpose, where)
     entries: dict[tuple[str, str | None], list[tuple[Placement, bool, str]]] = {}
     block_shapes: dict[tuple[str, str | None], tuple[int, ...]] = {}
     sizes: dict[str, int] = {"hidden": hidden}
@@ -332,6 +335,64 @@ def _order_additive(
         )
     ordered = primary + [e for e in entries if e[1]]
     return tuple(e[0] for e in ordered)
+
+
+def _check_state_input(
+    kind: CellKind,
+    members: Mapping[str, Declaration],
+    shapes: Mapping[str, tuple[int, ...]],
+    transpose: bool,
+    where: str,
+) -> None:
+    """A role that reads the cell's state (an LSTM's ``hh``) reads the hidden state, or its projection
+    when the cell declares ``proj``: its blocks have as many rows as the state has entries, unless a
+    projection is declared. A tensor with more rows than that many gate blocks stacks something else
+    after the gates (AllenNLP's highway rows); cut into gate blocks anyway, every gate after the first
+    would be misplaced, so it is an error that says how to declare the extra rows."""
+    projections = [
+        tuple(shapes[name])[1 if transpose and len(shapes[name]) == 2 else 0]
+        for name, declaration in members.items()
+        if "proj" in declaration.roles and "proj" in kind.role_names
+    ]
+    for name, declaration in members.items():
+        blocks = _blocks(kind, name, declaration)
+        readers = [r for r, _, _ in blocks if kind.role(r).cols == "state"]
+        shape = tuple(shapes[name])
+        if not readers or len(shape) != 2:
+            continue
+        total, state = (shape[1], shape[0]) if transpose else shape
+        if total % len(blocks):
+            continue  # cannot be split at all: the slots say so
+        per_block = total // len(blocks)
+        if projections:
+            if state != projections[0]:
+                raise LayoutError(
+                    f"tensor {name!r} of shape {shape}: {readers[0]} reads the projected state, which has "
+                    f"{projections[0]} entries (the rows of 'proj'), but the tensor has {state} columns"
+                )
+            continue
+        if per_block == state:
+            continue
+        role = readers[0]
+        message = (
+            f"tensor {name!r} of shape {shape} is declared as {len(blocks)} blocks of {per_block} rows, but "
+            f"{role} of {kind.a_cell} maps the hidden state ({state} entries, its columns) to each gate: "
+            f"blocks of {state} rows"
+        )
+        extra = total - len(blocks) * state
+        if extra > 0 and extra % state == 0:
+            names = ", ".join("my_block" if k == 0 else f"my_block{k + 1}" for k in range(extra // state))
+            gates = ",".join(g for r, g, _ in blocks if r == role and g)
+            message += (
+                f". It holds {len(blocks)} gate blocks of {state} rows and {extra} more rows: declare what "
+                f"those are as blocks after the gates, e.g. '{role}[{gates}], {names}' "
+                f"(one name per {state} rows)"
+            )
+        message += (
+            f"{f' ({where})' if where else ''}. If the cell projects its hidden state and {role} reads the "
+            "projection, declare the projection's weight as 'proj'"
+        )
+        raise LayoutError(message)
 
 
 def _not_square(kind: CellKind, name: str, shape, role: RoleDef, rows: int, cols: int) -> str:

@@ -74,10 +74,9 @@ def declare(
         kind = cell_kind(kind).name  # a SpecError naming the valid kinds
     if not isinstance(module_or_class, type):
         _layout(module_or_class, "", roles, kind, transpose)  # check before changing anything
-    # Plain attributes, on a class or on one instance (an instance's shadow its class's).
-    module_or_class.rnninit_roles = dict(roles)
-    module_or_class.rnninit_kind = kind
-    module_or_class.rnninit_transpose = bool(transpose)
+    _set_declaration(
+        module_or_class, rnninit_roles=dict(roles), rnninit_kind=kind, rnninit_transpose=bool(transpose)
+    )
     return module_or_class
 
 
@@ -124,8 +123,26 @@ def declare_wrapped(
     wraps = {"inner": inner, "renamed": renamed if isinstance(renamed, str) else dict(renamed)}
     if not isinstance(wrapper_or_class, type):
         _wrapped_layout(wrapper_or_class, "", wraps, _no_layout)  # check before changing anything
-    wrapper_or_class.rnninit_wraps = wraps
+    _set_declaration(wrapper_or_class, rnninit_wraps=wraps)
     return wrapper_or_class
+
+
+def _set_declaration(target, **attributes) -> None:
+    """Plain attributes, on a class or on one instance (an instance's shadow its class's).
+
+    An instance's are written to its own ``__dict__``: a TorchScript ``ScriptModule`` forwards
+    ``setattr`` to its compiled module, so its class's declaration would still be found first and the
+    instance's silently ignored. Read back, so that no other ``__setattr__`` can drop one silently."""
+    for name, value in attributes.items():
+        if isinstance(target, type):
+            setattr(target, name, value)
+        else:
+            object.__setattr__(target, name, value)
+        if getattr(target, name, None) is not value:
+            raise LayoutError(
+                f"cannot declare {type(target).__name__}: its {name} did not keep the value set (a class "
+                f"attribute or __setattr__ of {type(target).__name__} intervenes); declare the class instead"
+            )
 
 
 def _check_target(target, function: str) -> None:
