@@ -107,6 +107,13 @@ REFERENCES: dict[str, Reference] = {
         "ICML 2018",
         "1806.05394",
     ),
+    "zhou2016": Paper(
+        ("Zhou", "Wu", "Zhang", "Zhou"),
+        2016,
+        "Minimal gated unit for recurrent neural networks",
+        "International Journal of Automation and Computing 13(3)",
+        "1603.09420",
+    ),
     # initializations
     "lecun1998": Paper(
         ("LeCun", "Bottou", "Orr", "Müller"),
@@ -190,6 +197,19 @@ REFERENCES: dict[str, Reference] = {
         2003,
         "A limit theorem at the edge of a non-Hermitian random matrix ensemble",
         "Journal of Physics A 36(12)",
+    ),
+    # the audit's statistics (rnninit.audit.power, rnninit.audit.describe)
+    "massart1990": Paper(
+        ("Massart",),
+        1990,
+        "The tight constant in the Dvoretzky-Kiefer-Wolfowitz inequality",
+        "The Annals of Probability 18(3)",
+    ),
+    "stephens1970": Paper(
+        ("Stephens",),
+        1970,
+        "Use of the Kolmogorov-Smirnov, Cramer-von Mises and related statistics without extensive tables",
+        "Journal of the Royal Statistical Society, Series B 32(1)",
     ),
     # framework defaults
     "pytorch_rnn_default": Code("torch.nn.RNNBase.reset_parameters"),
