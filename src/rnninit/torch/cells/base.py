@@ -32,6 +32,7 @@ from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 from rnninit.torch.apply import apply, draw_seed
+from rnninit.torch.compiler import run_eagerly_under_compile
 from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
 from torch import Tensor, nn
 
@@ -339,8 +340,13 @@ class RecurrentLayers(InitializedModule):
                     f"(num_layers * num_directions, batch, {size}), got {tuple(h.shape)}"
                 )
 
+    @run_eagerly_under_compile
     def forward_states(self, input, hx: State | None) -> tuple[Tensor | PackedSequence, State]:
-        """Run all layers; ``hx`` is a tuple of state tensors or ``None`` (zeros)."""
+        """Run all layers; ``hx`` is a tuple of state tensors or ``None`` (zeros).
+
+        Under ``torch.compile`` this runs eagerly, as Dynamo runs ``torch.nn.RNNBase``
+        (:mod:`rnninit.torch.compiler`).
+        """
         packed = isinstance(input, PackedSequence)
         lengths = None
         if packed:
