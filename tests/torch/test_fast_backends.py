@@ -117,3 +117,19 @@ def test_a_layer_with_only_one_of_its_two_biases_matches_the_loop(kind, name):
         with fast.use_backend(backend_name):
             results[backend_name] = layer(x, state, w_ih, w_hh, None, b_hh, reverse=True)
     torch.testing.assert_close(results[name], results["loop"], rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("name", ["kernels", "builtin", "loop"])
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_backend_runs_on_a_device_other_than_the_cpu(kind, name):
+    # "meta" tensors have a device and shapes but no data: code that assumes a CPU (.numpy(), .item(),
+    # CPU-only ops, tensors created without a device) fails here, without needing a GPU.
+    ours_cls, theirs_cls, extra = KINDS[kind]
+    config = {"num_layers": 2, "bidirectional": True, "device": "meta", **extra}
+    ours, theirs = ours_cls(I, H, **config), theirs_cls(I, H, **config)
+    x = torch.empty(T, B, I, device="meta", requires_grad=True)
+    with fast.use_backend(name):
+        output, _ = ours(x)
+        output.sum().backward()
+    assert output.device.type == "meta" and output.shape == theirs(x)[0].shape
+    assert all(p.grad is not None and p.grad.device.type == "meta" for p in ours.parameters())
