@@ -28,11 +28,25 @@ def orthogonal_matrix(rows: int, cols: int, rng: np.random.Generator) -> np.ndar
     """
     tall = rows >= cols
     shape = (rows, cols) if tall else (cols, rows)
-    drawn = rng.standard_normal(shape)  # row-major, in the order every version has drawn them
-    q = _householder_q(_copy_2d(drawn, np.empty(shape, order="F")))
+    q = _householder_q(_standard_normal_column_major(shape, rng))
     if not tall:
         return q.T  # row-major already
     return _copy_2d(q, np.empty(shape))
+
+
+def _standard_normal_column_major(
+    shape: tuple[int, int], rng: np.random.Generator, chunk: int = 64
+) -> np.ndarray:
+    """``rng.standard_normal(shape)`` (the same numbers at the same places), stored column-major.
+
+    Drawn a few rows at a time: consecutive draws continue one stream, so the values are those of one
+    row-major draw, and each small chunk is moved into column order while it is still in cache.
+    """
+    out = np.empty(shape, order="F")
+    for start in range(0, shape[0], chunk):
+        stop = min(start + chunk, shape[0])
+        out[start:stop] = rng.standard_normal((stop - start, shape[1]))
+    return out
 
 
 def _householder_q(a: np.ndarray) -> np.ndarray:

@@ -1,21 +1,27 @@
-"""How rnninit's recurrent layers behave under ``torch.compile``: as ``torch.nn.RNN/LSTM/GRU`` do.
+"""How rnninit's recurrent layers behave under ``torch.compile``: run eagerly behind a graph break.
 
-TorchDynamo does not trace ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU``: it breaks the graph at the module
-and runs it eagerly (``torch._dynamo.config.allow_rnn = False``, "Dynamo does not support RNN, GRU,
-or LSTM"), while the rest of the model is compiled. rnninit's sequence modules and functional layers
-do the same, through :func:`run_eagerly_under_compile`. Measured against the alternatives (docs/speed.md,
-``rnninit speed --compile``):
+TorchDynamo does not trace ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``torch._dynamo.config.allow_rnn =
+False``, "Dynamo does not support RNN, GRU, or LSTM"): meeting one, it gives up on the whole calling
+function, which then runs eagerly (``torch._dynamo.explain`` counts no graph at all for
+``Linear -> nn.GRU -> Linear``). rnninit's sequence modules and functional layers make Dynamo break
+the graph at the call instead (:func:`run_eagerly_under_compile`): the layer runs eagerly and the
+code around it is compiled. Measured against the alternatives (``benchmarks/compile_alternatives.py``,
+docs/speed.md):
 
-- tracing the layers unrolls the time loop into the graph: compile time grows with the sequence
-  length, every new length recompiles, and the fused LSTM kernel fails to lower
-  (``aten.mkldnn_rnn_layer``);
+- letting Dynamo trace the layers unrolls the time loop into the graph: minutes of compiling for a
+  50-step sequence, every new length recompiles, the steady state is several times slower, and the
+  fused LSTM kernel fails to lower (``aten.mkldnn_rnn_layer``);
 - registering the whole-sequence kernels as custom ops (``torch.library.custom_op`` with their
-  autograd) compiles, but its steady-state step was no faster than running them eagerly, and a
-  compiled graph refuses double backward, which the built-ins (run eagerly) support.
+  autograd) gives one graph instead of two around the layer, so it compiles faster, with the same
+  steady state; but it covers only the kernels (a float32 LSTM on a CPU and every layer on a GPU run
+  the built-in op, which must be run eagerly anyway), and autocast would need its own rules.
 
-Run eagerly, a layer inside a compiled model keeps everything it has in eager mode: the same outputs
-and gradients, double backward, autocast, and the speed of ``rnninit speed``. The single-step cells
-(``LSTMCell``, ...) are plain tensor code and are traced and compiled like ``nn.LSTMCell``.
+Run eagerly, a layer keeps everything it has in eager mode: the same outputs and gradients, double
+backward, autocast, and the speed of ``rnninit speed``. What torch.compile does to the code around it
+is its own: a double backward through compiled parts of a model is refused by AOTAutograd ("does
+not currently support double backward"), which the built-ins avoid only because nothing around them
+gets compiled. The single-step cells (``LSTMCell``, ...) are plain tensor code and are traced and
+compiled like ``nn.LSTMCell``.
 """
 
 from __future__ import annotations
