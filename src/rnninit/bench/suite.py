@@ -20,12 +20,15 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 import rnninit.torch as rt
 import torch
 from rnninit.bench.cells import Problem, builtin_case, library_case, library_module, module_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
 from rnninit.bench.timing import CLOCKS, median_ms, ratio, time_cases
+from rnninit.inits import orthogonal_matrix
 from torch import nn
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -305,6 +308,7 @@ def apply_timing(config: SpeedConfig) -> dict:
     model = nn.LSTM(size, size, num_layers=config.apply_layers)
     result = {
         "model": f"torch.nn.LSTM({size}, {size}, num_layers={config.apply_layers})",
+        "size": size,
         "parameters": sum(p.numel() for p in model.parameters()),
         "spec": APPLY_SPEC,
         "clock": config.clock,
@@ -316,9 +320,24 @@ def apply_timing(config: SpeedConfig) -> dict:
         audit = None
         result["audit_note"] = "rnninit.audit is not available in this installation"
     read = CLOCKS[config.clock]
-    seconds: dict[str, list[float]] = {"torch_init": [], "apply": [], "audit": []}
+    seconds: dict[str, list[float]] = {
+        "torch_init": [],
+        "apply": [],
+        "audit": [],
+        "torch_orthogonal_block": [],
+        "orthogonal_block": [],
+    }
+    block = torch.empty(size, size)
     with _blas_threads(config.threads):
-        for _ in range(config.apply_repeats):
+        for r in range(config.apply_repeats):
+            # Where the time goes: one gate block's orthogonal init, float32 QR (torch.nn.init) and
+            # rnninit's float64 QR, which every framework shares.
+            t0 = read()
+            nn.init.orthogonal_(block)
+            seconds["torch_orthogonal_block"].append(read() - t0)
+            t0 = read()
+            orthogonal_matrix(size, size, np.random.default_rng(r))
+            seconds["orthogonal_block"].append(read() - t0)
             t0 = read()
             torch_init_reference(model)
             seconds["torch_init"].append(read() - t0)
@@ -330,6 +349,8 @@ def apply_timing(config: SpeedConfig) -> dict:
                 report = audit(model, APPLY_SPEC)
                 seconds["audit"].append(read() - t0)
                 result["audit_ok"] = bool(report.ok)
+    result["torch_orthogonal_block_s"] = statistics.median(seconds["torch_orthogonal_block"])
+    result["orthogonal_block_s"] = statistics.median(seconds["orthogonal_block"])
     result["torch_init_s"] = statistics.median(seconds["torch_init"])
     result["apply_s"] = statistics.median(seconds["apply"])
     result["apply_ratio"] = ratio(seconds["apply"], seconds["torch_init"]).to_dict()

@@ -204,11 +204,18 @@ def apply_sentence(applied: dict) -> str:
         f"(**{r['median']:.2f}x** torch.nn.init, range {r['low']:.2f}-{r['high']:.2f})"
     )
     if applied.get("audit_s") is None:
-        return text + f"; `rnninit.audit`: {applied.get('audit_note', 'not run')}."
-    a = applied["audit_ratio"]
-    return (
-        text + f"; `rnninit.audit` {applied['audit_s']:.2f} s (**{a['median']:.2f}x**, range "
-        f"{a['low']:.2f}-{a['high']:.2f}, ok={applied['audit_ok']})."
+        text += f"; `rnninit.audit`: {applied.get('audit_note', 'not run')}"
+    else:
+        a = applied["audit_ratio"]
+        text += (
+            f"; `rnninit.audit` {applied['audit_s']:.2f} s (**{a['median']:.2f}x**, range "
+            f"{a['low']:.2f}-{a['high']:.2f}, ok={applied['audit_ok']})"
+        )
+    size = applied["size"]
+    return text + (
+        f". One {size}x{size} orthogonal gate block: `torch.nn.init.orthogonal_` (float32 QR) "
+        f"{applied['torch_orthogonal_block_s']:.3f} s, rnninit (float64 QR) "
+        f"{applied['orthogonal_block_s']:.3f} s."
     )
 
 
@@ -219,6 +226,15 @@ def apply_table(result: dict) -> Table:
     )
     for name in ("step", "seconds", "x torch.nn.init", "range"):
         table.add_column(name, justify="left" if name == "step" else "right")
+    table.add_row(
+        "one orthogonal gate block, torch.nn.init (float32 QR)",
+        f"{result['torch_orthogonal_block_s']:.3f}",
+        "",
+        "",
+    )
+    table.add_row(
+        "one orthogonal gate block, rnninit (float64 QR)", f"{result['orthogonal_block_s']:.3f}", "", ""
+    )
     table.add_row("torch.nn.init (the same work)", f"{result['torch_init_s']:.2f}", "1.00", "")
     r = result["apply_ratio"]
     table.add_row(
