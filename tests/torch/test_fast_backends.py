@@ -133,3 +133,20 @@ def test_every_backend_runs_on_a_device_other_than_the_cpu(kind, name):
         output.sum().backward()
     assert output.device.type == "meta" and output.shape == theirs(x)[0].shape
     assert all(p.grad is not None and p.grad.device.type == "meta" for p in ours.parameters())
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_on_the_builtin_backend_a_stack_is_one_builtin_call_dropout_included(kind):
+    # The whole stack runs as torch.nn.LSTM/GRU/RNN run it, so even dropout between layers in training
+    # mode draws the same random numbers: the outputs are equal bit for bit.
+    ours_cls, theirs_cls, extra = KINDS[kind]
+    config = {"num_layers": 3, "bidirectional": True, "dropout": 0.5, **extra}
+    ours, theirs = ours_cls(I, H, seed=1, **config), theirs_cls(I, H, **config)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(3))
+    with fast.use_backend("builtin"):
+        torch.manual_seed(11)
+        got = ours(x)
+    torch.manual_seed(11)
+    want = theirs(x)
+    assert torch.equal(got[0], want[0])

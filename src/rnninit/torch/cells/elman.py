@@ -5,6 +5,7 @@ IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn"
 
 from __future__ import annotations
 
+import torch
 from rnninit.layout.cells import ELMAN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
@@ -105,6 +106,9 @@ class Elman(BuiltinLayers):
 
     def _check_options(self) -> None:
         Fr.activation(self.nonlinearity)
+
+    def builtin_op(self):
+        return torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.elman_layer(

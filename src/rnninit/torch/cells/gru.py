@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from rnninit.layout.cells import GRU as GRU_KIND
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
@@ -55,6 +56,9 @@ class GRU(BuiltinLayers):
 
     kind = GRU_KIND
     layout_source = "rnninit.torch.GRU"
+
+    def builtin_op(self):
+        return torch._VF.gru
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.gru_layer(x, state[0], *weights, reverse=reverse, lengths=lengths)
