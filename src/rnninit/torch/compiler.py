@@ -12,9 +12,10 @@ docs/speed.md):
   50-step sequence, every new length recompiles, the steady state is several times slower, and the
   fused LSTM kernel fails to lower (``aten.mkldnn_rnn_layer``);
 - registering the whole-sequence kernels as custom ops (``torch.library.custom_op`` with their
-  autograd) gives one graph instead of two around the layer, so it compiles faster, with the same
-  steady state; but it covers only the kernels (a float32 LSTM on a CPU and every layer on a GPU run
-  the built-in op, which must be run eagerly anyway), and autocast would need its own rules.
+  autograd) keeps the model in one graph; its steady state and compile time measured the same as
+  the graph break's, within noise, and it would cover only the kernels (a float32 LSTM on a CPU and
+  every layer on a GPU run the built-in op, which must run eagerly anyway), with autocast needing
+  rules of its own.
 
 Run eagerly, a layer keeps everything it has in eager mode: the same outputs and gradients, double
 backward, autocast, and the speed of ``rnninit speed``. What torch.compile does to the code around it
