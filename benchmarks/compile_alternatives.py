@@ -24,15 +24,15 @@ import statistics
 import time
 from typing import Optional
 
+import torch
+from torch import Tensor, nn
 from torch._inductor import config as inductor_config
 
 import rnninit.torch as rt
-import torch
 from rnninit.torch.cells.base import RecurrentLayers
 from rnninit.torch.fast import elman as fast_elman
 from rnninit.torch.fast import gru as fast_gru
 from rnninit.torch.fast import layers as fast_layers
-from torch import Tensor, nn
 
 
 class _Ctx:

@@ -7,12 +7,12 @@ ops are the built-in's; the tests below compare bit for bit.
 """
 
 import pytest
+import torch
+from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnninit.torch as rt
 import rnninit.torch.fast as fast
-import torch
-from torch import nn
 
 T, B, D, H = 5, 3, 4, 6
 KINDS = {

@@ -8,11 +8,11 @@ with the default (inductor).
 """
 
 import pytest
+import torch
+from torch import nn
 
 import rnninit.torch as rt
-import torch
 from rnninit.torch import functional as Fr
-from torch import nn
 
 T, B, D, H = 5, 3, 4, 6
 SEQUENCE_MODULES = {

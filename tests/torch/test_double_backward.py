@@ -7,15 +7,15 @@ backward never does.
 """
 
 import pytest
+import torch
+from torch import nn
 from torch.func import functional_call
 
 import rnninit.torch as rt
 import rnninit.torch.fast as fast
-import torch
 from rnninit.torch.fast import elman as fast_elman
 from rnninit.torch.fast import gru as fast_gru
 from rnninit.torch.fast import lstm as fast_lstm
-from torch import nn
 
 T, B, D, H = 3, 2, 2, 3
 PATHS = ["kernels", "builtin", "loop"]

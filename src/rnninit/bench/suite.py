@@ -21,15 +21,15 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 import numpy as np
+import torch
+from torch import nn
 
 import rnninit.torch as rt
-import torch
 from rnninit.bench.cells import Problem, builtin_case, library_case, library_module, module_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
 from rnninit.bench.timing import CLOCKS, median_ms, ratio, time_cases
 from rnninit.inits import orthogonal_matrix
-from torch import nn
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 #: The spec of the apply benchmark (the one of the apply-speed issue), and :func:`torch_init_reference`

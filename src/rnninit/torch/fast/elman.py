@@ -24,8 +24,9 @@ from __future__ import annotations
 import functools
 
 import torch
-from rnninit.torch.fast.common import differentiable_vjp, input_projection, tanh_backward, weight_grads
 from torch import Tensor
+
+from rnninit.torch.fast.common import differentiable_vjp, input_projection, tanh_backward, weight_grads
 
 
 class ElmanSequence(torch.autograd.Function):

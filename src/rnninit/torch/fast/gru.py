@@ -27,6 +27,8 @@ after the loop (the input side's split in its r, z and n parts rather than copie
 from __future__ import annotations
 
 import torch
+from torch import Tensor
+
 from rnninit.torch.fast.common import (
     differentiable_vjp,
     hidden_weight_grad,
@@ -34,7 +36,6 @@ from rnninit.torch.fast.common import (
     sigmoid_backward,
     tanh_backward,
 )
-from torch import Tensor
 
 
 class GRUSequence(torch.autograd.Function):

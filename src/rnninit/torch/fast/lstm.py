@@ -34,6 +34,8 @@ Backward equations (``dh_t`` includes the output gradient ``dy_t``)::
 from __future__ import annotations
 
 import torch
+from torch import Tensor
+
 from rnninit.torch.fast.common import (
     differentiable_vjp,
     input_projection,
@@ -41,7 +43,6 @@ from rnninit.torch.fast.common import (
     tanh_backward,
     weight_grads,
 )
-from torch import Tensor
 
 
 class LSTMSequence(torch.autograd.Function):
