@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 
+import torch
 from torch import Tensor
 
 from rnninit.layout.cells import LSTM as LSTM_KIND
@@ -123,6 +124,9 @@ class LSTM(BuiltinLayers):
     def layer_parameters(self, layer_input: int):
         projection = (self.proj_size, self.hidden_size) if self.proj_size else None
         return super().layer_parameters(layer_input) + [("weight_hr", projection)]
+
+    def builtin_op(self):
+        return torch._VF.lstm
 
     def run_layer(self, x, state, weights, reverse, lengths):
         return Fr.lstm_layer(x, state, *weights, reverse=reverse, lengths=lengths)
