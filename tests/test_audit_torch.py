@@ -11,6 +11,7 @@ from torch import nn
 import rnninit as ri
 import rnninit.torch as rt
 from rnninit.audit import audit
+from rnninit.audit.checks import check_value
 
 
 def _set(param: torch.nn.Parameter, rows: slice, value) -> None:
@@ -291,15 +292,15 @@ def test_recurrent_looking_weights_outside_any_layout_are_named_in_the_notes():
     ]
 
 
-def test_an_init_checks_one_array_itself():
+def test_check_value_judges_one_array_on_its_own():
     from rnninit.inits import Block, Normal, Orthogonal
 
     block = Block("hh", None, (64, 64), "matrix", 64)
     rng = np.random.default_rng(0)
-    assert Normal(std=0.5).check(block, rng.normal(0, 0.5, (64, 64))).ok
-    assert not Normal(std=0.5).check(block, rng.normal(0, 0.6, (64, 64))).ok
-    assert Orthogonal().check(block, Orthogonal().sample(block, rng)).ok
-    assert not Orthogonal().check(block, np.eye(64)).ok
+    assert check_value(Normal(std=0.5), block, rng.normal(0, 0.5, (64, 64))).ok
+    assert not check_value(Normal(std=0.5), block, rng.normal(0, 0.6, (64, 64))).ok
+    assert check_value(Orthogonal(), block, Orthogonal().sample(block, rng)).ok
+    assert not check_value(Orthogonal(), block, np.eye(64)).ok
 
 
 class LayerNormLSTMCell(nn.Module):

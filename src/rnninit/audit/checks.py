@@ -246,11 +246,12 @@ def check_block(init: Init, block: Block, value: np.ndarray, ctx: Context) -> Bl
 
 def check_value(init: Init, block: Block, value: np.ndarray, *, alpha: float = 1e-3) -> BlockCheck:
     """Check one block on its own: :func:`check_block`, with its statistical tests judged at
-    ``alpha / m`` (Bonferroni over its ``m`` tests). Behind :meth:`rnninit.inits.Init.check`.
+    ``alpha / m`` (Bonferroni over its ``m`` tests); ``.ok`` is False with probability at most
+    ``alpha`` for a genuine sample.
 
     >>> from rnninit.inits import Block, Normal
     >>> block = Block("hh", None, (64, 64), "matrix", 64)
-    >>> Normal(std=0.5).check(block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
+    >>> check_value(Normal(std=0.5), block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
     True
     """
     result = check_block(init, block, np.asarray(value, dtype=np.float64), Context(np.random.default_rng(0)))

@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator, Sequence
 
 from rnninit.errors import RnninitError
 from rnninit.experiments.errors import ConfigError
-from rnninit.experiments.executor import EXECUTORS, Executor
+from rnninit.experiments.executor import Executor
 
 INSTALL_HINT = "pip install 'rnninit[ray]'"
 #: ``HOST:PORT`` (a cluster's GCS, e.g. port 6379) or ``ray://HOST:PORT`` (Ray Client, e.g. port 10001).
@@ -197,4 +197,3 @@ def _call(function: Callable[[dict], dict], run: dict) -> dict:
     return function(run)
 
 
-EXECUTORS["ray"] = RayExecutor

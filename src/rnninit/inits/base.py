@@ -143,14 +143,6 @@ class Init:
             )
         return out
 
-    def check(self, block: Block, value: np.ndarray, *, alpha: float = 1e-3):
-        """Whether ``value`` plausibly came from this init: the audit's tests for it
-        (:func:`rnninit.audit.checks.check_value`), ``.ok`` False with probability at most ``alpha``
-        for a genuine sample."""
-        from rnninit.audit.checks import check_value
-
-        return check_value(self, block, value, alpha=alpha)
-
     @classmethod
     def arg_names(cls) -> tuple[str, ...]:
         """Argument names in positional order (``fused`` last)."""
