@@ -36,6 +36,12 @@ class LayoutError(RnninitError, ValueError):
     """A module or layer has parameters that no layout explains, or a layout is inconsistent."""
 
 
+class StorageError(RnninitError, ValueError):
+    """A model's weights cannot be read or written as they are: no data (``meta`` device), an
+    inference tensor, elements that share memory, or a value the weight's dtype cannot hold.
+    Raised before anything is written: the model is unchanged."""
+
+
 def did_you_mean(word: str, valid: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest valid word, or an empty string."""
     close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
