@@ -33,6 +33,9 @@ class Backend:
     transpose: bool
     #: The preset that describes an untouched model of this framework.
     default_preset: str
+    #: ``dtypes(model, names)``: the dtype name each named tensor is stored in (``"bfloat16"``, ...),
+    #: so that exact checks allow for rounding to it.
+    dtypes: Callable[..., dict[str, str]] = lambda model, names: {}
 
 
 def _is_torch(model: object) -> bool:
@@ -59,6 +62,9 @@ def _torch_backend() -> Backend:
                 groups.append((path, local))
         return groups
 
+    def dtypes(model, names):
+        return {n: str(model.get_parameter(n).dtype).removeprefix("torch.") for n in names}
+
     return Backend(
         "torch",
         lambda m, strict: model_layout(m, strict=strict),
@@ -66,6 +72,7 @@ def _torch_backend() -> Backend:
         owners,
         False,
         "pytorch_default",
+        dtypes,
     )
 
 
@@ -92,6 +99,15 @@ def _keras_backend() -> Backend:
             return read_arrays(obj, names)
         return {n: np.asarray(variables[n].numpy(), dtype=np.float64) for n in names}
 
+    def dtypes(obj, names):
+        names = list(names)
+        variables = _keras_variables(obj)
+        if not all(n in variables for n in names):
+            from rnninit.keras.layouts import find_cells
+
+            variables = find_cells(obj, strict=False).variables
+        return {n: str(variables[n].dtype) for n in names if n in variables}
+
     def owners(obj):
         groups: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}
         for path, w in _keras_variables(obj).items():
@@ -99,7 +115,7 @@ def _keras_backend() -> Backend:
             groups.setdefault(owner, {})[local] = (path, tuple(w.shape))
         return list(groups.items())
 
-    return Backend("keras", layout, read, owners, True, "keras_default")
+    return Backend("keras", layout, read, owners, True, "keras_default", dtypes)
 
 
 def backend_for(model: object) -> Backend:

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnninit.audit.backends import Backend, backend_for
-from rnninit.audit.checks import MAX_SAMPLE, Context, Test, check_block, observe
+from rnninit.audit.checks import (
+    FLOAT32_ROUNDOFF,
+    MAX_SAMPLE,
+    Context,
+    Test,
+    check_block,
+    observe,
+    unit_roundoff,
+)
 from rnninit.audit.distributions import explicit
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.audit.roles import declared_model_layout, inferred_roles
@@ -78,7 +86,9 @@ def audit(
         arrays = backend.read(model, _tensors(cell_layout))
         values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
         del arrays
-        checked += _audit_cell(cell_layout, resolved, values, max_sample)
+        checked += _audit_cell(
+            cell_layout, resolved, values, max_sample, _roundoff(backend, model, cell_layout)
+        )
         values_by_cell[index] = values if len(layout.cells) <= 1 else {}
         del values
     rows = [c.row for c in checked]
@@ -104,6 +114,12 @@ def _effective(slot: Slot, arrays) -> np.ndarray:
 
 def _tensors(cell: CellLayout) -> list[str]:
     return sorted({p.tensor for s in cell.slots for p in s.placements})
+
+
+def _roundoff(backend: Backend, model, cell: CellLayout) -> float:
+    """The coarsest unit roundoff among the cell's tensors (exact checks allow for it)."""
+    dtypes = backend.dtypes(model, _tensors(cell)).values()
+    return max((unit_roundoff(d) for d in dtypes), default=FLOAT32_ROUNDOFF)
 
 
 def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, list[str]]:
@@ -175,7 +191,9 @@ def _fingerprint(value: np.ndarray) -> tuple | None:
     return (value.shape, picked.tobytes())
 
 
-def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -> list[_Checked]:
+def _audit_cell(
+    cell: CellLayout, resolved: Resolved, values, max_sample: int, roundoff: float = FLOAT32_ROUNDOFF
+) -> list[_Checked]:
     """Check every block of one cell, walking roles exactly as :func:`rnninit.plan._plan_cell` does."""
     out: list[_Checked] = []
     for role in cell.roles_present():
@@ -185,7 +203,15 @@ def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -
             value = np.concatenate([values[(role, s.gate)] for s in slots], axis=0)
             block = cell.block(slots[0], fused=True)
             out.append(
-                _check(cell, slots, whole, block, value, True, Context(_rng(cell, role, None), max_sample))
+                _check(
+                    cell,
+                    slots,
+                    whole,
+                    block,
+                    value,
+                    True,
+                    Context(_rng(cell, role, None), max_sample, roundoff=roundoff),
+                )
             )
             continue
         for slot in slots:
@@ -206,7 +232,7 @@ def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -
                     and resolved.lookup(role, forget)[0] == init
                 ):
                     forget_value = values[(role, forget)]
-            ctx = Context(_rng(cell, role, slot.gate), max_sample, forget_value)
+            ctx = Context(_rng(cell, role, slot.gate), max_sample, forget_value, roundoff)
             out.append(_check(cell, [slot], init, block, value, False, ctx))
     return out
 
@@ -329,7 +355,8 @@ def _default_findings(backend, model, layout, spec, rows, alpha, max_sample) -> 
             continue
         arrays = backend.read(model, _tensors(cell))
         values = {(s.role, s.gate): _effective(s, arrays) for s in cell.slots}
-        tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
+        roundoff = _roundoff(backend, model, cell)
+        tests = [t for c in _audit_cell(cell, resolved, values, max_sample, roundoff) for t in c.row.tests]
         m = max(sum(t.statistical for t in tests), 1)
         if tests and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests):
             name = path or "<model>"
