@@ -3,10 +3,10 @@
 :func:`check_block` dispatches on the init and returns a :class:`BlockCheck`: observed statistics,
 the expected ones, and a list of :class:`Test` s of two kinds.
 
-*Exact* tests have no false positives beyond floating-point rounding, and their tolerances follow
-the dtype the weights are stored in (:func:`unit_roundoff`; float32 when unknown, see below): ``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal``
-by the Gram matrix (``W Wᵀ = gain² I`` for a wide block, ``Wᵀ W`` for a tall one) and "not a
-signed permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius;
+*Exact* tests have no false positives beyond floating-point rounding; their tolerances follow the
+dtype the weights are stored in (:func:`unit_roundoff`; float32 when unknown, see below):
+``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal`` by the Gram matrix (``W Wᵀ = gain² I`` for a wide
+block, ``Wᵀ W`` for a tall one) and "not a signed permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius;
 chrono's ``b_i = -b_f``; and the support of every bounded distribution (uniform, truncated
 normal, ``torch_default``'s triangular effective bias, chrono's ``[0, log(t_max - 1)]``).
 
