@@ -5,10 +5,11 @@ the expected ones, and a list of :class:`Test` s of two kinds.
 
 *Exact* tests have no false positives beyond floating-point rounding; their tolerances follow the
 dtype the weights are stored in (:func:`unit_roundoff`; float32 when unknown, see below):
-``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal`` by the Gram matrix (``W Wᵀ = gain² I`` for a wide
-block, ``Wᵀ W`` for a tall one) and "not a signed permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius;
-chrono's ``b_i = -b_f``; and the support of every bounded distribution (uniform, truncated
-normal, ``torch_default``'s triangular effective bias, chrono's ``[0, log(t_max - 1)]``).
+``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal`` by the Gram
+matrix (``W Wᵀ = gain² I`` for a wide block, ``Wᵀ W`` for a tall one) and "not a signed
+permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius; chrono's
+``b_i = -b_f``; and the support of every bounded distribution (uniform, truncated normal,
+``torch_default``'s triangular effective bias, chrono's ``[0, log(t_max - 1)]``).
 
 *Statistical* tests give a p-value, which the audit compares with ``alpha / m`` (Bonferroni over
 all ``m`` statistical tests of one audit, so the family-wise false-positive rate is at most
