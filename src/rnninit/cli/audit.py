@@ -12,6 +12,11 @@ from rnninit.cli.console import stdout_console
 from rnninit.cli.spec import load_spec
 
 TARGET_HELP = "path/to/file.py:factory (a function returning a model), a .keras file, or a torch.save file"
+TRUST_HELP = (
+    "load a torch.save file that holds a whole pickled module, or a .keras file with Python code "
+    "(Lambda layers): loading such a file can run any code it contains, so only for files you trust "
+    "(docs/security.md)"
+)
 
 
 def parse_roles(text: str | None) -> dict[str, str] | None:
@@ -51,6 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cell", help="cell kind of declared roles (lstm, gru, ...) when their gates do not tell")
     p.add_argument("--alpha", type=float, default=1e-3, help="family-wise false-positive rate (default 1e-3)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--trust-file", action="store_true", help=TRUST_HELP)
     p.set_defaults(func=run)
 
 
@@ -60,7 +66,8 @@ def run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     roles = parse_roles(args.roles)
-    report = audit(load_target(args.target), spec, roles, cell=args.cell, alpha=args.alpha)
+    model = load_target(args.target, trust_file=args.trust_file)
+    report = audit(model, spec, roles, cell=args.cell, alpha=args.alpha)
     if args.json:
         print(report.to_json(indent=1))
     else:
