@@ -123,8 +123,8 @@ def _from_torch(path: Path, trust_file: bool) -> object:
         raise TargetError(
             f"{shown(str(path))} holds pickled Python objects ({_unsupported(exc)}), not only tensors: "
             "unpickling them can run any code the file names, so rnninit reads only tensors and plain "
-            f"containers by default. A whole torch.nn.Module saved with torch.save is such a file: {TRUST_HINT}; "
-            "or give path/to/file.py:factory, a function that builds the model and loads its state_dict"
+            "containers by default. A whole torch.nn.Module saved with torch.save is such a file: "
+            f"{TRUST_HINT}; or give path/to/file.py:factory, a function that builds the model and loads its state_dict"
         ) from None
     except Exception as exc:
         raise TargetError(
