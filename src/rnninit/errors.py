@@ -32,10 +32,11 @@ class SpecError(RnninitError, ValueError):
 
     def __init__(self, message: str, *, token: str | None = None, position: int | None = None):
         where = ""
+        quoted = None if token is None else f"'{token}'" if len(token) <= 400 else shown(token, 400)
         if token is not None and position is not None:
-            where = f" (at '{token}', position {position})"
+            where = f" (at {quoted}, position {position})"
         elif token is not None:
-            where = f" (at '{token}')"
+            where = f" (at {quoted})"
         super().__init__(message + where)
         self.token = token
         self.position = position
@@ -71,6 +72,8 @@ def shown(value: object, limit: int = SHOWN_MAX) -> str:
 
 def did_you_mean(word: str, valid: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest valid word, or an empty string."""
+    if not isinstance(word, str) or len(word) > 100:  # a long input is no typo (and difflib is quadratic)
+        return ""
     close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

@@ -16,6 +16,7 @@ from rich.table import Table
 
 from rnninit.cli.console import stdout_console
 from rnninit.cli.spec import load_spec
+from rnninit.outputs import check_output_file
 
 #: The names in :data:`rnninit.dynamics.CELLS`, spelled out so that building the parser (``rnninit
 #: --help``, ``rnninit spec``) imports neither torch nor keras; a test keeps the two equal.
@@ -84,15 +85,24 @@ def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
     return text, input_size
 
 
+#: File types ``--plot`` writes (Matplotlib's image and vector formats that need nothing else).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps", ".ps")
+
+
 def run(args: argparse.Namespace) -> int:
     from rnninit.dynamics.diagnose import diagnose_spec
     from rnninit.dynamics.errors import DynamicsError
 
-    for flag, value in (("--hidden", args.hidden), ("--T", args.steps)):
-        if value < 1:
+    for flag, value in (
+        ("--hidden", args.hidden),
+        ("--T", args.steps),
+        ("--input-size", args.input_size),
+        ("--batch", args.batch),
+    ):
+        if value is not None and value < 1:
             raise DynamicsError(f"{flag} must be a positive integer, got {value}")
-    if args.plot is not None and not Path(args.plot).parent.is_dir():
-        raise DynamicsError(f"cannot write the plot to {args.plot!r}: its folder does not exist")
+    if args.plot is not None:  # before computing anything: a run is wasted if the plot cannot be written
+        check_output_file(args.plot, "--plot", PLOT_SUFFIXES)
     inputs, input_size = _inputs(args.input, args.input_size)
     specs = [load_spec(text) for text in args.spec]
     results = [

@@ -227,8 +227,6 @@ def render_report(outcome: Outcome) -> str:
 
 
 def write_report(outcome: Outcome, out: str | Path) -> Path:
-    path = Path(out) / "report.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_report(outcome))
-    tmp.replace(path)
-    return path
+    from rnninit.experiments.store import write_atomic
+
+    return write_atomic(Path(out) / "report.html", render_report(outcome))
