@@ -120,6 +120,11 @@ def _number(value: Any) -> Any:
     return value
 
 
+def _text(where: str, description: Any) -> None:
+    if not isinstance(description, (str, int, float)) or isinstance(description, bool):
+        raise ConfigError(f"{where}: description must be text, got {shown(description)}")
+
+
 def _int(where: str, value: Any, minimum: int) -> int:
     value = _number(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
@@ -236,6 +241,7 @@ def parse_experiment(
             raise ConfigError(f"{where}: missing {key!r}")
     if not isinstance(data["name"], str) or not data["name"]:
         raise ConfigError(f"{where}: name must be a non-empty string, got {shown(data['name'])}")
+    _text(where, data.get("description", ""))
     where = f"experiment '{data['name']}'" if where != "experiment" else where
     defaults = defaults or {}
     task = make_task(data["task"])
@@ -302,6 +308,7 @@ def parse_sweep(data: Any) -> Sweep:
         _check_keys("sweep", data, SWEEP_KEYS)
         if not isinstance(data.get("name"), str) or not data["name"]:
             raise ConfigError(f"sweep: name must be a non-empty string, got {shown(data.get('name'))}")
+        _text("sweep", data.get("description", ""))
         items = data["experiments"]
         if not isinstance(items, list) or not items:
             raise ConfigError("sweep: experiments must be a non-empty list of experiments")
