@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import re
 import sys
+import types
+import zipfile
 from pathlib import Path
 
 from rnninit.errors import RnninitError, shown
@@ -62,11 +63,13 @@ def _from_factory(path: Path, factory: str) -> object:
     if not factory.isidentifier():
         raise TargetError(f"{shown(factory)} is not a function name; write {shown(str(path))}:make_model")
     name = f"_rnninit_target_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+    module = types.ModuleType(name)
+    module.__file__ = str(path)
+    sys.modules[name] = module  # as an import would: classes defined there can find their module
     try:
-        spec.loader.exec_module(module)
+        # compiled here rather than imported, so that no __pycache__ is written next to the user's file
+        code = compile(path.read_bytes(), str(path), "exec")
+        exec(code, module.__dict__)  # noqa: S102 - the user named this file as code to run
     except SystemExit as exc:
         raise TargetError(f"importing {shown(str(path))} called sys.exit({shown(exc.code)})") from None
     except Exception as exc:
@@ -91,6 +94,8 @@ def _from_factory(path: Path, factory: str) -> object:
 
 
 def _from_keras(path: Path, trust_file: bool) -> object:
+    if not zipfile.is_zipfile(path):
+        raise TargetError(f"{shown(str(path))} is not a .keras file (a .keras file is a zip archive)")
     try:
         import keras
     except ImportError as exc:  # pragma: no cover
@@ -124,7 +129,8 @@ def _from_torch(path: Path, trust_file: bool) -> object:
             f"{shown(str(path))} holds pickled Python objects ({_unsupported(exc)}), not only tensors: "
             "unpickling them can run any code the file names, so rnninit reads only tensors and plain "
             "containers by default. A whole torch.nn.Module saved with torch.save is such a file: "
-            f"{TRUST_HINT}; or give path/to/file.py:factory, a function that builds the model and loads its state_dict"
+            f"{TRUST_HINT}; or give path/to/file.py:factory, a function that builds the model and "
+            "loads its state_dict"
         ) from None
     except Exception as exc:
         raise TargetError(

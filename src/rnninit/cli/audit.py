@@ -9,6 +9,8 @@ import argparse
 
 from rnninit.audit.targets import TargetError
 from rnninit.cli.console import stdout_console
+from rnninit.cli.quiet import import_quietly
+from rnninit.errors import shown
 from rnninit.cli.spec import load_spec
 
 TARGET_HELP = "path/to/file.py:factory (a function returning a model), a .keras file, or a torch.save file"
@@ -39,7 +41,8 @@ def parse_roles(text: str | None) -> dict[str, str] | None:
         name, sep, role = part.strip().partition("=")
         if not sep or not name.strip() or not role.strip():
             raise TargetError(
-                f"--roles expects name=role pairs separated by commas (kernel_ih=ih,kernel_hh=hh), got {part!r}"
+                "--roles expects name=role pairs separated by commas (kernel_ih=ih,kernel_hh=hh), "
+                f"got {shown(part)}"
             )
         roles[name.strip()] = role.strip()
     return roles
@@ -66,6 +69,8 @@ def run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     roles = parse_roles(args.roles)
+    if args.target.endswith(".keras"):
+        import_quietly("keras")
     model = load_target(args.target, trust_file=args.trust_file)
     report = audit(model, spec, roles, cell=args.cell, alpha=args.alpha)
     if args.json:

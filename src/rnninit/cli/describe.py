@@ -6,6 +6,7 @@ import argparse
 import json
 
 from rnninit.cli.audit import TARGET_HELP, TRUST_HELP, parse_roles
+from rnninit.cli.quiet import import_quietly
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +26,8 @@ def run(args: argparse.Namespace) -> int:
     from rnninit.audit.targets import load_target
 
     roles = parse_roles(args.roles)
+    if args.target.endswith(".keras"):
+        import_quietly("keras")
     model = load_target(args.target, trust_file=args.trust_file)
     description = describe(model, roles, cell=args.cell)
     if args.json:
