@@ -10,8 +10,8 @@ import argparse
 from rnninit.audit.targets import TargetError
 from rnninit.cli.console import stdout_console
 from rnninit.cli.quiet import import_quietly
-from rnninit.errors import shown
 from rnninit.cli.spec import load_spec
+from rnninit.errors import shown
 
 TARGET_HELP = "path/to/file.py:factory (a function returning a model), a .keras file, or a torch.save file"
 TRUST_HELP = (
