@@ -49,7 +49,7 @@ def check_output_file(path: str | Path, what: str, suffixes: tuple[str, ...] | N
     if parent.exists() and not parent.is_dir():
         raise OutputError(f"cannot write {label}: {shown(str(parent))} is a file, not a folder")
     if not parent.is_dir():
-        raise OutputError(f"cannot write {label}: its folder {shown(str(parent))} does not exist")
+        raise OutputError(f"cannot write {label}: its folder does not exist ({shown(str(parent))})")
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"cannot write {label}: the file exists and is read-only")
     reason = can_create_in(parent)
