@@ -84,12 +84,12 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
     if problems:
         listed = [f"{', '.join(names)}: {reason}" for reason, names in problems.items()]
         raise StorageError(f"cannot write {_listed(listed)}; nothing was changed")
-    converted = {}
+    arrays = {name: np.asarray(value, dtype=np.float64) for name, value in arrays.items()}
     overflows: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for name, value in arrays.items():
-        value = np.asarray(value, dtype=np.float64)
-        converted[name] = target.convert(name, value)
-        mask = np.asarray(target.nonfinite(converted[name]), dtype=bool)
+        if _fits(value, LARGEST.get(target.dtype(name))):
+            continue
+        mask = np.asarray(target.nonfinite(target.convert(name, value)), dtype=bool)
         if mask.any():
             overflows.setdefault(target.dtype(name), []).append((name, value, mask))
     if overflows:
@@ -97,9 +97,9 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
     saved: dict[str, Any] = {}
     name, written = "", 0
     try:
-        for name, value in converted.items():
+        for name, value in arrays.items():
             saved[name] = target.save(name)
-            target.assign(name, value)
+            target.assign(name, target.convert(name, value))
             written += 1
     except BaseException as exc:
         failures = _restore(target, saved)
@@ -111,6 +111,15 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
             f"writing {name} failed ({type(exc).__name__}: {_first_line(exc)}); the {written} "
             "tensor(s) written before it were restored, so nothing was changed"
         ) from exc
+
+
+def _fits(value: np.ndarray, largest: float | None) -> bool:
+    """Whether every entry is finite and below the dtype's largest finite value, so that rounding
+    to the dtype (monotone, and exact at that value) cannot give an infinity: the fast proof that
+    needs no converted copy. ``False`` means: convert, and look."""
+    if largest is None or not value.size:
+        return largest is not None
+    return bool(value.max() < largest and -value.min() < largest)  # False for NaN, too
 
 
 def _restore(target: Target, saved: Mapping[str, Any]) -> list[str]:
