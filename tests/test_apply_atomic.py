@@ -5,11 +5,11 @@ dtype, and a write that fails midway restores what was already written."""
 import keras
 import numpy as np
 import pytest
+import torch
 
 import rnninit as ri
 import rnninit.keras as rk
 import rnninit.torch as rt
-import torch
 from rnninit.errors import RnninitError, StorageError
 
 SPEC = "ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0"

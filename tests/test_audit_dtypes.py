@@ -4,11 +4,11 @@ initialized bfloat16 or float16 model passes, and a wrong one is still caught.""
 import keras
 import numpy as np
 import pytest
+import torch
 
 import rnninit as ri
 import rnninit.keras as rk
 import rnninit.torch as rt
-import torch
 from rnninit.audit.checks import (
     ORTHOGONALITY_TOL,
     exact_rtol,

@@ -6,9 +6,9 @@ import textwrap
 
 import keras
 import pytest
+import torch
 
 import rnninit.torch as rt
-import torch
 from rnninit.audit.targets import TargetError, load_target
 from rnninit.cli import main
 

@@ -2,8 +2,9 @@
 
 The audit never touches a framework directly: it gets a :class:`~rnninit.layout.ModelLayout`
 and a function that reads named tensors as float64 arrays, from the same layout code ``apply``
-uses (``rnninit.torch.layouts`` and ``rnninit.keras.layouts``). For a cell no layout knows, the
-tensors are listed by owner (``Backend.owners``) so that declared or inferred roles can describe it.
+uses (``rnninit.torch.layouts``, ``rnninit.keras.layouts``, ``rnninit.flax.layouts``). For a cell
+no layout knows, the tensors are listed by owner (``Backend.owners``) so that declared or inferred
+roles can describe it.
 """
 
 from __future__ import annotations
@@ -31,8 +32,10 @@ class Backend:
     owners: Callable[[object], list[tuple[str, dict[str, tuple[str, tuple[int, ...]]]]]]
     #: Framework storage transposes matrices (Keras stores ``(in, out)``).
     transpose: bool
-    #: The preset that describes an untouched model of this framework.
-    default_preset: str
+    #: The preset that describes an untouched model of this framework (``None``: no one preset does).
+    default_preset: str | None
+    #: ``covered(model, layout)``: the names (as ``owners`` gives them) of the tensors ``layout`` covers.
+    covered: Callable[[object, ModelLayout], set[str]] = lambda model, layout: set(layout.tensors)
     #: ``dtypes(model, names)``: the dtype name each named tensor is stored in (``"bfloat16"``, ...),
     #: so that exact checks allow for rounding to it.
     dtypes: Callable[..., dict[str, str]] = lambda model, names: {}
@@ -46,6 +49,33 @@ def _is_torch(model: object) -> bool:
 def _is_keras(model: object) -> bool:
     keras = sys.modules.get("keras")
     return keras is not None and isinstance(model, (keras.layers.Layer, keras.Model))
+
+
+def _is_flax(model: object) -> bool:
+    nnx = sys.modules.get("flax.nnx")
+    layouts = sys.modules.get("rnninit.flax.layouts")
+    linen = sys.modules.get("flax.linen")
+    return (
+        (nnx is not None and isinstance(model, nnx.Module))
+        or (layouts is not None and isinstance(model, layouts.Linen))
+        or (linen is not None and isinstance(model, linen.Module))  # refused with a message by the layout
+    )
+
+
+def _flax_backend() -> Backend:
+    from rnninit.flax.layouts import model_layout, owners, param_dtypes, read_arrays
+
+    # Flax's defaults differ per cell (orthogonal per gate block or over all gates, a forget bias of
+    # 1 on MGUCell only), so no one preset describes an untouched Flax model.
+    return Backend(
+        "flax",
+        lambda m, strict: model_layout(m, strict=strict),
+        read_arrays,
+        owners,
+        True,
+        None,
+        dtypes=param_dtypes,
+    )
 
 
 def _torch_backend() -> Backend:
@@ -63,7 +93,13 @@ def _torch_backend() -> Backend:
         return groups
 
     def dtypes(model, names):
-        return {n: str(model.get_parameter(n).dtype).removeprefix("torch.") for n in names}
+        found = {}
+        for name in names:
+            try:
+                found[name] = str(model.get_parameter(name).dtype).removeprefix("torch.")
+            except AttributeError:  # not a parameter: the audit assumes float32 for it
+                continue
+        return found
 
     return Backend(
         "torch",
@@ -72,7 +108,7 @@ def _torch_backend() -> Backend:
         owners,
         False,
         "pytorch_default",
-        dtypes,
+        dtypes=dtypes,
     )
 
 
@@ -83,9 +119,9 @@ def _keras_variables(obj) -> dict[str, object]:
 
 def _keras_backend() -> Backend:
     try:
-        from rnninit.keras.layouts import model_layout, read_arrays
+        from rnninit.keras.layouts import find_cells, model_layout, read_arrays
     except ImportError:
-        model_layout = read_arrays = None
+        find_cells = model_layout = read_arrays = None
 
     def layout(obj, strict):
         if model_layout is None:
@@ -102,9 +138,7 @@ def _keras_backend() -> Backend:
     def dtypes(obj, names):
         names = list(names)
         variables = _keras_variables(obj)
-        if not all(n in variables for n in names):
-            from rnninit.keras.layouts import find_cells
-
+        if find_cells is not None and not all(n in variables for n in names):
             variables = find_cells(obj, strict=False).variables
         return {n: str(variables[n].dtype) for n in names if n in variables}
 
@@ -115,16 +149,26 @@ def _keras_backend() -> Backend:
             groups.setdefault(owner, {})[local] = (path, tuple(w.shape))
         return list(groups.items())
 
-    return Backend("keras", layout, read, owners, True, "keras_default", dtypes)
+    def covered(obj, layout):
+        if find_cells is None:
+            return set(layout.tensors)
+        variables = find_cells(obj, strict=False).variables
+        return {variables[name].path for name in layout.tensors if name in variables} | set(layout.tensors)
+
+    return Backend("keras", layout, read, owners, True, "keras_default", covered, dtypes)
 
 
 def backend_for(model: object) -> Backend:
-    """The backend of a torch module or a Keras layer/model; a :class:`LayoutError` otherwise."""
+    """The backend of a torch module, a Keras layer/model or a Flax model; a :class:`LayoutError`
+    otherwise."""
     # Keras first: on Keras' torch backend a Keras layer is also a torch.nn.Module
     if _is_keras(model):
         return _keras_backend()
+    if _is_flax(model):
+        return _flax_backend()
     if _is_torch(model):
         return _torch_backend()
     raise LayoutError(
-        f"cannot audit a {type(model).__name__}: expected a torch.nn.Module or a Keras layer or model"
+        f"cannot audit a {type(model).__name__}: expected a torch.nn.Module, a Keras layer or model, a "
+        "flax.nnx.Module or rnninit.flax.linen(model, variables, *inputs)"
     )

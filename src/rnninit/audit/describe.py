@@ -35,7 +35,7 @@ from scipy import stats
 from rnninit.audit.backends import backend_for
 from rnninit.audit.checks import EXACT_RTOL, MAX_SAMPLE, ORTHOGONALITY_TOL, distribution_tests, orthogonality
 from rnninit.audit.distributions import entry_distribution
-from rnninit.audit.run import _effective, _layout, _tensors
+from rnninit.audit.layouts import audited_layout, cell_values
 from rnninit.errors import SpecError
 from rnninit.inits import (
     Block,
@@ -218,8 +218,8 @@ def _describe_cell(
     chrono = (
         _chrono(values, cell.kind) if "bias" in cell.roles_present() and cell.kind.gate_semantics else None
     )
-    for role in cell.roles_present():
-        slots = [s for s in cell.slots if s.role == role]
+    for role, group in cell.role_groups():
+        slots = list(group)
         tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
         if any(not np.isfinite(values[(role, s.gate)]).all() for s in slots):
             rows.append(DescribedBlock(cell.name, role, None, tensors, None, "NaN/Inf: no init fits"))
@@ -313,8 +313,11 @@ def _fused(cell, slots, values, per_gate, prefer_fused: bool) -> tuple[Init, str
     return None
 
 
-def _as_preset(kind: CellKind, entries: dict[Key, Init]) -> Spec:
-    """``entries`` as a spec: a preset plus the fewest overrides when one fits, else plain entries."""
+def _as_preset(kind: CellKind, entries: dict[Key, Init], unstored: tuple[str, ...] = ()) -> Spec:
+    """``entries`` as a spec: a preset plus the fewest overrides when one fits, else plain entries.
+
+    A role the cell does not store (``unstored``, fixed at 0) gets an explicit ``zeros`` where the
+    preset would give it something else, so that the spec fits the cell it describes."""
     plain = Spec(entries)
     target = plain.resolve(kind)
     roles = sorted({r for r, _ in entries})
@@ -344,6 +347,9 @@ def _as_preset(kind: CellKind, entries: dict[Key, Init]) -> Spec:
         for role in {r for r, _ in entries}:
             if not _slots_equal(preset_resolved, target, [role]):
                 overrides.update({k: v for k, v in entries.items() if k[0] == role})
+        for role in unstored:
+            if preset_resolved.lookup(role, None)[0] not in (None, Zeros()):
+                overrides[(role, None)] = Zeros()
         try:
             candidate = Spec(overrides, preset=call)
             explains = _slots_equal(candidate.resolve(kind), target, roles)
@@ -376,14 +382,13 @@ def describe(
     'pytorch_default'
     """
     backend = backend_for(model)
-    layout, notes = _layout(backend, model, roles, cell, strict=True)
+    layout, notes = audited_layout(backend, model, roles, cell, strict=True)
     per_cell: dict[str, Spec] = {}
     blocks: list[DescribedBlock] = []
     for cell_layout in layout.cells:
-        arrays = backend.read(model, _tensors(cell_layout))
-        values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
+        values = cell_values(backend, model, cell_layout)
         entries, rows = _describe_cell(cell_layout, values, backend.name == "keras")
-        per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries)
+        per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries, cell_layout.unstored)
         blocks += rows
     counts = Counter(str(s) for s in per_cell.values())
     common = counts.most_common(1)[0][0]

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import rnninit.torch as rt
 import torch
+from torch import nn
+
+import rnninit.torch as rt
 from rnninit.errors import shown
 from rnninit.spec import SpecLike
-from torch import nn
 
 
 @dataclass(frozen=True)

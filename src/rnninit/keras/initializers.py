@@ -17,46 +17,19 @@ seeded Keras initializer does).
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Sequence
-from dataclasses import replace
 
 import keras
 import numpy as np
 
-from rnninit.errors import LayoutError, SpecError, one_of
-from rnninit.layout.cells import CELL_KINDS, CellKind, cell_kind
-from rnninit.layout.declared import declared_layout
-from rnninit.layout.storage import ModelLayout
-from rnninit.plan import make_plan
+from rnninit.errors import SpecError
+from rnninit.layout.cells import CellKind, cell_kind
+from rnninit.role_binding import check_role_given, infer_kind, parse_gates, sample_declared
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike
 
 _WEIGHT = "weight"
-
-
-def parse_gates(gates: str | Sequence[str] | None) -> tuple[str, ...] | None:
-    """``"i,f,c,o"``, ``"ifco"`` or ``["i", "f", "c", "o"]`` -> ``("i", "f", "c", "o")``."""
-    if gates is None:
-        return None
-    if isinstance(gates, str):
-        parts = gates.split(",") if "," in gates else list(gates)
-    else:
-        parts = list(gates)
-    parsed = tuple(str(g).strip() for g in parts if str(g).strip())
-    if not parsed:
-        raise SpecError(f"gates must name at least one gate, got {gates!r}")
-    return parsed
-
-
-def infer_kind(gates: tuple[str, ...]) -> CellKind:
-    """The cell kind whose gates (or Keras aliases) are exactly ``gates``."""
-    wanted = set(gates)
-    for kind in CELL_KINDS.values():
-        names = {kind.gate_aliases.get(g, g) for g in gates}
-        if kind.gates and names == set(kind.gates) and len(gates) == len(kind.gates):
-            return kind
-    described = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in CELL_KINDS.values() if k.gates)
-    raise SpecError(f"no cell kind has the gates {sorted(wanted)}; pass kind=... (gated kinds: {described})")
 
 
 @keras.saving.register_keras_serializable(package="rnninit")
@@ -111,45 +84,53 @@ class RoleInitializer(keras.initializers.Initializer):
 
     def _check_role(self) -> None:
         """Fail at construction when the spec does not fit the kind or says nothing about the role."""
-        if self.role not in self.kind.role_names:
-            return  # a cell-specific role: its kind is extended from the weight's shape at call time
-        resolved = self.spec.resolve(self.kind)
-        role = self.kind.role(self.role)
-        gates = (
-            [self.kind.canonical_gate(role, g) for g in self.gates]
-            if (self.gates and role.gated)
-            else (list(self.kind.gates) if role.gated else [None])
-        )
-        missing = [g for g in gates if resolved.lookup(self.role, g)[0] is None]
-        if missing:
-            named = sorted({r for r, _ in resolved.entries})
-            what = self.role if missing == [None] else ", ".join(f"{self.role}[{g}]" for g in missing)
-            raise SpecError(
-                f"the spec {str(self.spec)!r} gives no init for {what} of a {self.kind.name} cell; "
-                f"it gives inits for {one_of(named) or 'nothing'}"
-            )
+        check_role_given(self.spec, self.kind, self.role, self.gates)
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
-        declaration = self.role + (f"[{','.join(self.gates)}]" if self.gates else "")
-        try:
-            cell, tensors = declared_layout(
-                {_WEIGHT: shape}, {_WEIGHT: declaration}, kind=self.kind, transpose=True, framework="keras"
-            )
-        except LayoutError as exc:
-            raise LayoutError(
-                f"RoleInitializer(role={declaration!r}) cannot initialize a weight of shape {shape}: {exc}"
-            ) from None
-        path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
-        cell = replace(cell, path=path, layer=self.layer, direction=self.direction)
-        plan = make_plan(self.spec, ModelLayout((cell,), tensors), self._stream_seed())
-        if plan.untouched:
-            left = ", ".join(slot.label for _, slot in plan.untouched)
-            raise SpecError(f"the spec {str(self.spec)!r} gives no init for {left}")
-        self._calls += 1
-        value = plan.new_arrays({_WEIGHT: np.zeros(shape)})[_WEIGHT]
+        split = _keras_forget_bias_slice(self, shape)
+        if split is not None:
+            value = self._sample_bias_slice(*split)
+        else:
+            declaration = self.role + (f"[{','.join(self.gates)}]" if self.gates else "")
+            value = self._sample({_WEIGHT: shape}, {_WEIGHT: declaration}, shape)[_WEIGHT]
+            self._calls += 1
         dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
         return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
+
+    def _sample(self, shapes, declarations, shape) -> dict[str, np.ndarray]:
+        path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
+        return sample_declared(
+            self.spec,
+            self.kind,
+            shapes,
+            declarations,
+            self._stream_seed(),
+            path=path,
+            layer=self.layer,
+            direction=self.direction,
+            framework="keras",
+            who="RoleInitializer",
+        )
+
+    def _sample_bias_slice(self, units: int, gates: tuple[str, ...]) -> np.ndarray:
+        """Keras' ``LSTMCell(unit_forget_bias=True)`` asks for the bias in two slices, ``i`` and then
+        ``c, o``, and fills ``f`` with ones itself. Each slice gets the values ``rnninit.keras.apply``
+        gives those gates (the whole bias is sampled with one block identity), and the forget gate's
+        ones must be what the spec says."""
+        resolved = self.spec.resolve(self.kind)
+        forget, _ = resolved.lookup("bias", "f")
+        if not _is_one(forget):
+            raise SpecError(
+                f"Keras' LSTMCell(unit_forget_bias=True) sets the forget gate's bias to 1 itself, but the spec "
+                f"{str(self.spec)!r} gives bias[f]={forget}; create the layer with unit_forget_bias=False so "
+                "that the spec's forget bias is used"
+            )
+        full = self._sample({_WEIGHT: (4 * units,)}, {_WEIGHT: "bias[i,f,c,o]"}, (4 * units,))[_WEIGHT]
+        blocks = dict(zip(("i", "f", "c", "o"), np.split(full, 4), strict=True))
+        if gates[-1] == "o":  # the last slice: the next call is another weight
+            self._calls += 1
+        return np.concatenate([blocks[g] for g in gates])
 
     def _stream_seed(self) -> int:
         if self.seed is not None:
@@ -173,6 +154,33 @@ class RoleInitializer(keras.initializers.Initializer):
     def __repr__(self) -> str:
         gates = f"[{','.join(self.gates)}]" if self.gates else ""
         return f"RoleInitializer({str(self.spec)!r}, role={self.role + gates!r}, kind={self.kind.name!r}, seed={self.seed})"
+
+
+def _is_one(init) -> bool:
+    from rnninit.inits import Constant, Ones
+
+    return isinstance(init, Ones) or (isinstance(init, Constant) and init.value == 1.0)
+
+
+def _keras_forget_bias_slice(
+    initializer: RoleInitializer, shape: tuple[int, ...]
+) -> tuple[int, tuple[str, ...]] | None:
+    """``(units, gates)`` when Keras' ``LSTMCell(unit_forget_bias=True)`` is asking for one slice of its
+    bias (its ``build`` calls the bias initializer on ``(units,)`` for ``i`` and ``(2 * units,)`` for
+    ``c, o``); ``None`` for any other call. Without this, each slice would be split into four "gates"
+    and the ones would land in the wrong gates, silently."""
+    if initializer.role != "bias" or initializer.kind.name != "lstm" or len(shape) != 1:
+        return None
+    caller = sys._getframe(2)
+    cell = caller.f_locals.get("self") if caller.f_code.co_name == "bias_initializer" else None
+    if not isinstance(cell, keras.layers.LSTMCell) or not cell.unit_forget_bias:
+        return None
+    units = int(cell.units)
+    if shape == (units,):
+        return units, ("i",)
+    if shape == (2 * units,):
+        return units, ("c", "o")
+    return None
 
 
 def role(

@@ -13,7 +13,7 @@ placement and zeros in the others.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -84,6 +84,9 @@ class CellLayout:
     framework: str = ""
     #: Where the cell came from, for messages (e.g. "torch.nn.LSTM").
     source: str = ""
+    #: Roles of the cell kind that this storage does not have, because the cell's code fixes them at
+    #: zero (``flax.nnx.GRUCell`` has no ``b_hn``): a spec may give them only zeros.
+    unstored: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -106,6 +109,10 @@ class CellLayout:
         for slot in self.slots:
             seen.setdefault(slot.role, None)
         return tuple(seen)
+
+    def role_groups(self) -> list[tuple[str, tuple[Slot, ...]]]:
+        """``(role, its slots)`` for every role of the cell, in slot order."""
+        return [(role, tuple(s for s in self.slots if s.role == role)) for role in self.roles_present()]
 
     def block(self, slot: Slot, *, fused: bool = False, from_gate_entry: bool = False, rng_for=None) -> Block:
         role = self.kind.role(slot.role)
@@ -131,10 +138,15 @@ class CellLayout:
 
 @dataclass(frozen=True)
 class ModelLayout:
-    """All recurrent cells of a model and the tensors they own (name -> shape)."""
+    """All recurrent cells of a model and the tensors they own (name -> shape).
+
+    ``skipped`` lists the parameters of recognized cells that no layout explains and that
+    ``strict=False`` leaves untouched (never silently: ``apply`` reports them and the audit notes them).
+    """
 
     cells: tuple[CellLayout, ...]
     tensors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.check_coverage()
@@ -169,6 +181,65 @@ class ModelLayout:
 
     def __len__(self) -> int:
         return len(self.cells)
+
+
+def renamed_layout(
+    cells: Sequence[CellLayout], tensors: Mapping[str, tuple[int, ...]], mapping: Mapping[str, str]
+) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]]:
+    """The same cells with their tensors renamed by ``mapping`` (names it lacks are kept)."""
+    moved = [
+        replace(
+            cell,
+            slots=tuple(
+                replace(
+                    slot,
+                    placements=tuple(
+                        replace(p, tensor=mapping.get(p.tensor, p.tensor)) for p in slot.placements
+                    ),
+                )
+                for slot in cell.slots
+            ),
+        )
+        for cell in cells
+    ]
+    return moved, {mapping.get(name, name): shape for name, shape in tensors.items()}
+
+
+def relocate(
+    cells: Sequence[CellLayout],
+    tensors: Mapping[str, tuple[int, ...]],
+    *,
+    path: str,
+    prefix: str,
+    layer: int = 0,
+    direction: int = 0,
+    num_layers: int = 1,
+    num_directions: int = 1,
+) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]]:
+    """Give cells laid out with local tensor names their identity in a model (``path``, ``layer``,
+    ``direction``) and their tensors their names there (``prefix`` + local name).
+
+    A cell that declares several layers or directions itself keeps its own (added to ``layer`` and
+    ``direction``)."""
+    named, renamed = renamed_layout(cells, tensors, {name: prefix + name for name in tensors})
+    moved = []
+    for cell in named:
+        own_layers, own_directions = cell.sizes.get("layers", 1), cell.sizes.get("directions", 1)
+        sizes = {
+            **cell.sizes,
+            "layers": num_layers * own_layers,
+            "directions": num_directions * own_directions,
+        }
+        moved.append(
+            replace(
+                cell,
+                path=path,
+                layer=layer * own_layers + cell.layer,
+                direction=direction * own_directions + cell.direction,
+                sizes=sizes,
+            )
+        )
+    return moved, renamed
 
 
 def gate_slice(gate_order: Sequence[str], gate: str, size: int) -> slice:

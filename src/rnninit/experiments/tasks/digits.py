@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import torch
 from torch.nn import functional as F
 
-import torch
 from rnninit.errors import shown
 from rnninit.experiments.tasks.base import Batch, Task
 
