@@ -187,3 +187,70 @@ def test_keras_a_write_that_fails_midway_restores_every_variable_already_written
     with pytest.raises(StorageError, match=r"writing recurrent_kernel failed .* the 2 tensor\(s\) written"):
         rk.apply(SPEC, layer, seed=0)
     assert keras_bits(layer) == before
+
+
+# ---------------------------------------------------------------- flax (nnx in place; Linen returned new)
+
+
+def flax_bits(module) -> dict[str, bytes]:
+    from flax import nnx
+
+    return {
+        ".".join(map(str, path)): np.array(v.get_value()).tobytes()
+        for path, v in nnx.iter_graph(module)
+        if isinstance(v, nnx.Param)
+    }
+
+
+@pytest.mark.parametrize("dtype, spec", [("float16", "bias=1e5"), ("bfloat16", "bias[f]=1e39")])
+def test_flax_refuses_a_value_that_overflows_the_parameter_dtype(dtype, spec):
+    import flax.linen as nn
+    import jax
+    import jax.numpy as jnp
+    from flax import nnx
+
+    import rnninit.flax as rf
+
+    # JAX has no low-precision QR, so Flax's orthogonal default cannot build these cells
+    dense = nnx.initializers.lecun_normal()
+    cell = nnx.LSTMCell(3, 4, param_dtype=getattr(jnp, dtype), recurrent_kernel_init=dense, rngs=nnx.Rngs(0))
+    before = flax_bits(cell)
+    with pytest.raises(StorageError, match=f"do not fit {dtype}.*Nothing was changed"):
+        rf.apply(f"ih=normal(std=0.5) {spec}", cell, seed=0)
+    assert flax_bits(cell) == before
+    low = getattr(jnp, dtype)
+    model = nn.RNN(
+        nn.LSTMCell(
+            4,
+            param_dtype=low,
+            dtype=low,
+            carry_init=nn.initializers.zeros_init(),
+            recurrent_kernel_init=dense,
+        )
+    )
+    x = jnp.ones((2, 5, 3), dtype=low)
+    with pytest.raises(StorageError, match=f"do not fit {dtype}"):
+        rf.apply_linen(f"ih=normal(std=0.5) {spec}", model, model.init(jax.random.key(0), x), x, seed=0)
+
+
+def test_flax_a_write_that_fails_midway_restores_every_parameter_already_written(monkeypatch):
+    from flax import nnx
+
+    import rnninit.flax as rf
+
+    cell = nnx.LSTMCell(3, 4, rngs=nnx.Rngs(0))
+    before = flax_bits(cell)
+    last = cell.ho.kernel  # 'ho.kernel' is written after every 'h*' and 'i*' bias and kernel
+    original = type(last).set_value
+    calls = []
+
+    def fail_once(self, value, *args, **kwargs):
+        if self is last and not calls:
+            calls.append(value)
+            raise RuntimeError("simulated failure in set_value")
+        return original(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(type(last), "set_value", fail_once)
+    with pytest.raises(StorageError, match=r"writing .*ho\.kernel failed .*were restored"):
+        rf.apply(SPEC, cell, seed=0)
+    assert calls and flax_bits(cell) == before

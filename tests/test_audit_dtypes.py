@@ -90,3 +90,18 @@ def test_the_spectral_tolerance_covers_rounding_a_nearly_defective_matrix():
         stored = torch.from_numpy(a).to(torch.bfloat16).double().numpy()
         radius = spectral_radius(stored)
         assert abs(radius - 0.9) <= spectral_tolerance(stored, radius, 0.9, u)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_a_flax_cell_stored_in_low_precision_passes_the_audit(dtype):
+    import jax.numpy as jnp
+    from flax import nnx
+
+    import rnninit.flax as rf
+
+    dense = nnx.initializers.lecun_normal()  # JAX has no low-precision QR for Flax's orthogonal default
+    cell = nnx.LSTMCell(4, 16, param_dtype=getattr(jnp, dtype), recurrent_kernel_init=dense, rngs=nnx.Rngs(0))
+    for spec in SPECS[:4]:
+        rf.apply(spec, cell, seed=1)
+        report = ri.audit(cell, spec)
+        assert report.ok, (dtype, spec, report.findings)

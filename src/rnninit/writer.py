@@ -14,7 +14,8 @@ weight. This module keeps that promise while writing, for every framework backen
    write still fails, every tensor written so far is restored before the error is raised.
 
 A backend supplies a :class:`Target` (``rnninit.torch.layouts.TorchTarget``,
-``rnninit.keras.layouts.KerasTarget``): the framework-specific checks, conversion and copy.
+``rnninit.keras.target.KerasTarget``, ``rnninit.flax.target.FlaxTarget``): the framework-specific
+checks, conversion and copy.
 """
 
 from __future__ import annotations
