@@ -50,8 +50,10 @@ FINAL = ("completed", "diverged")
 MARKER = ".rnninit-run"
 #: The file whose ``flock`` the writing process holds.
 LOCK = ".rnninit-lock"
+#: What ``rnninit run --mlflow`` keeps in DIR (its default tracking store), made before the store.
+MLFLOW_ENTRIES = ("mlflow.db", "mlartifacts")
 #: What an rnninit run directory holds (an older store has no marker: these alone identify it).
-OWN_ENTRIES = ("runs", "summary.json", "report.html", MARKER, LOCK)
+OWN_ENTRIES = ("runs", "summary.json", "report.html", MARKER, LOCK, *MLFLOW_ENTRIES)
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$")
 
@@ -69,7 +71,7 @@ def check_root(root: str | Path) -> Path:
     if path.is_dir():
         names = sorted(entry.name for entry in path.iterdir())
         if names and not _is_run_dir(path, names):
-            foreign = [n for n in names if n not in OWN_ENTRIES and not _TEMP.match(n)]
+            foreign = [n for n in names if not _own(n)] or names
             listed = ", ".join(shown(n, 60) for n in foreign[:5]) + (" ..." if len(foreign) > 5 else "")
             raise StoreError(
                 f"--out {shown(str(path))} is a non-empty directory that is not an rnninit run directory "
@@ -79,13 +81,17 @@ def check_root(root: str | Path) -> Path:
     return path
 
 
+def _own(name: str) -> bool:
+    return name in OWN_ENTRIES or name.startswith("mlflow.db-") or bool(_TEMP.match(name))
+
+
 def _is_run_dir(path: Path, names: list[str]) -> bool:
     if MARKER in names:
         return True
-    # a store made before the marker existed: runs/ and nothing but rnninit's own outputs
-    return (path / "runs").is_dir() and all(
-        n in OWN_ENTRIES or _TEMP.match(n) or n.endswith(".tmp") for n in names
-    )
+    # a store made before the marker existed: runs/ and nothing but rnninit's own outputs; or only
+    # the MLflow store that `rnninit run --mlflow` creates there just before the results store
+    mlflow_only = all(n in MLFLOW_ENTRIES or n.startswith("mlflow.db-") for n in names)
+    return all(_own(n) or n.endswith(".tmp") for n in names) and ((path / "runs").is_dir() or mlflow_only)
 
 
 def _alive(pid: int) -> bool:
