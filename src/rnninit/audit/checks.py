@@ -389,7 +389,8 @@ def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result:
     return tests
 
 
-def _radius(value: np.ndarray) -> float:
+def block_radius(value: np.ndarray) -> float:
+    """The spectral radius of a square block (Arnoldi iteration above 1024 rows)."""
     if value.shape[0] <= 1024:
         return spectral_radius(value)
     from scipy.sparse.linalg import eigs
@@ -439,7 +440,7 @@ def spectral_tolerance(value: np.ndarray, radius: float, expected: float, roundo
 
 
 def _check_spectral(init: Spectral, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
-    radius = _radius(value)
+    radius = block_radius(value)
     result.observed["spectral_radius"] = radius
     result.expected = {"spectral_radius": init.radius}
     tol = spectral_tolerance(value, radius, init.radius, ctx.roundoff)
