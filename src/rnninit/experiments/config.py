@@ -23,14 +23,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from rnninit.errors import RnninitError, did_you_mean, one_of
+from rnninit.datafile import load_data_file
+from rnninit.errors import RnninitError, did_you_mean, one_of, shown
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.models import CELLS, build_model
 from rnninit.experiments.tasks import make_task
@@ -102,38 +103,65 @@ def _check_keys(where: str, data: Mapping, valid: tuple[str, ...]) -> None:
     for key in data:
         if key not in valid:
             raise ConfigError(
-                f"{where}: unknown key {key!r}{did_you_mean(str(key), valid)}; valid keys: {one_of(valid)}"
+                f"{where}: unknown key {shown(key)}{did_you_mean(str(key), valid)}; "
+                f"valid keys: {one_of(valid)}"
             )
 
 
-def _int(where: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where} must be an integer >= {minimum}, got {value!r}")
+#: A number written as text: YAML 1.1 reads ``1e-3`` as a string, and so may a JSON file say "0.001".
+NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _number(value: Any) -> Any:
+    """``value``, or the number a numeric string spells (``"1e-3"`` -> 0.001, ``"64"`` -> 64)."""
+    if isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        text = value.strip()
+        return int(text) if re.fullmatch(r"[-+]?[0-9]+", text) else float(text)
     return value
+
+
+def _text(where: str, description: Any) -> None:
+    if not isinstance(description, (str, int, float)) or isinstance(description, bool):
+        raise ConfigError(f"{where}: description must be text, got {shown(description)}")
+
+
+def _int(where: str, value: Any, minimum: int) -> int:
+    value = _number(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where} must be an integer >= {minimum}, got {shown(value)}")
+    return value
+
+
+def _positive_number(value: Any) -> bool:
+    return (
+        not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+    )
 
 
 def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> TrainConfig:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where} must be a mapping of training settings, got {data!r}")
+        raise ConfigError(f"{where} must be a mapping of training settings, got {shown(data)}")
     names = tuple(f.name for f in fields(TrainConfig))
     _check_keys(where, data, names)
     merged = {**(base or TrainConfig()).to_dict(), **data}
     for key in ("steps", "batch_size", "eval_every", "eval_size"):
-        _int(f"{where}.{key}", merged[key], 1)
+        merged[key] = _int(f"{where}.{key}", merged[key], 1)
     for key in ("lr", "explode"):
-        value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ConfigError(f"{where}.{key} must be a positive number, got {value!r}")
+        value = _number(merged[key])
+        if not _positive_number(value):
+            raise ConfigError(f"{where}.{key} must be a positive number, got {shown(merged[key])}")
         merged[key] = float(value)
-    clip = merged["clip"]
-    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or not clip > 0):
-        raise ConfigError(f"{where}.clip must be a positive number or null (no clipping), got {clip!r}")
-    merged["clip"] = None if clip is None else float(clip)
-    if merged["optimizer"] not in OPTIMIZERS:
+    clip = _number(merged["clip"])
+    if clip is not None and not _positive_number(clip):
         raise ConfigError(
-            f"{where}.optimizer: unknown optimizer {merged['optimizer']!r}; valid: {one_of(OPTIMIZERS)}"
+            f"{where}.clip must be a positive number or null (no clipping), got {shown(merged['clip'])}"
+        )
+    merged["clip"] = None if clip is None else float(clip)
+    if not isinstance(merged["optimizer"], str) or merged["optimizer"] not in OPTIMIZERS:
+        raise ConfigError(
+            f"{where}.optimizer: unknown optimizer {shown(merged['optimizer'])}; valid: {one_of(OPTIMIZERS)}"
         )
     return TrainConfig(**merged)
 
@@ -141,11 +169,12 @@ def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> Tra
 def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) -> tuple[dict, TrainConfig]:
     where = f"models[{index}]"
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where} must be a mapping with cell, hidden, spec and label, got {data!r}")
+        raise ConfigError(f"{where} must be a mapping with cell, hidden, spec and label, got {shown(data)}")
     cell = data.get("cell")
-    if cell not in CELLS:
+    if not isinstance(cell, str) or cell not in CELLS:
         raise ConfigError(
-            f"{where}: unknown cell {cell!r}{did_you_mean(str(cell), CELLS)}; valid cells: {one_of(CELLS)}"
+            f"{where}: unknown cell {shown(cell)}{did_you_mean(str(cell), CELLS)}; "
+            f"valid cells: {one_of(CELLS)}"
         )
     entry = CELLS[cell]
     _check_keys(where, data, MODEL_KEYS + entry.options)
@@ -154,10 +183,10 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             raise ConfigError(f"{where} ({cell}): missing {key!r}")
     label = data.get("label") or f"{cell}-{data['spec']}"
     if not isinstance(label, str):
-        raise ConfigError(f"{where}.label must be a string, got {label!r}")
+        raise ConfigError(f"{where}.label must be a string, got {shown(label)}")
     where = f"model '{label}' ({where})"
     if label in labels:
-        raise ConfigError(f"{where}: label {label!r} is used twice; labels must be unique")
+        raise ConfigError(f"{where}: label {shown(label)} is used twice; labels must be unique")
     labels.add(label)
     hidden = _int(f"{where}.hidden", data["hidden"], 1)
     options = {k: data[k] for k in entry.options if k in data}
@@ -175,7 +204,7 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             options=options,
         )
     except (RnninitError, ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: spec {data['spec']!r} does not fit a {cell} cell: {exc}") from None
+        raise ConfigError(f"{where}: spec {shown(data['spec'])} does not fit a {cell} cell: {exc}") from None
     intended = None
     if "intended" in data:
         try:
@@ -183,7 +212,7 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             intended.resolve(entry.kind)
         except (RnninitError, ValueError, TypeError) as exc:
             raise ConfigError(
-                f"{where}: intended spec {data['intended']!r} does not fit a {cell} cell: {exc}"
+                f"{where}: intended spec {shown(data['intended'])} does not fit a {cell} cell: {exc}"
             ) from None
     model_train = _train_config(f"{where}.train", data.get("train"), train)
     found = {"label": label, "cell": cell, "hidden": hidden, "spec": str(spec), "options": options}
@@ -211,7 +240,8 @@ def parse_experiment(
         if key not in data:
             raise ConfigError(f"{where}: missing {key!r}")
     if not isinstance(data["name"], str) or not data["name"]:
-        raise ConfigError(f"{where}: name must be a non-empty string, got {data['name']!r}")
+        raise ConfigError(f"{where}: name must be a non-empty string, got {shown(data['name'])}")
+    _text(where, data.get("description", ""))
     where = f"experiment '{data['name']}'" if where != "experiment" else where
     defaults = defaults or {}
     task = make_task(data["task"])
@@ -219,10 +249,10 @@ def parse_experiment(
     train = _train_config(f"{where}: train", data.get("train"), train)
     seeds = data.get("seeds", defaults.get("seeds", [0]))
     if not isinstance(seeds, list) or not seeds:
-        raise ConfigError(f"{where}: seeds must be a non-empty list of integers, got {seeds!r}")
+        raise ConfigError(f"{where}: seeds must be a non-empty list of integers, got {shown(seeds)}")
     seeds = [_int(f"{where}: seeds[]", s, 0) for s in seeds]
     if len(set(seeds)) != len(seeds):
-        raise ConfigError(f"{where}: seeds must be distinct, got {seeds!r}")
+        raise ConfigError(f"{where}: seeds must be distinct, got {shown(seeds)}")
     if not isinstance(data["models"], list) or not data["models"]:
         raise ConfigError(f"{where}: models must be a non-empty list")
     labels = set() if labels is None else labels
@@ -277,7 +307,8 @@ def parse_sweep(data: Any) -> Sweep:
     if isinstance(data, Mapping) and "experiments" in data:
         _check_keys("sweep", data, SWEEP_KEYS)
         if not isinstance(data.get("name"), str) or not data["name"]:
-            raise ConfigError(f"sweep: name must be a non-empty string, got {data.get('name')!r}")
+            raise ConfigError(f"sweep: name must be a non-empty string, got {shown(data.get('name'))}")
+        _text("sweep", data.get("description", ""))
         items = data["experiments"]
         if not isinstance(items, list) or not items:
             raise ConfigError("sweep: experiments must be a non-empty list of experiments")
@@ -299,16 +330,11 @@ DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
 
 
 def load_experiment(path: str | Path | None = None) -> Sweep:
-    """Load and validate an experiment file (see :func:`parse_sweep`); ``None`` loads the embedded default."""
+    """Load and validate an experiment file (see :func:`parse_sweep`); ``None`` loads the embedded default.
+
+    The file is read safely and with bounded nesting (:func:`rnninit.datafile.load_data_file`)."""
     path = Path(path) if path is not None else DEFAULT_CONFIG
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read experiment file {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    data = load_data_file(path, what="experiment file", error=ConfigError)
     try:
         return parse_sweep(data)
     except ConfigError as exc:

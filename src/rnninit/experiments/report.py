@@ -56,13 +56,15 @@ def learning_curves_png(outcome: Outcome, experiment: Experiment) -> str:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    from rnninit.dynamics.plots import plain  # labels and names are text, never mathtext
+
     task = make_task(experiment.task)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for label, (steps, values) in _curves(outcome, experiment).items():
         with np.errstate(all="ignore"):
             mean = np.nanmean(values, axis=0)
             low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-        (line,) = ax.plot(steps, mean, label=f"{label} (n={len(values)})")
+        (line,) = ax.plot(steps, mean, label=plain(f"{label} (n={len(values)})"))
         if len(values) > 1:
             ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     ax.axhline(task.baseline, color="grey", linestyle="--", linewidth=1, label="baseline")
@@ -71,7 +73,7 @@ def learning_curves_png(outcome: Outcome, experiment: Experiment) -> str:
         ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel(f"held-out {task.metric_name}")
-    ax.set_title(f"{experiment.name}: {task.name} (T={task.length}); mean over seeds, band = min..max")
+    ax.set_title(plain(f"{experiment.name}: {task.name} (T={task.length}); mean over seeds, band = min..max"))
     ax.legend(fontsize=8)
     fig.tight_layout()
     data = _png(fig)
@@ -227,8 +229,6 @@ def render_report(outcome: Outcome) -> str:
 
 
 def write_report(outcome: Outcome, out: str | Path) -> Path:
-    path = Path(out) / "report.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_report(outcome))
-    tmp.replace(path)
-    return path
+    from rnninit.experiments.store import write_atomic
+
+    return write_atomic(Path(out) / "report.html", render_report(outcome))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-from rnninit.errors import SpecError
+from rnninit.errors import SpecError, shown
 from rnninit.inits import Block, Init, init_from_config
 from rnninit.layout.cells import CellKind, RoleDef, cell_kind
 from rnninit.spec.parse import Call, build_init, locate_error, parse
@@ -31,20 +31,20 @@ def format_key(key: Key) -> str:
 def parse_key(text: str) -> Key:
     """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
     if not isinstance(text, str):
-        raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {text!r}")
+        raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {shown(text)}")
     try:
         parsed = parse(f"{text}=0")
     except SpecError as exc:  # its position is in the wrapped text; keep it only where it is in ``text``
         message = str(exc).rsplit(" (at '", 1)[0]
         inside = exc.position is not None and exc.position < len(text)
         raise SpecError(
-            f"invalid spec key {text!r}: {message}",
+            f"invalid spec key {shown(text)}: {message}",
             token=exc.token if inside else text,
             position=exc.position if inside else None,
         ) from None
     if parsed.preset is not None or len(parsed.entries) != 1 or len(parsed.entries[0].gates) > 1:
         raise SpecError(
-            f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text
+            f"invalid spec key {shown(text)}; write a role ('ih') or role[gate] ('bias[f]')", token=text
         )
     entry = parsed.entries[0]
     return (entry.role, entry.gates[0][0] if entry.gates else None)
@@ -128,7 +128,7 @@ class Spec:
                 or not isinstance(key[0], str)
                 or not (key[1] is None or isinstance(key[1], str))
             ):
-                raise SpecError(f"invalid spec key {raw_key!r}; write 'role' or 'role[gate]'")
+                raise SpecError(f"invalid spec key {shown(raw_key)}; write 'role' or 'role[gate]'")
             if key in merged:
                 raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
             try:
@@ -186,36 +186,32 @@ class Spec:
         entries = dict(data)
         preset = entries.pop("preset", None)
         if preset is not None and not isinstance(preset, (str, Mapping)):
-            raise SpecError(f"'preset' must be a name or a dict with 'name', got {preset!r}")
+            raise SpecError(f"'preset' must be a name or a dict with 'name', got {shown(preset)}")
         if isinstance(preset, Mapping):
             if not isinstance(preset.get("name"), str):
-                raise SpecError(f"a preset dict needs a 'name' string, got {dict(preset)!r}")
+                raise SpecError(f"a preset dict needs a 'name' string, got {shown(dict(preset))}")
             args = {k: v for k, v in preset.items() if k != "name"}
             preset = PresetCall.make(preset["name"], **args)
         return cls(entries, preset=preset)
 
     @classmethod
     def load(cls, path: str | Path) -> Spec:
-        """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string)."""
-        import yaml
+        """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string).
 
-        path = Path(path)
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file {str(path)!r}: {exc.strerror}") from None
-        try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise SpecError(
-                f"spec file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}"
-            ) from None
+        YAML is read safely (plain data only), ``1e-3`` is a number, and nesting is bounded
+        (:mod:`rnninit.datafile`)."""
+        from rnninit.datafile import load_data_file
+
+        data = load_data_file(path, what="spec file", error=SpecError)
         if isinstance(data, str):
             return cls.parse(data)
         if isinstance(data, Mapping) and set(data) == {"spec"}:
             return cls.coerce(data["spec"])
         if not isinstance(data, Mapping):
-            raise SpecError(f"spec file {str(path)!r} must hold a mapping of role to init or a spec string")
+            raise SpecError(
+                f"spec file {shown(str(path))} must hold a mapping of role to init or a spec string, "
+                f"not a {type(data).__name__}"
+            )
         return cls.from_dict(data)
 
     @classmethod
