@@ -15,7 +15,7 @@ from rnninit.inits import INITS, Init, init_from_config, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
 from rnninit.seeding import SeedError
-from rnninit.spec import PRESETS, PresetCall, Spec, SpecLike
+from rnninit.spec import PRESETS, PresetCall, Spec, SpecFamily, SpecLike
 
 __version__ = "0.1.0"
 
@@ -32,6 +32,7 @@ __all__ = [
     "SeedError",
     "Spec",
     "SpecError",
+    "SpecFamily",
     "SpecLike",
     "audit",
     "describe",
@@ -40,4 +41,15 @@ __all__ = [
     "inits",
     "make_init",
     "make_plan",
+    "tune",
 ]
+
+
+def __getattr__(name: str):
+    # ``rnninit.tune`` (a callable package, like ``rnninit.audit``) imports torch: load it on first use
+    # so that ``import rnninit`` stays framework-free.
+    if name == "tune":
+        import importlib
+
+        return importlib.import_module("rnninit.tune")
+    raise AttributeError(f"module 'rnninit' has no attribute {name!r}")
