@@ -13,7 +13,7 @@ import sys
 from rnninit.errors import RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
-SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "run", "speed")
+SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "tune", "run", "speed")
 
 
 def build_parser() -> argparse.ArgumentParser:
