@@ -121,6 +121,13 @@ def _named_args(call: Call, is_preset: bool) -> list[tuple[str, Any]]:
     return out
 
 
+def _canonical_args(call: Call, is_preset: bool) -> list[tuple[str, Any]]:
+    """:func:`_named_args` in the owner's declared argument order (so the written order, or a YAML
+    dump's sorted keys, do not change the canonical text)."""
+    order = {name: i for i, name in enumerate(_arg_names(call.name, is_preset))}
+    return sorted(_named_args(call, is_preset), key=lambda kv: order.get(kv[0], len(order)))
+
+
 def _entry_key(entry: Entry) -> str:
     if not entry.gates:
         return entry.role
@@ -135,7 +142,7 @@ def _render(value: Any) -> str:
     if isinstance(value, Free):
         return str(value)
     if isinstance(value, Call):
-        args = _named_args(value, False)
+        args = _canonical_args(value, False)
         if not args:
             return value.name
         return f"{value.name}(" + ", ".join(f"{k}={_render(v)}" for k, v in args) + ")"
@@ -153,7 +160,7 @@ def _config(value: Any, is_preset: bool = False) -> Any:
     if isinstance(value, Free):
         return str(value)
     if isinstance(value, Call):
-        return {"name": value.name, **{k: _config(v) for k, v in _named_args(value, is_preset)}}
+        return {"name": value.name, **{k: _config(v) for k, v in _canonical_args(value, is_preset)}}
     return value
 
 
@@ -320,7 +327,7 @@ class SpecFamily:
         parts = []
         preset = self._parsed.preset
         if preset is not None:
-            args = _named_args(preset, True)
+            args = _canonical_args(preset, True)
             parts.append(
                 preset.name + (f"({', '.join(f'{k}={_render(v)}' for k, v in args)})" if args else "")
             )

@@ -9,7 +9,7 @@ import numpy as np
 
 from rnninit.dynamics.horizon import EXPLODED, VANISHED
 from rnninit.tune.objective import TERMS
-from rnninit.tune.tune import TuneResult
+from rnninit.tune.tuner import TuneResult
 
 TERM_STYLES = {"gradient": ("C0", "--"), "isometry": ("C2", ":"), "input": ("C4", "-.")}
 
