@@ -19,8 +19,8 @@ from rnninit.spec.family import FreeArgument
 
 GRID_1D = 9
 GRID_POINTS = 27
-#: Step of Brent's method in ``u`` (over the default four decades of a std: 0.2% of the value).
-XTOL = 2e-4
+#: Step of Brent's method in ``u`` (over the default four decades of a std: 0.5% of the value).
+XTOL = 5e-4
 PENALTY = 1e6
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+import torch
 from rnninit.dynamics.diagnose import Diagnosis, diagnose
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.inputs import make_inputs
@@ -142,6 +143,17 @@ def tune(
     >>> round(r.values["hh.gain"], 3)
     1.0
     """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # 2·H-sized matrices gain nothing from threads, and lose much on a busy machine
+    try:
+        return _tune(
+            family, cell, hidden, T, input, input_size, batch, seed, max_evaluations, diagnostics, builder
+        )
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _tune(family, cell, hidden, T, input, input_size, batch, seed, max_evaluations, diagnostics, builder):  # noqa: A002
     started = time.perf_counter()
     family = SpecFamily.coerce(family)
     steps = _positive_int("T", T)
