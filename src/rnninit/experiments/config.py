@@ -10,7 +10,9 @@
       - {cell: lstm, hidden: 64, spec: "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", label: lstm-forget1}
       - {cell: elman, hidden: 64, spec: irnn, label: irnn, nonlinearity: relu, train: {lr: 0.0001}}
 
-Runs are models x seeds. A model may override any ``train`` field. ``intended`` (optional, a spec)
+Runs are models x seeds. A model may override any ``train`` field, and may give ``tune:`` (a spec
+family with ``?``) instead of ``spec:``: the family is tuned for the model's cell and the task before
+any run starts (:mod:`rnninit.experiments.tuning`). ``intended`` (optional, a spec)
 is what the model was meant to get: the report audits the initialized model against it, so a spec
 applied wrongly shows up as audit findings (it does not change training). A file may also hold several
 experiments (each with its own task) under ``experiments:``, with ``train``/``seeds`` defaults at the
