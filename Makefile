@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-all clean speed audit-calibration
+.PHONY: install demo test test-all docs clean speed audit-calibration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,8 +24,13 @@ test: $(STAMP)
 test-all: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
+# The documentation site (MkDocs + Material + mkdocstrings) into site/; --strict: a broken link or a
+# missing reference fails the build. `$(VENV)/bin/mkdocs serve` previews it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs site .pytest_cache
 
 # Benchmarks (not part of the tests): the speed grid, and the audit's calibration page.
 speed: $(STAMP)

@@ -20,11 +20,12 @@ from __future__ import annotations
 import argparse
 import math
 
+import torch
+from torch import nn
+
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 from rnninit.inits import Init, Normal, Uniform, Zeros
-from torch import nn
 
 DISTRIBUTIONS = ("normal", "uniform")
 

@@ -120,6 +120,7 @@ def _pct(delta: float | None) -> str:
 
 def speed() -> list[str]:
     import torch
+
     from rnninit.audit import audit
 
     torch.set_num_threads(2)

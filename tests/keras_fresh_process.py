@@ -36,8 +36,9 @@ def check_loaded(folder: Path) -> None:
 
 
 def check_against_torch() -> None:
-    import rnninit.torch as rt
     import torch
+
+    import rnninit.torch as rt
 
     x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
     lstm = "ih=glorot_uniform hh=orthogonal bias=uniform(low=-0.5, high=0.5) bias[f]=1.0"

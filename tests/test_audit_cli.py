@@ -4,9 +4,9 @@ import json
 import textwrap
 
 import pytest
+import torch
 
 import rnninit.torch as rt
-import torch
 from rnninit.cli import main
 from rnninit.testing import assert_initialized
 

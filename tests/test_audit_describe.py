@@ -1,10 +1,10 @@
 """rnninit.describe: a model initialized by a standard spec is described by that spec."""
 
 import pytest
+import torch
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 
 
 @pytest.mark.parametrize("seed", range(3))

@@ -3,8 +3,8 @@
 import time
 
 import pytest
-
 import torch
+
 from rnninit.audit import audit
 from rnninit.audit.checks import MAX_SAMPLE
 

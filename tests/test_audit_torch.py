@@ -5,10 +5,11 @@ import re
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 from rnninit.audit import audit
 
 
@@ -299,3 +300,42 @@ def test_an_init_checks_one_array_itself():
     assert not Normal(std=0.5).check(block, rng.normal(0, 0.6, (64, 64))).ok
     assert Orthogonal().check(block, Orthogonal().sample(block, rng)).ok
     assert not Orthogonal().check(block, np.eye(64)).ok
+
+
+class LayerNormLSTMCell(nn.Module):
+    """The design of PyTorch's benchmarks/fastrnns LayerNormLSTMCell: no bias parameters of its own;
+    the LayerNorms of the two pre-activations carry the gates' (additive) biases."""
+
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.weight_ih = nn.Parameter(torch.randn(4 * hidden_size, input_size))
+        self.weight_hh = nn.Parameter(torch.randn(4 * hidden_size, hidden_size))
+        self.layernorm_i = nn.LayerNorm(4 * hidden_size)
+        self.layernorm_h = nn.LayerNorm(4 * hidden_size)
+        self.layernorm_c = nn.LayerNorm(hidden_size)
+
+
+def test_audit_roles_put_sub_module_tensors_in_their_cell():
+    cell = LayerNormLSTMCell(3, 8)
+    roles = {
+        "weight_ih": "ih",
+        "weight_hh": "hh",
+        "layernorm_i.bias": "bias",
+        "layernorm_h.bias": "+bias",
+        "layernorm_i.weight": "ln_x[i,f,g,o]",
+        "layernorm_h.weight": "ln_h[i,f,g,o]",
+    }
+    spec = "ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0 ln_x=ones ln_h=ones"
+    with torch.no_grad():
+        cell.weight_ih.normal_(0, 0.5)
+        cell.layernorm_i.bias[8:16] = 1.0  # the forget bias, in one of the two additive betas
+        for k in range(4):
+            nn.init.orthogonal_(cell.weight_hh[k * 8 : (k + 1) * 8])
+    report = ri.audit(cell, spec, roles=roles, cell="lstm")
+    assert report.ok, report.findings
+    assert {row.cell for row in report.rows} == {"<model>"}  # one cell, not one per LayerNorm
+    with torch.no_grad():
+        cell.layernorm_h.bias[8:16] = 1.0  # now the forget bias is 2: the sum is what counts
+    bad = ri.audit(cell, spec, roles=roles, cell="lstm")
+    assert [(f.role, f.gate) for f in bad.findings] == [("bias", "f")]
+    assert bad.findings[0].tensors == ("layernorm_i.bias", "layernorm_h.bias")

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 import torch
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "torch_custom_cell.py"

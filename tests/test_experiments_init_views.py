@@ -5,8 +5,8 @@ import base64
 import re
 
 import pytest
-
 import torch
+
 from rnninit.experiments.config import parse_sweep
 from rnninit.experiments.init_views import initial_model, step_cell
 from rnninit.experiments.models import CELLS

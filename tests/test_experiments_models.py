@@ -3,9 +3,9 @@ cell gets each kernel's own scale."""
 
 import numpy as np
 import pytest
+import torch
 
 import rnninit.torch as rt
-import torch
 from rnninit.experiments.models import CELLS, build_model
 from rnninit.experiments.tasks import make_task
 from rnninit.experiments.trainer import TrainConfig, train

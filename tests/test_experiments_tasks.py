@@ -4,8 +4,8 @@ import math
 
 import numpy as np
 import pytest
-
 import torch
+
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.tasks import TASKS, make_task
 
@@ -29,13 +29,14 @@ def test_adding_has_one_marker_in_each_half_and_target_is_their_sum():
     torch.testing.assert_close(batch.y, expected)
 
 
-@pytest.mark.parametrize("name", ["copy", "variable_copy"])
+@pytest.mark.parametrize(("name", "extra"), [("copy", 20), ("variable_copy", 21)])
 @pytest.mark.parametrize("length", [10, 100])
-def test_copy_memoryless_baseline_is_10_ln8_over_T_plus_20(name, length):
+def test_copy_memoryless_baseline_is_10_ln8_over_the_number_of_steps(name, extra, length):
+    # copy: T + 20 steps (Arjovsky et al. 2016, §5.1); variable copy: T + 21, so that T blanks fit
     task = make_task({"name": name, "length": length})
     batch = task.sample(4000, np.random.default_rng(2))
-    assert batch.x.shape == (4000, length + 20, 10)
-    assert task.baseline == pytest.approx(10 * math.log(8) / (length + 20))
+    assert batch.x.shape == (4000, length + extra, 10)
+    assert task.baseline == pytest.approx(10 * math.log(8) / (length + extra))
     # the trivial predictor's loss is exact up to float32 rounding, whatever the sample
     assert task.metric(task.trivial_output(batch), batch.y) == pytest.approx(task.baseline, rel=1e-5)
 
@@ -51,7 +52,19 @@ def test_copy_target_repeats_the_symbols_after_the_delimiter():
         assert torch.equal(batch.y[row, d + 1 : d + 11], tokens[row, :10])
         assert int(batch.y[row].ne(0).sum()) == 10
     fixed = make_task({"name": "copy", "length": 30}).sample(50, np.random.default_rng(3))
-    assert set(fixed.x.argmax(-1).eq(9).int().argmax(1).tolist()) == {39}
+    assert set(fixed.x.argmax(-1).eq(9).int().argmax(1).tolist()) == {39}  # T - 1 = 29 blanks
+
+
+def test_variable_copy_puts_1_to_T_blanks_between_the_symbols_and_the_delimiter():
+    # Henaff et al. 2016 as Tallec & Ollivier 2018 (section 3) describe it: uniform on 1..T. With
+    # T = 10 and 2000 draws each count is missed with probability 0.9^2000 < 1e-90 (and the seed is fixed).
+    task = make_task({"name": "variable_copy", "length": 10})
+    tokens = task.sample(2000, np.random.default_rng(4)).x.argmax(-1)
+    blanks = (tokens == 9).int().argmax(1) - 10
+    assert torch.all(tokens[:, :10] != 0)
+    for row, count in enumerate(blanks.tolist()):
+        assert torch.all(tokens[row, 10 : 10 + count] == 0)
+    assert set(blanks.tolist()) == set(range(1, 11))
 
 
 @pytest.mark.parametrize("name", ["digits", "permuted_digits"])

@@ -3,6 +3,7 @@
 import math
 
 import torch
+
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
 from rnninit.experiments.trainer import TrainConfig, train

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 import torch
-from rnninit.torch.fast import elman_sequence, gru_sequence, lstm_sequence
 from torch import nn
+
+from rnninit.torch.fast import elman_sequence, gru_sequence, lstm_sequence
 
 STEPS, BATCH, INPUT, HIDDEN = 6, 3, 5, 4
 TOL = {torch.float64: 1e-9, torch.float32: 1e-5}

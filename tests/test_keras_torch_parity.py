@@ -7,10 +7,10 @@ any layout), and the cells without a PyTorch twin against a NumPy reference of t
 import keras
 import numpy as np
 import pytest
+import torch
 
 import rnninit.keras as rk
 import rnninit.torch as rt
-import torch
 from rnninit.torch.layouts import model_layout as torch_layout
 from rnninit.torch.layouts import read_arrays as torch_read
 
@@ -29,6 +29,12 @@ PAIRS = {
         lambda **kw: keras.layers.LSTM(H, return_sequences=True, **kw),
         torch.nn.LSTM,
         "chrono(t_max=10)",
+    ),
+    # b_hn not named: the effective-bias rule zeroes it in both frameworks (torch's used to stay random)
+    "gru-bias-only": (
+        lambda **kw: keras.layers.GRU(H, return_sequences=True, **kw),
+        torch.nn.GRU,
+        "ih=normal(std=0.4) hh=orthogonal bias=uniform(low=-0.5, high=0.5)",
     ),
 }
 

@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
-from torch import nn
 
 
 class Mixed(nn.Module):

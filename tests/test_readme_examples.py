@@ -40,8 +40,9 @@ def test_the_custom_torch_cell_gets_each_weight_its_own_scale(namespace):
 
 
 def test_the_audit_example_passes_its_own_spec_and_describes_the_default(namespace):
-    import rnninit as ri
     import torch
+
+    import rnninit as ri
 
     assert namespace["report"].ok
     assert str(ri.describe(torch.nn.LSTM(8, 64))) == "pytorch_default"

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
+import torch
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 
 
 def test_spec_round_trips_through_string_and_dict():

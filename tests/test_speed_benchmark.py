@@ -6,8 +6,8 @@ import json
 import math
 
 import pytest
-
 import torch
+
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import forward_flops, training_flops
 from rnninit.bench.suite import SpeedConfig

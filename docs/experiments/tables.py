@@ -1,9 +1,17 @@
 """Print the Markdown result tables of docs/experiments.md from the summary.json that
-`rnninit run ... --out DIR` writes: `python docs/experiments/tables.py DIR [DIR ...]`."""
+`rnninit run ... --out DIR` writes: `python docs/experiments/tables.py DIR [DIR ...]`.
+
+With `--runs`, also print one row per run from DIR/runs/*.json (its learning curve): the eval metric
+at the start and at the end, both relative to the task's baseline, the best point of the curve, and
+the first evaluation at least 5% below the baseline (for metrics where lower is better). With
+`--at 10000,50000` (implies `--runs`), also a table of each run's eval metric at those steps."""
 
 import json
 import sys
 from pathlib import Path
+
+#: "Clearly below the baseline": the eval metric under this fraction of it.
+BELOW = 0.95
 
 
 def fmt(value):
@@ -12,7 +20,7 @@ def fmt(value):
     return f"{value:.4g}" if isinstance(value, float) else str(value)
 
 
-for directory in sys.argv[1:]:
+def summary_table(directory):
     summary = json.loads(Path(directory, "summary.json").read_text())
     print(
         f"`{directory}` — {summary['runs']} runs: {summary['completed']} completed, "
@@ -23,8 +31,61 @@ for directory in sys.argv[1:]:
     )
     print("|---|---|---|---|---|---|")
     for label, m in summary["models"].items():
+        final = f"{m['metric']} {fmt(m['final_metric'])}"
         print(
-            f"| {m['experiment']} | {label} | {m['metric']} {fmt(m['final_metric'])} | {fmt(m['baseline'])} | "
+            f"| {m['experiment']} | {label} | {final} | {fmt(m['baseline'])} | "
             f"{m['solved']}/{m['of']} | {fmt(m['median_steps_to_solve'])} |"
         )
     print()
+    return summary
+
+
+def runs_table(directory, summary):
+    records = [json.loads(path.read_text()) for path in sorted(Path(directory, "runs").glob("*.json"))]
+    records.sort(key=lambda r: (list(summary["models"]).index(r["run"]["label"]), r["run"]["seed"]))
+    print(
+        "| label | seed | status | eval at step 0 (× baseline) | final eval (× baseline) "
+        f"| best eval (× baseline), at step | first step ≤ {BELOW} × baseline | wall s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for record in records:
+        run, result = record["run"], record["result"]
+        baseline = summary["models"][run["label"]]["baseline"]
+        curve = [(step, value) for step, value, _ in result["curve"] if value is not None]
+        best_step, best = min(curve, key=lambda point: point[1])
+        first = next((step for step, value in curve if value <= BELOW * baseline), None)
+        final, start = result["final_metric"], curve[0][1]
+        final_text = "—" if final is None else f"{fmt(final)} ({final / baseline:.3f})"
+        print(
+            f"| {run['label']} | {run['seed']} | {result['status']} | "
+            f"{fmt(start)} ({start / baseline:.3f}) | {final_text} | "
+            f"{fmt(best)} ({best / baseline:.3f}), {best_step} | {fmt(first)} | {result['wall_s']:.0f} |"
+        )
+    print()
+
+
+def checkpoints_table(directory, summary, steps):
+    records = [json.loads(path.read_text()) for path in sorted(Path(directory, "runs").glob("*.json"))]
+    records.sort(key=lambda r: (list(summary["models"]).index(r["run"]["label"]), r["run"]["seed"]))
+    print("| label | seed | " + " | ".join(f"step {step}" for step in steps) + " |")
+    print("|---|---|" + "---|" * len(steps))
+    for record in records:
+        run, result = record["run"], record["result"]
+        at = {step: value for step, value, _ in result["curve"]}
+        print(f"| {run['label']} | {run['seed']} | " + " | ".join(fmt(at.get(step)) for step in steps) + " |")
+    print()
+
+
+args = sys.argv[1:]
+steps = []
+if "--at" in args:
+    where = args.index("--at")
+    steps = [int(step) for step in args[where + 1].split(",")]
+    del args[where : where + 2]
+runs = "--runs" in args or bool(steps)
+for directory in [arg for arg in args if arg != "--runs"]:
+    summary = summary_table(directory)
+    if runs:
+        runs_table(directory, summary)
+    if steps:
+        checkpoints_table(directory, summary, steps)

@@ -15,8 +15,9 @@ import numpy as np
 from rnninit.errors import SpecError
 from rnninit.inits import Init
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot
-from rnninit.seeding import block_rng, check_seed
+from rnninit.seeding import check_seed
 from rnninit.spec import Resolved, Spec, SpecLike, format_key
+from rnninit.walk import walk_cell
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class Assignment:
     init: Init
     value: np.ndarray
     fused: bool = False
+    #: Set when a rule, not a spec entry, chose the init (see :mod:`rnninit.walk`).
+    rule: str | None = None
 
     def record(self) -> dict:
         return {
@@ -40,6 +43,7 @@ class Assignment:
             "shape": list(self.slot.shape),
             "init": str(self.init),
             "fused": self.fused,
+            "rule": self.rule,
         }
 
 
@@ -96,9 +100,15 @@ class Plan:
                     "shape": list(slot.shape),
                     "init": None,
                     "fused": False,
+                    "rule": None,
                 }
             )
         return out
+
+    @property
+    def skipped(self) -> tuple[str, ...]:
+        """Parameters of recognized cells that no layout explains (``strict=False``): left as they are."""
+        return tuple(self.layout.skipped)
 
 
 def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
@@ -112,26 +122,13 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
 
 
 def _plan_cell(plan: Plan, cell: CellLayout, resolved: Resolved) -> None:
-    def rng_for(role: str):
-        return lambda gate: block_rng(plan.seed, cell.path, cell.layer, cell.direction, role, gate)
-
-    for role in cell.roles_present():
-        slots = [s for s in cell.slots if s.role == role]
-        whole, _ = resolved.lookup(role, None)
-        if whole is not None and whole.fused and not any((role, s.gate) in resolved.entries for s in slots):
-            block = cell.block(slots[0], fused=True, rng_for=rng_for(role))
-            value = _sample(whole, block, rng_for(role)(None), cell)
-            for part, slot in zip(np.split(value, len(slots), axis=0), slots, strict=True):
-                plan.assignments.append(Assignment(cell, slot, whole, part, fused=True))
+    for visit in walk_cell(cell, resolved):
+        if visit.init is None:
+            plan.untouched += [(cell, slot) for slot in visit.slots]
             continue
-        for slot in slots:
-            init, from_gate = resolved.lookup(role, slot.gate)
-            if init is None:
-                plan.untouched.append((cell, slot))
-                continue
-            block = cell.block(slot, from_gate_entry=from_gate, rng_for=rng_for(role))
-            value = _sample(init, block, rng_for(role)(slot.gate), cell)
-            plan.assignments.append(Assignment(cell, slot, init, value))
+        value = _sample(visit.init, visit.block(plan.seed), visit.rng(plan.seed), cell)
+        for slot, part in visit.split(value):
+            plan.assignments.append(Assignment(cell, slot, visit.init, part, visit.fused, visit.rule))
 
 
 def _sample(init: Init, block, rng: np.random.Generator, cell: CellLayout) -> np.ndarray:

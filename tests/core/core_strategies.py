@@ -50,6 +50,29 @@ plain_args = {
         {"t_max": st.floats(min_value=2.0, exclude_min=True, allow_infinity=False)}
     ),
     **{name: st.fixed_dictionaries({"gain": nonnegative}) for name in GAIN_INITS},
+    **{
+        name: st.fixed_dictionaries({"gain": nonnegative, "truncated": st.booleans()})
+        for name in ("glorot_normal", "he_normal", "lecun_normal")
+    },
+    "variance_scaling": st.fixed_dictionaries(
+        {
+            "scale": st.floats(min_value=1e-300, allow_nan=False, allow_infinity=False),
+            "mode": st.sampled_from(["fan_in", "fan_out", "fan_avg"]),
+            "distribution": st.sampled_from(["truncated_normal", "untruncated_normal", "uniform"]),
+        }
+    ),
+    **{
+        name: st.one_of(
+            st.fixed_dictionaries({"a": finite, "mode": st.sampled_from(["fan_in", "fan_out"])}),
+            st.fixed_dictionaries(
+                {
+                    "mode": st.sampled_from(["fan_in", "fan_out"]),
+                    "nonlinearity": st.sampled_from(["linear", "sigmoid", "tanh", "relu", "selu"]),
+                }
+            ),
+        )
+        for name in ("kaiming_normal", "kaiming_uniform")
+    },
 }
 REQUIRED = {"constant", "chrono", "uniform"}  # uniform: low < high only holds for both
 

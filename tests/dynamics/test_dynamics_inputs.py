@@ -2,12 +2,12 @@
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 import rnninit.torch as rt
-import torch
 from rnninit import RnninitError
 from rnninit.dynamics import DynamicsError, Stepper, diagnose, diagnose_spec, make_cell, make_inputs
-from torch import nn
 
 
 def test_normal_inputs_are_seeded_numpy_draws_and_zeros_default_to_one_sequence():

@@ -2,8 +2,8 @@
 
 import numpy as np
 import pytest
-
 import torch
+
 from rnninit.dynamics import CELLS, diagnose, make_cell, make_inputs, spectral_norm, step_jacobian, trajectory
 
 

@@ -5,9 +5,9 @@ import math
 import keras
 import numpy as np
 import pytest
+import torch
 
 import rnninit.keras as rk
-import torch
 from rnninit.dynamics import DynamicsError, diagnose, diagnose_spec, make_cell, trajectory
 from rnninit.dynamics.keras_twin import torch_twin
 

@@ -1,12 +1,12 @@
 """Every backend of rnninit.torch.fast gives rt.LSTM/GRU/Elman the built-ins' outputs and gradients."""
 
 import pytest
+import torch
+from torch import nn
 
 import rnninit.torch as rt
 import rnninit.torch.fast as fast
-import torch
 from rnninit.torch.fast import backend
-from torch import nn
 
 T, B, I, H = 5, 3, 4, 6
 TOL = {torch.float64: 1e-9, torch.float32: 1e-5}

@@ -1,11 +1,11 @@
 """rnninit.torch.apply on the library's cells, on torch.nn's, and on models that mix them with other layers."""
 
 import pytest
+import torch
+from torch import nn
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
-from torch import nn
 
 I, H = 3, 4
 
@@ -272,10 +272,18 @@ def test_bias_false_modules_have_no_bias_tensors_and_still_initialize():
 
 
 def test_roles_the_init_spec_leaves_out_get_pytorchs_default_not_uninitialized_memory():
-    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros", seed=0)  # no bias_hn
+    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal", seed=0)  # no bias at all
     b_hn = gru.bias_hh_l0.detach()[200:]
-    assert torch.all(gru.bias_hh_l0.detach()[:200] == 0) and torch.all(gru.bias_ih_l0 == 0)
     assert b_hn.abs().max() <= 0.1 and b_hn.std() > 0.04  # U(±1/√H) has std 0.0577
+    effective = (gru.bias_ih_l0 + gru.bias_hh_l0).detach()[:200]  # the sum of two U(±1/√H)
+    assert effective.abs().max() <= 0.2 and effective.std() > 0.06  # triangular, std 0.0816
+
+
+def test_a_spec_that_sets_bias_zeroes_b_hn_by_the_effective_bias_rule():
+    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros", seed=0)  # no bias_hn
+    assert torch.all(gru.bias_hh_l0 == 0) and torch.all(gru.bias_ih_l0 == 0)
+    named = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros bias_hn=0.5", seed=0)
+    assert torch.all(named.bias_hh_l0.detach()[200:] == 0.5)
 
 
 @pytest.mark.parametrize(

@@ -1,11 +1,11 @@
 """Custom cells: roles declared by a class attribute or rnninit.torch.declare, then apply on them."""
 
 import pytest
+import torch
+from torch import nn
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
-from torch import nn
 
 I, H = 3, 4
 
@@ -77,12 +77,28 @@ def test_declare_on_a_class_and_on_an_instance():
     assert torch.all(other.ih.weight == 1) and torch.all(other.hh.weight == 2)
 
 
-def test_two_declared_biases_are_additive():
+def test_two_declared_biases_are_additive_when_the_declaration_says_so():
     cell = Undeclared()
     cell.hh = nn.Linear(H, H)
-    rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "ih.bias": "bias", "hh.bias": "bias"})
+    rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "ih.bias": "bias", "hh.bias": "+bias"})
     rt.apply("bias=0.5", cell, seed=0, strict=False)
     assert torch.all(cell.ih.bias == 0.5) and torch.all(cell.hh.bias == 0)
+
+
+def test_two_tensors_with_one_role_and_no_plus_are_refused_not_summed():
+    cell = Undeclared()
+    cell.hh = nn.Linear(H, H)
+    before = {k: v.clone() for k, v in cell.state_dict().items()}
+    with pytest.raises(ri.LayoutError, match=r"'ih.bias' and 'hh.bias' are both declared as bias.*'\+bias'"):
+        rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "ih.bias": "bias", "hh.bias": "bias"})
+    cell.hh_reverse = nn.Linear(H, H, bias=False)  # e.g. a wrapper's reverse direction
+    before = {k: v.clone() for k, v in cell.state_dict().items()}
+    with pytest.raises(
+        ri.LayoutError, match=r"'hh.weight' and 'hh_reverse.weight' are both declared as hh.*'hh @ reverse'"
+    ):
+        rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "hh_reverse.weight": "hh"})
+    assert all(torch.equal(before[k], v) for k, v in cell.state_dict().items())
+    assert "rnninit_roles" not in vars(cell)
 
 
 def test_strict_mode_lists_undeclared_parameters_and_non_strict_leaves_them():
@@ -105,7 +121,7 @@ def test_declaration_errors_name_the_problem_and_change_nothing():
         rt.declare(cell, {"W": "ih"})
     with pytest.raises(ri.LayoutError, match="invalid role declaration 'ih\\['"):
         rt.declare(cell, {"ih.weight": "ih["})
-    with pytest.raises(ri.LayoutError, match="cannot be split into 3 gate blocks"):
+    with pytest.raises(ri.LayoutError, match=r"cannot be split into 3 blocks \(ih\[r\], ih\[z\], ih\[n\]\)"):
         rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh[r,z,n]"}, kind="gru")
     with pytest.raises(ri.SpecError, match="unknown cell 'lstn'"):
         rt.declare(cell, {"ih.weight": "ih"}, kind="lstn")

@@ -3,11 +3,11 @@
 with respect to the input and every parameter: float64 to 1e-9, float32 to 1e-5."""
 
 import pytest
+import torch
+from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 import rnninit.torch as rt
-import torch
-from torch import nn
 
 # torch warns that oneDNN does not do LSTM projections (it falls back to its default kernel)
 pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")

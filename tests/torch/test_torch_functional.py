@@ -1,10 +1,10 @@
 """The functional layers and steps equal PyTorch's own modules, and layers equal their steps looped."""
 
 import pytest
-
 import torch
-from rnninit.torch import functional as Fr
 from torch import nn
+
+from rnninit.torch import functional as Fr
 
 T, B, I, H = 6, 3, 4, 5
 

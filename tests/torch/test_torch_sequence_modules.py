@@ -3,10 +3,10 @@ packed input equals running each sequence alone, batch_first and unbatched input
 squeezes of the same computation, and layers compose as the functional layers do."""
 
 import pytest
+import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import rnninit.torch as rt
-import torch
 from rnninit.torch import functional as Fr
 
 T, B, I, H = 6, 3, 4, 5

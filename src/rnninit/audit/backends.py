@@ -33,6 +33,8 @@ class Backend:
     transpose: bool
     #: The preset that describes an untouched model of this framework.
     default_preset: str
+    #: ``covered(model, layout)``: the names (as ``owners`` gives them) of the tensors ``layout`` covers.
+    covered: Callable[[object, ModelLayout], set[str]] = lambda model, layout: set(layout.tensors)
 
 
 def _is_torch(model: object) -> bool:
@@ -76,9 +78,9 @@ def _keras_variables(obj) -> dict[str, object]:
 
 def _keras_backend() -> Backend:
     try:
-        from rnninit.keras.layouts import model_layout, read_arrays
+        from rnninit.keras.layouts import find_cells, model_layout, read_arrays
     except ImportError:
-        model_layout = read_arrays = None
+        find_cells = model_layout = read_arrays = None
 
     def layout(obj, strict):
         if model_layout is None:
@@ -99,7 +101,13 @@ def _keras_backend() -> Backend:
             groups.setdefault(owner, {})[local] = (path, tuple(w.shape))
         return list(groups.items())
 
-    return Backend("keras", layout, read, owners, True, "keras_default")
+    def covered(obj, layout):
+        if find_cells is None:
+            return set(layout.tensors)
+        variables = find_cells(obj, strict=False).variables
+        return {variables[name].path for name in layout.tensors if name in variables} | set(layout.tensors)
+
+    return Backend("keras", layout, read, owners, True, "keras_default", covered)
 
 
 def backend_for(model: object) -> Backend:

@@ -71,8 +71,9 @@ class Calibration:
 
 def false_positives(n_audits: int, *, first_seed: int = 0) -> Calibration:
     """Audit ``n_audits`` correctly initialized models (seeds ``first_seed, first_seed + 1, ...``)."""
-    import rnninit.torch as rt
     import torch
+
+    import rnninit.torch as rt
     from rnninit.audit import audit
 
     out = Calibration()

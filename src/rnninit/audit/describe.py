@@ -35,7 +35,7 @@ from scipy import stats
 from rnninit.audit.backends import backend_for
 from rnninit.audit.checks import EXACT_RTOL, MAX_SAMPLE, ORTHOGONALITY_TOL, distribution_tests, orthogonality
 from rnninit.audit.distributions import entry_distribution
-from rnninit.audit.run import _effective, _layout, _tensors
+from rnninit.audit.layouts import audited_layout, cell_values
 from rnninit.errors import SpecError
 from rnninit.inits import (
     Block,
@@ -218,8 +218,8 @@ def _describe_cell(
     chrono = (
         _chrono(values, cell.kind) if "bias" in cell.roles_present() and cell.kind.gate_semantics else None
     )
-    for role in cell.roles_present():
-        slots = [s for s in cell.slots if s.role == role]
+    for role, group in cell.role_groups():
+        slots = list(group)
         tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
         if any(not np.isfinite(values[(role, s.gate)]).all() for s in slots):
             rows.append(DescribedBlock(cell.name, role, None, tensors, None, "NaN/Inf: no init fits"))
@@ -376,12 +376,11 @@ def describe(
     'pytorch_default'
     """
     backend = backend_for(model)
-    layout, notes = _layout(backend, model, roles, cell, strict=True)
+    layout, notes = audited_layout(backend, model, roles, cell, strict=True)
     per_cell: dict[str, Spec] = {}
     blocks: list[DescribedBlock] = []
     for cell_layout in layout.cells:
-        arrays = backend.read(model, _tensors(cell_layout))
-        values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
+        values = cell_values(backend, model, cell_layout)
         entries, rows = _describe_cell(cell_layout, values, backend.name == "keras")
         per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries)
         blocks += rows

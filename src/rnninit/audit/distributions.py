@@ -2,7 +2,8 @@
 
 :func:`entry_distribution` returns a :class:`Dist` (CDF, mean, std, excess kurtosis, support) for
 every init whose entries are i.i.d.: ``normal``, ``truncated_normal``, ``uniform``, the variance
-scaling family (Glorot, He, LeCun, per block or fused), and ``torch_default``, whose *effective*
+scaling family (Glorot, He, LeCun, Keras' ``variance_scaling``, PyTorch's ``kaiming_*``; per block
+or fused; truncated or not), and ``torch_default``, whose *effective*
 bias on PyTorch's two additive biases is the sum of ``terms`` draws of ``U(±1/√H)`` (an
 Irwin–Hall distribution: triangular for two terms).
 """
@@ -14,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special
+from scipy import special, stats
 
 from rnninit.inits import Block, Init, Normal, TorchDefault, TruncatedNormal, Uniform
-from rnninit.inits.random import _VarianceScaling
+from rnninit.inits.random import TRUNCATED_STD, TRUNCATION, _VarianceScaling
 
 
 @dataclass(frozen=True)
@@ -132,9 +133,13 @@ def entry_distribution(init: Init, block: Block) -> Dist | None:
         std = init.std(block)
         if std == 0:
             return None
-        if init.distribution == "uniform":
+        sampler = init.sampler()
+        if sampler == "uniform":
             limit = math.sqrt(3.0) * std
             return uniform(explicit(init), -limit, limit)
+        if sampler == "truncated_normal":
+            scale = std / TRUNCATED_STD
+            return Dist.from_scipy(explicit(init), stats.truncnorm(-TRUNCATION, TRUNCATION, scale=scale))
         return normal(explicit(init), 0.0, std)
     if isinstance(init, TorchDefault):
         dist = irwin_hall(init.terms_for(block), init.bound(block))

@@ -31,6 +31,15 @@ class BlockRow:
     expected: dict[str, float] = field(default_factory=dict)
     tests: list[Test] = field(default_factory=list)
     sample_size: int = 0
+    #: Set when a rule, not a spec entry, gave the expected init (the effective-bias rule).
+    rule: str | None = None
+
+    @property
+    def expected_init(self) -> str | None:
+        """The expected init as shown: with the rule that chose it, if any."""
+        if self.init is None:
+            return None
+        return f"{self.init} ({self.rule})" if self.rule else self.init
 
     @property
     def label(self) -> str:
@@ -66,6 +75,7 @@ class BlockRow:
             "shape": list(self.shape),
             "init": self.init,
             "init_explicit": self.init_explicit,
+            "rule": self.rule,
             "verdict": self.verdict,
             "observed": _clean(self.observed),
             "expected": _clean(self.expected),
@@ -155,7 +165,7 @@ class AuditReport:
             row.label,
             ", ".join(row.tensors),
             "×".join(map(str, row.shape)),
-            row.init or "—",
+            row.expected_init or "—",
             _pair(e.get("mean"), o.get("mean")),
             _pair(e.get("std"), o.get("std")),
             f"[{_num(o.get('min'))}, {_num(o.get('max'))}]",

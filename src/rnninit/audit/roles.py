@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 
 from rnninit.audit.backends import Backend
 from rnninit.errors import LayoutError
 from rnninit.layout.cells import CELL_KINDS, ELMAN, CellKind, cell_kind
 from rnninit.layout.declared import declared_layout, parse_declaration
-from rnninit.layout.storage import CellLayout, ModelLayout, Placement
+from rnninit.layout.storage import CellLayout, ModelLayout
 
 #: Local tensor name patterns (case-insensitive) and the role each implies.
 CONVENTIONAL_NAMES: tuple[tuple[str, str], ...] = (
@@ -40,8 +39,8 @@ def _kind_for(roles: Mapping[str, str], cell: str | CellKind | None) -> CellKind
         return cell_kind(cell)
     gates: set[str] = set()
     for text in roles.values():
-        _, declared = parse_declaration(text)
-        gates.update(declared or ())
+        for part in parse_declaration(text).parts:
+            gates.update(part.gates or ())
     if not gates:
         return ELMAN
     for kind in CELL_KINDS.values():
@@ -53,17 +52,11 @@ def _kind_for(roles: Mapping[str, str], cell: str | CellKind | None) -> CellKind
     )
 
 
-def _qualify(
-    cell: CellLayout, owned: dict[str, tuple[int, ...]], names: Mapping[str, str]
-) -> tuple[CellLayout, dict]:
-    """Replace the declared layout's ``path.local`` tensor names by the backend's qualified names."""
-    slots = tuple(
-        replace(
-            slot, placements=tuple(Placement(names[p.tensor], p.index, p.transpose) for p in slot.placements)
-        )
-        for slot in cell.slots
-    )
-    return replace(cell, slots=slots), {names[k]: v for k, v in owned.items()}
+def _inside(owner: str, ancestor: str) -> bool:
+    """Whether ``owner`` is ``ancestor`` or one of its sub-modules/sub-layers."""
+    if owner == ancestor or ancestor == "":
+        return True
+    return owner.startswith(ancestor + ".") or owner.startswith(ancestor + "/")
 
 
 def declared_model_layout(
@@ -74,56 +67,68 @@ def declared_model_layout(
     cell: str | CellKind | None = None,
     source: str = "declared roles",
 ) -> ModelLayout:
-    """One cell per owner (module or layer) that has a tensor named in ``roles``."""
+    """One cell per topmost owner (module or layer) with a tensor named in ``roles``; tensors of its
+    sub-modules (a LayerNorm's gain and bias inside the cell) belong to that cell."""
     kind = _kind_for(roles, cell)
-    cells: list[CellLayout] = []
-    tensors: dict[str, tuple[int, ...]] = {}
     used: set[str] = set()
     available: list[str] = []
+    matched: list[tuple[str, str, str, tuple[int, ...]]] = []  # owner, qualified name, declaration, shape
     for owner, group in backend.owners(model):
-        local_roles: dict[str, str] = {}
-        for local, (qualified, _) in group.items():
+        for local, (qualified, shape) in group.items():
             available.append(qualified)
             for key in (qualified, local):
                 if key in roles:
-                    local_roles[local] = roles[key]
+                    matched.append((owner, qualified, roles[key], shape))
                     used.add(key)
                     break
-        if not local_roles:
-            continue
-        shapes = {local: group[local][1] for local in local_roles}
-        found, owned = declared_layout(
-            shapes,
-            local_roles,
-            kind=kind,
-            path=owner,
-            transpose=backend.transpose,
-            framework=backend.name,
-            source=source,
-        )
-        prefix = f"{owner}." if owner else ""
-        names = {prefix + local: group[local][0] for local in local_roles}
-        found, owned = _qualify(found, owned, names)
-        cells.append(found)
-        tensors.update(owned)
     missing = sorted(set(roles) - used)
     if missing:
         raise LayoutError(
             f"roles name tensor(s) {', '.join(missing)}, which the model does not have; "
             f"tensors: {', '.join(available) or 'none'}"
         )
-    if not cells:
+    if not matched:
         raise LayoutError("roles= names no tensor of the model")
+    tops: list[str] = []
+    for owner in sorted({m[0] for m in matched}, key=lambda o: (o.count(".") + o.count("/"), o)):
+        if not any(_inside(owner, top) for top in tops):
+            tops.append(owner)
+    cells: list[CellLayout] = []
+    tensors: dict[str, tuple[int, ...]] = {}
+    for top in tops:
+        members = [m for m in matched if _inside(m[0], top)]
+        local = {
+            qualified[len(top) + 1 :] if top else qualified: (qualified, text, shape)
+            for _, qualified, text, shape in members
+        }
+        found, owned = declared_layout(
+            {name: shape for name, (_, _, shape) in local.items()},
+            {name: text for name, (_, text, _) in local.items()},
+            kind=kind,
+            path=top,
+            transpose=backend.transpose,
+            framework=backend.name,
+            source=source,
+            names={name: qualified for name, (qualified, _, _) in local.items()},
+        )
+        cells.extend(found)
+        tensors.update(owned)
     return ModelLayout(tuple(cells), tensors)
 
 
 def inferred_roles(backend: Backend, model: object) -> dict[str, str]:
     """``{qualified tensor name: role}`` for the conventionally named tensors of every owner (module
     or layer) that has a recurrent weight (an ``hh`` name): a Dense/Linear layer's ``kernel`` and
-    ``bias`` are not a cell."""
+    ``bias`` are not a cell. Several biases of one owner (``bias_ih``, ``bias_hh``) are additive: the
+    second and later are inferred as ``+bias``."""
     out: dict[str, str] = {}
     for _, group in backend.owners(model):
         found = {qualified: infer_role(local) for local, (qualified, _) in group.items()}
         if "hh" in found.values():
-            out.update({name: role for name, role in found.items() if role is not None})
+            seen: set[str] = set()
+            for name, role in found.items():
+                if role is None:
+                    continue
+                out[name] = f"+{role}" if role == "bias" and role in seen else role
+                seen.add(role)
     return out

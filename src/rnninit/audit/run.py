@@ -19,14 +19,15 @@ import numpy as np
 from rnninit.audit.backends import Backend, backend_for
 from rnninit.audit.checks import MAX_SAMPLE, Context, Test, check_block, observe
 from rnninit.audit.distributions import explicit
+from rnninit.audit.layouts import audited_layout, cell_tensors, cell_values
 from rnninit.audit.report import AuditReport, BlockRow, Finding
-from rnninit.audit.roles import declared_model_layout, inferred_roles
-from rnninit.errors import LayoutError, SpecError
-from rnninit.inits import Chrono, Init
+from rnninit.errors import SpecError
+from rnninit.inits import Chrono
 from rnninit.layout.cells import CellKind
-from rnninit.layout.storage import CellLayout, ModelLayout, Slot
+from rnninit.layout.storage import CellLayout
 from rnninit.seeding import block_rng
 from rnninit.spec import Resolved, Spec, SpecLike, format_key
+from rnninit.walk import Visit, walk_cell
 
 #: Seed of the streams that pick subsamples of large blocks (fixed, so audits are reproducible).
 SUBSAMPLE_SEED = 0x5EED_A0D1
@@ -69,15 +70,13 @@ def audit(
         raise SpecError(f"alpha must be in (0, 1), got {alpha!r}")
     spec = Spec.coerce(spec)
     backend = backend_for(model)
-    layout, notes = _layout(backend, model, roles, cell, strict)
+    layout, notes = audited_layout(backend, model, roles, cell, strict)
     checked: list[_Checked] = []
     findings: list[Finding] = []
     values_by_cell: dict[int, dict[tuple[str, str | None], np.ndarray]] = {}
     resolved_per_cell = spec.resolve_for([c.kind for c in layout.cells])
     for index, (cell_layout, resolved) in enumerate(zip(layout.cells, resolved_per_cell, strict=True)):
-        arrays = backend.read(model, _tensors(cell_layout))
-        values = {(s.role, s.gate): _effective(s, arrays) for s in cell_layout.slots}
-        del arrays
+        values = cell_values(backend, model, cell_layout)
         checked += _audit_cell(cell_layout, resolved, values, max_sample)
         values_by_cell[index] = values if len(layout.cells) <= 1 else {}
         del values
@@ -95,67 +94,25 @@ def audit(
     return AuditReport(str(spec), backend.name, rows, findings, alpha, m, threshold, notes)
 
 
-def _effective(slot: Slot, arrays) -> np.ndarray:
-    """The block's effective value; a view (no copy) when it is stored once."""
-    if len(slot.placements) == 1:
-        return np.asarray(slot.placements[0].read(arrays), dtype=np.float64)
-    return slot.read(arrays)
-
-
-def _tensors(cell: CellLayout) -> list[str]:
-    return sorted({p.tensor for s in cell.slots for p in s.placements})
-
-
-def _layout(backend: Backend, model, roles, cell, strict) -> tuple[ModelLayout, list[str]]:
-    if roles is not None:
-        if not isinstance(roles, Mapping) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in roles.items()
-        ):
-            raise LayoutError(
-                f"roles must map tensor names to roles, e.g. {{'kernel_ih': 'ih'}}, got {roles!r}"
-            )
-        return declared_model_layout(backend, model, roles, cell=cell), []
-    try:
-        layout = backend.layout(model, strict)
-    except LayoutError as exc:
-        guessed = inferred_roles(backend, model)
-        if not guessed:
-            raise LayoutError(
-                f"{exc}; pass roles={{tensor name: role}} to audit a cell rnninit does not know"
-            ) from None
-        layout = declared_model_layout(backend, model, guessed, cell=cell, source="roles inferred from names")
-        note = "roles inferred from tensor names: " + ", ".join(f"{k} → {v}" for k, v in guessed.items())
-        return layout, [note + " (pass roles= to say otherwise)"]
-    # weights with recurrent-looking names that no layout covers are not audited: say so
-    missed = sorted(set(inferred_roles(backend, model)) - set(layout.tensors))
-    if missed:
-        return layout, [
-            f"not audited (no layout covers them): {', '.join(missed)}; pass roles= to audit a custom cell"
-        ]
-    return layout, []
-
-
 def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
     return block_rng(SUBSAMPLE_SEED, cell.path, cell.layer, cell.direction, role, gate)
 
 
-def _row(cell: CellLayout, slots: list[Slot], init: Init | None, fused: bool) -> BlockRow:
-    shape = slots[0].shape
-    if fused:
-        shape = (shape[0] * len(slots), *shape[1:])
-    tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
+def _row(visit: Visit, init_known: bool = True) -> BlockRow:
+    cell, init = visit.cell, visit.init if init_known else None
     return BlockRow(
         cell=cell.name,
         path=cell.path,
         layer=cell.layer,
         direction=cell.direction,
-        role=slots[0].role,
-        gate=None if fused else slots[0].gate,
-        tensors=tensors,
-        shape=shape,
+        role=visit.role,
+        gate=visit.gate,
+        tensors=visit.tensors,
+        shape=visit.shape,
         init=None if init is None else str(init),
         init_explicit=None if init is None else explicit(init),
-        fused=fused,
+        fused=visit.fused,
+        rule=visit.rule if init is not None else None,
     )
 
 
@@ -176,38 +133,26 @@ def _fingerprint(value: np.ndarray) -> tuple | None:
 
 
 def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -> list[_Checked]:
-    """Check every block of one cell, walking roles exactly as :func:`rnninit.plan._plan_cell` does."""
+    """Check every block of one cell, on the walk the plan takes (:func:`rnninit.walk.walk_cell`)."""
     out: list[_Checked] = []
-    for role in cell.roles_present():
-        slots = [s for s in cell.slots if s.role == role]
-        whole, _ = resolved.lookup(role, None)
-        if whole is not None and whole.fused and not any((role, s.gate) in resolved.entries for s in slots):
-            value = np.concatenate([values[(role, s.gate)] for s in slots], axis=0)
-            block = cell.block(slots[0], fused=True)
-            out.append(
-                _check(cell, slots, whole, block, value, True, Context(_rng(cell, role, None), max_sample))
-            )
+    for visit in walk_cell(cell, resolved):
+        value = visit.join(values)
+        if visit.init is None:
+            row = _row(visit)
+            row.observed = observe(value, gram=False)
+            row.tests = _nan_check(value)
+            out.append(_Checked(row, _fingerprint(value), False))
             continue
-        for slot in slots:
-            init, from_gate = resolved.lookup(role, slot.gate)
-            value = values[(role, slot.gate)]
-            if init is None:
-                row = _row(cell, [slot], None, False)
-                row.observed = observe(value, gram=False)
-                row.tests = _nan_check(value)
-                out.append(_Checked(row, _fingerprint(value), False))
-                continue
-            block = cell.block(slot, from_gate_entry=from_gate)
-            forget_value = None
-            if isinstance(init, Chrono):
-                forget = cell.kind.gate_semantics.get("forget")
-                if (
-                    slot.gate == cell.kind.gate_semantics.get("input")
-                    and resolved.lookup(role, forget)[0] == init
-                ):
-                    forget_value = values[(role, forget)]
-            ctx = Context(_rng(cell, role, slot.gate), max_sample, forget_value)
-            out.append(_check(cell, [slot], init, block, value, False, ctx))
+        forget_value = None
+        if isinstance(visit.init, Chrono) and not visit.fused:
+            forget = cell.kind.gate_semantics.get("forget")
+            if (
+                visit.gate == cell.kind.gate_semantics.get("input")
+                and resolved.lookup(visit.role, forget)[0] == visit.init
+            ):
+                forget_value = values[(visit.role, forget)]
+        ctx = Context(_rng(cell, visit.role, visit.gate), max_sample, forget_value)
+        out.append(_check(visit, value, ctx))
     return out
 
 
@@ -219,9 +164,9 @@ def _nan_check(value: np.ndarray) -> list[Test]:
     return [Test("finite", "finite values", f"{int(flat.size - finite.sum())} NaN/Inf", passed=False)]
 
 
-def _check(cell, slots, init, block, value, fused, ctx) -> _Checked:
-    row = _row(cell, slots, init, fused)
-    result = check_block(init, block, value, ctx)
+def _check(visit: Visit, value: np.ndarray, ctx: Context) -> _Checked:
+    row = _row(visit)
+    result = check_block(visit.init, visit.block(), value, ctx)
     row.observed, row.expected, row.tests, row.sample_size = (
         result.observed,
         result.expected,
@@ -311,41 +256,49 @@ def _duplicate_findings(checked: list[_Checked]) -> list[Finding]:
 
 
 def _default_findings(backend, model, layout, spec, rows, alpha, max_sample) -> list[Finding]:
-    """For each module with failures: does it pass its framework's default instead?
+    """For each module with failures: do its failing cells pass its framework's default instead?
 
-    One cell per module is enough (apply initializes a module's cells together): its first one."""
-    failing = {r.path for r in rows if r.failed and r.init is not None}
+    Only the failing cells tell: in a module that mixes kinds (a Keras stack of minimal cells and an
+    LSTM cell), a cell the spec gives what the default would give looks default although apply ran."""
+    failing = {(r.path, r.layer, r.direction) for r in rows if r.failed and r.init is not None}
     if not failing:
         return []
     default = Spec.parse(backend.default_preset)
     if default == spec:
         return []
     findings = []
-    for path in dict.fromkeys(c.path for c in layout.cells if c.path in failing):
-        cell = next(c for c in layout.cells if c.path == path)
-        try:
-            resolved = default.resolve(cell.kind)
-        except SpecError:
+    for path in dict.fromkeys(c.path for c in layout.cells if (c.path, c.layer, c.direction) in failing):
+        cells = [c for c in layout.cells if (c.path, c.layer, c.direction) in failing and c.path == path]
+        if not all(_looks_default(backend, model, cell, default, alpha, max_sample) for cell in cells):
             continue
-        arrays = backend.read(model, _tensors(cell))
-        values = {(s.role, s.gate): _effective(s, arrays) for s in cell.slots}
-        tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
-        m = max(sum(t.statistical for t in tests), 1)
-        if tests and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests):
-            name = path or "<model>"
-            findings.append(
-                Finding(
-                    "default",
-                    f"{name} still looks exactly like {backend.name}'s default initialization "
-                    f"({backend.default_preset}), although the spec says otherwise: apply was probably never "
-                    "called on this module",
-                    tuple(t for c in layout.cells if c.path == path for t in _tensors(c)),
-                    name,
-                    expected=str(spec),
-                    found=backend.default_preset,
-                )
+        name = path or "<model>"
+        findings.append(
+            Finding(
+                "default",
+                f"{name} still looks exactly like {backend.name}'s default initialization "
+                f"({backend.default_preset}), although the spec says otherwise: apply was probably never "
+                "called on this module",
+                tuple(t for c in layout.cells if c.path == path for t in cell_tensors(c)),
+                name,
+                expected=str(spec),
+                found=backend.default_preset,
             )
+        )
     return findings
+
+
+def _looks_default(
+    backend: Backend, model, cell: CellLayout, default: Spec, alpha: float, max_sample: int
+) -> bool:
+    """Whether ``cell`` passes the framework's default spec (its own tests, Bonferroni-corrected)."""
+    try:
+        resolved = default.resolve(cell.kind)
+    except SpecError:
+        return False
+    values = cell_values(backend, model, cell)
+    tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
+    m = max(sum(t.statistical for t in tests), 1)
+    return bool(tests) and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests)
 
 
 __all__ = ["audit"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import contextlib
 
-import rnninit.torch as rt
 import torch
+from torch import nn
+
+import rnninit.torch as rt
 from rnninit.bench.timing import Case
 from rnninit.torch import fast
 from rnninit.torch import functional as Fr
-from torch import nn
 
 BUILTINS = {"lstm": nn.LSTM, "gru": nn.GRU, "elman": nn.RNN}
 LIBRARY = {"lstm": rt.LSTM, "gru": rt.GRU, "elman": rt.Elman}

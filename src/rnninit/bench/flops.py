@@ -19,6 +19,7 @@ for these shapes; an implementation's *fraction of the GEMM rate* is ``floor / i
 from __future__ import annotations
 
 import torch
+
 from rnninit.bench.timing import Case
 
 GATES = {"elman": 1, "gru": 3, "lstm": 4}

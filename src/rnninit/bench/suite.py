@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-import rnninit.torch as rt
 import torch
+from torch import nn
+
+import rnninit.torch as rt
 from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
 from rnninit.bench.timing import median_ms, ratio, time_cases
-from torch import nn
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 APPLY_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"

@@ -1,9 +1,10 @@
-"""``rnninit run [CONFIG] --out DIR [--workers N] [--executor local|ray [--address ADDR]] [--json]``:
-train models x seeds on a task, store every run crash-safely in DIR, and write DIR/report.html.
+"""``rnninit run [CONFIG] --out DIR [--workers N] [--executor local|ray [--address ADDR]] [--mlflow [URI]]
+[--json]``: train models x seeds on a task, store every run crash-safely in DIR, and write DIR/report.html.
 
 Without CONFIG the embedded default experiment runs (``rnninit/experiments/default.yaml``: the
 adding problem under several initializations, a few minutes on 2 cores). Rerunning the same command
-reuses every finished run. With ``--json`` the last line printed is a JSON summary.
+reuses every finished run. With ``--json`` the last line printed is a JSON summary. With ``--mlflow``
+every run is also logged to MLflow (:mod:`rnninit.experiments.tracking`; default store DIR/mlflow.db).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from rich.console import Console
 from rich.progress import (
@@ -47,6 +49,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="with --executor ray: the Ray cluster to use ('auto', HOST:6379 or "
         "ray://HOST:10001; default $RAY_ADDRESS, else a local Ray instance with --workers CPUs)",
     )
+    p.add_argument(
+        "--mlflow",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="URI",
+        help="also log every run to MLflow (pip install 'rnninit[mlflow]'): an experiment named after the "
+        "sweep, one run per training run under a parent run with the report and summary; URI is an MLflow "
+        "tracking URI (default: sqlite:///DIR/mlflow.db). Put it after CONFIG",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON summary as the last line")
     p.set_defaults(func=run)
 
@@ -58,12 +70,22 @@ def run(args: argparse.Namespace) -> int:
     from rnninit.experiments.report import write_report
     from rnninit.experiments.runner import run_experiment
 
+    if args.mlflow and args.config is None and args.mlflow.endswith((".yaml", ".yml")):
+        raise ConfigError(
+            f"--mlflow took {args.mlflow!r} as its tracking URI; put CONFIG before --mlflow "
+            f"(rnninit run {args.mlflow} --out {args.out} --mlflow)"
+        )
     sweep = load_experiment(args.config)  # validated completely before anything runs
     options = {"workers": args.workers}
     if args.address is not None:
         if args.executor != "ray":
             raise ConfigError(f"--address is for --executor ray, not --executor {args.executor}")
         options["address"] = args.address
+    tracker = None
+    if args.mlflow is not None:  # before any training: a missing MLflow or a bad URI fails fast
+        from rnninit.experiments.tracking import MlflowLogger
+
+        tracker = MlflowLogger(args.mlflow or None, args.out, sweep, config=args.config)
     executor = make_executor(args.executor, **options)
     console = Console(stderr=True)
     progress = Progress(
@@ -100,12 +122,26 @@ def run(args: argparse.Namespace) -> int:
         if metric is not None:
             text += f" ({metric:.4g})"
         progress.update(bar, advance=1, last=text)
+        if tracker is not None:
+            tracker.log(record)
 
-    with progress:
-        outcome = run_experiment(sweep, args.out, executor, on_start=on_start, on_result=on_result)
-    path = write_report(outcome, args.out)
+    try:
+        with progress:
+            outcome = run_experiment(sweep, args.out, executor, on_start=on_start, on_result=on_result)
+        path = write_report(outcome, args.out)
+        if tracker is not None:
+            tracker.finish(outcome, path, Path(args.out, "summary.json"))
+    except BaseException:
+        if tracker is not None:
+            tracker.close()
+        raise
     summary = outcome.summary()
     console.print(f"report: {path}")
+    if tracker is not None:
+        console.print(
+            f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged now, "
+            f"{len(tracker.logged)} in all"
+        )
     for label, s in summary["models"].items():
         console.print(
             f"  {label:<24} final {s['metric']} "

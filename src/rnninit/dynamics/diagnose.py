@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 import torch
+from torch import Tensor, nn
+
 from rnninit.dynamics.cells import make_cell
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.horizon import memory_horizon
@@ -24,7 +25,6 @@ from rnninit.dynamics.spectra import recurrent_spectra
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import LayoutError
 from rnninit.spec import Spec, SpecLike
-from torch import Tensor, nn
 
 
 @dataclass(frozen=True)

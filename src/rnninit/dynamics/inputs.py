@@ -8,10 +8,10 @@ machine and in every framework.
 from __future__ import annotations
 
 import numpy as np
-
 import torch
-from rnninit.dynamics.errors import DynamicsError
 from torch import Tensor
+
+from rnninit.dynamics.errors import DynamicsError
 
 INPUT_KINDS = ("zeros", "normal", "uniform")
 #: Batch used when none is given: zero input from a fixed start is deterministic, so one sequence suffices.

@@ -22,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
 import torch
-from rnninit.dynamics.stepper import Stepper
 from torch import Tensor
+
+from rnninit.dynamics.stepper import Stepper
 
 
 def step_jacobian(stepper: Stepper, x: Tensor, state: Tensor) -> Tensor:

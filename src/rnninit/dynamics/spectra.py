@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from torch import nn
 
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.torch.layouts import model_layout, read_arrays
-from torch import nn
 
 RECURRENT_ROLE = "hh"
 

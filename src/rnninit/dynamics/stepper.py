@@ -13,8 +13,9 @@ import copy
 from dataclasses import dataclass, replace
 
 import torch
-from rnninit.dynamics.errors import DynamicsError
 from torch import Tensor, nn
+
+from rnninit.dynamics.errors import DynamicsError
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,13 @@ import tempfile
 from pathlib import Path
 
 import torch
+from torch import nn
+
 from rnninit.experiments.config import Experiment
 from rnninit.experiments.custom_cell import ProblemCellRNN
 from rnninit.experiments.html_table import table_row
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
-from torch import nn
 
 
 def initial_model(experiment: Experiment, model: dict) -> nn.Module:

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import rnninit.torch as rt
 import torch
-from rnninit.spec import SpecLike
 from torch import nn
+
+import rnninit.torch as rt
+from rnninit.spec import SpecLike
 
 
 @dataclass(frozen=True)

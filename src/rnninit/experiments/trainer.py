@@ -13,10 +13,10 @@ import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-
 import torch
-from rnninit.experiments.tasks import Task
 from torch import nn
+
+from rnninit.experiments.tasks import Task
 
 OPTIMIZERS = ("rmsprop", "adam")
 

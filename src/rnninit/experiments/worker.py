@@ -5,6 +5,7 @@ from __future__ import annotations
 import traceback
 
 import torch
+
 from rnninit.experiments.config import RunSpec
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task

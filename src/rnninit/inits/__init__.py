@@ -17,12 +17,15 @@ from rnninit.inits.random import (
     GlorotUniform,
     HeNormal,
     HeUniform,
+    KaimingNormal,
+    KaimingUniform,
     LecunNormal,
     LecunUniform,
     Normal,
     TorchDefault,
     TruncatedNormal,
     Uniform,
+    VarianceScaling,
 )
 from rnninit.inits.structured import Identity, Orthogonal, Spectral, orthogonal_matrix, spectral_radius
 
@@ -43,21 +46,47 @@ INITS: dict[str, type[Init]] = {
         HeNormal,
         LecunUniform,
         LecunNormal,
+        VarianceScaling,
+        KaimingUniform,
+        KaimingNormal,
         TorchDefault,
         Chrono,
         Spectral,
     )
 }
 
+#: Other frameworks' names for an init that means exactly the same here (Keras' ``random_normal``,
+#: PyTorch's ``xavier_*``); a spec may use them and is written back with the canonical name.
+INIT_ALIASES: dict[str, str] = {
+    "random_normal": "normal",
+    "random_uniform": "uniform",
+    "xavier_uniform": "glorot_uniform",
+    "xavier_normal": "glorot_normal",
+}
+
 
 def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
-    """Build an init by canonical name; positional arguments fill arguments in declared order."""
-    cls = INITS.get(name)
+    """Build an init by name; positional arguments fill arguments in declared order.
+
+    Names in :data:`INIT_ALIASES` and argument aliases (:attr:`Init.aliases`, e.g. Keras' ``stddev``
+    for ``std``) are accepted and normalized, so the init is the same as with the canonical names.
+    """
+    cls = INITS.get(INIT_ALIASES.get(name, name))
     if cls is None:
+        known = [*INITS, *INIT_ALIASES]
         raise SpecError(
-            f"unknown init '{name}'{did_you_mean(name, INITS)}; valid inits: {one_of(INITS)}",
+            f"unknown init '{name}'{did_you_mean(name, known)}; valid inits: {one_of(INITS)}",
             token=name,
         )
+    name = cls.name
+    for alias, canonical in cls.aliases.items():
+        if alias in kwargs:
+            if canonical in kwargs:
+                raise SpecError(
+                    f"{name}: '{alias}' is another name for '{canonical}', and both are given; keep one",
+                    token=alias,
+                )
+            kwargs[canonical] = kwargs.pop(alias)
     names = cls.arg_names()
     if len(args) > len(names):
         raise SpecError(
@@ -72,8 +101,11 @@ def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
     if unknown:
         bad = unknown[0]
         valid = one_of(names) if names else "none"
+        if cls.aliases:
+            valid += " (also " + ", ".join(f"'{a}' for '{c}'" for a, c in cls.aliases.items()) + ")"
+        hint = did_you_mean(bad, [*names, *cls.aliases])
         raise SpecError(
-            f"{name} has no argument '{bad}'{did_you_mean(bad, names)}; valid arguments: {valid}",
+            f"{name} has no argument '{bad}'{hint}; valid arguments: {valid}",
             token=bad,
         )
     try:
@@ -135,6 +167,7 @@ __all__ = [
     "BLOCK_KINDS",
     "Block",
     "INITS",
+    "INIT_ALIASES",
     "Init",
     "init_from_config",
     "make_init",

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rnninit.errors import SpecError
+from rnninit.errors import SpecError, did_you_mean, one_of
 
 #: What a block is: a full matrix, the diagonal of a matrix stored as a vector, or a vector.
 BLOCK_KINDS = ("matrix", "diagonal", "vector")
@@ -84,12 +84,19 @@ class Init:
     accepts: ClassVar[tuple[str, ...]] = BLOCK_KINDS
     #: Arguments that ``str`` writes without their name when they come first (``constant(1.0)``).
     positional: ClassVar[tuple[str, ...]] = ()
+    #: Other names accepted for an argument (Keras' ``stddev`` for ``std``): alias -> argument.
+    #: They are normalized when the init is built, so ``str`` and ``to_config`` give the canonical name.
+    aliases: ClassVar[dict[str, str]] = {}
+    #: The values a ``str`` argument may take: argument -> valid values.
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {}
 
     fused: bool = False
 
     def __post_init__(self) -> None:
         for f in dataclasses.fields(self):
             value = _check_type(self.name, f.name, getattr(self, f.name), f.type)
+            if str(f.type) == "str":
+                _check_choice(self, f.name, value)
             object.__setattr__(self, f.name, value)
         self._validate_args()
 
@@ -197,6 +204,15 @@ class Init:
         return f"{self.name}({', '.join(parts)})"
 
 
+def _check_choice(init: Init, arg: str, value: str) -> None:
+    valid = init.choices.get(arg, ())
+    if value not in valid:
+        raise SpecError(
+            f"{init.name}: {arg} must be one of {one_of(valid)}, got {value!r}{did_you_mean(value, valid)}",
+            token=arg,
+        )
+
+
 def _format_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -239,6 +255,9 @@ def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
     elif ann == "Init":
         ok = isinstance(value, Init)
         expected = "an init, e.g. normal(std=1.0)"
+    elif ann == "str":
+        ok = isinstance(value, str)
+        expected = "a name"
     else:  # pragma: no cover - a programming error in an Init subclass
         raise TypeError(f"unsupported annotation {ann!r} on {init_name}.{arg}")
     if not ok:

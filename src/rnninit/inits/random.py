@@ -1,4 +1,5 @@
-"""Random initializers: plain distributions, variance scaling (Glorot, He, LeCun), PyTorch's default."""
+"""Random initializers: plain distributions, variance scaling (Glorot, He, LeCun, Keras' ``VarianceScaling``,
+PyTorch's ``kaiming_*``), PyTorch's default."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ class Normal(Init):
 
     name: ClassVar[str] = "normal"
     summary: ClassVar[str] = "N(mean, std^2)"
+    aliases: ClassVar[dict[str, str]] = {"stddev": "std"}
     mean: float = 0.0
     std: float = 1.0
 
@@ -56,6 +58,7 @@ class TruncatedNormal(Init):
 
     name: ClassVar[str] = "truncated_normal"
     summary: ClassVar[str] = "N(mean, std^2) cut at 2 std"
+    aliases: ClassVar[dict[str, str]] = {"stddev": "std"}
     mean: float = 0.0
     std: float = 1.0
 
@@ -78,6 +81,7 @@ class Uniform(Init):
 
     name: ClassVar[str] = "uniform"
     summary: ClassVar[str] = "U(low, high)"
+    aliases: ClassVar[dict[str, str]] = {"minval": "low", "maxval": "high"}
     low: float = -0.05
     high: float = 0.05
 
@@ -92,93 +96,270 @@ class Uniform(Init):
         return rng.uniform(self.low, self.high, size=block.shape)
 
 
+#: The standard deviation of a standard normal cut at ±TRUNCATION: Keras divides by it so that a
+#: truncated variance-scaling init keeps the variance its formula states (0.87962566103423978).
+TRUNCATED_STD = float(stats.truncnorm(-TRUNCATION, TRUNCATION).std())
+
+#: ``torch.nn.init.calculate_gain`` for each nonlinearity ``kaiming_*`` accepts (``leaky_relu``'s
+#: depends on its slope ``a``: ``√(2 / (1 + a²))``).
+TORCH_GAINS: dict[str, float] = {
+    "linear": 1.0,
+    "conv1d": 1.0,
+    "conv2d": 1.0,
+    "conv3d": 1.0,
+    "conv_transpose1d": 1.0,
+    "conv_transpose2d": 1.0,
+    "conv_transpose3d": 1.0,
+    "sigmoid": 1.0,
+    "tanh": 5.0 / 3.0,
+    "relu": math.sqrt(2.0),
+    "leaky_relu": math.sqrt(2.0),
+    "selu": 3.0 / 4.0,
+}
+
+
+def block_fan(block: Block, mode: str) -> float:
+    """``fan_in``, ``fan_out`` or their average for ``block`` (per gate block; all gates when fused)."""
+    return {
+        "fan_in": block.fan_in,
+        "fan_out": block.fan_out,
+        "fan_avg": (block.fan_in + block.fan_out) / 2.0,
+    }[mode]
+
+
 @dataclass(frozen=True, kw_only=True)
 class _VarianceScaling(Init):
-    """Zero-mean init with variance ``gain² · scale / fan``, ``fan`` chosen by ``mode``.
+    """Zero-mean i.i.d. entries whose standard deviation :meth:`std` depends on the block's fans.
 
-    Uniform variants draw from ``U(±√3·std)``; normal variants from ``N(0, std²)`` (as
-    ``torch.nn.init``; Keras' ``*Normal`` variance-scaling initializers use a truncated normal).
+    :meth:`sampler` says how they are drawn: ``uniform`` from ``U(±√3·std)``, ``normal`` from
+    ``N(0, std²)``, ``truncated_normal`` from a normal cut at ±2 of its own scale and rescaled so
+    that the *truncated* distribution has standard deviation ``std`` (as Keras does).
     """
 
-    mode: ClassVar[str] = "fan_avg"
-    scale: ClassVar[float] = 1.0
-    distribution: ClassVar[str] = "uniform"
+    def std(self, block: Block) -> float:
+        """The standard deviation of every entry of ``block``."""
+        raise NotImplementedError
+
+    def sampler(self) -> str:
+        """``uniform``, ``normal`` or ``truncated_normal``."""
+        raise NotImplementedError
+
+    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
+        std = self.std(block)
+        sampler = self.sampler()
+        if sampler == "uniform":
+            limit = math.sqrt(3.0) * std
+            return rng.uniform(-limit, limit, size=block.shape)
+        if sampler == "truncated_normal":
+            if std == 0:
+                return np.zeros(block.shape)
+            scale = std / TRUNCATED_STD
+            return stats.truncnorm(-TRUNCATION, TRUNCATION, scale=scale).rvs(
+                size=block.shape, random_state=rng
+            )
+        return rng.normal(0.0, std, size=block.shape)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _NamedScaling(_VarianceScaling):
+    """A named variance-scaling scheme: variance ``gain² · SCALE / fan``, ``fan`` chosen by ``MODE``."""
+
+    MODE: ClassVar[str] = "fan_avg"
+    SCALE: ClassVar[float] = 1.0
+    LAW: ClassVar[str] = "uniform"
     gain: float = 1.0
 
     def _validate_args(self) -> None:
         _nonnegative(self, "gain")
 
     def std(self, block: Block) -> float:
-        fan = {
-            "fan_in": block.fan_in,
-            "fan_out": block.fan_out,
-            "fan_avg": (block.fan_in + block.fan_out) / 2.0,
-        }[self.mode]
-        return self.gain * math.sqrt(self.scale / fan)
+        return self.gain * math.sqrt(self.SCALE / block_fan(block, self.MODE))
 
-    def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        std = self.std(block)
-        if self.distribution == "uniform":
-            limit = math.sqrt(3.0) * std
-            return rng.uniform(-limit, limit, size=block.shape)
-        return rng.normal(0.0, std, size=block.shape)
+    def sampler(self) -> str:
+        return self.LAW
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlorotUniform(_VarianceScaling):
-    """Glorot & Bengio (2010): ``U(±gain·√(6 / (fan_in + fan_out)))``."""
+class _NamedNormal(_NamedScaling):
+    """The normal variant: untruncated by default, as ``torch.nn.init``; ``truncated=true`` is Keras'
+    meaning of the same name (a normal cut at ±2 scales, rescaled to the same variance)."""
+
+    LAW: ClassVar[str] = "normal"
+    truncated: bool = False
+
+    def sampler(self) -> str:
+        return "truncated_normal" if self.truncated else "normal"
+
+
+@dataclass(frozen=True, kw_only=True)
+class GlorotUniform(_NamedScaling):
+    """Glorot & Bengio (2010): ``U(±gain·√(6 / (fan_in + fan_out)))``.
+
+    The same as ``keras.initializers.GlorotUniform`` and ``torch.nn.init.xavier_uniform_(gain)``.
+    """
 
     name: ClassVar[str] = "glorot_uniform"
     summary: ClassVar[str] = "U(±gain·sqrt(6/(fan_in+fan_out)))"
 
 
 @dataclass(frozen=True, kw_only=True)
-class GlorotNormal(_VarianceScaling):
-    """Glorot & Bengio (2010): ``N(0, gain² · 2 / (fan_in + fan_out))``."""
+class GlorotNormal(_NamedNormal):
+    """Glorot & Bengio (2010): ``N(0, gain² · 2 / (fan_in + fan_out))``, as ``torch.nn.init.xavier_normal_``.
+
+    ``truncated=true``: ``keras.initializers.GlorotNormal``, a normal cut at ±2 scales whose
+    standard deviation after the cut is ``gain·√(2 / (fan_in + fan_out))``.
+    """
 
     name: ClassVar[str] = "glorot_normal"
-    summary: ClassVar[str] = "N(0, gain^2·2/(fan_in+fan_out))"
-    distribution: ClassVar[str] = "normal"
+    summary: ClassVar[str] = "N(0, gain^2·2/(fan_in+fan_out)), truncated=true: Keras' truncated normal"
 
 
 @dataclass(frozen=True, kw_only=True)
-class HeUniform(_VarianceScaling):
-    """He et al. (2015): ``U(±gain·√(6 / fan_in))``."""
+class HeUniform(_NamedScaling):
+    """``U(±gain·√(6 / fan_in))``: the variance of He et al. (2015, §2.2), who give only the Gaussian;
+    the uniform with that variance is Keras' convention (``keras.initializers.HeUniform``), and
+    ``torch.nn.init.kaiming_uniform_`` with its defaults (``a=0``, ``nonlinearity='leaky_relu'``).
+    ``gain`` multiplies He's own √2; PyTorch's other gains are ``kaiming_uniform``.
+    """
 
     name: ClassVar[str] = "he_uniform"
     summary: ClassVar[str] = "U(±gain·sqrt(6/fan_in))"
-    mode: ClassVar[str] = "fan_in"
-    scale: ClassVar[float] = 2.0
+    MODE: ClassVar[str] = "fan_in"
+    SCALE: ClassVar[float] = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
-class HeNormal(_VarianceScaling):
-    """He et al. (2015): ``N(0, gain² · 2 / fan_in)``."""
+class HeNormal(_NamedNormal):
+    """He et al. (2015, §2.2): ``N(0, gain² · 2 / fan_in)``; ``gain`` multiplies He's own √2.
+
+    ``torch.nn.init.kaiming_normal_`` with its defaults; ``truncated=true``:
+    ``keras.initializers.HeNormal``.
+    """
 
     name: ClassVar[str] = "he_normal"
-    summary: ClassVar[str] = "N(0, gain^2·2/fan_in)"
-    mode: ClassVar[str] = "fan_in"
-    scale: ClassVar[float] = 2.0
-    distribution: ClassVar[str] = "normal"
+    summary: ClassVar[str] = "N(0, gain^2·2/fan_in), truncated=true: Keras' truncated normal"
+    MODE: ClassVar[str] = "fan_in"
+    SCALE: ClassVar[float] = 2.0
 
 
 @dataclass(frozen=True, kw_only=True)
-class LecunUniform(_VarianceScaling):
-    """LeCun et al. (1998): ``U(±gain·√(3 / fan_in))``."""
+class LecunUniform(_NamedScaling):
+    """LeCun et al. (1998): ``U(±gain·√(3 / fan_in))``, as ``keras.initializers.LecunUniform``."""
 
     name: ClassVar[str] = "lecun_uniform"
     summary: ClassVar[str] = "U(±gain·sqrt(3/fan_in))"
-    mode: ClassVar[str] = "fan_in"
+    MODE: ClassVar[str] = "fan_in"
 
 
 @dataclass(frozen=True, kw_only=True)
-class LecunNormal(_VarianceScaling):
-    """LeCun et al. (1998): ``N(0, gain² / fan_in)``."""
+class LecunNormal(_NamedNormal):
+    """LeCun et al. (1998): ``N(0, gain² / fan_in)``; ``truncated=true``: Keras' ``LecunNormal``."""
 
     name: ClassVar[str] = "lecun_normal"
-    summary: ClassVar[str] = "N(0, gain^2/fan_in)"
-    mode: ClassVar[str] = "fan_in"
-    distribution: ClassVar[str] = "normal"
+    summary: ClassVar[str] = "N(0, gain^2/fan_in), truncated=true: Keras' truncated normal"
+    MODE: ClassVar[str] = "fan_in"
+
+
+@dataclass(frozen=True, kw_only=True)
+class VarianceScaling(_VarianceScaling):
+    """``keras.initializers.VarianceScaling``, with Keras' arguments and defaults.
+
+    Variance ``scale / fan`` with ``fan`` chosen by ``mode`` (``fan_in``, ``fan_out``, ``fan_avg``);
+    ``distribution`` is ``truncated_normal`` (cut at ±2 scales, rescaled so that the truncated
+    distribution has that variance), ``untruncated_normal`` or ``uniform`` (``U(±√(3·scale/fan))``).
+    Keras reads ``distribution='normal'`` as ``truncated_normal``; here it is an error that says so.
+    """
+
+    name: ClassVar[str] = "variance_scaling"
+    summary: ClassVar[str] = "variance scale/fan (Keras' VarianceScaling)"
+    positional: ClassVar[tuple[str, ...]] = ()
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {
+        "mode": ("fan_in", "fan_out", "fan_avg"),
+        "distribution": ("truncated_normal", "untruncated_normal", "uniform"),
+    }
+    scale: float = 1.0
+    mode: str = "fan_in"
+    distribution: str = "truncated_normal"
+
+    def __post_init__(self) -> None:
+        if self.distribution == "normal":
+            raise SpecError(
+                "variance_scaling: distribution=normal is ambiguous: Keras reads it as truncated_normal; "
+                "write distribution=truncated_normal (Keras' meaning) or distribution=untruncated_normal",
+                token="distribution",
+            )
+        super().__post_init__()
+
+    def _validate_args(self) -> None:
+        if not self.scale > 0:
+            raise SpecError(f"variance_scaling: scale must be > 0, got {self.scale!r}", token="scale")
+
+    def std(self, block: Block) -> float:
+        return math.sqrt(self.scale / block_fan(block, self.mode))
+
+    def sampler(self) -> str:
+        return {"untruncated_normal": "normal"}.get(self.distribution, self.distribution)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Kaiming(_VarianceScaling):
+    """``torch.nn.init.kaiming_*_`` with PyTorch's arguments: std ``gain / √fan``, where ``gain`` is
+    ``torch.nn.init.calculate_gain(nonlinearity, a)``."""
+
+    choices: ClassVar[dict[str, tuple[str, ...]]] = {
+        "mode": ("fan_in", "fan_out"),
+        "nonlinearity": tuple(TORCH_GAINS),
+    }
+    a: float = 0.0
+    mode: str = "fan_in"
+    nonlinearity: str = "leaky_relu"
+
+    def _validate_args(self) -> None:
+        if self.a != 0 and self.nonlinearity != "leaky_relu":
+            raise SpecError(
+                f"{self.name}: a (the negative slope) only applies to nonlinearity=leaky_relu, "
+                f"but nonlinearity={self.nonlinearity} (PyTorch ignores it there; drop a or use leaky_relu)",
+                token="a",
+            )
+
+    def gain(self) -> float:
+        if self.nonlinearity == "leaky_relu":
+            return math.sqrt(2.0) / math.hypot(1.0, self.a)  # √(2 / (1 + a²)) without overflow
+        return TORCH_GAINS[self.nonlinearity]
+
+    def std(self, block: Block) -> float:
+        return self.gain() / math.sqrt(block_fan(block, self.mode))
+
+
+@dataclass(frozen=True, kw_only=True)
+class KaimingNormal(_Kaiming):
+    """``torch.nn.init.kaiming_normal_(a, mode, nonlinearity)``: ``N(0, gain² / fan)``, untruncated.
+
+    With the defaults it equals ``he_normal``; ``kaiming_normal(nonlinearity=tanh)`` has std
+    ``(5/3)/√fan_in``, whereas ``he_normal(gain=5/3)`` has ``(5/3)·√(2/fan_in)``.
+    """
+
+    name: ClassVar[str] = "kaiming_normal"
+    summary: ClassVar[str] = "N(0, calculate_gain(nonlinearity, a)^2/fan) (torch.nn.init.kaiming_normal_)"
+
+    def sampler(self) -> str:
+        return "normal"
+
+
+@dataclass(frozen=True, kw_only=True)
+class KaimingUniform(_Kaiming):
+    """``torch.nn.init.kaiming_uniform_(a, mode, nonlinearity)``: ``U(±gain·√(3 / fan))``.
+
+    ``kaiming_uniform(a=2.23606797749979)`` (``a=√5``) is what ``torch.nn.Linear`` uses for its weight.
+    """
+
+    name: ClassVar[str] = "kaiming_uniform"
+    summary: ClassVar[str] = (
+        "U(±calculate_gain(nonlinearity, a)·sqrt(3/fan)) (torch.nn.init.kaiming_uniform_)"
+    )
+
+    def sampler(self) -> str:
+        return "uniform"
 
 
 @dataclass(frozen=True, kw_only=True)

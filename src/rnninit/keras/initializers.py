@@ -17,6 +17,7 @@ seeded Keras initializer does).
 from __future__ import annotations
 
 import random
+import sys
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -131,25 +132,52 @@ class RoleInitializer(keras.initializers.Initializer):
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
-        declaration = self.role + (f"[{','.join(self.gates)}]" if self.gates else "")
+        split = _keras_forget_bias_slice(self, shape)
+        if split is not None:
+            value = self._sample_bias_slice(*split)
+        else:
+            declaration = self.role + (f"[{','.join(self.gates)}]" if self.gates else "")
+            value = self._sample({_WEIGHT: shape}, {_WEIGHT: declaration}, shape)[_WEIGHT]
+            self._calls += 1
+        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
+        return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
+
+    def _sample(self, shapes, declarations, shape) -> dict[str, np.ndarray]:
         try:
-            cell, tensors = declared_layout(
-                {_WEIGHT: shape}, {_WEIGHT: declaration}, kind=self.kind, transpose=True, framework="keras"
+            cells, tensors = declared_layout(
+                shapes, declarations, kind=self.kind, transpose=True, framework="keras"
             )
         except LayoutError as exc:
             raise LayoutError(
-                f"RoleInitializer(role={declaration!r}) cannot initialize a weight of shape {shape}: {exc}"
+                f"RoleInitializer(role={next(iter(declarations.values()))!r}) cannot initialize a weight of "
+                f"shape {shape}: {exc}"
             ) from None
         path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
-        cell = replace(cell, path=path, layer=self.layer, direction=self.direction)
-        plan = make_plan(self.spec, ModelLayout((cell,), tensors), self._stream_seed())
+        cells = [replace(cell, path=path, layer=self.layer, direction=self.direction) for cell in cells]
+        plan = make_plan(self.spec, ModelLayout(tuple(cells), tensors), self._stream_seed())
         if plan.untouched:
             left = ", ".join(slot.label for _, slot in plan.untouched)
             raise SpecError(f"the spec {str(self.spec)!r} gives no init for {left}")
-        self._calls += 1
-        value = plan.new_arrays({_WEIGHT: np.zeros(shape)})[_WEIGHT]
-        dtype = keras.backend.standardize_dtype(dtype or keras.config.floatx())
-        return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
+        return plan.new_arrays({name: np.zeros(s) for name, s in tensors.items()})
+
+    def _sample_bias_slice(self, units: int, gates: tuple[str, ...]) -> np.ndarray:
+        """Keras' ``LSTMCell(unit_forget_bias=True)`` asks for the bias in two slices, ``i`` and then
+        ``c, o``, and fills ``f`` with ones itself. Each slice gets the values ``rnninit.keras.apply``
+        gives those gates (the whole bias is sampled with one block identity), and the forget gate's
+        ones must be what the spec says."""
+        resolved = self.spec.resolve(self.kind)
+        forget, _ = resolved.lookup("bias", "f")
+        if not _is_one(forget):
+            raise SpecError(
+                f"Keras' LSTMCell(unit_forget_bias=True) sets the forget gate's bias to 1 itself, but the spec "
+                f"{str(self.spec)!r} gives bias[f]={forget}; create the layer with unit_forget_bias=False so "
+                "that the spec's forget bias is used"
+            )
+        full = self._sample({_WEIGHT: (4 * units,)}, {_WEIGHT: "bias[i,f,c,o]"}, (4 * units,))[_WEIGHT]
+        blocks = dict(zip(("i", "f", "c", "o"), np.split(full, 4), strict=True))
+        if gates[-1] == "o":  # the last slice: the next call is another weight
+            self._calls += 1
+        return np.concatenate([blocks[g] for g in gates])
 
     def _stream_seed(self) -> int:
         if self.seed is not None:
@@ -173,6 +201,33 @@ class RoleInitializer(keras.initializers.Initializer):
     def __repr__(self) -> str:
         gates = f"[{','.join(self.gates)}]" if self.gates else ""
         return f"RoleInitializer({str(self.spec)!r}, role={self.role + gates!r}, kind={self.kind.name!r}, seed={self.seed})"
+
+
+def _is_one(init) -> bool:
+    from rnninit.inits import Constant, Ones
+
+    return isinstance(init, Ones) or (isinstance(init, Constant) and init.value == 1.0)
+
+
+def _keras_forget_bias_slice(
+    initializer: RoleInitializer, shape: tuple[int, ...]
+) -> tuple[int, tuple[str, ...]] | None:
+    """``(units, gates)`` when Keras' ``LSTMCell(unit_forget_bias=True)`` is asking for one slice of its
+    bias (its ``build`` calls the bias initializer on ``(units,)`` for ``i`` and ``(2 * units,)`` for
+    ``c, o``); ``None`` for any other call. Without this, each slice would be split into four "gates"
+    and the ones would land in the wrong gates, silently."""
+    if initializer.role != "bias" or initializer.kind.name != "lstm" or len(shape) != 1:
+        return None
+    caller = sys._getframe(2)
+    cell = caller.f_locals.get("self") if caller.f_code.co_name == "bias_initializer" else None
+    if not isinstance(cell, keras.layers.LSTMCell) or not cell.unit_forget_bias:
+        return None
+    units = int(cell.units)
+    if shape == (units,):
+        return units, ("i",)
+    if shape == (2 * units,):
+        return units, ("c", "o")
+    return None
 
 
 def role(

@@ -11,11 +11,12 @@ cells, and users' cells that declare their weights' roles with a class attribute
 Identity of a block (what its random stream derives from): ``path`` is the slash-joined layer
 names from the object passed in ('' for the object itself); a ``Bidirectional`` wrapper's forward
 layer is direction 0 and its backward layer direction 1; the k-th cell of ``StackedRNNCells`` is
-layer k. So an ``LSTM`` layer passed alone has the identity of a ``torch.nn.LSTM`` passed alone.
+layer k (a nested ``StackedRNNCells`` counts as its cells, in order). So an ``LSTM`` layer passed alone has the identity of a ``torch.nn.LSTM`` passed alone.
 
 Tensor names are the variables' paths within the object passed in: ``kernel`` for a cell or
 layer passed alone, ``lstm/kernel`` inside a model, ``bi/backward/kernel`` for a Bidirectional's
-backward layer, ``rnn/cells/1/kernel`` for the second stacked cell.
+backward layer, ``rnn/cells/1/kernel`` for the second stacked cell (``rnn/cells/1/cells/0/kernel`` for
+the first cell of a stack nested there).
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ from rnninit.errors import LayoutError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.keras_builtin import keras_cell_layout
-from rnninit.layout.storage import CellLayout, ModelLayout
+from rnninit.layout.storage import CellLayout, ModelLayout, renamed_layout
 
-Owned = tuple[CellLayout, dict[str, tuple[int, ...]]]
+Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
 
 @dataclass
@@ -51,7 +52,7 @@ def builtin_cell_layout(cell: keras.layers.Layer) -> Owned | None:
         (keras.layers.SimpleRNNCell, ELMAN),
     ):
         if isinstance(cell, cls):
-            return keras_cell_layout(
+            found, tensors = keras_cell_layout(
                 kind,
                 input_size=int(cell.kernel.shape[0]),
                 units=int(cell.units),
@@ -59,13 +60,82 @@ def builtin_cell_layout(cell: keras.layers.Layer) -> Owned | None:
                 reset_after=bool(getattr(cell, "reset_after", True)),
                 source=f"keras.layers.{cls.__name__}",
             )
+            return [found], tensors
     return None
 
 
-def declared_cell_layout(cell: keras.layers.Layer) -> Owned:
-    """The local layout of a user's cell from its ``rnninit_roles`` (and ``rnninit_kind``) attributes."""
+def cell_variables(cell: keras.layers.Layer) -> dict[str, keras.Variable]:
+    """Every weight of ``cell`` by a name local to it that identifies it: its attribute path
+    (``kernel``, ``kernel_norm.gamma`` for a sub-layer's, ``cells.1.kernel`` in a list), or, for a
+    weight no attribute holds, its variable path relative to the cell. Never the short ``v.name``,
+    which two weights of one cell may share."""
+    by_id: dict[int, str] = {}
+
+    def visit(obj, prefix: str, depth: int) -> None:
+        if depth > 8:
+            return
+        items = vars(obj).items() if isinstance(obj, keras.layers.Layer) else enumerate(obj)
+        for key, value in items:
+            if isinstance(key, str) and key.startswith("_"):
+                continue
+            name = f"{prefix}{key}"
+            if isinstance(value, keras.Variable):
+                by_id.setdefault(id(value), name)
+            elif isinstance(value, keras.layers.Layer):
+                visit(value, name + ".", depth + 1)
+            elif isinstance(value, (list, tuple)) and any(
+                isinstance(v, (keras.Variable, keras.layers.Layer)) for v in value
+            ):
+                visit(value, name + ".", depth + 1)
+
+    visit(cell, "", 0)
+    base = getattr(cell, "path", None) or ""
+    out: dict[str, keras.Variable] = {}
+    for v in cell.weights:
+        name = by_id.get(id(v))
+        if name is None:
+            name = v.path[len(base) + 1 :] if base and v.path.startswith(base + "/") else v.path
+        out[name] = v
+    return out
+
+
+def _declared_names(
+    cell: keras.layers.Layer, roles: Mapping[str, str], variables: Mapping[str, keras.Variable]
+):
+    """Map each declared name to the cell's local name of that weight: an attribute path as is, or a
+    short variable name (``add_weight(name=...)``) that exactly one weight of the cell has."""
+    names: dict[str, str] = {}
+    for key in roles:
+        if key in variables:
+            names[key] = key
+            continue
+        matches = [local for local, v in variables.items() if v.name == key]
+        if len(matches) == 1:
+            names[key] = matches[0]
+        elif matches:
+            raise LayoutError(
+                f"the cell {cell.name!r} has several weights named {key!r} ({', '.join(matches)}); declare them "
+                "by attribute path instead"
+            )
+        else:
+            raise LayoutError(
+                f"the cell {cell.name!r} declares {key!r}, which is not one of its weights; weights: "
+                f"{', '.join(variables)}"
+            )
+    return names
+
+
+def declared_cell_layout(
+    cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None
+) -> Owned:
+    """The local layout of a user's cell from its ``rnninit_roles`` (and ``rnninit_kind``) attributes.
+
+    Weights are named by attribute path (``kernel``, ``kernel_norm.gamma``) or by a short variable name
+    that only one of the cell's weights has."""
     roles: Mapping[str, str] = cell.rnninit_roles
-    shapes = {v.name: tuple(int(d) for d in v.shape) for v in cell.weights}
+    variables = cell_variables(cell) if variables is None else variables
+    names = _declared_names(cell, roles, variables)
+    shapes = {key: tuple(int(d) for d in variables[names[key]].shape) for key in roles}
     return declared_layout(
         shapes,
         roles,
@@ -73,6 +143,7 @@ def declared_cell_layout(cell: keras.layers.Layer) -> Owned:
         transpose=True,
         framework="keras",
         source=type(cell).__name__,
+        names=names,
     )
 
 
@@ -84,12 +155,16 @@ def is_cell(layer: object) -> bool:
     )
 
 
-def local_cell_layout(cell: keras.layers.Layer) -> Owned | None:
-    """The layout of one cell with local names and identity ('', layer 0, direction 0)."""
+def local_cell_layout(
+    cell: keras.layers.Layer, variables: Mapping[str, keras.Variable] | None = None
+) -> Owned | None:
+    """The layouts of one cell with local names and identity ('', layer 0, direction 0, unless the
+    declaration addresses layers or directions)."""
     if callable(getattr(cell, "rnninit_layout", None)):
-        return cell.rnninit_layout()
+        found, tensors = cell.rnninit_layout()
+        return [found], tensors
     if isinstance(getattr(cell, "rnninit_roles", None), Mapping):
-        return declared_cell_layout(cell)
+        return declared_cell_layout(cell, variables)
     return builtin_cell_layout(cell)
 
 
@@ -103,39 +178,55 @@ def relocate(
     num_layers: int = 1,
     num_directions: int = 1,
 ) -> Owned:
-    """Give a local cell layout its identity in a model, and its tensors their names there."""
-    cell, tensors = owned
-    slots = tuple(
-        replace(s, placements=tuple(replace(p, tensor=prefix + p.tensor) for p in s.placements))
-        for s in cell.slots
-    )
-    sizes = {**cell.sizes, "layers": num_layers, "directions": num_directions}
-    moved = replace(cell, path=path, layer=layer, direction=direction, slots=slots, sizes=sizes)
-    return moved, {prefix + name: shape for name, shape in tensors.items()}
+    """Give a local cell layout its identity in a model, and its tensors their names there.
+
+    A cell that declares several layers or directions itself keeps its own (added to ``layer`` and
+    ``direction``)."""
+    cells, tensors = owned
+    named, renamed = renamed_layout(cells, tensors, {name: prefix + name for name in tensors})
+    moved = []
+    for cell in named:
+        own_layers, own_directions = cell.sizes.get("layers", 1), cell.sizes.get("directions", 1)
+        sizes = {
+            **cell.sizes,
+            "layers": num_layers * own_layers,
+            "directions": num_directions * own_directions,
+        }
+        moved.append(
+            replace(
+                cell,
+                path=path,
+                layer=layer * own_layers + cell.layer,
+                direction=direction * own_directions + cell.direction,
+                sizes=sizes,
+            )
+        )
+    return moved, renamed
 
 
-def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict, dict] | None:
+def _cell(
+    cell, where: str, strict: bool, skipped: list[str], **identity
+) -> tuple[list[CellLayout], dict, dict] | None:
     label = identity["path"] or "<model>"
+    prefix = identity.pop("prefix")
     if not cell.built:
         raise LayoutError(
             f"{label}: the cell {cell.name!r} is not built yet, so it has no weights; build the model first "
             "(call it on data, or model.build(input_shape))"
         )
-    variables: dict[str, keras.Variable] = {}
-    for v in cell.weights:
-        if v.name in variables:
-            raise LayoutError(
-                f"{label}: the cell {cell.name!r} has two weights named {v.name!r}; give add_weight distinct names"
-            )
-        variables[v.name] = v
-    owned = local_cell_layout(cell)
+    variables = cell_variables(cell)
+    try:
+        owned = local_cell_layout(cell, variables)
+    except LayoutError as exc:
+        raise LayoutError(f"{label} ({type(cell).__name__}): {exc}") from None
     if owned is None:
         if strict:
             raise LayoutError(
-                f"{where}: rnninit does not know the cell {type(cell).__name__} ({cell.name!r}). Declare its weights' "
-                "roles with a class attribute, e.g. rnninit_roles = {'kernel': 'ih', 'recurrent_kernel': 'hh', "
-                "'bias': 'bias'}, or pass strict=False to leave it untouched"
+                f"{where}: rnninit does not know the cell {type(cell).__name__} ({cell.name!r}). Declare its "
+                "weights' roles with a class attribute, e.g. rnninit_roles = {'kernel': 'ih', "
+                "'recurrent_kernel': 'hh', 'bias': 'bias'}, or pass strict=False to leave it untouched"
             )
+        skipped += [prefix + name for name in variables]
         return None
     _, tensors = owned
     for name, shape in tensors.items():
@@ -146,49 +237,80 @@ def _cell(cell, where: str, strict: bool, **identity) -> tuple[CellLayout, dict,
         actual = tuple(int(d) for d in variables[name].shape)
         if actual != shape:
             raise LayoutError(f"{label}: {name} has shape {actual}, but its layout expects {shape}")
-    unexplained = sorted(set(variables) - set(tensors))
+    unexplained = [name for name in variables if name not in tensors]
     if strict and unexplained:
         raise LayoutError(
-            f"{label} ({type(cell).__name__}) has weights that no layout explains: {', '.join(unexplained)}. Declare "
-            "their roles (rnninit_roles), or pass strict=False to leave them untouched."
+            f"{label} ({type(cell).__name__}) has weights that no layout explains: {', '.join(unexplained)}. "
+            "Declare their roles (rnninit_roles), or pass strict=False to leave them untouched (they are then "
+            "listed as skipped)."
         )
-    prefix = identity.pop("prefix")
+    skipped += [prefix + name for name in unexplained]
     moved, named = relocate(owned, prefix=prefix, **identity)
     return moved, named, {prefix + name: variables[name] for name in tensors}
 
 
-def _cells(cell, path: str, prefix: str, strict: bool, direction: int = 0, num_directions: int = 1):
+def _cells(
+    cell,
+    path: str,
+    prefix: str,
+    strict: bool,
+    skipped: list[str],
+    direction: int = 0,
+    num_directions: int = 1,
+):
     """One cell, or each cell of a ``StackedRNNCells`` (the k-th is layer k)."""
     where = path or "<model>"
     if isinstance(cell, keras.layers.StackedRNNCells):
-        for k, sub in enumerate(cell.cells):
+        stacked = _stacked(cell, prefix)
+        for k, (sub, sub_prefix) in enumerate(stacked):
             yield _cell(
                 sub,
                 where,
                 strict,
+                skipped,
                 path=path,
-                prefix=f"{prefix}cells/{k}/",
+                prefix=sub_prefix,
                 layer=k,
-                num_layers=len(cell.cells),
+                num_layers=len(stacked),
                 direction=direction,
                 num_directions=num_directions,
             )
         return
     yield _cell(
-        cell, where, strict, path=path, prefix=prefix, direction=direction, num_directions=num_directions
+        cell,
+        where,
+        strict,
+        skipped,
+        path=path,
+        prefix=prefix,
+        direction=direction,
+        num_directions=num_directions,
     )
 
 
-def _walk(layer, path: str, prefix: str, strict: bool) -> Iterator:
+def _stacked(stack: keras.layers.StackedRNNCells, prefix: str) -> list[tuple[keras.layers.Layer, str]]:
+    """The cells of a ``StackedRNNCells`` in the order its input flows through them, each with its
+    name prefix (``cells/k/``); a nested ``StackedRNNCells`` contributes its cells, in order."""
+    out: list[tuple[keras.layers.Layer, str]] = []
+    for k, sub in enumerate(stack.cells):
+        sub_prefix = f"{prefix}cells/{k}/"
+        if isinstance(sub, keras.layers.StackedRNNCells):
+            out += _stacked(sub, sub_prefix)
+        else:
+            out.append((sub, sub_prefix))
+    return out
+
+
+def _walk(layer, path: str, prefix: str, strict: bool, skipped: list[str]) -> Iterator:
     if isinstance(layer, keras.layers.Bidirectional):
-        yield from _cells(layer.forward_layer.cell, path, prefix + "forward/", strict, 0, 2)
-        yield from _cells(layer.backward_layer.cell, path, prefix + "backward/", strict, 1, 2)
+        yield from _cells(layer.forward_layer.cell, path, prefix + "forward/", strict, skipped, 0, 2)
+        yield from _cells(layer.backward_layer.cell, path, prefix + "backward/", strict, skipped, 1, 2)
         return
     if isinstance(layer, keras.layers.RNN):
-        yield from _cells(layer.cell, path, prefix, strict)
+        yield from _cells(layer.cell, path, prefix, strict, skipped)
         return
     if is_cell(layer) or isinstance(layer, keras.layers.StackedRNNCells):
-        yield from _cells(layer, path, prefix, strict)
+        yield from _cells(layer, path, prefix, strict, skipped)
         return
     seen: set[str] = set()
     for sub in layer._flatten_layers(include_self=False, recursive=False):
@@ -198,7 +320,7 @@ def _walk(layer, path: str, prefix: str, strict: bool) -> Iterator:
             )
         seen.add(sub.name)
         sub_path = f"{path}/{sub.name}" if path else sub.name
-        yield from _walk(sub, sub_path, sub_path + "/", strict)
+        yield from _walk(sub, sub_path, sub_path + "/", strict, skipped)
 
 
 def find_cells(obj: object, *, strict: bool = True) -> Found:
@@ -208,11 +330,21 @@ def find_cells(obj: object, *, strict: bool = True) -> Found:
     cells: list[CellLayout] = []
     tensors: dict[str, tuple[int, ...]] = {}
     variables: dict[str, keras.Variable] = {}
-    for found in _walk(obj, "", "", strict):
+    skipped: list[str] = []
+    holders: dict[int, str] = {}
+    for found in _walk(obj, "", "", strict, skipped):
         if found is None:
             continue
-        cell, named, owned = found
-        cells.append(cell)
+        found_cells, named, owned = found
+        for name, variable in owned.items():
+            other = holders.setdefault(id(variable), name)
+            if other != name:
+                raise LayoutError(
+                    f"{other} and {name} are one variable (tied weights): initializing both would let one "
+                    "silently overwrite the other. Untie them for apply, or leave the shared weight out of one "
+                    "cell's declaration and pass strict=False"
+                )
+        cells.extend(found_cells)
         tensors.update(named)
         variables.update(owned)
     if not cells:
@@ -220,7 +352,7 @@ def find_cells(obj: object, *, strict: bool = True) -> Found:
             f"{type(obj).__name__} contains no recurrent cell rnninit knows: expected SimpleRNN/LSTM/GRU (or their "
             "cells, in keras.layers.RNN or Bidirectional), an rnninit.keras cell, or a cell with rnninit_roles"
         )
-    return Found(ModelLayout(tuple(cells), tensors), variables)
+    return Found(ModelLayout(tuple(cells), tensors, tuple(skipped)), variables)
 
 
 def model_layout(obj: keras.layers.Layer, strict: bool = True) -> ModelLayout:

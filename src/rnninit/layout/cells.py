@@ -23,6 +23,13 @@ class RoleDef:
 
     ``rows``/``cols`` name sizes (``input``, ``hidden``, ``state``, ``proj``); ``cols=None`` is a
     vector. ``diagonal`` marks a vector that stores the diagonal of a square matrix (IndRNN).
+
+    ``gates`` restricts a gated role to some of the cell's gates (a peephole on ``i, f, o`` only);
+    ``None`` means every gate. ``custom`` marks a role a declaration added to a cell kind (presets,
+    which describe the kind's own roles, leave it alone). ``bias_part`` marks a bias vector that adds
+    to a gate's pre-activation apart from the effective bias (GRU's ``b_hn``): when a spec sets
+    ``bias`` but not this role, the effective-bias rule writes zeros to it, as it does to the second
+    of two additive biases, so one spec gives one function in every framework.
     """
 
     name: str
@@ -31,6 +38,9 @@ class RoleDef:
     gated: bool
     doc: str
     diagonal: bool = False
+    gates: tuple[str, ...] | None = None
+    custom: bool = False
+    bias_part: bool = False
 
     @property
     def kind(self) -> str:
@@ -80,6 +90,12 @@ class CellKind:
     def role_names(self) -> tuple[str, ...]:
         return tuple(r.name for r in self.roles)
 
+    def role_gates(self, role: RoleDef) -> tuple[str | None, ...]:
+        """The gates ``role`` has blocks for (``(None,)`` for an ungated role)."""
+        if not role.gated:
+            return (None,)
+        return role.gates if role.gates is not None else self.gates
+
     def canonical_gate(self, role: RoleDef, gate: str, *, position: int | None = None) -> str:
         """Resolve a gate name (or a Keras alias) for ``role``; raise :class:`SpecError` if invalid."""
         if not role.gated:
@@ -100,7 +116,20 @@ class CellKind:
                 token=gate,
                 position=position,
             )
+        if role.gates is not None and gate not in role.gates:
+            raise SpecError(
+                f"role '{role.name}' of {self.a_cell} has blocks for gates {', '.join(role.gates)} only, "
+                f"so '{role.name}[{gate}]' names nothing; valid: "
+                + ", ".join(f"{role.name}[{g}]" for g in role.gates),
+                token=gate,
+                position=position,
+            )
         return gate
+
+    @property
+    def base_roles(self) -> tuple[RoleDef, ...]:
+        """The kind's own roles, without those a declaration added."""
+        return tuple(r for r in self.roles if not r.custom)
 
     def bias_terms(self, gate: str | None) -> int:
         return self.torch_bias_terms.get(gate, 1)
@@ -147,7 +176,14 @@ GRU = CellKind(
         RoleDef("ih", "hidden", "input", True, _IH),
         RoleDef("hh", "hidden", "hidden", True, _HH),
         RoleDef("bias", "hidden", None, True, _BIAS + "; for n, the input-side bias b_in only"),
-        RoleDef("bias_hn", "hidden", None, False, "hidden-side n-gate bias b_hn, inside r ⊙ (W_hn h + b_hn)"),
+        RoleDef(
+            "bias_hn",
+            "hidden",
+            None,
+            False,
+            "hidden-side n-gate bias b_hn, inside r ⊙ (W_hn h + b_hn)",
+            bias_part=True,
+        ),
     ),
     equations=(
         "r = σ(W_ir x + W_hr h + b_r);  z = σ(W_iz x + W_hz h + b_z);\n"
@@ -199,7 +235,7 @@ MINIMALRNN = CellKind(
     ),
     equations=(
         "z = tanh(W_x x + b_x);  u = σ(U_h h + U_z z + b_u);  h' = u ⊙ h + (1 - u) ⊙ z"
-        "   (Chen, Pennington & Schoenholz 2018)"
+        "   (Chen 2017; Chen, Pennington & Schoenholz 2018)"
     ),
     gate_semantics={"forget": "u"},
 )

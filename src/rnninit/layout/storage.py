@@ -13,7 +13,7 @@ placement and zeros in the others.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -107,6 +107,10 @@ class CellLayout:
             seen.setdefault(slot.role, None)
         return tuple(seen)
 
+    def role_groups(self) -> list[tuple[str, tuple[Slot, ...]]]:
+        """``(role, its slots)`` for every role of the cell, in slot order."""
+        return [(role, tuple(s for s in self.slots if s.role == role)) for role in self.roles_present()]
+
     def block(self, slot: Slot, *, fused: bool = False, from_gate_entry: bool = False, rng_for=None) -> Block:
         role = self.kind.role(slot.role)
         shape = slot.shape
@@ -131,10 +135,15 @@ class CellLayout:
 
 @dataclass(frozen=True)
 class ModelLayout:
-    """All recurrent cells of a model and the tensors they own (name -> shape)."""
+    """All recurrent cells of a model and the tensors they own (name -> shape).
+
+    ``skipped`` lists the parameters of recognized cells that no layout explains and that
+    ``strict=False`` leaves untouched (never silently: ``apply`` reports them and the audit notes them).
+    """
 
     cells: tuple[CellLayout, ...]
     tensors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    skipped: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.check_coverage()
@@ -169,6 +178,28 @@ class ModelLayout:
 
     def __len__(self) -> int:
         return len(self.cells)
+
+
+def renamed_layout(
+    cells: Sequence[CellLayout], tensors: Mapping[str, tuple[int, ...]], mapping: Mapping[str, str]
+) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]]:
+    """The same cells with their tensors renamed by ``mapping`` (names it lacks are kept)."""
+    moved = [
+        replace(
+            cell,
+            slots=tuple(
+                replace(
+                    slot,
+                    placements=tuple(
+                        replace(p, tensor=mapping.get(p.tensor, p.tensor)) for p in slot.placements
+                    ),
+                )
+                for slot in cell.slots
+            ),
+        )
+        for cell in cells
+    ]
+    return moved, {mapping.get(name, name): shape for name, shape in tensors.items()}
 
 
 def gate_slice(gate_order: Sequence[str], gate: str, size: int) -> slice:

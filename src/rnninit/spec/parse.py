@@ -381,24 +381,30 @@ def reject_free(parsed: Parsed) -> None:
 
 def build_init(call: Call):
     """Turn a parsed call into an :class:`~rnninit.inits.Init`; errors carry the call's position."""
-    from rnninit.inits import INITS, make_init
+    import dataclasses
 
-    def convert(value: Any) -> Any:
+    from rnninit.inits import INIT_ALIASES, INITS, make_init
+
+    cls = INITS.get(INIT_ALIASES.get(call.name, call.name))
+    names = cls.arg_names() if cls else ()
+    # arguments that take a name (``mode=fan_in``): a bare word is that name, even one that is also
+    # an init's (``distribution=uniform``)
+    words = {f.name for f in dataclasses.fields(cls) if str(f.type) == "str"} if cls else set()
+    words |= {alias for alias, canonical in (cls.aliases if cls else {}).items() if canonical in words}
+
+    def convert(value: Any, arg: str | None) -> Any:
         if isinstance(value, Call):
-            if value.name in INITS:
-                return build_init(value)
-            if not value.args and not value.kwargs:
+            if not value.args and not value.kwargs and (arg in words or value.name not in INITS):
                 return value.name  # a bare word: the init's type check names it
-            return build_init(value)  # unknown init name: make_init says so
+            return build_init(value)  # an init, or an unknown init name: make_init says so
         return value
 
     try:
-        args = [convert(a) for a in call.args]
-        kwargs = {k: convert(v) for k, v in call.kwargs}
+        args = [convert(a, names[i] if i < len(names) else None) for i, a in enumerate(call.args)]
+        kwargs = {k: convert(v, k) for k, v in call.kwargs}
         return make_init(call.name, *args, **kwargs)
     except SpecError as exc:
-        cls = INITS.get(call.name)
-        raise locate_error(exc, call, cls.arg_names() if cls else ()) from None
+        raise locate_error(exc, call, names) from None
 
 
 def locate_error(exc: SpecError, call: Call, arg_names: tuple[str, ...] | list[str]) -> SpecError:

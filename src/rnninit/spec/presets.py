@@ -28,15 +28,34 @@ from rnninit.inits import (
 )
 from rnninit.inits.base import _finite_float
 from rnninit.layout.cells import CellKind
+from rnninit.references import cite
 
 Entries = dict[tuple[str, str | None], Init]
+
+
+#: A preset's source: a key of ``rnninit.references.REFERENCES``, or ``(what it is the source of, key)``.
+Source = str | tuple[str, str]
 
 
 @dataclass(frozen=True)
 class Preset:
     name: str
     build: Callable[..., Entries]
-    source: str
+    sources: tuple[Source, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """The reference keys this preset cites."""
+        return tuple(item if isinstance(item, str) else item[1] for item in self.sources)
+
+    @property
+    def source(self) -> str:
+        """The citations, written from the one registry of references."""
+        parts = []
+        for item in self.sources:
+            what, key = ("", item) if isinstance(item, str) else item
+            parts.append(f"{what}: {cite(key)}" if what else cite(key))
+        return "; ".join(parts)
 
     @property
     def doc(self) -> str:
@@ -51,9 +70,13 @@ class Preset:
 PRESETS: dict[str, Preset] = {}
 
 
-def preset(name: str, source: str):
+def preset(name: str, *sources: Source):
+    """Register a preset citing ``sources`` (reference keys; an unknown key fails at import)."""
+
     def register(fn: Callable[..., Entries]) -> Callable[..., Entries]:
-        PRESETS[name] = Preset(name, fn, source)
+        for key in Preset(name, fn, sources).keys:
+            cite(key)
+        PRESETS[name] = Preset(name, fn, sources)
         return fn
 
     return register
@@ -80,17 +103,17 @@ def _recurrent_matrix(kind: CellKind, preset_name: str) -> None:
         )
 
 
-@preset("pytorch_default", "torch.nn.RNNBase.reset_parameters")
+@preset("pytorch_default", "pytorch_rnn_default")
 def pytorch_default(kind: CellKind) -> Entries:
     """PyTorch's default for its RNN modules: every parameter U(±1/√hidden_size).
 
     The effective gate bias is the sum of PyTorch's two additive biases (a triangular
     distribution), except where PyTorch has only one (GRU's n gate).
     """
-    return {(role, None): TorchDefault() for role in kind.role_names}
+    return {(role.name, None): TorchDefault() for role in kind.base_roles}
 
 
-@preset("keras_default", "keras.layers.LSTMCell / GRUCell / SimpleRNNCell defaults")
+@preset("keras_default", "keras_rnn_defaults")
 def keras_default(kind: CellKind) -> Entries:
     """Keras' defaults: glorot_uniform kernel and orthogonal recurrent kernel, each over the fused
     (all gates) matrix, zero biases, and (LSTM, ``unit_forget_bias=True``) a forget bias of 1.
@@ -98,7 +121,7 @@ def keras_default(kind: CellKind) -> Entries:
     Keras has no cell with a diagonal recurrent weight, so IndRNN cells are an error."""
     _recurrent_matrix(kind, "keras_default")
     entries: Entries = {}
-    for role in kind.roles:
+    for role in kind.base_roles:
         if role.kind == "matrix":
             recurrent = role.name == "hh"
             init: Init = Orthogonal(fused=role.gated) if recurrent else GlorotUniform(fused=role.gated)
@@ -110,7 +133,7 @@ def keras_default(kind: CellKind) -> Entries:
     return entries
 
 
-@preset("irnn", "Le, Jaitly & Hinton 2015, 'A simple way to initialize recurrent networks of ReLUs'")
+@preset("irnn", "le2015")
 def irnn(kind: CellKind, std: float = 0.001) -> Entries:
     """IRNN: identity recurrent weights, zero biases, input weights N(0, std²) (std = 0.001).
 
@@ -122,25 +145,27 @@ def irnn(kind: CellKind, std: float = 0.001) -> Entries:
             "(write hh=identity to get identity recurrent blocks on a gated cell)",
             token="irnn",
         )
-    entries = {(role, None): Zeros() for role in kind.role_names}
+    entries = {(role.name, None): Zeros() for role in kind.base_roles}
     entries[("ih", None)] = Normal(std=std)
     entries[("hh", None)] = Identity()
     return entries
 
 
-@preset(
-    "forget_bias", "Jozefowicz, Zaremba & Sutskever 2015, 'An empirical exploration of RNN architectures'"
-)
+@preset("forget_bias", "jozefowicz2015")
 def forget_bias(kind: CellKind, value: float = 1.0) -> Entries:
-    """PyTorch's default with the effective forget-gate bias set to ``value`` (1.0 in the paper)."""
+    """PyTorch's default with the effective forget-gate bias set to ``value``.
+
+    1.0 is Jozefowicz, Zaremba & Sutskever 2015's recommendation; Tallec & Ollivier 2018 (§3) use it as
+    their LSTM baseline and trace it to Gers & Schmidhuber 2000."""
     entries = pytorch_default(kind)
     entries[("bias", _forget_gate(kind, "forget_bias"))] = Constant(value=value)
     return entries
 
 
-@preset("chrono", "Tallec & Ollivier 2018, 'Can recurrent neural networks warp time?'")
+@preset("chrono", "tallec2018")
 def chrono(kind: CellKind, t_max: float) -> Entries:
-    """PyTorch's default with chrono gate biases: b_f = log U(1, t_max - 1), b_i = -b_f."""
+    """PyTorch's default with chrono gate biases: b_f = log U(1, t_max - 1), b_i = -b_f
+    (Tallec & Ollivier 2018, Eq. 16)."""
     init = Chrono(t_max=t_max)
     entries = pytorch_default(kind)
     entries[("bias", _forget_gate(kind, "chrono"))] = init
@@ -149,24 +174,24 @@ def chrono(kind: CellKind, t_max: float) -> Entries:
     return entries
 
 
-@preset(
-    "orthogonal", "Saxe, McClelland & Ganguli 2014, 'Exact solutions to the nonlinear dynamics of learning'"
-)
+@preset("orthogonal", "saxe2014", ("LSTM forget bias 1", "jozefowicz2015"))
 def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
-    """Orthogonal input and recurrent weights (per gate block) with ``gain``; zero biases, except an
-    LSTM's forget-gate bias, which is 1 (Jozefowicz et al. 2015) as in Keras' ``unit_forget_bias``.
+    """Orthogonal input and recurrent weights (per gate block) with ``gain`` (Saxe, McClelland & Ganguli
+    2014); zero biases, except an LSTM's forget-gate bias, which is 1. The forget bias is not Saxe et
+    al.'s (their networks are linear and have no gates) but Jozefowicz, Zaremba & Sutskever 2015's
+    convention, as in Keras' ``unit_forget_bias``.
 
     Cells whose recurrent weight is a diagonal (IndRNN) are an error."""
     _recurrent_matrix(kind, "orthogonal")
     entries: Entries = {}
-    for role in kind.roles:
+    for role in kind.base_roles:
         entries[(role.name, None)] = Orthogonal(gain=gain) if role.kind == "matrix" else Zeros()
     if kind.gate_semantics.get("forget") is not None and kind.name == "lstm":
         entries[("bias", "f")] = Ones()
     return entries
 
 
-@preset("indrnn", "Li, Li, Cook, Zhu & Gao 2018, 'Independently recurrent neural network (IndRNN)'")
+@preset("indrnn", "li2018")
 def indrnn(kind: CellKind, t_max: float) -> Entries:
     """IndRNN: recurrent weights u ~ U(0, 2^(1/t_max)) so that |u|^t_max stays in [0, 2]
     (memory over t_max steps without explosion), input weights N(0, 0.001²), zero biases."""
@@ -177,7 +202,7 @@ def indrnn(kind: CellKind, t_max: float) -> Entries:
             f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not {kind.name} cells",
             token="indrnn",
         )
-    entries = {(role, None): Zeros() for role in kind.role_names}
+    entries = {(role.name, None): Zeros() for role in kind.base_roles}
     entries[("ih", None)] = Normal(std=0.001)
     entries[("hh", None)] = Uniform(low=0.0, high=2.0 ** (1.0 / t_max))
     return entries

@@ -4,6 +4,7 @@
 >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", torch.nn.LSTM(8, 16), seed=0)
 ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
 >>> lstm = rt.LSTM(8, 16, init="forget_bias", seed=0)   # a drop-in torch.nn.LSTM
+>>> _ = rt.init_(lstm.weight_hh_l0, "orthogonal", gates=4, seed=0)   # one tensor, per gate block
 """
 
 from rnninit.torch import functional
@@ -20,7 +21,8 @@ from rnninit.torch.cells import (
     MinimalRNN,
     MinimalRNNCell,
 )
-from rnninit.torch.declare import declare
+from rnninit.torch.declare import declare, declare_wrapped
+from rnninit.torch.init import TensorTypeError, init_
 from rnninit.torch.layouts import model_layout
 
 __all__ = [
@@ -35,8 +37,11 @@ __all__ = [
     "LSTMCell",
     "MinimalRNN",
     "MinimalRNNCell",
+    "TensorTypeError",
     "apply",
     "declare",
+    "declare_wrapped",
     "functional",
+    "init_",
     "model_layout",
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import torch
+from torch import nn
+
 from rnninit.apply_result import ApplyResult
 from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import SpecLike
 from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
-from torch import nn
 
 
 def draw_seed() -> int:

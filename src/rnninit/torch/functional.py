@@ -32,7 +32,7 @@ Equations (``σ`` the logistic sigmoid, ``⊙`` the elementwise product):
 - GRU (PyTorch's form): ``r = σ(W_ir x + b_ir + W_hr h + b_hr)``, ``z = σ(W_iz x + b_iz + W_hz h + b_hz)``,
   ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``, ``h' = (1 - z) ⊙ n + z ⊙ h``.
 - IndRNN (Li et al. 2018): ``h' = φ(W_ih x + b + u ⊙ h)``, ``u`` a vector (the diagonal recurrence).
-- MinimalRNN (Chen, Pennington & Schoenholz 2018): ``z = tanh(W_x x + b_x)``,
+- MinimalRNN (Chen 2017; Chen, Pennington & Schoenholz 2018): ``z = tanh(W_x x + b_x)``,
   ``u = σ(U_h h + U_z z + b_u)``, ``h' = u ⊙ h + (1 - u) ⊙ z``.
 """
 
@@ -41,11 +41,11 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 
-import torch.nn.functional as F
-
 import torch
-from rnninit.torch.fast import layers as fast_layers
+import torch.nn.functional as F
 from torch import Tensor
+
+from rnninit.torch.fast import layers as fast_layers
 
 LSTMState = tuple[Tensor, Tensor]
 

@@ -7,17 +7,17 @@ that declare ``rnninit_roles`` (directly or with :func:`rnninit.torch.declare`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import numpy as np
-
 import torch
+from torch import nn
+
 from rnninit.errors import LayoutError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
-from rnninit.torch.declare import declared_module_layout
-from torch import nn
+from rnninit.torch.declare import declared_module_layout, wrapped_aliases
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
@@ -56,14 +56,19 @@ def builtin_layout(module: nn.Module, path: str) -> Owned | None:
     return None
 
 
-def _walk(module: nn.Module, path: str) -> Iterator[tuple[str, nn.Module, Owned]]:
+def own_layout(module: nn.Module, path: str) -> Owned | None:
+    """The layout ``module`` itself provides, declares or is (a built-in), or ``None``."""
     own = getattr(module, "rnninit_layout", None)
     if callable(own):
-        found = own(path)
-    else:
-        found = declared_module_layout(module, path)
-        if found is None:
-            found = builtin_layout(module, path)
+        return own(path)
+    found = declared_module_layout(module, path, own_layout)
+    if found is not None:
+        return found
+    return builtin_layout(module, path)
+
+
+def _walk(module: nn.Module, path: str) -> Iterator[tuple[str, nn.Module, Owned]]:
+    found = own_layout(module, path)
     if found is not None:
         yield path, module, found
         return
@@ -74,39 +79,159 @@ def _walk(module: nn.Module, path: str) -> Iterator[tuple[str, nn.Module, Owned]
 def model_layout(model: nn.Module, *, strict: bool = True) -> ModelLayout:
     """The layout of every recurrent cell in ``model``.
 
-    With ``strict``, a parameter that belongs to a recognized cell but that its layout does not
-    explain is a :class:`~rnninit.errors.LayoutError` listing it; a model with no recurrent cell is
-    always an error.
+    A parameter that belongs to a recognized cell but that its layout does not explain is a
+    :class:`~rnninit.errors.LayoutError` listing it with ``strict``; without, it is listed in the
+    layout's ``skipped`` (and so in ``apply``'s result and the audit's notes). Two cells whose
+    tensors share storage (tied weights) are an error naming both, in either mode: one of the two
+    initializations would silently overwrite the other. A model with no recurrent cell is an error.
     """
     if not isinstance(model, nn.Module):
         raise LayoutError(f"expected a torch.nn.Module, got {type(model).__name__}")
     cells: list[CellLayout] = []
     tensors: dict[str, tuple[int, ...]] = {}
+    skipped: list[str] = []
     for path, module, (found_cells, owned) in _walk(model, ""):
         prefix = f"{path}." if path else ""
-        params = {prefix + name: tuple(p.shape) for name, p in module.named_parameters()}
+        params = {prefix + name: p for name, p in module.named_parameters(remove_duplicate=False)}
+        aliases = wrapped_aliases(module, path)
         for name, shape in owned.items():
             if name not in params:
+                raise LayoutError(_missing_parameter(model, module, path, name))
+            if not isinstance(params[name], nn.Parameter):
+                raise LayoutError(_computed_parameter(model, module, path, name))
+            if tuple(params[name].shape) != shape:
                 raise LayoutError(
-                    f"the layout of {path or '<model>'} names parameter {name!r}, which it does not have"
+                    f"{name} has shape {tuple(params[name].shape)}, but its layout expects {shape}"
                 )
-            if params[name] != shape:
-                raise LayoutError(f"{name} has shape {params[name]}, but its layout expects {shape}")
-        unexplained = sorted(set(params) - set(owned))
+        unexplained = sorted(set(params) - set(owned) - aliases)
         if strict and unexplained:
             raise LayoutError(
                 f"{path or '<model>'} ({type(module).__name__}) has parameters that no layout explains: "
-                f"{', '.join(unexplained)}. Declare their roles (rnninit.torch.declare), or pass strict=False "
-                "to leave them untouched."
+                f"{', '.join(unexplained)}. Declare their roles (rnninit.torch.declare), or pass "
+                "strict=False to leave them untouched (they are then listed as skipped)."
             )
         cells.extend(found_cells)
         tensors.update(owned)
+        skipped += unexplained
     if not cells:
         raise LayoutError(
             f"{type(model).__name__} contains no recurrent cell rnninit knows: expected nn.RNN/LSTM/GRU, "
             "their *Cell variants, an rnninit cell, or a cell declared with rnninit.torch.declare"
         )
-    return ModelLayout(tuple(cells), tensors)
+    cell_of = {p.tensor: cell.path for cell in cells for slot in cell.slots for p in slot.placements}
+    _check_no_shared_storage(model, tensors, cell_of, aliases_everywhere(model))
+    return ModelLayout(tuple(cells), tensors, tuple(skipped))
+
+
+def aliases_everywhere(model: nn.Module) -> set[str]:
+    """Every inner tensor name a declared wrapper in ``model`` replaced (see :func:`wrapped_aliases`)."""
+    out: set[str] = set()
+    for path, module in model.named_modules():
+        out |= wrapped_aliases(module, path)
+    return out
+
+
+def _wrapper_hint(cell_path: str, tensor: str, found: str) -> str:
+    """How to declare the wrapper around the cell at ``cell_path`` that keeps ``tensor`` as ``found``."""
+    wrapper, _, inner = cell_path.rpartition(".")
+    if not inner:
+        return "Declare the module that holds it (rnninit.torch.declare)"
+    local = tensor[len(cell_path) + 1 :]
+    relative = found[len(wrapper) + 1 :] if wrapper else found
+    access = "model" + "".join(f"[{p}]" if p.isdigit() else f".{p}" for p in wrapper.split(".") if p)
+    return (
+        f"Declare the wrapper, e.g. rnninit.torch.declare_wrapped({access}, inner={inner!r}, "
+        f"renamed={{{local!r}: {relative!r}}})"
+    )
+
+
+def _renamed_copy(model: nn.Module, name: str) -> str | None:
+    """A parameter that looks like a wrapper's renamed copy of ``name`` (``weight_hh_l0_raw``)."""
+    local = name.rpartition(".")[2]
+    for other, _ in model.named_parameters(remove_duplicate=False):
+        if other != name and other.rpartition(".")[2].startswith(local + "_"):
+            return other
+    return None
+
+
+def _missing_parameter(model: nn.Module, module: nn.Module, path: str, name: str) -> str:
+    """Why a layout names a tensor the module lacks, and how to declare it: a wrapper that renamed a
+    built-in's parameter (fastai's WeightDropout, Salesforce's WeightDrop) is the usual cause."""
+    where = f"{path or '<model>'} ({type(module).__name__})"
+    found = _renamed_copy(model, name)
+    if found is None:
+        return f"the layout of {where} names parameter {name!r}, which it does not have"
+    return (
+        f"{name} is not a parameter of {where}, but {found!r} is: a wrapper (such as fastai's WeightDropout "
+        f"or Salesforce's WeightDrop) seems to keep it under that name. {_wrapper_hint(path, name, found)}"
+    )
+
+
+def _computed_parameter(model: nn.Module, module: nn.Module, path: str, name: str) -> str:
+    """A layout tensor that is not an ``nn.Parameter`` but computed (fastai's WeightDropout puts the
+    dropout of ``weight_hh_l0_raw`` there at each forward): writing it would be lost."""
+    found = _renamed_copy(model, name)
+    hint = (
+        _wrapper_hint(path, name, found)
+        if found
+        else "Declare the module that holds what it is computed from"
+    )
+    return (
+        f"{name} in {path or '<model>'} ({type(module).__name__}) is a tensor computed at each forward pass, not an "
+        f"nn.Parameter: initializing it would be lost at the next forward. {hint}"
+    )
+
+
+def _check_no_shared_storage(
+    model: nn.Module, tensors: Mapping[str, tuple[int, ...]], cell_of: Mapping[str, str], aliases: set[str]
+) -> None:
+    """A tensor of the layout that shares memory with another parameter (tied weights; a wrapper's raw
+    copy) would be written twice, or changed through a name nobody declared: refuse, naming both."""
+    names = dict.fromkeys(tensors)
+    for name, _ in model.named_parameters(remove_duplicate=False):
+        names.setdefault(name)
+    spans = []
+    for name in names:
+        if name in aliases:
+            continue
+        try:
+            param = model.get_parameter(name)
+        except AttributeError:  # a computed tensor in _parameters (refused above if a layout names it)
+            continue
+        if param.device.type == "meta" or param.numel() == 0:
+            continue
+        start = param.data_ptr()
+        end = start + param.element_size() * (
+            1
+            + sum((size - 1) * abs(stride) for size, stride in zip(param.shape, param.stride(), strict=True))
+        )
+        spans.append((start, end, name))
+    spans.sort()
+    reach, holder = -1, ""
+    for start, end, name in spans:
+        if start < reach and (name in tensors or holder in tensors):
+            if name in tensors and holder in tensors:
+                raise LayoutError(
+                    f"{holder} and {name} share storage (tied weights): initializing both would let one silently "
+                    "overwrite the other. Untie them for apply (and tie them again after), or declare one of the "
+                    "cells with rnninit.torch.declare without the shared tensor and pass strict=False"
+                )
+            inside, outside = (holder, name) if holder in tensors else (name, holder)
+            if outside.rpartition(".")[2].startswith(inside.rpartition(".")[2] + "_"):
+                hint = _wrapper_hint(cell_of[inside], inside, outside)
+            elif inside.rpartition(".")[2].startswith(outside.rpartition(".")[2] + "_"):
+                hint = (
+                    "A wrapper's copy of a built-in's weight is declared with rnninit.torch.declare_wrapped"
+                )
+            else:
+                hint = "Untie them, or declare the module that holds it"
+            raise LayoutError(
+                f"{inside} shares storage with {outside}, which no layout covers (a tie, or a wrapper's copy such "
+                f"as fastai WeightDropout's 'weight_hh_l0_raw'): initializing one would silently change the "
+                f"other through a name apply does not know. {hint}"
+            )
+        if end > reach:
+            reach, holder = end, name
 
 
 def read_arrays(model: nn.Module, names) -> dict[str, np.ndarray]:

@@ -1,18 +1,19 @@
-"""The adding problem (Hochreiter & Schmidhuber 1997), in the convention of Arjovsky, Shah & Bengio 2016."""
+"""The adding problem (Hochreiter & Schmidhuber 1997), in the convention of Arjovsky, Shah & Bengio 2016
+(§5.2)."""
 
 from __future__ import annotations
 
 import numpy as np
+import torch
 from torch.nn import functional as F
 
-import torch
 from rnninit.experiments.tasks.base import Batch, Task
 
 
 class Adding(Task):
     """Two input channels over ``length`` steps: values ``u_t ~ U(0, 1)`` and a marker channel that is
     1 at exactly two steps, one drawn uniformly from each half of the sequence (Arjovsky et al. 2016,
-    "Unitary evolution recurrent neural networks", section 4.2). The target is the sum of the two
+    "Unitary evolution recurrent neural networks", §5.2). The target is the sum of the two
     marked values, read out after the last step; the loss is the mean squared error.
 
     Baseline: always predicting 1 (the mean of the target) scores ``Var(u_1 + u_2) = 2/12 = 1/6``.

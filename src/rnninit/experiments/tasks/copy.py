@@ -1,14 +1,14 @@
-"""The copy memory task (Hochreiter & Schmidhuber 1997; Arjovsky, Shah & Bengio 2016) and its
-variable-delay variant (Henaff, Szlam & LeCun 2016)."""
+"""The copy memory task (Hochreiter & Schmidhuber 1997; Arjovsky, Shah & Bengio 2016, §5.1) and its
+variable-delay variant (Henaff, Szlam & LeCun 2016, as Tallec & Ollivier 2018 describe it in §3)."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
+import torch
 from torch.nn import functional as F
 
-import torch
 from rnninit.experiments.tasks.base import Batch, Task
 
 BLANK = 0
@@ -21,10 +21,11 @@ N_COPY = 10
 class Copy(Task):
     """Remember 10 symbols over a delay of ``length`` steps, then repeat them.
 
-    Arjovsky et al. 2016 (section 4.1): the input is 10 symbols drawn uniformly from {1..8}, then
+    Arjovsky et al. 2016 (§5.1): the input is 10 symbols drawn uniformly from {1..8}, then
     ``length - 1`` blanks (0), the delimiter (9), and 10 more blanks: ``length + 20`` steps, one-hot
-    over 10 categories. The target is blank for the first ``length + 10`` steps and the 10 symbols
-    over the last 10. The loss is the cross-entropy averaged over all steps.
+    over 10 categories (the codes of the authors' ``memory_problem.py``). The target is blank for the
+    first ``length + 10`` steps and the 10 symbols over the last 10. The loss is the cross-entropy
+    averaged over all steps.
 
     Baseline: the memoryless strategy (blank, then a uniform guess among the 8 symbols for the last
     10 steps) scores ``10 ln 8 / (length + 20)``. Solved: eval cross-entropy below 10% of the baseline.
@@ -89,16 +90,22 @@ class Copy(Task):
 
 class VariableCopy(Copy):
     """Copy with a variable delay (Henaff, Szlam & LeCun 2016, "Recurrent orthogonal networks and
-    long-memory tasks"): the same ``length + 20`` steps, but the delimiter falls at a uniformly random
-    step in ``[10, length + 9]`` and the 10 symbols are due right after it, so the model must watch
-    for the delimiter instead of counting.
+    long-memory tasks"), as Tallec & Ollivier 2018 (§3) describe it: the number of blanks between the
+    10 symbols and the delimiter is drawn uniformly from ``1..length``, and the symbols are due right
+    after the delimiter, so the model must watch for the delimiter instead of counting. The longest
+    delay needs ``length + 21`` steps; every sequence has that many, with blanks after the recall.
 
-    Baseline: blanks, and a uniform guess of the 8 symbols after the delimiter: ``10 ln 8 / (length + 20)``.
+    Baseline: blanks, and a uniform guess of the 8 symbols after the delimiter: ``10 ln 8 / (length + 21)``.
     Solved: eval cross-entropy below 10% of the baseline.
     """
 
     name = "variable_copy"
-    baseline_rule = "blanks, then a uniform guess of the 8 symbols after the delimiter: 10 ln 8 / (T + 20)"
+    baseline_rule = "blanks, then a uniform guess of the 8 symbols after the delimiter: 10 ln 8 / (T + 21)"
+
+    @property
+    def steps(self) -> int:
+        return self.length + 2 * N_COPY + 1
 
     def delimiter_positions(self, n: int, rng: np.random.Generator) -> np.ndarray:
-        return rng.integers(N_COPY, N_COPY + self.length, size=n)
+        blanks = rng.integers(1, self.length + 1, size=n)  # 1..length blanks after the 10 symbols
+        return N_COPY + blanks

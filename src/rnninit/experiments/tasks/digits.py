@@ -6,9 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
+import torch
 from torch.nn import functional as F
 
-import torch
 from rnninit.experiments.tasks.base import Batch, Task
 
 N_TEST = 397  # 1797 images: 1400 to train, 397 held out

@@ -1,4 +1,4 @@
-"""MinimalRNN cell (Chen, Pennington & Schoenholz 2018, "Dynamical isometry and a mean field theory of RNNs")."""
+"""MinimalRNN cell (Chen 2017, "MinimalRNN"; analysed in Chen, Pennington & Schoenholz 2018)."""
 
 from __future__ import annotations
 

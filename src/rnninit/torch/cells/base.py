@@ -21,10 +21,11 @@ import numbers
 import warnings
 from collections.abc import Sequence
 
+import torch
 import torch.nn.functional as F
+from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-import torch
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
@@ -33,7 +34,6 @@ from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 from rnninit.torch.apply import apply, draw_seed
 from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
-from torch import Tensor, nn
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 State = tuple[Tensor, ...]

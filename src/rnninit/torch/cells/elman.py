@@ -5,11 +5,12 @@ IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn"
 
 from __future__ import annotations
 
+from torch import Tensor
+
 from rnninit.layout.cells import ELMAN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
-from torch import Tensor
 
 
 class ElmanCell(BuiltinCell):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from torch import Tensor
+
 from rnninit.layout.cells import GRU as GRU_KIND
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
-from torch import Tensor
 
 _EQUATIONS = r"""
     .. math::

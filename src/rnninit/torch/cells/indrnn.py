@@ -6,6 +6,8 @@ Each hidden unit has one recurrent weight: the recurrent matrix is diagonal, sto
 from __future__ import annotations
 
 import torch
+from torch import Tensor, nn
+
 from rnninit.layout.cells import INDRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
@@ -18,7 +20,6 @@ from rnninit.torch.cells.base import (
     check_sizes,
     library_cell_layout,
 )
-from torch import Tensor, nn
 
 _NAMES = {"ih": "weight_ih", "hh": "weight_hh", "bias": "bias"}
 _EQUATION = r"""

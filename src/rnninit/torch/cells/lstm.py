@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import numbers
 
+from torch import Tensor
+
 from rnninit.layout.cells import LSTM as LSTM_KIND
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
-from torch import Tensor
 
 _EQUATIONS = r"""
     .. math::

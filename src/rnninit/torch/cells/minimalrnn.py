@@ -1,12 +1,15 @@
-"""MinimalRNN (Chen, Pennington & Schoenholz 2018): ``MinimalRNNCell`` and the sequence module ``MinimalRNN``.
+"""MinimalRNN (Chen 2017; Chen, Pennington & Schoenholz 2018): ``MinimalRNNCell`` and the sequence module
+``MinimalRNN``.
 
 A gated cell with one update gate, reduced to what makes signals propagate (its mean-field theory is in
-the paper, 'Dynamical isometry and a mean field theory of RNNs: gating enables signal propagation').
+the second paper, 'Dynamical isometry and a mean field theory of RNNs: gating enables signal propagation').
 """
 
 from __future__ import annotations
 
 import torch
+from torch import Tensor, nn
+
 from rnninit.layout.cells import MINIMALRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
@@ -19,7 +22,6 @@ from rnninit.torch.cells.base import (
     check_sizes,
     library_cell_layout,
 )
-from torch import Tensor, nn
 
 #: role -> tensor name; the order is the argument order of the functional layer and cell.
 _NAMES = {"ih": "weight_ih", "input_bias": "bias_ih", "hh": "weight_hh", "zh": "weight_zh", "bias": "bias"}
@@ -43,7 +45,7 @@ def _names(bias: bool) -> dict[str, str]:
 
 class MinimalRNNCell(InitializedModule):
     __doc__ = (
-        "One MinimalRNN step (Chen, Pennington & Schoenholz 2018):\n"
+        "One MinimalRNN step (Chen 2017; Chen, Pennington & Schoenholz 2018):\n"
         + _EQUATIONS
         + """
     Call ``(input (B, I) or (I,), hx=None) -> h'``. ``init`` (spec, spec string, preset name or dict;

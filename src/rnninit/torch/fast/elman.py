@@ -21,11 +21,11 @@ one GEMM and one pointwise kernel per step (autograd's own ``tanh_backward`` or
 
 from __future__ import annotations
 
+import torch
+from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-import torch
 from rnninit.torch.fast.common import input_projection, tanh_backward, weight_grads
-from torch import Tensor
 
 
 class ElmanSequence(torch.autograd.Function):

@@ -26,11 +26,11 @@ after the loop (the input side's split in its r, z and n parts rather than copie
 
 from __future__ import annotations
 
+import torch
+from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-import torch
 from rnninit.torch.fast.common import hidden_weight_grad, input_projection, sigmoid_backward, tanh_backward
-from torch import Tensor
 
 
 class GRUSequence(torch.autograd.Function):

@@ -9,11 +9,12 @@ the chosen backend is the reference loop, so the caller runs it.
 from __future__ import annotations
 
 import torch
+from torch import Tensor
+
 from rnninit.torch.fast import backend
 from rnninit.torch.fast.elman import elman_sequence
 from rnninit.torch.fast.gru import gru_sequence
 from rnninit.torch.fast.lstm import lstm_sequence
-from torch import Tensor
 
 
 def _weights(w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None):

@@ -33,16 +33,16 @@ Backward equations (``dh_t`` includes the output gradient ``dy_t``)::
 
 from __future__ import annotations
 
+import torch
+from torch import Tensor
 from torch.autograd.function import once_differentiable
 
-import torch
 from rnninit.torch.fast.common import (
     input_projection,
     sigmoid_backward,
     tanh_backward,
     weight_grads,
 )
-from torch import Tensor
 
 
 class LSTMSequence(torch.autograd.Function):
