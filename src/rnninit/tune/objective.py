@@ -26,11 +26,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
 import torch
+from torch import Tensor
+
 from rnninit.dynamics.jacobians import spectral_norm, trajectory
 from rnninit.dynamics.stepper import Stepper
-from torch import Tensor
 
 #: Singular values below this fraction of a Jacobian's rms count as this fraction (a dead direction
 #: costs at most 12 decades instead of an infinite isometry term).

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
 import torch
+
 from rnninit.dynamics.diagnose import Diagnosis, diagnose
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.inputs import make_inputs
