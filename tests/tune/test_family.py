@@ -4,10 +4,10 @@ fail like any spec, with positions; a family is refused wherever a spec is appli
 import json
 
 import pytest
+import torch
 
 import rnninit as ri
 import rnninit.torch as rt
-import torch
 from rnninit.spec import DEFAULT_BOUNDS, Spec, SpecFamily
 
 FAMILIES = [

@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 import pytest
+import torch
+from torch import nn
 
 import rnninit
-import torch
 from rnninit.dynamics import make_cell, make_inputs
 from rnninit.tune import TuneError, measure
-from torch import nn
 
 
 class LinearCell(nn.Module):
@@ -126,3 +126,21 @@ def test_bad_tune_arguments_are_typed_errors_that_say_what_is_valid(kwargs, mess
     with pytest.raises(TuneError, match=message) as info:
         rnninit.tune(family, **args)
     assert isinstance(info.value, rnninit.RnninitError)
+
+
+def test_a_family_with_no_critical_member_says_so_and_a_value_at_a_bound_is_flagged():
+    # N(0, 1) inputs of size 16 through input weights N(0, 1) saturate every tanh unit: no recurrent
+    # scale makes the cell critical, and the result must say so rather than look like a success.
+    saturated = rnninit.tune("ih=normal(std=1.0) hh=normal(std=?) bias=zeros", cell="elman", hidden=16, T=60)
+    assert any("units are saturated" in note for note in saturated.notes)
+    nowhere = rnninit.tune(
+        "hh=orthogonal(gain=?[0.1, 0.5]) bias=zeros", cell="elman", hidden=8, T=60, input="zeros"
+    )
+    assert any("no point tried keeps the gradient" in note for note in nowhere.notes)
+    edge = rnninit.tune(
+        "hh=orthogonal(gain=?[0.1, 0.5]) bias=zeros", cell="elman", hidden=8, T=30, input="zeros"
+    )
+    assert edge.values["hh.gain"] == 0.5
+    assert any("upper end of its range" in note for note in edge.notes)
+    fine = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=8, T=30, input="zeros")
+    assert fine.notes == ()

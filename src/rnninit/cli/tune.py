@@ -132,5 +132,7 @@ def _print(result, args: argparse.Namespace) -> None:
         f"‖∂s_T/∂s_0‖ = {_fmt(float(d.jacobian_norms[-1]))}, memory horizon {escape(horizon)}; "
         f"{len(result.trace)} points in {result.seconds:.1f} s"
     )
+    for note in result.notes:
+        console.print(f"[bold]warning[/bold]: {escape(note)}")
     if args.plot is not None:
         console.print(f"plot written to {escape(args.plot)}")

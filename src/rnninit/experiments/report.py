@@ -192,6 +192,7 @@ def _tuned_html(tuned: dict) -> str:
         f"over T = {tuned['T']} steps of {source} (batch {tuned['batch']}, {tuned['evaluations']} points "
         f"evaluated): {values}. Objective {_fmt(tuned['objective'], 3)} decades ({terms}); "
         "see docs/tune.md.</p>"
+        + "".join(f"<p><b>warning</b>: {html.escape(note)}</p>" for note in tuned.get("notes", []))
     )
 
 

@@ -108,4 +108,5 @@ def tuned_summary(result, settings: dict[str, Any]) -> dict[str, Any]:
         "input": settings["input"],
         "batch": result.batch,
         "evaluations": len(result.trace),
+        "notes": list(result.notes),
     }

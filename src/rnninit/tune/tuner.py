@@ -56,6 +56,8 @@ class TuneResult:
     measurement: Measurement
     diagnosis: Diagnosis | None
     trace: tuple[TunePoint, ...]
+    #: Warnings about the choice: no critical point in the family, a value at the edge of its range.
+    notes: tuple[str, ...]
     cell: str
     hidden_size: int
     input_size: int
@@ -84,6 +86,7 @@ class TuneResult:
             "evaluations": len(self.trace),
             "seconds": round(self.seconds, 3),
             "measurement": self.measurement.to_dict(),
+            "notes": list(self.notes),
         }
         if diagnostics and self.diagnosis is not None:
             data["diagnostics"] = self.diagnosis.to_dict()
@@ -106,6 +109,45 @@ def _significant(value: float, low: float, high: float) -> float:
         return value
     digits = SIGNIFICANT - 1 - math.floor(math.log10(abs(value)))
     return min(high, max(low, round(value, digits)))
+
+
+#: Past this many decades the gradient term means the memory horizon is shorter than T.
+CRITICAL_DECADES = 3.0
+#: Past this many decades the isometry term means saturated units (an unsaturated Gaussian tanh
+#: cell sits near 0.2, an LSTM's [h; c] Jacobian near 1).
+SATURATED_DECADES = 2.0
+#: A value within this fraction of its (log) range from a bound counts as at the bound.
+EDGE = 0.01
+
+
+def _notes(family: SpecFamily, values: list[float], chosen: Measurement, steps: int) -> tuple[str, ...]:
+    """What the user must know before trusting the choice."""
+    notes = []
+    if chosen.terms["gradient"] > CRITICAL_DECADES:
+        notes.append(
+            f"no point tried keeps the gradient through T={steps} steps within [1e-3, 1e3]: the best is "
+            f"{chosen.terms['gradient']:.3g} decades away (isometry {chosen.terms['isometry']:.3g}); "
+            "no member "
+            "of this family is critical for this cell and input (saturated units? try smaller input weights, "
+            "another input, or other ranges)"
+        )
+    if chosen.terms["isometry"] > SATURATED_DECADES:
+        notes.append(
+            f"the units are saturated at the chosen point: one step's singular values spread over "
+            f"{chosen.terms['isometry']:.3g} decades (rms against geometric mean), so some directions are "
+            "crushed at every step and the gradient norms vary wildly between sequences; try smaller "
+            "input weights or another input"
+        )
+    for arg, value in zip(family.free_arguments, values, strict=True):
+        span = (math.log(arg.high) - math.log(arg.low)) if arg.log else (arg.high - arg.low)
+        pos = ((math.log(value) - math.log(arg.low)) if arg.log else (value - arg.low)) / span
+        if pos <= EDGE or pos >= 1 - EDGE:
+            which = "lower" if pos <= EDGE else "upper"
+            notes.append(
+                f"{arg.name} = {value:.4g} is at the {which} end of its range [{arg.low:g}, {arg.high:g}]: "
+                f"the best value may lie beyond it; widen the range, e.g. {arg.argument}=?[low, high]"
+            )
+    return tuple(notes)
 
 
 def _positive_int(name: str, value: Any) -> int:
@@ -213,6 +255,7 @@ def _tune(family, cell, hidden, T, input, input_size, batch, seed, max_evaluatio
             "input has a zero Jacobian: try input='normal', or other bounds"
         )
     spec = family.fill(best)
+    notes = _notes(family, best, chosen, steps)
     diagnosis = None
     if diagnostics:
         diagnosis = diagnose(
@@ -232,6 +275,7 @@ def _tune(family, cell, hidden, T, input, input_size, batch, seed, max_evaluatio
         measurement=chosen,
         diagnosis=diagnosis,
         trace=tuple(trace),
+        notes=notes,
         cell=describe_cell(cell),
         hidden_size=hidden,
         input_size=input_size,
