@@ -38,8 +38,9 @@ FLOOR = 1e-12
 #: Steps at which the one-step terms are measured (spread evenly over 1 … T), and probes of ``k``.
 STEP_SAMPLES = 16
 GRADIENT_PROBES = 24
-#: Jacobians are computed in chunks of at most this many float64 entries (memory bound: 256 MiB).
-CHUNK_ENTRIES = 2**25
+#: Jacobians are computed in chunks of at most this many float64 entries (16 MiB: larger chunks cost
+#: more in page faults than they save in calls).
+CHUNK_ENTRIES = 2**21
 TERMS = ("gradient", "isometry", "input")
 
 
