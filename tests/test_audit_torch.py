@@ -235,7 +235,7 @@ def test_roles_inferred_from_conventional_names_are_reported():
 
 
 def test_bad_input_is_a_typed_error():
-    with pytest.raises(ri.LayoutError, match="expected a torch.nn.Module or a Keras layer"):
+    with pytest.raises(ri.LayoutError, match="expected a torch.nn.Module, a Keras layer or model, a flax"):
         audit(object(), "pytorch_default")
     with pytest.raises(ri.SpecError, match="unknown init"):
         audit(torch.nn.LSTM(2, 2), "ih=gaussian")

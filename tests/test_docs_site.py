@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC = ("inits", "spec", "layout", "torch", "keras", "audit", "dynamics", "experiments")
+PUBLIC = ("inits", "spec", "layout", "torch", "keras", "flax", "audit", "dynamics", "experiments")
 
 pytest.importorskip("mkdocs")
 pytest.importorskip("mkdocstrings")
@@ -44,5 +44,7 @@ def test_the_site_builds_strictly_with_the_readme_as_home_and_the_api_reference(
     assert "Quick start: PyTorch" in home and 'href="spec-language/"' in home
     torch_page = (site / "reference" / "torch" / "index.html").read_text()
     assert 'id="rnninit.torch.init.init_"' in torch_page and 'id="rnninit.torch.apply.apply"' in torch_page
+    flax_page = (site / "reference" / "flax" / "index.html").read_text()
+    assert 'id="rnninit.flax.apply.apply"' in flax_page and 'id="rnninit.flax.apply.apply_linen"' in flax_page
     inits_page = (site / "reference" / "inits" / "index.html").read_text()
     assert 'id="rnninit.inits.random.VarianceScaling"' in inits_page

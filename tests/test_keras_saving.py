@@ -75,6 +75,13 @@ def test_saved_model_loads_in_a_fresh_process_on_the_torch_backend_with_identica
     assert "OK backend=torch" in done.stdout
 
 
+def test_saved_model_loads_in_a_fresh_process_on_the_jax_backend_with_identical_weights(tmp_path):
+    save(tmp_path)
+    done = run_fresh(tmp_path, "jax")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    assert "OK backend=jax" in done.stdout
+
+
 @pytest.mark.slow
 def test_saved_model_loads_in_a_fresh_process_on_the_tensorflow_backend(tmp_path):
     save(tmp_path)

@@ -46,3 +46,15 @@ def test_the_audit_example_passes_its_own_spec_and_describes_the_default(namespa
 
     assert namespace["report"].ok
     assert str(ri.describe(torch.nn.LSTM(8, 64))) == "pytorch_default"
+
+
+def test_the_flax_example_applies_audits_and_binds_each_weight_to_its_role(namespace):
+    encoder, my_cell = namespace["encoder"], namespace["my_cell"]
+    assert namespace["flax_report"].ok
+    for rnn in (encoder.forward_rnn, encoder.backward_rnn):
+        np.testing.assert_array_equal(np.asarray(rnn.cell.hf.bias[...]), np.ones(32))
+    bias, recurrent = np.asarray(my_cell.b[...]), np.asarray(my_cell.U[...])
+    np.testing.assert_array_equal(bias, np.r_[np.zeros(32), np.ones(32), np.zeros(64)])
+    for k in range(4):
+        block = recurrent[:, 32 * k : 32 * (k + 1)]
+        np.testing.assert_allclose(block.T @ block, np.eye(32), atol=1e-5)

@@ -107,6 +107,13 @@ REFERENCES: dict[str, Reference] = {
         "ICML 2018",
         "1806.05394",
     ),
+    "zhou2016": Paper(
+        ("Zhou", "Wu", "Zhang", "Zhou"),
+        2016,
+        "Minimal gated unit for recurrent neural networks",
+        "International Journal of Automation and Computing 13(3)",
+        "1603.09420",
+    ),
     # initializations
     "lecun1998": Paper(
         ("LeCun", "Bottou", "Orr", "Müller"),

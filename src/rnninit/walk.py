@@ -21,10 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnninit.errors import SpecError
 from rnninit.inits import Block, Init, Zeros
 from rnninit.layout.storage import CellLayout, Slot
 from rnninit.seeding import block_rng
-from rnninit.spec import Resolved
+from rnninit.spec import Resolved, format_key
 
 #: Why a visit's init was chosen, when no spec entry named the block itself.
 EFFECTIVE_BIAS_RULE = "effective-bias rule"
@@ -92,8 +93,35 @@ def stream_factory(cell: CellLayout, role: str, seed: int) -> Callable[[str | No
     return lambda gate: block_rng(seed, cell.path, cell.layer, cell.direction, role, gate)
 
 
+def check_unstored(cell: CellLayout, resolved: Resolved) -> None:
+    """Refuse a spec that gives a role this cell does not store (:attr:`CellLayout.unstored`: its code
+    fixes it at zero, as ``flax.nnx.GRUCell`` does ``b_hn``) anything but zeros: no weight could hold
+    the value, and the same spec would give another framework's cell a different function."""
+    for role_name in cell.unstored:
+        role = cell.kind.role(role_name)
+        for gate in cell.kind.role_gates(role):
+            init, _ = resolved.lookup(role_name, gate)
+            if init is None:
+                continue
+            try:
+                slot = Slot(role_name, gate, role.shape(cell.sizes), ())
+                zero = not np.any(init.sample(cell.block(slot), np.random.default_rng(0)))
+            except SpecError:
+                zero = False
+            if not zero:
+                key = format_key((role_name, gate))
+                raise SpecError(
+                    f"{cell.name}: {cell.source or 'this cell'} has no {key} (its code fixes it at 0), so "
+                    f"the spec's {key}={init} cannot be applied; write {key}=zeros or leave {key} out",
+                    token=key,
+                )
+
+
 def walk_cell(cell: CellLayout, resolved: Resolved) -> Iterator[Visit]:
-    """Every block of ``cell`` with the init ``resolved`` gives it, in slot order."""
+    """Every block of ``cell`` with the init ``resolved`` gives it, in slot order; a
+    :class:`~rnninit.errors.SpecError` first if the spec gives a role the cell does not store
+    anything but zeros (:func:`check_unstored`)."""
+    check_unstored(cell, resolved)
     sets_bias = any(role == "bias" for role, _ in resolved.entries)
     for role, slots in cell.role_groups():
         whole, _ = resolved.lookup(role, None)
@@ -108,4 +136,4 @@ def walk_cell(cell: CellLayout, resolved: Resolved) -> Iterator[Visit]:
             yield Visit(cell, role, (slot,), init, from_gate_entry=from_gate)
 
 
-__all__ = ["EFFECTIVE_BIAS_RULE", "Visit", "stream_factory", "walk_cell"]
+__all__ = ["EFFECTIVE_BIAS_RULE", "Visit", "check_unstored", "stream_factory", "walk_cell"]

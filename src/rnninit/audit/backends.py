@@ -2,8 +2,9 @@
 
 The audit never touches a framework directly: it gets a :class:`~rnninit.layout.ModelLayout`
 and a function that reads named tensors as float64 arrays, from the same layout code ``apply``
-uses (``rnninit.torch.layouts`` and ``rnninit.keras.layouts``). For a cell no layout knows, the
-tensors are listed by owner (``Backend.owners``) so that declared or inferred roles can describe it.
+uses (``rnninit.torch.layouts``, ``rnninit.keras.layouts``, ``rnninit.flax.layouts``). For a cell
+no layout knows, the tensors are listed by owner (``Backend.owners``) so that declared or inferred
+roles can describe it.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ class Backend:
     owners: Callable[[object], list[tuple[str, dict[str, tuple[str, tuple[int, ...]]]]]]
     #: Framework storage transposes matrices (Keras stores ``(in, out)``).
     transpose: bool
-    #: The preset that describes an untouched model of this framework.
-    default_preset: str
+    #: The preset that describes an untouched model of this framework (``None``: no one preset does).
+    default_preset: str | None
     #: ``covered(model, layout)``: the names (as ``owners`` gives them) of the tensors ``layout`` covers.
     covered: Callable[[object, ModelLayout], set[str]] = lambda model, layout: set(layout.tensors)
 
@@ -45,6 +46,25 @@ def _is_torch(model: object) -> bool:
 def _is_keras(model: object) -> bool:
     keras = sys.modules.get("keras")
     return keras is not None and isinstance(model, (keras.layers.Layer, keras.Model))
+
+
+def _is_flax(model: object) -> bool:
+    nnx = sys.modules.get("flax.nnx")
+    layouts = sys.modules.get("rnninit.flax.layouts")
+    linen = sys.modules.get("flax.linen")
+    return (
+        (nnx is not None and isinstance(model, nnx.Module))
+        or (layouts is not None and isinstance(model, layouts.Linen))
+        or (linen is not None and isinstance(model, linen.Module))  # refused with a message by the layout
+    )
+
+
+def _flax_backend() -> Backend:
+    from rnninit.flax.layouts import model_layout, owners, read_arrays
+
+    # Flax's defaults differ per cell (orthogonal per gate block or over all gates, a forget bias of
+    # 1 on MGUCell only), so no one preset describes an untouched Flax model.
+    return Backend("flax", lambda m, strict: model_layout(m, strict=strict), read_arrays, owners, True, None)
 
 
 def _torch_backend() -> Backend:
@@ -111,12 +131,16 @@ def _keras_backend() -> Backend:
 
 
 def backend_for(model: object) -> Backend:
-    """The backend of a torch module or a Keras layer/model; a :class:`LayoutError` otherwise."""
+    """The backend of a torch module, a Keras layer/model or a Flax model; a :class:`LayoutError`
+    otherwise."""
     # Keras first: on Keras' torch backend a Keras layer is also a torch.nn.Module
     if _is_keras(model):
         return _keras_backend()
+    if _is_flax(model):
+        return _flax_backend()
     if _is_torch(model):
         return _torch_backend()
     raise LayoutError(
-        f"cannot audit a {type(model).__name__}: expected a torch.nn.Module or a Keras layer or model"
+        f"cannot audit a {type(model).__name__}: expected a torch.nn.Module, a Keras layer or model, a "
+        "flax.nnx.Module or rnninit.flax.linen(model, variables, *inputs)"
     )

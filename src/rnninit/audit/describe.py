@@ -313,8 +313,11 @@ def _fused(cell, slots, values, per_gate, prefer_fused: bool) -> tuple[Init, str
     return None
 
 
-def _as_preset(kind: CellKind, entries: dict[Key, Init]) -> Spec:
-    """``entries`` as a spec: a preset plus the fewest overrides when one fits, else plain entries."""
+def _as_preset(kind: CellKind, entries: dict[Key, Init], unstored: tuple[str, ...] = ()) -> Spec:
+    """``entries`` as a spec: a preset plus the fewest overrides when one fits, else plain entries.
+
+    A role the cell does not store (``unstored``, fixed at 0) gets an explicit ``zeros`` where the
+    preset would give it something else, so that the spec fits the cell it describes."""
     plain = Spec(entries)
     target = plain.resolve(kind)
     roles = sorted({r for r, _ in entries})
@@ -344,6 +347,9 @@ def _as_preset(kind: CellKind, entries: dict[Key, Init]) -> Spec:
         for role in {r for r, _ in entries}:
             if not _slots_equal(preset_resolved, target, [role]):
                 overrides.update({k: v for k, v in entries.items() if k[0] == role})
+        for role in unstored:
+            if preset_resolved.lookup(role, None)[0] not in (None, Zeros()):
+                overrides[(role, None)] = Zeros()
         try:
             candidate = Spec(overrides, preset=call)
             explains = _slots_equal(candidate.resolve(kind), target, roles)
@@ -382,7 +388,7 @@ def describe(
     for cell_layout in layout.cells:
         values = cell_values(backend, model, cell_layout)
         entries, rows = _describe_cell(cell_layout, values, backend.name == "keras")
-        per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries)
+        per_cell[cell_layout.name] = _as_preset(cell_layout.kind, entries, cell_layout.unstored)
         blocks += rows
     counts = Counter(str(s) for s in per_cell.values())
     common = counts.most_common(1)[0][0]

@@ -50,7 +50,8 @@ def audit(
     strict: bool = True,
     max_sample: int = MAX_SAMPLE,
 ) -> AuditReport:
-    """Check every weight block of ``model`` (a torch module or a Keras layer/model) against ``spec``.
+    """Check every weight block of ``model`` (a torch module, a Keras layer/model, an nnx module or
+    ``rnninit.flax.linen(model, variables, *inputs)``) against ``spec``.
 
     ``roles`` maps tensor names of a cell no layout knows to roles (``{"kernel_ih": "ih",
     "kernel_hh": "hh"}``; ``"ih[i,f,g,o]"`` for stacked gates, with ``cell=`` the cell kind when
@@ -261,7 +262,7 @@ def _default_findings(backend, model, layout, spec, rows, alpha, max_sample) -> 
     Only the failing cells tell: in a module that mixes kinds (a Keras stack of minimal cells and an
     LSTM cell), a cell the spec gives what the default would give looks default although apply ran."""
     failing = {(r.path, r.layer, r.direction) for r in rows if r.failed and r.init is not None}
-    if not failing:
+    if not failing or backend.default_preset is None:
         return []
     default = Spec.parse(backend.default_preset)
     if default == spec:

@@ -19,45 +19,17 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Sequence
-from dataclasses import replace
 
 import keras
 import numpy as np
 
-from rnninit.errors import LayoutError, SpecError, one_of
-from rnninit.layout.cells import CELL_KINDS, CellKind, cell_kind
-from rnninit.layout.declared import declared_layout
-from rnninit.layout.storage import ModelLayout
-from rnninit.plan import make_plan
+from rnninit.errors import SpecError
+from rnninit.layout.cells import CellKind, cell_kind
+from rnninit.role_binding import check_role_given, infer_kind, parse_gates, sample_declared
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike
 
 _WEIGHT = "weight"
-
-
-def parse_gates(gates: str | Sequence[str] | None) -> tuple[str, ...] | None:
-    """``"i,f,c,o"``, ``"ifco"`` or ``["i", "f", "c", "o"]`` -> ``("i", "f", "c", "o")``."""
-    if gates is None:
-        return None
-    if isinstance(gates, str):
-        parts = gates.split(",") if "," in gates else list(gates)
-    else:
-        parts = list(gates)
-    parsed = tuple(str(g).strip() for g in parts if str(g).strip())
-    if not parsed:
-        raise SpecError(f"gates must name at least one gate, got {gates!r}")
-    return parsed
-
-
-def infer_kind(gates: tuple[str, ...]) -> CellKind:
-    """The cell kind whose gates (or Keras aliases) are exactly ``gates``."""
-    wanted = set(gates)
-    for kind in CELL_KINDS.values():
-        names = {kind.gate_aliases.get(g, g) for g in gates}
-        if kind.gates and names == set(kind.gates) and len(gates) == len(kind.gates):
-            return kind
-    described = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in CELL_KINDS.values() if k.gates)
-    raise SpecError(f"no cell kind has the gates {sorted(wanted)}; pass kind=... (gated kinds: {described})")
 
 
 @keras.saving.register_keras_serializable(package="rnninit")
@@ -112,23 +84,7 @@ class RoleInitializer(keras.initializers.Initializer):
 
     def _check_role(self) -> None:
         """Fail at construction when the spec does not fit the kind or says nothing about the role."""
-        if self.role not in self.kind.role_names:
-            return  # a cell-specific role: its kind is extended from the weight's shape at call time
-        resolved = self.spec.resolve(self.kind)
-        role = self.kind.role(self.role)
-        gates = (
-            [self.kind.canonical_gate(role, g) for g in self.gates]
-            if (self.gates and role.gated)
-            else (list(self.kind.gates) if role.gated else [None])
-        )
-        missing = [g for g in gates if resolved.lookup(self.role, g)[0] is None]
-        if missing:
-            named = sorted({r for r, _ in resolved.entries})
-            what = self.role if missing == [None] else ", ".join(f"{self.role}[{g}]" for g in missing)
-            raise SpecError(
-                f"the spec {str(self.spec)!r} gives no init for {what} of a {self.kind.name} cell; "
-                f"it gives inits for {one_of(named) or 'nothing'}"
-            )
+        check_role_given(self.spec, self.kind, self.role, self.gates)
 
     def __call__(self, shape, dtype=None):
         shape = tuple(int(d) for d in shape)
@@ -143,22 +99,19 @@ class RoleInitializer(keras.initializers.Initializer):
         return keras.ops.convert_to_tensor(value.astype(dtype), dtype=dtype)
 
     def _sample(self, shapes, declarations, shape) -> dict[str, np.ndarray]:
-        try:
-            cells, tensors = declared_layout(
-                shapes, declarations, kind=self.kind, transpose=True, framework="keras"
-            )
-        except LayoutError as exc:
-            raise LayoutError(
-                f"RoleInitializer(role={next(iter(declarations.values()))!r}) cannot initialize a weight of "
-                f"shape {shape}: {exc}"
-            ) from None
         path = self.path if self._calls == 0 else f"{self.path}#{self._calls}"
-        cells = [replace(cell, path=path, layer=self.layer, direction=self.direction) for cell in cells]
-        plan = make_plan(self.spec, ModelLayout(tuple(cells), tensors), self._stream_seed())
-        if plan.untouched:
-            left = ", ".join(slot.label for _, slot in plan.untouched)
-            raise SpecError(f"the spec {str(self.spec)!r} gives no init for {left}")
-        return plan.new_arrays({name: np.zeros(s) for name, s in tensors.items()})
+        return sample_declared(
+            self.spec,
+            self.kind,
+            shapes,
+            declarations,
+            self._stream_seed(),
+            path=path,
+            layer=self.layer,
+            direction=self.direction,
+            framework="keras",
+            who="RoleInitializer",
+        )
 
     def _sample_bias_slice(self, units: int, gates: tuple[str, ...]) -> np.ndarray:
         """Keras' ``LSTMCell(unit_forget_bias=True)`` asks for the bias in two slices, ``i`` and then

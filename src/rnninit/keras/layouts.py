@@ -22,7 +22,7 @@ the first cell of a stack nested there).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import keras
 import numpy as np
@@ -31,7 +31,8 @@ from rnninit.errors import LayoutError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.keras_builtin import keras_cell_layout
-from rnninit.layout.storage import CellLayout, ModelLayout, renamed_layout
+from rnninit.layout.storage import CellLayout, ModelLayout
+from rnninit.layout.storage import relocate as relocate_cells
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
@@ -168,40 +169,10 @@ def local_cell_layout(
     return builtin_cell_layout(cell)
 
 
-def relocate(
-    owned: Owned,
-    *,
-    path: str,
-    prefix: str,
-    layer: int = 0,
-    direction: int = 0,
-    num_layers: int = 1,
-    num_directions: int = 1,
-) -> Owned:
-    """Give a local cell layout its identity in a model, and its tensors their names there.
-
-    A cell that declares several layers or directions itself keeps its own (added to ``layer`` and
-    ``direction``)."""
-    cells, tensors = owned
-    named, renamed = renamed_layout(cells, tensors, {name: prefix + name for name in tensors})
-    moved = []
-    for cell in named:
-        own_layers, own_directions = cell.sizes.get("layers", 1), cell.sizes.get("directions", 1)
-        sizes = {
-            **cell.sizes,
-            "layers": num_layers * own_layers,
-            "directions": num_directions * own_directions,
-        }
-        moved.append(
-            replace(
-                cell,
-                path=path,
-                layer=layer * own_layers + cell.layer,
-                direction=direction * own_directions + cell.direction,
-                sizes=sizes,
-            )
-        )
-    return moved, renamed
+def relocate(owned: Owned, **identity) -> Owned:
+    """Give a local cell layout its identity in a model, and its tensors their names there
+    (:func:`rnninit.layout.storage.relocate`)."""
+    return relocate_cells(*owned, **identity)
 
 
 def _cell(

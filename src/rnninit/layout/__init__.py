@@ -7,12 +7,22 @@ from rnninit.layout.cells import (
     GRU_RESET_BEFORE,
     INDRNN,
     LSTM,
+    MGU,
+    MGU_NO_RESET,
     MINIMALRNN,
     CellKind,
     RoleDef,
     cell_kind,
 )
-from rnninit.layout.storage import CellLayout, ModelLayout, Placement, Slot, gate_slice, role_slots
+from rnninit.layout.storage import (
+    CellLayout,
+    ModelLayout,
+    Placement,
+    Slot,
+    gate_slice,
+    relocate,
+    role_slots,
+)
 
 __all__ = [
     "CELL_KINDS",
@@ -21,6 +31,8 @@ __all__ = [
     "GRU_RESET_BEFORE",
     "INDRNN",
     "LSTM",
+    "MGU",
+    "MGU_NO_RESET",
     "MINIMALRNN",
     "CellKind",
     "CellLayout",
@@ -30,5 +42,6 @@ __all__ = [
     "Slot",
     "cell_kind",
     "gate_slice",
+    "relocate",
     "role_slots",
 ]

@@ -240,14 +240,52 @@ MINIMALRNN = CellKind(
     gate_semantics={"forget": "u"},
 )
 
+MGU = CellKind(
+    name="mgu",
+    gates=("f", "n"),
+    roles=(
+        RoleDef("ih", "hidden", "input", True, _IH),
+        RoleDef("hh", "hidden", "hidden", True, _HH),
+        RoleDef("bias", "hidden", None, True, _BIAS + "; for n, the input-side bias b_in only"),
+        RoleDef(
+            "bias_hn",
+            "hidden",
+            None,
+            False,
+            "hidden-side n bias b_hn, inside f ⊙ (W_hn h + b_hn)",
+            bias_part=True,
+        ),
+    ),
+    equations=(
+        "f = σ(W_if x + W_hf h + b_f);  n = tanh(W_in x + b_in + f ⊙ (W_hn h + b_hn));\n"
+        "h' = (1 - f) ⊙ n + f ⊙ h   (Zhou et al. 2016, minimal gated unit; flax.linen.MGUCell)"
+    ),
+    gate_semantics={"forget": "f"},
+)
+
+MGU_NO_RESET = CellKind(
+    name="mgu_no_reset",
+    gates=("f", "n"),
+    roles=(
+        RoleDef("ih", "hidden", "input", True, _IH),
+        RoleDef("hh", "hidden", "hidden", True, _HH),
+        RoleDef("bias", "hidden", None, True, _BIAS),
+    ),
+    equations=(
+        "f = σ(W_if x + W_hf h + b_f);  n = tanh(W_in x + W_hn h + b_n);  h' = (1 - f) ⊙ n + f ⊙ h"
+        "   (flax.linen.MGUCell with reset_gate=False)"
+    ),
+    gate_semantics={"forget": "f"},
+)
+
 CELL_KINDS: dict[str, CellKind] = {
-    k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN)
+    k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN, MGU, MGU_NO_RESET)
 }
 
 
 def cell_kind(name: str | CellKind) -> CellKind:
     """Look up a cell kind by name (``elman``, ``lstm``, ``gru``, ``gru_reset_before``,
-    ``indrnn``, ``minimalrnn``)."""
+    ``indrnn``, ``minimalrnn``, ``mgu``, ``mgu_no_reset``)."""
     if isinstance(name, CellKind):
         return name
     kind = CELL_KINDS.get(name)

@@ -84,6 +84,9 @@ class CellLayout:
     framework: str = ""
     #: Where the cell came from, for messages (e.g. "torch.nn.LSTM").
     source: str = ""
+    #: Roles of the cell kind that this storage does not have, because the cell's code fixes them at
+    #: zero (``flax.nnx.GRUCell`` has no ``b_hn``): a spec may give them only zeros.
+    unstored: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -200,6 +203,43 @@ def renamed_layout(
         for cell in cells
     ]
     return moved, {mapping.get(name, name): shape for name, shape in tensors.items()}
+
+
+def relocate(
+    cells: Sequence[CellLayout],
+    tensors: Mapping[str, tuple[int, ...]],
+    *,
+    path: str,
+    prefix: str,
+    layer: int = 0,
+    direction: int = 0,
+    num_layers: int = 1,
+    num_directions: int = 1,
+) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]]:
+    """Give cells laid out with local tensor names their identity in a model (``path``, ``layer``,
+    ``direction``) and their tensors their names there (``prefix`` + local name).
+
+    A cell that declares several layers or directions itself keeps its own (added to ``layer`` and
+    ``direction``)."""
+    named, renamed = renamed_layout(cells, tensors, {name: prefix + name for name in tensors})
+    moved = []
+    for cell in named:
+        own_layers, own_directions = cell.sizes.get("layers", 1), cell.sizes.get("directions", 1)
+        sizes = {
+            **cell.sizes,
+            "layers": num_layers * own_layers,
+            "directions": num_directions * own_directions,
+        }
+        moved.append(
+            replace(
+                cell,
+                path=path,
+                layer=layer * own_layers + cell.layer,
+                direction=direction * own_directions + cell.direction,
+                sizes=sizes,
+            )
+        )
+    return moved, renamed
 
 
 def gate_slice(gate_order: Sequence[str], gate: str, size: int) -> slice:

@@ -1,0 +1,148 @@
+"""``rnninit.flax.apply`` (nnx modules, in place) and ``apply_linen`` (Linen variables, returned new).
+
+Seeds. JAX has no global random generator, so there is nothing for ``seed=None`` to follow:
+``seed=None`` draws a fresh seed from the operating system's entropy (``secrets``), and the
+``ApplyResult`` says which, so a run can be repeated with ``seed=result.seed``. A JAX PRNG key is
+accepted too (``seed=jax.random.key(0)``, or ``rngs.params()`` in nnx): it is turned into an int seed
+by ``jax.random.bits``, so the same key gives the same weights. An int seed gives exactly the
+numbers ``rnninit.torch.apply`` and ``rnninit.keras.apply`` give the same blocks.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+from flax import nnx, traverse_util
+from flax.core import FrozenDict
+
+from rnninit.apply_result import ApplyResult
+from rnninit.errors import LayoutError
+from rnninit.flax.layouts import find_linen_cells, find_nnx_cells, linen
+from rnninit.plan import make_plan
+from rnninit.seeding import MAX_SEED, SeedError, check_seed
+from rnninit.spec import SpecLike
+
+
+def is_key(value: object) -> bool:
+    """A JAX PRNG key: a typed key array, or a raw ``uint32[2]`` key."""
+    if not isinstance(value, jax.Array):
+        return False
+    if jax.dtypes.issubdtype(value.dtype, jax.dtypes.prng_key):
+        return value.shape == ()
+    return value.dtype == jnp.uint32 and value.shape == (2,)
+
+
+def key_to_seed(key: jax.Array) -> int:
+    """A 63-bit int seed drawn from ``key`` (the same key, the same seed)."""
+    high, low = (int(w) for w in np.asarray(jax.random.bits(key, (2,), jnp.uint32)))
+    return ((high << 32) | low) & MAX_SEED
+
+
+def resolve_seed(seed: int | jax.Array | None) -> int:
+    """``None`` -> fresh OS entropy; a JAX key -> :func:`key_to_seed`; an int -> itself, checked."""
+    if seed is None:
+        return secrets.randbelow(MAX_SEED + 1)
+    if isinstance(seed, jax.Array):
+        if is_key(seed):
+            return key_to_seed(seed)
+        raise SeedError(
+            f"seed must be an int, a JAX PRNG key (jax.random.key(n)) or None, got an array of shape "
+            f"{seed.shape} and dtype {seed.dtype}"
+        )
+    return check_seed(seed)
+
+
+def _cast(value: np.ndarray, like) -> jax.Array | np.ndarray:
+    """``value`` with the dtype and placement (sharding) of ``like`` (a NumPy array stays one)."""
+    value = np.asarray(value).astype(like.dtype)
+    return jax.device_put(value, like.sharding) if isinstance(like, jax.Array) else value
+
+
+def apply(
+    spec: SpecLike, module: nnx.Module, seed: int | jax.Array | None = None, strict: bool = True
+) -> ApplyResult:
+    """Initialize every recurrent cell in an ``flax.nnx`` module from ``spec``, in place.
+
+    ``spec`` is a :class:`~rnninit.Spec`, a spec string, a preset name or a dict. Roles are the math:
+    ``bias`` is the effective gate bias, wherever Flax keeps it (``hf.bias`` of an ``LSTMCell``,
+    ``dense_i.bias`` of a ``GRUCell``). ``nnx.GRUCell`` has no hidden-side ``b_hn``: a spec giving
+    ``bias_hn`` anything but zeros is a :class:`~rnninit.errors.SpecError` there. Blocks whose role the
+    spec does not mention are left as they are. Each parameter keeps its dtype and sharding.
+
+    ``seed``: an int (the numbers ``rnninit.torch.apply`` gives the same blocks), a JAX key, or
+    ``None`` (fresh OS entropy; JAX has no global generator); see :mod:`rnninit.flax.apply`.
+    Everything is validated and sampled before anything is written: on any error no weight changes.
+
+    >>> from flax import nnx
+    >>> import rnninit.flax as rf
+    >>> lstm = nnx.RNN(nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0)))
+    >>> rf.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    """
+    if isinstance(module, nn.Module):
+        raise LayoutError(
+            f"{type(module).__name__} is a Linen module, which holds no weights: use "
+            "rnninit.flax.apply_linen(spec, module, variables, *inputs, seed=...), which returns new "
+            "variables"
+        )
+    if not isinstance(module, nnx.Module):
+        raise LayoutError(f"expected a flax.nnx.Module, got {type(module).__name__}")
+    found = find_nnx_cells(module, strict=strict)
+    seed = resolve_seed(seed)
+    plan = make_plan(spec, found.layout, seed)
+    current = {
+        name: np.asarray(found.values[name], dtype=np.float64) for name in plan.partly_touched_tensors()
+    }
+    new = {name: _cast(value, found.values[name]) for name, value in plan.new_arrays(current).items()}
+    for name, value in new.items():
+        found.where[name].set_value(value)
+    return ApplyResult(seed, plan)
+
+
+def apply_linen(
+    spec: SpecLike,
+    module: nn.Module,
+    variables: Mapping[str, Any],
+    *args,
+    seed: int | jax.Array | None = None,
+    strict: bool = True,
+    **kwargs,
+) -> tuple[Mapping[str, Any], ApplyResult]:
+    """New variables for a ``flax.linen`` model, with every recurrent cell initialized from ``spec``.
+
+    ``variables`` is what ``module.init`` returned (``{'params': ...}``, other collections passed
+    through); ``*args, **kwargs`` are what ``module.apply(variables, ...)`` takes: the model is traced
+    once, abstractly, to see which cell owns which parameters (:mod:`rnninit.flax.layouts`). Nothing
+    is modified: returns ``(new_variables, result)``, with the same container type. ``seed`` and
+    ``strict`` are as for :func:`apply`; ``linen.GRUCell`` and ``MGUCell`` do have ``b_hn``
+    (``hn.bias``, role ``bias_hn``).
+
+    >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
+    >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
+    >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros", model,
+    ...                                    model.init(jax.random.key(0), x), x, seed=0)
+    >>> result
+    ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
+    """
+    found = find_linen_cells(linen(module, variables, *args, **kwargs), strict=strict)
+    seed = resolve_seed(seed)
+    plan = make_plan(spec, found.layout, seed)
+    current = {
+        name: np.asarray(found.values[name], dtype=np.float64) for name in plan.partly_touched_tensors()
+    }
+    new = {name: _cast(value, found.values[name]) for name, value in plan.new_arrays(current).items()}
+    flat = traverse_util.flatten_dict(variables["params"])
+    for name, value in new.items():
+        flat[found.where[name]] = value
+    params = traverse_util.unflatten_dict(flat)
+    out = {
+        **variables,
+        "params": FrozenDict(params) if isinstance(variables["params"], FrozenDict) else params,
+    }
+    return (FrozenDict(out) if isinstance(variables, FrozenDict) else out), ApplyResult(seed, plan)

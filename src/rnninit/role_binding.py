@@ -1,0 +1,121 @@
+"""One weight bound to one role of a spec, sampled without any framework.
+
+A framework's initializer is called with a shape and never told which weight it builds. A *bound
+role* is told when it is made (``role="hh"``, ``gates="ifgo"``), so the shape only splits the weight
+into its gate blocks, each sampled as the block ``(path, layer, direction, role, gate)`` of
+:func:`rnninit.plan.make_plan`: a weight initialized this way holds exactly what ``apply`` would
+write to that block. ``rnninit.keras.role`` and ``rnninit.flax.role`` are built on this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from rnninit.errors import LayoutError, SpecError, one_of
+from rnninit.layout.cells import CELL_KINDS, CellKind
+from rnninit.layout.declared import declared_layout
+from rnninit.layout.storage import ModelLayout
+from rnninit.plan import make_plan
+from rnninit.spec import Spec
+
+_WEIGHT = "weight"
+
+
+def parse_gates(gates: str | Sequence[str] | None) -> tuple[str, ...] | None:
+    """``"i,f,c,o"``, ``"ifco"`` or ``["i", "f", "c", "o"]`` -> ``("i", "f", "c", "o")``."""
+    if gates is None:
+        return None
+    if isinstance(gates, str):
+        parts = gates.split(",") if "," in gates else list(gates)
+    else:
+        parts = list(gates)
+    parsed = tuple(str(g).strip() for g in parts if str(g).strip())
+    if not parsed:
+        raise SpecError(f"gates must name at least one gate, got {gates!r}")
+    return parsed
+
+
+def infer_kind(gates: tuple[str, ...]) -> CellKind:
+    """The cell kind whose gates (or their aliases) are exactly ``gates``; the first one registered
+    when several kinds have them (``gru`` before ``gru_reset_before``, ``mgu`` before ``mgu_no_reset``)."""
+    wanted = set(gates)
+    for kind in CELL_KINDS.values():
+        names = {kind.gate_aliases.get(g, g) for g in gates}
+        if kind.gates and names == set(kind.gates) and len(gates) == len(kind.gates):
+            return kind
+    described = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in CELL_KINDS.values() if k.gates)
+    raise SpecError(f"no cell kind has the gates {sorted(wanted)}; pass kind=... (gated kinds: {described})")
+
+
+def check_role_given(spec: Spec, kind: CellKind, role_name: str, gates: tuple[str, ...] | None) -> None:
+    """Fail early when ``spec`` does not fit ``kind`` or gives no init for the role (and gates)."""
+    if role_name not in kind.role_names:
+        return  # a cell-specific role: the kind is extended from the weight's shape at call time
+    resolved = spec.resolve(kind)
+    role = kind.role(role_name)
+    wanted = (
+        [kind.canonical_gate(role, g) for g in gates]
+        if (gates and role.gated)
+        else (list(kind.gates) if role.gated else [None])
+    )
+    missing = [g for g in wanted if resolved.lookup(role_name, g)[0] is None]
+    if missing:
+        named = sorted({r for r, _ in resolved.entries})
+        what = role_name if missing == [None] else ", ".join(f"{role_name}[{g}]" for g in missing)
+        raise SpecError(
+            f"the spec {str(spec)!r} gives no init for {what} of a {kind.name} cell; "
+            f"it gives inits for {one_of(named) or 'nothing'}"
+        )
+
+
+def sample_declared(
+    spec: Spec,
+    kind: CellKind,
+    shapes: Mapping[str, tuple[int, ...]],
+    declarations: Mapping[str, str],
+    seed: int,
+    *,
+    path: str = "",
+    layer: int = 0,
+    direction: int = 0,
+    transpose: bool = True,
+    framework: str = "",
+    who: str = "a role initializer",
+) -> dict[str, np.ndarray]:
+    """The float64 values of weights of ``shapes`` that hold what ``declarations`` say
+    (:func:`~rnninit.layout.declared.declared_layout`), sampled from the streams of the block
+    identities ``(seed, path, layer, direction, role, gate)``. Every block must get an init."""
+    try:
+        cells, tensors = declared_layout(
+            shapes, declarations, kind=kind, transpose=transpose, framework=framework
+        )
+    except LayoutError as exc:
+        shape = next(iter(shapes.values()))
+        raise LayoutError(
+            f"{who} (role={next(iter(declarations.values()))!r}) cannot initialize a weight of shape "
+            f"{shape}: {exc}"
+        ) from None
+    cells = [replace(cell, path=path, layer=layer, direction=direction) for cell in cells]
+    plan = make_plan(spec, ModelLayout(tuple(cells), tensors), seed)
+    if plan.untouched:
+        left = ", ".join(slot.label for _, slot in plan.untouched)
+        raise SpecError(f"the spec {str(spec)!r} gives no init for {left}")
+    return plan.new_arrays({name: np.zeros(s) for name, s in tensors.items()})
+
+
+def sample_role(
+    spec: Spec,
+    kind: CellKind,
+    role_name: str,
+    gates: tuple[str, ...] | None,
+    shape: tuple[int, ...],
+    seed: int,
+    **identity,
+) -> np.ndarray:
+    """The float64 value of one weight of ``shape`` holding ``role_name`` (its ``gates`` stacked along
+    the output axis, the last one when ``transpose``); see :func:`sample_declared`."""
+    declaration = role_name + (f"[{','.join(gates)}]" if gates else "")
+    return sample_declared(spec, kind, {_WEIGHT: shape}, {_WEIGHT: declaration}, seed, **identity)[_WEIGHT]
