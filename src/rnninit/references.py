@@ -212,6 +212,19 @@ REFERENCES: dict[str, Reference] = {
         "A limit theorem at the edge of a non-Hermitian random matrix ensemble",
         "Journal of Physics A 36(12)",
     ),
+    # the audit's statistics (rnninit.audit.power, rnninit.audit.describe)
+    "massart1990": Paper(
+        ("Massart",),
+        1990,
+        "The tight constant in the Dvoretzky-Kiefer-Wolfowitz inequality",
+        "The Annals of Probability 18(3)",
+    ),
+    "stephens1970": Paper(
+        ("Stephens",),
+        1970,
+        "Use of the Kolmogorov-Smirnov, Cramer-von Mises and related statistics without extensive tables",
+        "Journal of the Royal Statistical Society, Series B 32(1)",
+    ),
     # framework defaults
     "pytorch_rnn_default": Code("torch.nn.RNNBase.reset_parameters"),
     "keras_rnn_defaults": Code("keras.layers.LSTMCell / GRUCell / SimpleRNNCell defaults"),

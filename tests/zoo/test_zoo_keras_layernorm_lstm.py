@@ -13,7 +13,6 @@ name ``gamma``.
 
 import keras
 import numpy as np
-import pytest
 from zoo_checks import (
     assert_audits_clean,
     assert_caught,
@@ -108,11 +107,6 @@ def test_the_audit_passes_and_names_a_forget_bias_put_in_a_norms_beta_too():
     assert_caught(model, SPEC, tensor="rnn/recurrent_norm.beta", role="bias", gate="f")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="describe calls Keras' per-gate orthogonal recurrent kernel hh=orthogonal(gain=2.0, fused=true) "
-    "(issue #12 item 6, fixed in parallel)",
-)
 def test_describe_round_trips():
     model, _ = make()
     rk.apply(SPEC, model, seed=2)

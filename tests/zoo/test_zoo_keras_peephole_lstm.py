@@ -13,7 +13,6 @@ object draws its seed once, so the three come out identical, which the audit rep
 
 import keras
 import numpy as np
-import pytest
 from zoo_checks import (
     assert_audits_clean,
     assert_caught,
@@ -119,11 +118,6 @@ def test_keras_own_initialization_gives_three_identical_peepholes_and_the_audit_
     assert "reused random stream" in finding.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="describe calls Keras' per-gate orthogonal recurrent kernel hh=orthogonal(gain=2.0, fused=true) "
-    "(issue #12 item 6, fixed in parallel) and a 16-entry normal(std=0.1) peephole torch_default (item 9)",
-)
 def test_describe_round_trips():
     model, _ = make()
     rk.apply(SPEC, model, seed=2)

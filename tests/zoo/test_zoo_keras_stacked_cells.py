@@ -11,7 +11,6 @@ in order), and ``Bidirectional`` makes a second, reverse copy of the whole stack
 
 import keras
 import numpy as np
-import pytest
 from zoo_checks import (
     assert_audits_clean,
     assert_caught,
@@ -107,12 +106,6 @@ def test_the_audit_passes_and_names_a_planted_mistake_by_layer_and_direction():
     assert finding.cell == "bi (layer 2, reverse)"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="describe calls Keras' per-gate orthogonal recurrent kernel hh=orthogonal(gain=2.0, fused=true) "
-    "(issue #12 item 6, fixed in parallel); and where cells differ (minimal and LSTM cells) it gives the "
-    "most common cell's spec for the model, which does not fit the others",
-)
 def test_describe_round_trips():
     model, _ = make()
     rk.apply(SPEC, model, seed=2)

@@ -339,7 +339,8 @@ def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result:
     return tests
 
 
-def _radius(value: np.ndarray) -> float:
+def block_radius(value: np.ndarray) -> float:
+    """The spectral radius of a square block (Arnoldi iteration above 1024 rows)."""
     if value.shape[0] <= 1024:
         return spectral_radius(value)
     from scipy.sparse.linalg import eigs
@@ -348,7 +349,7 @@ def _radius(value: np.ndarray) -> float:
 
 
 def _check_spectral(init: Spectral, value: np.ndarray, result: BlockCheck) -> list[Test]:
-    radius = _radius(value)
+    radius = block_radius(value)
     result.observed["spectral_radius"] = radius
     result.expected = {"spectral_radius": init.radius}
     return [

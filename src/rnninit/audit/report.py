@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from rnninit.audit.checks import Test
+from rnninit.audit.power import Power
 
 
 @dataclass
@@ -33,6 +34,9 @@ class BlockRow:
     sample_size: int = 0
     #: Set when a rule, not a spec entry, gave the expected init (the effective-bias rule).
     rule: str | None = None
+    #: For a block checked against an entry distribution: the tests' power against the same-std
+    #: alternative shape they are weakest against (:mod:`rnninit.audit.power`).
+    power: Power | None = None
 
     @property
     def expected_init(self) -> str | None:
@@ -80,6 +84,7 @@ class BlockRow:
             "observed": _clean(self.observed),
             "expected": _clean(self.expected),
             "sample_size": self.sample_size,
+            "power": None if self.power is None else self.power.to_dict(),
             "tests": [t.to_dict() for t in self.tests],
         }
 
@@ -126,6 +131,9 @@ class AuditReport:
     #: Per-test significance level: ``alpha / tests`` (Bonferroni).
     threshold: float
     notes: list[str] = field(default_factory=list)
+    #: What the audit could not establish although every test passed: blocks too small for the
+    #: distribution tests to tell the expected shape from a normal or uniform of the same mean and std.
+    limits: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -151,6 +159,7 @@ class AuditReport:
             "tests": self.tests,
             "threshold": self.threshold,
             "notes": list(self.notes),
+            "limits": list(self.limits),
             "findings": [f.to_dict() for f in self.findings],
             "blocks": [r.to_dict() for r in self.rows],
         }
@@ -193,7 +202,8 @@ class AuditReport:
         from rich.markup import escape
         from rich.table import Table
 
-        table = Table(title=escape(self.summary()), caption=escape("\n".join(self.notes)) or None)
+        caption = "\n".join([*self.notes, *self.limits])
+        table = Table(title=escape(self.summary()), caption=escape(caption) or None)
         for header in self._HEADERS:
             table.add_column(escape(header))
         for row in self.rows:
@@ -213,8 +223,8 @@ class AuditReport:
 
     def to_markdown(self) -> str:
         lines = [f"**{self.summary()}**", ""]
-        lines += [f"> {note}" for note in self.notes]
-        if self.notes:
+        lines += [f"> {note}" for note in [*self.notes, *self.limits]]
+        if self.notes or self.limits:
             lines.append("")
         lines.append("| " + " | ".join(self._HEADERS) + " |")
         lines.append("|" + "---|" * len(self._HEADERS))

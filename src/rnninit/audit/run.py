@@ -18,8 +18,9 @@ import numpy as np
 
 from rnninit.audit.backends import Backend, backend_for
 from rnninit.audit.checks import MAX_SAMPLE, Context, Test, check_block, observe
-from rnninit.audit.distributions import explicit
+from rnninit.audit.distributions import Dist, entry_distribution, explicit
 from rnninit.audit.layouts import audited_layout, cell_tensors, cell_values
+from rnninit.audit.power import TARGET_POWER, shape_power
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.errors import SpecError
 from rnninit.inits import Chrono
@@ -38,6 +39,8 @@ class _Checked:
     row: BlockRow
     value_key: tuple | None  # fingerprint for the identical-values finding
     random: bool
+    #: The entry distribution the block's statistical tests compare with (``None``: no such tests).
+    dist: Dist | None = None
 
 
 def audit(
@@ -88,11 +91,15 @@ def audit(
         for test in row.tests:
             if test.statistical:
                 test.passed = test.p_value >= threshold
+    for c in checked:
+        if c.dist is not None and c.row.sample_size:
+            c.row.power = shape_power(c.dist, int(np.prod(c.row.shape)), threshold, max_sample)
     # the likeliest root cause first: a module apply never reached
     findings += _default_findings(backend, model, layout, spec, rows, alpha, max_sample)
     findings += _mismatch_findings(checked, threshold)
     findings += _duplicate_findings(checked)
-    return AuditReport(str(spec), backend.name, rows, findings, alpha, m, threshold, notes)
+    limits = _power_limits(rows, threshold)
+    return AuditReport(str(spec), backend.name, rows, findings, alpha, m, threshold, notes, limits)
 
 
 def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
@@ -167,14 +174,47 @@ def _nan_check(value: np.ndarray) -> list[Test]:
 
 def _check(visit: Visit, value: np.ndarray, ctx: Context) -> _Checked:
     row = _row(visit)
-    result = check_block(visit.init, visit.block(), value, ctx)
+    block = visit.block()
+    result = check_block(visit.init, block, value, ctx)
     row.observed, row.expected, row.tests, row.sample_size = (
         result.observed,
         result.expected,
         result.tests,
         result.sample_size,
     )
-    return _Checked(row, _fingerprint(value) if result.random else None, result.random)
+    # the blocks checked against an entry distribution (chrono's and structured checks are not)
+    dist = entry_distribution(visit.init, block) if any(t.name == "KS" for t in result.tests) else None
+    return _Checked(row, _fingerprint(value) if result.random else None, result.random, dist)
+
+
+def _power_limits(rows: list[BlockRow], threshold: float) -> list[str]:
+    """One line per role (and size) whose blocks are too small for the distribution tests to tell the
+    expected distribution from another shape with the same mean and std (:mod:`rnninit.audit.power`)."""
+    groups: dict[tuple, list[BlockRow]] = {}
+    for row in rows:
+        if row.power is not None and row.power.too_small:
+            key = (
+                row.cell,
+                row.role,
+                row.init,
+                int(np.prod(row.shape)),
+                row.power.alternative,
+                row.power.needed,
+            )
+            groups.setdefault(key, []).append(row)
+    lines = []
+    for (cell, role, init, entries, alternative, needed), members in groups.items():
+        gates = [r.gate for r in members if r.gate is not None]
+        where = f"{role}[{','.join(gates)}]" if gates else (f"{role}[*]" if members[0].fused else role)
+        worst = min(r.power.power for r in members if r.power is not None)
+        reach = f"{needed} entries would" if needed is not None else "no block size would"
+        lines.append(
+            f"too small to tell the shape: {where} of {cell} ({entries} entries"
+            f"{' each' if len(members) > 1 else ''}): the tests tell {init} from a {alternative} of the same "
+            f"mean and std with probability ≥ {worst:.2g} at the per-test level {threshold:.2g}; "
+            f"{reach} give {TARGET_POWER:.0%}"
+        )
+    return lines
 
 
 def _what(row: BlockRow) -> str:

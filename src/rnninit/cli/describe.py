@@ -1,4 +1,7 @@
-"""``rnninit describe TARGET [--json]``: print the most likely spec of a model (a spec that parses)."""
+"""``rnninit describe TARGET [--json]``: print the most likely spec of a model (a spec that parses).
+
+Blocks describe leaves open (too few entries to tell the candidates apart) are named on ``#`` lines
+after the spec, and under ``"open"`` in the JSON."""
 
 from __future__ import annotations
 
@@ -28,6 +31,11 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(description.to_dict(), indent=1))
     else:
         print(description)
+        if description.open:
+            print(
+                f"# {len(description.open)} block(s) left open: too few entries to tell the inits that fit "
+                "apart (or none fits); the spec above has no entry for them"
+            )
         for note in description.notes:
             print(f"# {note}")
     return 0
