@@ -59,7 +59,7 @@ def test_plot_is_written_and_non_empty_and_the_table_mentions_it(tmp_path, capsy
         (["--cell", "elman", "--spec", "bias[f]=1.0"], "no gates"),
         (["--cell", "lstm", "--spec", "orthogonal", "--T", "0"], "--T must be a positive integer"),
         (["--cell", "lstm", "--spec", "orthogonal", "--hidden", "-3"], "--hidden must be a positive integer"),
-        (["--cell", "lstm", "--spec", "orthogonal", "--input", "uniform"], "valid inputs"),
+        (["--cell", "lstm", "--spec", "orthogonal", "--input", "gaussian"], "valid inputs"),
         (["--cell", "lstm", "--spec", "orthogonal", "--input", "missing.npy"], "cannot read input data"),
         (["--cell", "lstm", "--spec", "orthogonal", "--plot", "/no/such/dir/x.png"], "folder does not exist"),
     ],

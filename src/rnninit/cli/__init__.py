@@ -16,7 +16,7 @@ import sys
 from rnninit.errors import RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
-SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "run", "speed")
+SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "tune", "run", "speed")
 #: Longest error message printed: the rest is cut (inputs are echoed bounded, this caps the sum).
 MESSAGE_MAX = 2000
 #: Exit status of an error that is not bad input (a bug in rnninit or a framework).

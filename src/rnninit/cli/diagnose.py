@@ -1,7 +1,7 @@
 """``rnninit diagnose``: signal and gradient flow of an initialized cell, before any training.
 
 ``rnninit diagnose --cell NAME --spec SPEC [--spec SPEC ...] [--hidden N] [--T N]
-[--input zeros|normal|FILE.npy] [--json] [--plot out.png]``
+[--input zeros|normal|uniform|FILE.npy] [--json] [--plot out.png]``
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--input",
         default="zeros",
-        help="zeros (default), normal (N(0,1) noise), or a .npy file (T, batch, input)",
+        help="zeros (default), normal (N(0,1) noise), uniform (U(-√3,√3)), or a .npy file (T, batch, input)",
     )
     p.add_argument("--input-size", type=int, default=None, help="input size (default: the hidden size)")
     p.add_argument(

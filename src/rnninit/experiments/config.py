@@ -10,7 +10,9 @@
       - {cell: lstm, hidden: 64, spec: "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", label: lstm-forget1}
       - {cell: elman, hidden: 64, spec: irnn, label: irnn, nonlinearity: relu, train: {lr: 0.0001}}
 
-Runs are models x seeds. A model may override any ``train`` field. ``intended`` (optional, a spec)
+Runs are models x seeds. A model may override any ``train`` field, and may give ``tune:`` (a spec
+family with ``?``) instead of ``spec:``: the family is tuned for the model's cell and the task before
+any run starts (:mod:`rnninit.experiments.tuning`). ``intended`` (optional, a spec)
 is what the model was meant to get: the report audits the initialized model against it, so a spec
 applied wrongly shows up as audit findings (it does not change training). A file may also hold several
 experiments (each with its own task) under ``experiments:``, with ``train``/``seeds`` defaults at the
@@ -39,7 +41,7 @@ from rnninit.experiments.trainer import OPTIMIZERS, TrainConfig
 from rnninit.spec import Spec
 
 TOP_KEYS = ("name", "description", "task", "train", "seeds", "models")
-MODEL_KEYS = ("cell", "hidden", "spec", "label", "train", "intended")
+MODEL_KEYS = ("cell", "hidden", "spec", "tune", "label", "train", "intended")
 #: Bump when a change to the trainer or tasks makes stored results stale.
 RUN_FORMAT = 1
 
@@ -56,9 +58,11 @@ class RunSpec:
     task: tuple[tuple[str, Any], ...]
     train: TrainConfig
     seed: int
+    #: The spec family ``spec`` was tuned from (``tune:`` in the file), if any.
+    family: str | None = None
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "format": RUN_FORMAT,
             "label": self.label,
             "cell": self.cell,
@@ -69,6 +73,9 @@ class RunSpec:
             "train": self.train.to_dict(),
             "seed": self.seed,
         }
+        if self.family is not None:  # only then, so the keys of runs without a family do not change
+            data["family"] = self.family
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
@@ -81,6 +88,7 @@ class RunSpec:
             task=tuple(sorted(data["task"].items())),
             train=TrainConfig(**data["train"]),
             seed=data["seed"],
+            family=data.get("family"),
         )
 
     @property
@@ -178,10 +186,15 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
         )
     entry = CELLS[cell]
     _check_keys(where, data, MODEL_KEYS + entry.options)
-    for key in ("cell", "hidden", "spec"):
+    for key in ("cell", "hidden"):
         if key not in data:
             raise ConfigError(f"{where} ({cell}): missing {key!r}")
-    label = data.get("label") or f"{cell}-{data['spec']}"
+    if ("spec" in data) == ("tune" in data):
+        raise ConfigError(
+            f"{where} ({cell}): give either 'spec' (a spec) or 'tune' (a spec family with '?' for "
+            "rnninit to fill in before training), " + ("not both" if "spec" in data else "found neither")
+        )
+    label = data.get("label") or f"{cell}-{data['spec'] if 'spec' in data else 'tuned'}"
     if not isinstance(label, str):
         raise ConfigError(f"{where}.label must be a string, got {shown(label)}")
     where = f"model '{label}' ({where})"
@@ -190,6 +203,10 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
     labels.add(label)
     hidden = _int(f"{where}.hidden", data["hidden"], 1)
     options = {k: data[k] for k in entry.options if k in data}
+    tuned = None
+    if "tune" in data:
+        tuned = _tune(where, cell, hidden, options, task, data["tune"])
+        data = {**data, "spec": tuned["spec"]}
     try:
         spec = Spec.coerce(data["spec"])
         spec.resolve(entry.kind)
@@ -216,9 +233,24 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             ) from None
     model_train = _train_config(f"{where}.train", data.get("train"), train)
     found = {"label": label, "cell": cell, "hidden": hidden, "spec": str(spec), "options": options}
+    if tuned is not None:
+        found["family"] = tuned["family"]
+        found["tuned"] = tuned
     if intended is not None:
         found["intended"] = str(intended)
     return found, model_train
+
+
+def _tune(where: str, cell: str, hidden: int, options: dict, task, value: Any) -> dict:
+    """Tune the model's family (:mod:`rnninit.experiments.tuning`); errors name the model."""
+    from rnninit.experiments.tuning import tune_model, tune_settings, tuned_summary
+
+    settings = tune_settings(where, value)
+    try:
+        result = tune_model(cell, hidden, options, task, settings)
+    except (RnninitError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{where}: cannot tune {settings['family']!r} on a {cell} cell: {exc}") from None
+    return {**tuned_summary(result, settings), "spec": str(result.spec)}
 
 
 def parse_experiment(
@@ -272,6 +304,7 @@ def parse_experiment(
                     task_items,
                     model_train,
                     seed,
+                    model.get("family"),
                 )
             )
     return Experiment(

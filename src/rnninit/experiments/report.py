@@ -172,6 +172,8 @@ def _per_spec_sections(experiment: Experiment) -> str:
         parts.append(
             f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>"
         )
+        if "tuned" in model:
+            parts.append(_tuned_html(model["tuned"]))
         if "intended" in model:
             parts.append(f"<p>intended: <code>{html.escape(model['intended'])}</code></p>")
         parts.append(_resolved_table(model))
@@ -180,6 +182,20 @@ def _per_spec_sections(experiment: Experiment) -> str:
 
             parts.append(audit_html(experiment, model))
     return "".join(parts)
+
+
+def _tuned_html(tuned: dict) -> str:
+    """How a tuned model's spec was chosen: its family, the chosen values and the objective's terms."""
+    values = ", ".join(f"<code>{html.escape(k)}</code> = {v:.4g}" for k, v in tuned["values"].items())
+    terms = ", ".join(f"{html.escape(k)} {_fmt(v, 3)}" for k, v in tuned["terms"].items())
+    source = "the task's own data" if tuned["input"] == "task" else f"{html.escape(tuned['input'])} input"
+    return (
+        f"<p>Tuned by <code>rnninit.tune</code> from the family <code>{html.escape(tuned['family'])}</code> "
+        f"over T = {tuned['T']} steps of {source} (batch {tuned['batch']}, {tuned['evaluations']} points "
+        f"evaluated): {values}. Objective {_fmt(tuned['objective'], 3)} decades ({terms}); "
+        "see docs/tune.md.</p>"
+        + "".join(f"<p><b>warning</b>: {html.escape(note)}</p>" for note in tuned.get("notes", []))
+    )
 
 
 STYLE = """

@@ -48,6 +48,8 @@ class Outcome:
                     "metric": task.metric_name,
                     "baseline": task.baseline,
                 }
+                if "family" in model:  # a tuned model: what it was tuned from, and what it got
+                    models[model["label"]].update(family=model["family"], spec=model["spec"])
         return {"name": self.sweep.name, "runs": len(self.records), **counts, "models": models}
 
 

@@ -11,7 +11,7 @@ from typing import Any, Union
 from rnninit.errors import SpecError, shown
 from rnninit.inits import Block, Init, init_from_config
 from rnninit.layout.cells import CellKind, RoleDef, cell_kind
-from rnninit.spec.parse import Call, build_init, locate_error, parse
+from rnninit.spec.parse import Call, Parsed, build_init, locate_error, parse, reject_free
 from rnninit.spec.presets import PRESETS, check_preset_args
 
 Key = tuple[str, Union[str, None]]
@@ -151,8 +151,17 @@ class Spec:
     # -- constructors -----------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> Spec:
-        """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``."""
+        """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``.
+
+        A ``?`` (a free argument) is an error that says to tune the family first
+        (:class:`~rnninit.spec.family.SpecFamily`, :func:`rnninit.tune`)."""
         parsed = parse(text)
+        reject_free(parsed)
+        return cls._from_parsed(parsed)
+
+    @classmethod
+    def _from_parsed(cls, parsed: Parsed) -> Spec:
+        """The spec of a parsed text without free arguments (positions kept for error messages)."""
         preset = None
         if parsed.preset is not None:
             preset = _preset_from_call(parsed.preset)
@@ -183,6 +192,7 @@ class Spec:
         """Inverse of :meth:`to_dict`; values may also be init strings or numbers."""
         if not isinstance(data, Mapping):
             raise SpecError(f"a spec dict must be a mapping of role to init, got {type(data).__name__}")
+        _reject_free_values(data)
         entries = dict(data)
         preset = entries.pop("preset", None)
         if preset is not None and not isinstance(preset, (str, Mapping)):
@@ -223,6 +233,13 @@ class Spec:
             return cls.parse(spec)
         if isinstance(spec, Mapping):
             return cls.from_dict(spec)
+        if hasattr(spec, "free_arguments"):  # a SpecFamily (imported lazily: it builds on this module)
+            names = ", ".join(a.name for a in spec.free_arguments)
+            raise SpecError(
+                f"'{spec}' is a spec family with free arguments ({names}), not a spec: tune it first "
+                "(rnninit.tune(family, cell=..., hidden=..., T=...).spec, or `rnninit tune`) and use the "
+                "spec it returns"
+            )
         raise SpecError(f"expected a Spec, a spec string, a preset name or a dict, got {type(spec).__name__}")
 
     # -- views --------------------------------------------------------------------------------
@@ -357,6 +374,18 @@ class Spec:
         out._entry_positions = self._entry_positions
         out._preset_position = self._preset_position
         return out
+
+
+def _reject_free_values(data: Any, where: str = "") -> None:
+    """A spec dict whose value is a free argument (``"?"``) is a family: say so, and to tune it."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            _reject_free_values(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, str) and data.strip().startswith("?"):
+        raise SpecError(
+            f"'{where}' is a free argument ('{data}'): this is a spec family, not a spec. Tune it first "
+            "(rnninit.tune(SpecFamily.from_dict(...), ...), or `rnninit tune`) and use the spec it returns"
+        )
 
 
 def _fits(key: Key, kind: CellKind) -> bool:
