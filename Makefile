@@ -21,7 +21,8 @@ demo: $(STAMP)
 # Keras 3 picks its backend once per process, at import: the Keras tests run a second time, in a
 # second pytest process, on the JAX backend. The saved model's load in a fresh torch process is left
 # to the first run (the second loads it in a fresh JAX process instead). rnninit.dynamics' Keras
-# twins compute in float64, which JAX gives only with JAX_ENABLE_X64: not part of this run.
+# cells are float64, which JAX gives only with JAX_ENABLE_X64: without it they are an error, which
+# tests/dynamics/test_dynamics_keras.py checks in subprocesses on both settings.
 KERAS_JAX_TESTS := tests/test_keras_apply.py tests/test_keras_builtin_layout.py tests/test_keras_cells.py \
 	tests/test_keras_initializer.py tests/test_keras_saving.py tests/test_keras_torch_parity.py \
 	tests/test_audit_keras.py \

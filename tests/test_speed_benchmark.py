@@ -54,8 +54,48 @@ def test_quick_json_times_the_user_cell_and_apply(quick_json):
     assert all(finite_positive(r["ratio"]["median"]) for r in quick_json["user_cell"])
     applied = quick_json["apply"]
     assert applied["parameters"] == sum(p.numel() for p in torch.nn.LSTM(32, 32).parameters())
-    assert finite_positive(applied["apply_s"])
+    for key in ("apply_s", "torch_init_s", "audit_s"):
+        assert finite_positive(applied[key]), key
+    for key in ("apply_ratio", "audit_ratio"):
+        r = applied[key]
+        assert r["low"] <= r["median"] <= r["high"] and finite_positive(r["median"])
+    assert applied["audit_ok"] is True
     assert quick_json["machine"]["threads"] == 1
+    assert quick_json["compile"] == [] and quick_json["double_backward"] == []  # only on request
+
+
+def test_the_torch_nn_init_reference_does_what_the_apply_spec_says():
+    # The apply ratio compares like with like only if torch.nn.init does the spec's work: the audit,
+    # which checks every block against the spec (family-wise false-positive rate 1e-3), passes it.
+    import rnninit as ri
+    from rnninit.bench.suite import APPLY_SPEC, torch_init_reference
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(48, 48, num_layers=2)
+    torch_init_reference(lstm)
+    assert ri.audit(lstm, APPLY_SPEC).ok
+    torch.nn.init.uniform_(lstm.weight_hh_l1)
+    assert not ri.audit(lstm, APPLY_SPEC).ok
+
+
+def test_compile_and_double_backward_rows_on_request():
+    import contextlib
+    import io
+
+    buf = io.StringIO()
+    argv = ["speed", "--quick", "--json", "--threads", "1", "--cells", "elman", "--no-user-cell"]
+    with contextlib.redirect_stdout(buf):
+        assert main([*argv, "--repeats", "1", "--apply-layers", "0", "--compile", "--double-backward"]) == 0
+    result = json.loads(buf.getvalue())
+    compiled = {r["candidate"]: r for r in result["compile"]}
+    assert list(compiled) == ["builtin", "rnninit", "builtin+compile", "rnninit+compile"]
+    assert compiled["builtin"]["compile_s"] is None and finite_positive(
+        compiled["rnninit+compile"]["compile_s"]
+    )
+    assert all(finite_positive(r["total_ms"]) for r in result["compile"])
+    names = [r["candidate"] for r in result["double_backward"]]
+    assert names == ["builtin", "rnninit", "rnninit[kernels]", "rnninit[builtin]", "rnninit[loop]"]
+    assert all(finite_positive(r["total_ms"]) for r in result["double_backward"])
 
 
 def test_quick_table_prints_the_three_tables(capsys):
@@ -126,4 +166,4 @@ def test_markdown_prints_one_table_row_per_candidate(capsys):
     out = capsys.readouterr().out
     rows = [line for line in out.splitlines() if line.startswith("| gru |")]
     assert [row.split("|")[5].strip() for row in rows] == ["builtin", "rnninit", "gemm"]
-    assert "rnninit.torch.apply" in out
+    assert "rnninit.torch.apply" in out and "torch.nn.init" in out

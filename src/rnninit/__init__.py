@@ -4,20 +4,47 @@
 >>> spec = ri.Spec.parse("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
 >>> ri.Spec.parse(str(spec)) == spec
 True
+
+The core (inits, specs, layouts, plans, seeding) is imported here; the layers above it are
+imported when first used: ``rnninit.audit`` and ``rnninit.describe`` (which read models of any
+framework), and the framework packages ``rnninit.torch``, ``rnninit.keras`` and ``rnninit.flax``.
 """
 
 from __future__ import annotations
 
-from rnninit import audit, inits  # ``rnninit.audit`` is a callable package: rnninit.audit(model, spec)
-from rnninit.audit.describe import describe  # noqa: E402 - after the core it builds on
+import importlib
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
+
+from rnninit import inits
 from rnninit.errors import LayoutError, RnninitError, SpecError
 from rnninit.inits import INITS, Init, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
 from rnninit.seeding import SeedError
-from rnninit.spec import PRESETS, PresetCall, Spec, SpecLike, init_from_config
+from rnninit.spec import PRESETS, PresetCall, Spec, SpecFamily, SpecLike, init_from_config
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:  # what the lazy attributes below resolve to, for type checkers and IDEs
+    from rnninit import audit
+    from rnninit.audit.describe import describe
+
+try:
+    __version__ = version("rnninit")
+except PackageNotFoundError:  # run from a source tree that was never installed
+    __version__ = "0+unknown"
+
+
+def __getattr__(name: str) -> Any:
+    """``rnninit.audit`` (a callable package: ``rnninit.audit(model, spec)``), ``rnninit.describe`` and
+    ``rnninit.tune``, imported on first use so that importing the core loads no layer above it."""
+    if name == "audit":
+        return importlib.import_module("rnninit.audit")
+    if name == "describe":
+        return importlib.import_module("rnninit.audit.describe").describe
+    if name == "tune":  # a callable package too; it imports torch
+        return importlib.import_module("rnninit.tune")
+    raise AttributeError(f"module 'rnninit' has no attribute {name!r}")
+
 
 __all__ = [
     "CELL_KINDS",
@@ -32,6 +59,7 @@ __all__ = [
     "SeedError",
     "Spec",
     "SpecError",
+    "SpecFamily",
     "SpecLike",
     "audit",
     "describe",
@@ -40,4 +68,5 @@ __all__ = [
     "inits",
     "make_init",
     "make_plan",
+    "tune",
 ]

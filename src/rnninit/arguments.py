@@ -13,7 +13,7 @@ import numbers
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
-from rnninit.errors import SpecError, did_you_mean, one_of
+from rnninit.errors import SpecError, did_you_mean, one_of, shown
 
 #: An error class, or any callable that builds the exception to raise from a message.
 ErrorType = Callable[[str], Exception]
@@ -40,7 +40,7 @@ def check_integer(
 ) -> int:
     """``value`` as an ``int`` when it is an integer (not a bool) within ``[minimum, maximum]``.
 
-    Otherwise ``error(f"{name} must be {expected}, got {value!r}")``; ``expected`` defaults to
+    Otherwise ``error(f"{name} must be {expected}, got {shown(value)}")``; ``expected`` defaults to
     ``"an integer >= {minimum}"`` (or ``"an integer"``).
 
     >>> check_integer(3, "hidden", error=ValueError, minimum=1)
@@ -58,7 +58,7 @@ def check_integer(
     if not ok:
         if expected is None:
             expected = "an integer" if minimum is None else f"an integer >= {minimum}"
-        raise error(f"{name} must be {expected}, got {value!r}")
+        raise error(f"{name} must be {expected}, got {shown(value)}")
     return int(value)  # type: ignore[call-overload]
 
 

@@ -118,3 +118,30 @@ def test_spectral_refuses_bases_without_a_useful_spectrum():
     for base in (Zeros(), Identity(), Spectral()):
         with pytest.raises(SpecError, match="has no useful spectrum"):
             Spectral(base=base)
+
+
+def previous_orthogonal_matrix(rows, cols, generator):
+    """The implementation before LAPACK was called directly (numpy.linalg.qr, then np.diag(R)'s signs)."""
+    tall = rows >= cols
+    a = generator.standard_normal((rows, cols) if tall else (cols, rows))
+    q, r = np.linalg.qr(a)
+    q = q * np.sign(np.diag(r))
+    return q if tall else q.T
+
+
+@pytest.mark.parametrize(
+    ("rows", "cols"), [(1, 1), (1, 7), (7, 1), (16, 16), (40, 12), (12, 40), (300, 300), (257, 520)]
+)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_orthogonal_gives_the_numbers_of_the_previous_implementation(rows, cols, seed):
+    # Same draws, and Q of a QR with diag(R) > 0 is unique: only rounding may differ (on the
+    # machines tested, none does: the values are bitwise equal).
+    got = orthogonal_matrix(rows, cols, rng(seed))
+    want = previous_orthogonal_matrix(rows, cols, rng(seed))
+    assert got.shape == want.shape and got.flags.c_contiguous
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-13)
+
+
+def test_orthogonal_with_a_gain_scales_the_previous_numbers():
+    got = Orthogonal(gain=0.7).sample(matrix_block(30, 30), rng(4))
+    np.testing.assert_allclose(got, 0.7 * previous_orthogonal_matrix(30, 30, rng(4)), rtol=0, atol=1e-13)

@@ -92,3 +92,28 @@ def test_keras_factory_cells_keep_keras_defaults_for_roles_the_spec_leaves_out()
     np.testing.assert_array_equal(bias, np.r_[np.zeros(5), np.ones(5), np.zeros(10)])
     again = make_cell("keras_lstm", 3, 5, "hh=orthogonal", seed=0)
     assert torch.equal(twin.module.weight_ih, again.module.weight_ih)
+
+
+@pytest.mark.parametrize("x64", [False, True], ids=["float32-jax", "x64-jax"])
+def test_a_float64_keras_cell_jax_cannot_make_is_an_error_not_silently_float32(x64):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "JAX_ENABLE_X64"} | {"KERAS_BACKEND": "jax"}
+    if x64:
+        env["JAX_ENABLE_X64"] = "1"
+    code = (
+        "from rnninit.dynamics import make_cell\n"
+        "import torch\n"
+        "stepper = make_cell('keras_lstm', 3, 4, seed=0)\n"
+        "print(stepper.zeros(1).dtype)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    if x64:
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.strip().endswith("torch.float64")
+    else:
+        assert done.returncode != 0
+        assert "built a float32 cell where float64 was asked for" in done.stderr
+        assert "JAX_ENABLE_X64=1" in done.stderr

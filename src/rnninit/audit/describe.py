@@ -654,8 +654,8 @@ def _entries(cell, groups, verdicts: dict[Key, _Verdict], chrono):
     for role, slots in groups:
         per_gate = {s.gate: verdicts[(role, s.gate)] for s in slots}
         if chrono is not None and role == "bias":
-            others = [v.init for g, v in per_gate.items() if not isinstance(v.init, Chrono)]
-            if all(isinstance(i, Zeros) for i in others):
+            others = [v.init for v in per_gate.values() if v.init != chrono]
+            if all(i is not None and i.constant_value("vector") == 0.0 for i in others):  # chrono's zeros
                 per_gate = {g: _Verdict(chrono, v.evidence) for g, v in per_gate.items()}
         tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
         first = next(iter(per_gate.values()))

@@ -45,14 +45,27 @@ class Problem:
         self.reference = BUILTINS[kind](input_size, hidden, dtype=dtype).to(device)
 
 
-def module_case(name: str, module: nn.Module, problem: Problem, backend: str | None = None) -> Case:
-    """Time ``module`` on ``problem``; ``backend`` forces a :mod:`rnninit.torch.fast` backend."""
+def module_case(
+    name: str,
+    module: nn.Module,
+    problem: Problem,
+    backend: str | None = None,
+    *,
+    double_backward: bool = False,
+) -> Case:
+    """Time ``module`` on ``problem``; ``backend`` forces a :mod:`rnninit.torch.fast` backend.
+
+    With ``double_backward`` the backward is a gradient-penalty step: ``g = d<y, dy>/dx`` with
+    ``create_graph=True``, then ``|g|^2`` backpropagated to the parameters (second derivatives).
+    """
+    params = [p for p in getattr(module, "_orig_mod", module).parameters()]
 
     def scope():
         return fast.use_backend(backend) if backend else contextlib.nullcontext()
 
     def reset():
-        module.zero_grad(set_to_none=True)
+        for p in params:
+            p.grad = None
         problem.x.grad = None
 
     def forward():
@@ -60,7 +73,12 @@ def module_case(name: str, module: nn.Module, problem: Problem, backend: str | N
             return module(problem.x)[0]
 
     def backward(y):
-        y.backward(problem.dy)
+        with scope():
+            if double_backward:
+                (g,) = torch.autograd.grad(y, problem.x, problem.dy, create_graph=True)
+                g.pow(2).sum().backward()
+            else:
+                y.backward(problem.dy)
 
     return Case(name, forward, backward, reset)
 
@@ -69,13 +87,18 @@ def builtin_case(problem: Problem) -> Case:
     return module_case("builtin", problem.reference, problem)
 
 
-def library_case(problem: Problem, backend: str = "auto") -> Case:
-    """rnninit's module of the kind with the built-in's weights, named ``rnninit`` or ``rnninit[backend]``."""
+def library_module(problem: Problem) -> nn.Module:
+    """rnninit's module of the problem's kind, with the built-in's weights."""
     module = LIBRARY[problem.kind](problem.input_size, problem.hidden, seed=0, dtype=problem.dtype)
     module.load_state_dict(problem.reference.state_dict())
-    module.to(problem.device)
+    return module.to(problem.device)
+
+
+def library_case(problem: Problem, backend: str = "auto", *, double_backward: bool = False) -> Case:
+    """rnninit's module of the kind with the built-in's weights, named ``rnninit`` or ``rnninit[backend]``."""
     name = "rnninit" if backend == "auto" else f"rnninit[{backend}]"
-    return module_case(name, module, problem, None if backend == "auto" else backend)
+    forced = None if backend == "auto" else backend
+    return module_case(name, library_module(problem), problem, forced, double_backward=double_backward)
 
 
 class UserLSTM(nn.Module):

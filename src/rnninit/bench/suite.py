@@ -4,30 +4,38 @@
 candidate the median forward and backward milliseconds, the ratio to the built-in (median and range
 over repeats), the achieved GFLOP/s (training FLOPs ``3 x 2 T B G H (I + H)`` over the measured time)
 and the fraction of the GEMM rate (the time the same matrix products take alone, over the
-candidate's time).
+candidate's time). On request, the same grid under ``torch.compile`` (compile time and steady-state
+step, built-in and rnninit, eager and compiled) and with a double-backward step per backend; and
+``rnninit.torch.apply`` and ``rnninit.audit`` on a big LSTM beside ``torch.nn.init`` doing the same.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import platform
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 import rnninit.torch as rt
 from rnninit.arguments import is_integer
-from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
+from rnninit.bench.cells import Problem, builtin_case, library_case, library_module, module_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
-from rnninit.bench.timing import median_ms, ratio, time_cases
+from rnninit.bench.timing import CLOCKS, median_ms, ratio, time_cases
+from rnninit.inits import orthogonal_matrix
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-APPLY_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
+#: The spec of the apply benchmark (the one of the apply-speed issue), and :func:`torch_init_reference`
+#: is the same work written with ``torch.nn.init``.
+APPLY_SPEC = "ih=normal(std=0.02) hh=orthogonal bias=zeros bias[f]=1.0"
 
 
 @dataclass
@@ -47,13 +55,25 @@ class SpeedConfig:
     clock: str = "wall"
     grid: bool = True
     user_cell: bool = True
-    apply_layers: int = 12  # stacked nn.LSTM(1024, 1024): 8.4M parameters a layer, 100.8M for 12; 0 skips
-    apply_size: int = 1024
+    apply_layers: int = 3  # nn.LSTM(2048, 2048, num_layers=3): 100.7M parameters; 0 skips
+    apply_size: int = 2048
+    apply_repeats: int = 3  # rounds of (torch.nn.init, rnninit apply, audit), ratios taken round by round
+    compile: bool = False  # also time the grid's modules under torch.compile
+    double_backward: bool = False  # also time a double-backward (gradient-penalty) step per backend
 
     @classmethod
     def quick(cls, **overrides) -> SpeedConfig:
         """A run of a few seconds that exercises every part (tiny shapes, tiny apply model)."""
-        base = dict(steps=(10,), batch=(4,), hidden=(16,), repeats=3, warmup=1, apply_layers=1, apply_size=32)
+        base = dict(
+            steps=(10,),
+            batch=(4,),
+            hidden=(16,),
+            repeats=3,
+            warmup=1,
+            apply_layers=1,
+            apply_size=32,
+            apply_repeats=1,
+        )
         return cls(**{**base, **overrides})
 
     def check(self) -> None:
@@ -84,8 +104,18 @@ class SpeedConfig:
             values = getattr(self, name)
             if not values or any(not is_integer(v) or v <= 0 for v in values):
                 raise BenchError(f"{name} must be positive integers, got {values!r}")
-        if self.repeats < 1 or self.warmup < 0 or self.apply_layers < 0 or self.apply_size <= 0:
-            raise BenchError("repeats must be >= 1, warmup >= 0, apply layers >= 0 and apply size > 0")
+        if self.threads is not None and self.threads < 1:
+            raise BenchError(f"--threads must be a positive integer, got {self.threads}")
+        if (
+            self.repeats < 1
+            or self.warmup < 0
+            or self.apply_layers < 0
+            or self.apply_size <= 0
+            or self.apply_repeats < 1
+        ):
+            raise BenchError(
+                "repeats must be >= 1, warmup >= 0, apply layers >= 0, apply size > 0 and apply repeats >= 1"
+            )
 
 
 def machine(config: SpeedConfig) -> dict:
@@ -179,29 +209,157 @@ def _rows(config: SpeedConfig, problem: Problem, cases, baseline: str) -> list[d
     return rows
 
 
+def compile_rows(config: SpeedConfig, progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Per grid point: the built-in and rnninit's module, eager and under ``torch.compile``.
+
+    ``compile_s`` is the wall time of a compiled module's first training step (Dynamo, AOTAutograd and
+    inductor, with inductor's caches off, plus one step); the other columns are the steady state,
+    all four candidates interleaved as in the grid. Compiling runs worker processes, so it is timed by
+    the wall clock whatever ``clock`` says.
+    """
+    from torch._inductor import config as inductor_config
+
+    dtype = DTYPES[config.dtype]
+    rows = []
+    for kind in config.cells:
+        for steps in config.steps:
+            for batch in config.batch:
+                for hidden in config.hidden:
+                    if progress is not None:
+                        progress(f"torch.compile: {kind} T={steps} B={batch} H={hidden}")
+                    problem = Problem(kind, steps, batch, hidden, hidden, dtype, config.device)
+                    library = library_module(problem)
+                    cases = [builtin_case(problem), module_case("rnninit", library, problem)]
+                    compile_s = {}
+                    for name, module in (
+                        ("builtin+compile", problem.reference),
+                        ("rnninit+compile", library),
+                    ):
+                        torch._dynamo.reset()
+                        case = module_case(name, torch.compile(module), problem)
+                        with inductor_config.patch(force_disable_caches=True):
+                            t0 = time.perf_counter()
+                            case.reset()
+                            case.backward(case.forward())
+                            compile_s[name] = time.perf_counter() - t0
+                        cases.append(case)
+                    for row in _rows(config, problem, cases, "builtin"):
+                        row["compile_s"] = compile_s.get(row["candidate"])
+                        rows.append(row)
+    return rows
+
+
+def double_backward_rows(config: SpeedConfig, progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Per grid point: a double-backward (gradient-penalty) step of the built-in and of every backend.
+
+    The kernels' first backward is hand-derived; under ``create_graph=True`` they recompute the layer
+    with the reference loop and differentiate that, which is what these rows cost.
+    """
+    dtype = DTYPES[config.dtype]
+    rows = []
+    for kind in config.cells:
+        for steps in config.steps:
+            for batch in config.batch:
+                for hidden in config.hidden:
+                    if progress is not None:
+                        progress(f"double backward: {kind} T={steps} B={batch} H={hidden}")
+                    problem = Problem(kind, steps, batch, hidden, hidden, dtype, config.device)
+                    cases = [module_case("builtin", problem.reference, problem, double_backward=True)]
+                    for backend in ("auto", "kernels", "builtin", "loop"):
+                        cases.append(library_case(problem, backend, double_backward=True))
+                    rows += _rows(config, problem, cases, "builtin")
+    return rows
+
+
+def torch_init_reference(model: nn.LSTM) -> None:
+    """:data:`APPLY_SPEC` written with ``torch.nn.init``: the same work, for the apply benchmark's ratio.
+
+    ``normal_(std=0.02)`` on every ``weight_ih``, ``orthogonal_`` on each gate block of every ``weight_hh``
+    (rnninit's ``orthogonal`` is per gate block), zeros on the biases and the effective forget bias 1 in
+    ``bias_ih``.
+    """
+    hidden = model.hidden_size
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.startswith("weight_ih"):
+                nn.init.normal_(p, std=0.02)
+            elif name.startswith("weight_hh"):
+                for gate in p.split(hidden):
+                    nn.init.orthogonal_(gate)
+            else:
+                nn.init.zeros_(p)
+                if name.startswith("bias_ih"):
+                    p[hidden : 2 * hidden] = 1.0
+
+
+def _blas_threads(threads: int | None):
+    """Limit BLAS (which rnninit's sampling uses through NumPy and SciPy) to torch's thread count."""
+    if threads is None:
+        return contextlib.nullcontext()
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # then OMP_NUM_THREADS, set before the process started, is what limits BLAS
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=threads, user_api="blas")
+
+
 def apply_timing(config: SpeedConfig) -> dict:
-    """Seconds to ``rnninit.torch.apply`` (and ``rnninit.audit``, where present) a stacked LSTM."""
+    """Seconds to initialize a stacked LSTM with ``torch.nn.init``, ``rnninit.torch.apply`` and to
+    ``rnninit.audit`` it, in ``apply_repeats`` rounds; ratios to ``torch.nn.init`` round by round."""
     torch.manual_seed(0)
     size = config.apply_size
     model = nn.LSTM(size, size, num_layers=config.apply_layers)
     result = {
         "model": f"torch.nn.LSTM({size}, {size}, num_layers={config.apply_layers})",
+        "size": size,
         "parameters": sum(p.numel() for p in model.parameters()),
         "spec": APPLY_SPEC,
+        "clock": config.clock,
+        "repeats": config.apply_repeats,
     }
-    t0 = time.perf_counter()
-    rt.apply(APPLY_SPEC, model, seed=0)
-    result["apply_s"] = time.perf_counter() - t0
     try:
         audit = importlib.import_module("rnninit.audit").audit
     except (ImportError, AttributeError):
-        result["audit_s"] = None
+        audit = None
         result["audit_note"] = "rnninit.audit is not available in this installation"
-    else:
-        t0 = time.perf_counter()
-        report = audit(model, APPLY_SPEC)
-        result["audit_s"] = time.perf_counter() - t0
-        result["audit_ok"] = bool(report.ok)
+    read = CLOCKS[config.clock]
+    seconds: dict[str, list[float]] = {
+        "torch_init": [],
+        "apply": [],
+        "audit": [],
+        "torch_orthogonal_block": [],
+        "orthogonal_block": [],
+    }
+    block = torch.empty(size, size)
+    with _blas_threads(config.threads):
+        for r in range(config.apply_repeats):
+            # Where the time goes: one gate block's orthogonal init, float32 QR (torch.nn.init) and
+            # rnninit's float64 QR, which every framework shares.
+            t0 = read()
+            nn.init.orthogonal_(block)
+            seconds["torch_orthogonal_block"].append(read() - t0)
+            t0 = read()
+            orthogonal_matrix(size, size, np.random.default_rng(r))
+            seconds["orthogonal_block"].append(read() - t0)
+            t0 = read()
+            torch_init_reference(model)
+            seconds["torch_init"].append(read() - t0)
+            t0 = read()
+            rt.apply(APPLY_SPEC, model, seed=0)
+            seconds["apply"].append(read() - t0)
+            if audit is not None:
+                t0 = read()
+                report = audit(model, APPLY_SPEC)
+                seconds["audit"].append(read() - t0)
+                result["audit_ok"] = bool(report.ok)
+    result["torch_orthogonal_block_s"] = statistics.median(seconds["torch_orthogonal_block"])
+    result["orthogonal_block_s"] = statistics.median(seconds["orthogonal_block"])
+    result["torch_init_s"] = statistics.median(seconds["torch_init"])
+    result["apply_s"] = statistics.median(seconds["apply"])
+    result["apply_ratio"] = ratio(seconds["apply"], seconds["torch_init"]).to_dict()
+    result["audit_s"] = statistics.median(seconds["audit"]) if seconds["audit"] else None
+    if seconds["audit"]:
+        result["audit_ratio"] = ratio(seconds["audit"], seconds["torch_init"]).to_dict()
     return result
 
 
@@ -219,6 +377,8 @@ def run_speed(config: SpeedConfig, progress: Callable[[str], None] | None = None
         if config.user_cell and "lstm" in config.cells:
             say("a user's declared LSTM")
             out["user_cell"] = user_cell_rows(config)
+        out["compile"] = compile_rows(config, progress) if config.compile else []
+        out["double_backward"] = double_backward_rows(config, progress) if config.double_backward else []
         out["apply"] = None
         if config.apply_layers:
             say(f"apply/audit on {config.apply_layers} stacked LSTM layers of {config.apply_size}")

@@ -2,7 +2,9 @@
 
 Forward and backward milliseconds (medians after a warm-up), the ratio to the built-in (median and
 range of per-repeat ratios, all candidates interleaved in one process), achieved GFLOP/s and the
-fraction of the machine's measured matrix-multiply rate. ``--json`` prints the raw numbers.
+fraction of the machine's measured matrix-multiply rate; ``--compile`` and ``--double-backward`` add
+the grid under ``torch.compile`` and with a gradient-penalty step; apply and audit are timed beside
+``torch.nn.init`` doing the same work. ``--json`` prints the raw numbers.
 """
 
 from __future__ import annotations
@@ -59,9 +61,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--no-grid", action="store_true", help="skip the grid (time only the user cell and apply)")
     p.add_argument("--no-user-cell", action="store_true", help="skip the user's declared cell")
     p.add_argument(
+        "--compile",
+        action="store_true",
+        help="also time the grid under torch.compile: compile time and steady state, built-in and rnninit",
+    )
+    p.add_argument(
+        "--double-backward",
+        action="store_true",
+        help="also time a double-backward (gradient-penalty) step of the built-in and every backend",
+    )
+    p.add_argument(
         "--apply-layers",
         type=int,
-        help="layers of the nn.LSTM(1024, 1024) timed with apply/audit (default 12, ~100M parameters)",
+        help="layers of the nn.LSTM timed with apply/audit and torch.nn.init (default 3; 0 skips)",
+    )
+    p.add_argument("--apply-size", type=int, help="input and hidden size of that LSTM (default 2048)")
+    p.add_argument(
+        "--apply-repeats", type=int, help="rounds of torch.nn.init / apply / audit (default 3; --quick 1)"
     )
     p.set_defaults(func=run)
 
@@ -79,22 +95,48 @@ def config_from_args(args: argparse.Namespace):
         "clock": args.clock,
         "grid": not args.no_grid,
         "user_cell": not args.no_user_cell,
+        "compile": args.compile,
+        "double_backward": args.double_backward,
     }
     for name in ("steps", "batch", "hidden"):
         if getattr(args, name) is not None:
             overrides[name] = _ints(getattr(args, name))
-    for name in ("repeats", "warmup", "apply_layers"):
+    for name in ("repeats", "warmup", "apply_layers", "apply_size", "apply_repeats"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
     return SpeedConfig.quick(**overrides) if args.quick else SpeedConfig(**overrides)
 
 
-def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
+#: The columns of each kind of table: the grid's, the compiled grid's, the double-backward one's.
+GRID_COLUMNS = ("fwd ms", "bwd ms", "x", "range", "GFLOP/s", "% GEMM")
+COMPILE_COLUMNS = ("compile s", "fwd ms", "bwd ms", "x", "range")
+DOUBLE_BACKWARD_COLUMNS = ("fwd ms", "bwd ms", "x", "range")
+
+
+def _cells(row: dict, columns: tuple[str, ...]) -> list[str]:
+    r = row["ratio"]
+    gemm = row.get("gemm_fraction")
+    compile_s = row.get("compile_s")
+    values = {
+        "compile s": "" if compile_s is None else f"{compile_s:.1f}",
+        "fwd ms": f"{row['forward_ms']:.2f}",
+        "bwd ms": f"{row['backward_ms']:.2f}",
+        "x": f"{r['median']:.2f}",
+        "range": f"{r['low']:.2f}-{r['high']:.2f}",
+        "GFLOP/s": f"{row['gflops']:.1f}",
+        "% GEMM": "" if gemm is None else f"{100 * gemm:.0f}%",
+    }
+    return [values[c] for c in columns]
+
+
+def _header(columns: tuple[str, ...], baseline: str) -> list[str]:
+    return ["cell", "T", "B", "H", "candidate", *(f"x {baseline}" if c == "x" else c for c in columns)]
+
+
+def grid_table(rows: list[dict], title: str, baseline: str, columns: tuple[str, ...] = GRID_COLUMNS) -> Table:
     """One section per grid point; the shape is printed on its first row only."""
     table = Table(title=title)
-    columns = ("cell", "T", "B", "H", "candidate", "fwd ms", "bwd ms")
-    columns += (f"x {baseline}", "range", "GFLOP/s", "% GEMM")
-    for name in columns:
+    for name in _header(columns, baseline):
         table.add_column(name, justify="left" if name in ("cell", "candidate") else "right", no_wrap=True)
     previous = None
     for row in rows:
@@ -103,19 +145,24 @@ def grid_table(rows: list[dict], title: str, baseline: str) -> Table:
             table.add_section()
         shape = [row["cell"], *map(str, key[1:])] if key != previous else [""] * 4
         previous = key
-        gemm = row.get("gemm_fraction")
-        r = row["ratio"]
-        table.add_row(
-            *shape,
-            escape(row["candidate"]),
-            f"{row['forward_ms']:.2f}",
-            f"{row['backward_ms']:.2f}",
-            f"{r['median']:.2f}",
-            f"{r['low']:.2f}-{r['high']:.2f}",
-            f"{row['gflops']:.1f}",
-            "" if gemm is None else f"{100 * gemm:.0f}%",
-        )
+        table.add_row(*shape, escape(row["candidate"]), *_cells(row, columns))
     return table
+
+
+def _markdown_table(rows: list[dict], baseline: str, columns: tuple[str, ...]) -> list[str]:
+    header = _header(columns, baseline)
+    lines = [
+        "| " + " | ".join(header) + " |",
+        "|" + "|".join("---" if h in ("cell", "candidate") else "--:" for h in header) + "|",
+    ]
+    for row in rows:
+        cells = _cells(row, columns)
+        if "x" in columns:
+            i = columns.index("x")
+            cells[i] = f"**{cells[i]}**"
+        shape = [row["cell"], str(row["steps"]), str(row["batch"]), str(row["hidden"]), row["candidate"]]
+        lines.append("| " + " | ".join(shape + cells) + " |")
+    return lines
 
 
 def header(m: dict) -> str:
@@ -131,45 +178,81 @@ def header(m: dict) -> str:
 def markdown(result: dict) -> str:
     """The same tables in Markdown, with the line that says how they were measured."""
     lines = [header(result["machine"]) + ".", ""]
-    sections = [("builtin", result["grid"])] if result["grid"] else []
+    sections = [("builtin", result["grid"], GRID_COLUMNS)] if result["grid"] else []
     if result["user_cell"]:
-        sections.append(("rnninit.LSTM", result["user_cell"]))
-    for baseline, rows in sections:
-        lines += [
-            f"| cell | T | B | H | candidate | fwd ms | bwd ms | x {baseline} | range | GFLOP/s | % GEMM |",
-            "|---|--:|--:|--:|---|--:|--:|--:|--:|--:|--:|",
-        ]
-        for row in rows:
-            gemm = row.get("gemm_fraction")
-            r = row["ratio"]
-            lines.append(
-                f"| {row['cell']} | {row['steps']} | {row['batch']} | {row['hidden']} | {row['candidate']} | "
-                f"{row['forward_ms']:.2f} | {row['backward_ms']:.2f} | **{r['median']:.2f}** | "
-                f"{r['low']:.2f}-{r['high']:.2f} | {row['gflops']:.1f} | "
-                f"{'' if gemm is None else f'{100 * gemm:.0f}%'} |"
-            )
+        sections.append(("rnninit.LSTM", result["user_cell"], GRID_COLUMNS))
+    if result.get("compile"):
+        sections.append(("builtin", result["compile"], COMPILE_COLUMNS))
+    if result.get("double_backward"):
+        sections.append(("builtin", result["double_backward"], DOUBLE_BACKWARD_COLUMNS))
+    for baseline, rows, columns in sections:
+        lines += _markdown_table(rows, baseline, columns)
         lines.append("")
     applied = result["apply"]
     if applied:
-        audit = "not available" if applied.get("audit_s") is None else f"{applied['audit_s']:.2f} s"
-        lines += [
-            f"`rnninit.torch.apply('{applied['spec']}')` on `{applied['model']}` "
-            f"({applied['parameters'] / 1e6:.1f}M parameters), one run each, wall clock: "
-            f"{applied['apply_s']:.2f} s; `rnninit.audit`: {audit}.",
-            "",
-        ]
+        lines += [apply_sentence(applied), ""]
     return "\n".join(lines)
 
 
-def apply_table(result: dict) -> Table:
-    table = Table(title=f"apply / audit on {result['model']} ({result['parameters'] / 1e6:.1f}M parameters)")
-    table.add_column("step")
-    table.add_column("seconds", justify="right")
-    table.add_row(escape(f"rnninit.torch.apply('{result['spec']}')"), f"{result['apply_s']:.2f}")
-    if result.get("audit_s") is None:
-        table.add_row("rnninit.audit", escape(result.get("audit_note", "not run")))
+def apply_sentence(applied: dict) -> str:
+    """The apply benchmark in one sentence: seconds and ratios to ``torch.nn.init``."""
+    r = applied["apply_ratio"]
+    text = (
+        f"`{applied['model']}` ({applied['parameters'] / 1e6:.1f}M parameters), spec `{applied['spec']}`, "
+        f"median of {applied['repeats']} round(s), {applied['clock']} clock: `torch.nn.init` "
+        f"{applied['torch_init_s']:.2f} s; `rnninit.torch.apply` {applied['apply_s']:.2f} s "
+        f"(**{r['median']:.2f}x** torch.nn.init, range {r['low']:.2f}-{r['high']:.2f})"
+    )
+    if applied.get("audit_s") is None:
+        text += f"; `rnninit.audit`: {applied.get('audit_note', 'not run')}"
     else:
-        table.add_row(f"rnninit.audit (ok={result['audit_ok']})", f"{result['audit_s']:.2f}")
+        a = applied["audit_ratio"]
+        text += (
+            f"; `rnninit.audit` {applied['audit_s']:.2f} s (**{a['median']:.2f}x**, range "
+            f"{a['low']:.2f}-{a['high']:.2f}, ok={applied['audit_ok']})"
+        )
+    size = applied["size"]
+    return text + (
+        f". One {size}x{size} orthogonal gate block: `torch.nn.init.orthogonal_` (float32 QR) "
+        f"{applied['torch_orthogonal_block_s']:.3f} s, rnninit (float64 QR) "
+        f"{applied['orthogonal_block_s']:.3f} s."
+    )
+
+
+def apply_table(result: dict) -> Table:
+    table = Table(
+        title=f"apply / audit on {result['model']} ({result['parameters'] / 1e6:.1f}M parameters), "
+        f"median of {result['repeats']} round(s), {result['clock']} clock"
+    )
+    for name in ("step", "seconds", "x torch.nn.init", "range"):
+        table.add_column(name, justify="left" if name == "step" else "right")
+    table.add_row(
+        "one orthogonal gate block, torch.nn.init (float32 QR)",
+        f"{result['torch_orthogonal_block_s']:.3f}",
+        "",
+        "",
+    )
+    table.add_row(
+        "one orthogonal gate block, rnninit (float64 QR)", f"{result['orthogonal_block_s']:.3f}", "", ""
+    )
+    table.add_row("torch.nn.init (the same work)", f"{result['torch_init_s']:.2f}", "1.00", "")
+    r = result["apply_ratio"]
+    table.add_row(
+        escape(f"rnninit.torch.apply('{result['spec']}')"),
+        f"{result['apply_s']:.2f}",
+        f"{r['median']:.2f}",
+        f"{r['low']:.2f}-{r['high']:.2f}",
+    )
+    if result.get("audit_s") is None:
+        table.add_row("rnninit.audit", escape(result.get("audit_note", "not run")), "", "")
+    else:
+        a = result["audit_ratio"]
+        table.add_row(
+            f"rnninit.audit (ok={result['audit_ok']})",
+            f"{result['audit_s']:.2f}",
+            f"{a['median']:.2f}",
+            f"{a['low']:.2f}-{a['high']:.2f}",
+        )
     return table
 
 
@@ -190,6 +273,12 @@ def run(args: argparse.Namespace) -> int:
     if result["user_cell"]:
         title = "a user's declared LSTM vs rnninit.LSTM"
         console.print(grid_table(result["user_cell"], title, "rnninit.LSTM"))
+    if result.get("compile"):
+        title = "torch.compile: compile time (first step) and steady state vs torch.nn, eager"
+        console.print(grid_table(result["compile"], title, "builtin", COMPILE_COLUMNS))
+    if result.get("double_backward"):
+        title = "double backward (gradient-penalty step) vs torch.nn"
+        console.print(grid_table(result["double_backward"], title, "builtin", DOUBLE_BACKWARD_COLUMNS))
     if result["apply"]:
         console.print(apply_table(result["apply"]))
     return 0

@@ -81,6 +81,13 @@ def _keras(name: str, **kwargs) -> Callable[[int, int, int], object]:
             **kwargs,
         )
         cell.build((None, input_size))
+        stored = str(cell.kernel.numpy().dtype)  # the array's, not the variable's declared dtype
+        if stored != "float64":
+            raise DynamicsError(
+                f"Keras on its {keras.backend.backend()} backend built a {stored} cell where float64 was asked "
+                "for (JAX computes in float32 unless JAX_ENABLE_X64=1 is set before it is imported); set "
+                "JAX_ENABLE_X64=1, or diagnose the cell on another Keras backend"
+            )
         return cell
 
     return build

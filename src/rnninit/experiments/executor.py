@@ -8,6 +8,7 @@ so another backend (e.g. a Ray cluster, issue 8) is one more subclass registered
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
@@ -56,17 +57,24 @@ class LocalExecutor(Executor):
                 yield futures[future], future.result()
 
 
-#: Executor name -> class; each is built as ``cls(workers=N, **options)``.
-EXECUTORS: dict[str, type[Executor]] = {"local": LocalExecutor}
+#: Executor name -> ``"module:Class"``, imported when that executor is chosen (so listing them, as the
+#: CLI's parser does, imports neither Ray nor a framework); each is built as ``cls(workers=N, **options)``.
+EXECUTORS: dict[str, str] = {
+    "local": "rnninit.experiments.executor:LocalExecutor",
+    "ray": "rnninit.experiments.ray_executor:RayExecutor",
+}
 
 
-def make_executor(name: str = "local", **options) -> Executor:
-    cls = EXECUTORS.get(name)
-    if cls is None:
+def executor_class(name: str) -> type[Executor]:
+    """The executor class registered under ``name``; a :class:`ConfigError` listing the valid names."""
+    where = EXECUTORS.get(name)
+    if where is None:
         raise ConfigError(
             f"unknown executor {name!r}{did_you_mean(name, EXECUTORS)}; valid: {one_of(EXECUTORS)}"
         )
-    return cls(**options)
+    module, _, attribute = where.partition(":")
+    return getattr(importlib.import_module(module), attribute)
 
 
-import rnninit.experiments.ray_executor  # noqa: E402, F401 - registers "ray"; Ray is imported only when used
+def make_executor(name: str = "local", **options) -> Executor:
+    return executor_class(name)(**options)

@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from rnninit.arguments import finite_float, is_integer, is_number
-from rnninit.errors import SpecError, did_you_mean, one_of
+from rnninit.errors import SpecError, did_you_mean, one_of, shown
 from rnninit.inits.distributions import Dist
 from rnninit.inits.properties import ConstantValue, ExactProperty
 
@@ -283,9 +283,9 @@ def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
     else:  # pragma: no cover - a programming error in an Init subclass
         raise TypeError(f"unsupported annotation {ann!r} on {init_name}.{arg}")
     if not ok:
-        shown = f"'{value}'" if isinstance(value, Init) else repr(value)
+        echoed = f"'{value}'" if isinstance(value, Init) else shown(value)
         raise SpecError(
-            f"{init_name}: {arg} must be {expected}, got {shown} ({type(value).__name__})",
+            f"{init_name}: {arg} must be {expected}, got {echoed} ({type(value).__name__})",
             token=arg,
         )
     return value

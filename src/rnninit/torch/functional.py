@@ -12,10 +12,11 @@ walks time with :meth:`torch.Tensor.unbind` (indexing a tensor inside the loop m
 pass quadratic in the length), calls a small ``*_step`` function that holds only the recurrent part,
 and stacks the outputs once at the end.
 
-Without packed ``lengths`` (and, for LSTM, without a projection), ``elman_layer``, ``lstm_layer`` and
-``gru_layer`` hand the whole sequence to :mod:`rnninit.torch.fast` (hand-derived whole-sequence
-backwards, or PyTorch's fused kernel where that is faster; see :mod:`rnninit.torch.fast.backend`);
-``rnninit.torch.fast.use_backend("loop")`` runs the loop below instead.
+Without packed ``lengths``, ``elman_layer``, ``lstm_layer`` and ``gru_layer`` hand the whole
+sequence to :mod:`rnninit.torch.fast` (hand-derived whole-sequence backwards, or PyTorch's fused
+kernel where that is faster; see :mod:`rnninit.torch.fast.backend`); ``elman_loop``, ``lstm_loop``
+and ``gru_loop`` are the reference loop itself, which ``rnninit.torch.fast.use_backend("loop")``
+selects. Under ``torch.compile`` the layer functions run eagerly (:mod:`rnninit.torch.compiler`).
 
 ``lengths`` (a ``(B,)`` integer tensor, sequences of unequal length padded to ``T``) makes each
 sequence's state stop at its own end: steps at ``t >= lengths[b]`` leave sequence ``b``'s state
@@ -45,6 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from rnninit.torch.compiler import run_eagerly_under_compile
 from rnninit.torch.fast import layers as fast_layers
 
 LSTMState = tuple[Tensor, Tensor]
@@ -96,8 +98,12 @@ def _scan(
     outputs = []
     for xs, m in zip(per_step, masks):
         new = step(*xs, state)
-        state = new if m is None else tuple(torch.where(m, n, old) for n, old in zip(new, state, strict=True))
         outputs.append(new[0])
+        if m is not None:
+            # A sequence past its end keeps its state, in the dtype a step returns: under autocast a
+            # step may return lower precision than the initial state, as the built-in's steps do.
+            new = tuple(torch.where(m, n, old.to(n.dtype)) for n, old in zip(new, state, strict=True))
+        state = new
     return _stack(outputs, reverse, mask), state
 
 
@@ -124,6 +130,7 @@ def elman_cell(
     return elman_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh, activation(nonlinearity))
 
 
+@run_eagerly_under_compile
 def elman_layer(
     x: Tensor,
     h: Tensor,
@@ -137,11 +144,28 @@ def elman_layer(
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
     """An Elman layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
-    act = activation(nonlinearity)
+    activation(nonlinearity)
     if lengths is None:
         fast = fast_layers.elman_layer(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse=reverse)
         if fast is not None:
             return fast
+    return elman_loop(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity, reverse=reverse, lengths=lengths)
+
+
+def elman_loop(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    nonlinearity: str = "tanh",
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """:func:`elman_layer` by the reference loop, one :func:`elman_step` at a time (autograd op by op)."""
+    act = activation(nonlinearity)
 
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (elman_step(xp, s[0], w_hh, b_hh, act),)
@@ -163,7 +187,7 @@ def lstm_step(
     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     h = torch.sigmoid(o) * torch.tanh(c)
     if w_hr is not None:
-        h = F.linear(h, w_hr)
+        h = torch.matmul(h, w_hr.t())  # as the built-in projects (autocast rounds it alike)
     return h, c
 
 
@@ -180,6 +204,7 @@ def lstm_cell(
     return lstm_step(F.linear(x, w_ih, b_ih), state, w_hh, b_hh, w_hr)
 
 
+@run_eagerly_under_compile
 def lstm_layer(
     x: Tensor,
     state: LSTMState,
@@ -193,10 +218,26 @@ def lstm_layer(
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, LSTMState]:
     """An LSTM layer over ``x`` ``(T, B, I)`` from ``(h, c)``: returns ``(outputs (T, B, P or H), (h_T, c_T))``."""
-    if lengths is None and w_hr is None:
-        fast = fast_layers.lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
+    if lengths is None:
+        fast = fast_layers.lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse)
         if fast is not None:
             return fast
+    return lstm_loop(x, state, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse, lengths=lengths)
+
+
+def lstm_loop(
+    x: Tensor,
+    state: LSTMState,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    w_hr: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, LSTMState]:
+    """:func:`lstm_layer` by the reference loop, one :func:`lstm_step` at a time (autograd op by op)."""
 
     def step(xp: Tensor, s: LSTMState) -> LSTMState:
         return lstm_step(xp, s, w_hh, b_hh, w_hr)
@@ -230,6 +271,7 @@ def gru_cell(
     return gru_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh)
 
 
+@run_eagerly_under_compile
 def gru_layer(
     x: Tensor,
     h: Tensor,
@@ -246,6 +288,21 @@ def gru_layer(
         fast = fast_layers.gru_layer(x, h, w_ih, w_hh, b_ih, b_hh, reverse=reverse)
         if fast is not None:
             return fast
+    return gru_loop(x, h, w_ih, w_hh, b_ih, b_hh, reverse=reverse, lengths=lengths)
+
+
+def gru_loop(
+    x: Tensor,
+    h: Tensor,
+    w_ih: Tensor,
+    w_hh: Tensor,
+    b_ih: Tensor | None = None,
+    b_hh: Tensor | None = None,
+    *,
+    reverse: bool = False,
+    lengths: Tensor | None = None,
+) -> tuple[Tensor, Tensor]:
+    """:func:`gru_layer` by the reference loop, one :func:`gru_step` at a time (autograd op by op)."""
 
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (gru_step(xp, s[0], w_hh, b_hh),)
@@ -274,6 +331,7 @@ def indrnn_cell(
     return indrnn_step(F.linear(x, w_ih, b), h, u, activation(nonlinearity))
 
 
+@run_eagerly_under_compile
 def indrnn_layer(
     x: Tensor,
     h: Tensor,
@@ -330,6 +388,7 @@ def minimalrnn_cell(
     return minimalrnn_step(z, z_proj, h, u_h)
 
 
+@run_eagerly_under_compile
 def minimalrnn_layer(
     x: Tensor,
     h: Tensor,

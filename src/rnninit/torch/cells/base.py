@@ -33,6 +33,8 @@ from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 from rnninit.torch.apply import apply, draw_seed
+from rnninit.torch.compiler import run_eagerly_under_compile
+from rnninit.torch.fast import backend as fast_backend
 from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
@@ -69,7 +71,7 @@ class InitializedModule(nn.Module):
         plan = make_plan(self.init_spec, model_layout(self), seed)
         if plan.untouched:
             apply(PYTORCH_DEFAULT, self, seed=seed)
-        write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())))
+        write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())), plan)
 
     def rnninit_layout(self, path: str) -> Owned:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
@@ -251,6 +253,11 @@ class RecurrentLayers(InitializedModule):
     ) -> tuple[Tensor, State]:
         raise NotImplementedError
 
+    def run_stack(self, x: Tensor, hx: State) -> tuple[Tensor, State] | None:
+        """All layers and directions at once (padded input ``(T, B, I)``), or ``None``: then
+        :meth:`run_layer` runs them one by one."""
+        return None
+
     # -- construction -----------------------------------------------------------------------
     @property
     def num_directions(self) -> int:
@@ -337,8 +344,13 @@ class RecurrentLayers(InitializedModule):
                     f"(num_layers * num_directions, batch, {size}), got {tuple(h.shape)}"
                 )
 
+    @run_eagerly_under_compile
     def forward_states(self, input, hx: State | None) -> tuple[Tensor | PackedSequence, State]:
-        """Run all layers; ``hx`` is a tuple of state tensors or ``None`` (zeros)."""
+        """Run all layers; ``hx`` is a tuple of state tensors or ``None`` (zeros).
+
+        Under ``torch.compile`` this runs eagerly, as Dynamo runs ``torch.nn.RNNBase``
+        (:mod:`rnninit.torch.compiler`).
+        """
         packed = isinstance(input, PackedSequence)
         lengths = None
         if packed:
@@ -362,6 +374,12 @@ class RecurrentLayers(InitializedModule):
             layers = self.num_layers * self.num_directions
             hx = tuple(x.new_zeros(layers, batch, size) for size in self.state_sizes())
         self._check_state(hx, batch)
+        stack = None if lengths is not None else self.run_stack(x, hx)
+        if stack is not None:
+            x, h_n = stack
+            if unbatched:
+                return x.squeeze(1), tuple(h.squeeze(1) for h in h_n)
+            return (x.transpose(0, 1) if self.batch_first else x), h_n
         finals: list[State] = []
         index = 0
         for layer in range(self.num_layers):
@@ -394,6 +412,22 @@ class BuiltinLayers(RecurrentLayers):
 
     kind: CellKind
     layout_source: str
+
+    def builtin_op(self):
+        """The built-in op of the whole stack (``torch._VF.lstm``, ``gru``, ``rnn_tanh``, ``rnn_relu``)."""
+        raise NotImplementedError
+
+    def run_stack(self, x: Tensor, hx: State) -> tuple[Tensor, State] | None:
+        """When the layers run on the built-in op (:func:`rnninit.torch.fast.backend.resolve`: a float32
+        LSTM on a CPU, any CUDA tensor, autocast), one call for all layers and directions, as
+        ``torch.nn.LSTM/GRU/RNN`` make it: their numbers, dropout included, at their cost."""
+        if fast_backend.resolve(self.kind.name, x, projected=self.proj_size > 0) != "builtin":
+            return None
+        weights = [getattr(self, n) for names in self._weight_names for n in names if n is not None]
+        state = hx if len(hx) == 2 else hx[0]
+        flags = (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional, False)
+        y, *final = self.builtin_op()(x, state, weights, *flags)
+        return y, tuple(final)
 
     def layer_parameters(self, layer_input: int) -> list[tuple[str, tuple[int, ...]]]:
         rows = gate_rows(self.kind, self.hidden_size)

@@ -5,6 +5,7 @@ IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn"
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from rnninit.layout.cells import ELMAN
@@ -106,6 +107,9 @@ class Elman(BuiltinLayers):
 
     def _check_options(self) -> None:
         Fr.activation(self.nonlinearity)
+
+    def builtin_op(self):
+        return torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.elman_layer(

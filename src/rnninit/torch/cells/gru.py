@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from rnninit.layout.cells import GRU as GRU_KIND
@@ -56,6 +57,9 @@ class GRU(BuiltinLayers):
 
     kind = GRU_KIND
     layout_source = "rnninit.torch.GRU"
+
+    def builtin_op(self):
+        return torch._VF.gru
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.gru_layer(x, state[0], *weights, reverse=reverse, lengths=lengths)

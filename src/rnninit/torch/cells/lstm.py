@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor
 
 from rnninit.arguments import check_integer
@@ -122,6 +123,9 @@ class LSTM(BuiltinLayers):
     def layer_parameters(self, layer_input: int):
         projection = (self.proj_size, self.hidden_size) if self.proj_size else None
         return super().layer_parameters(layer_input) + [("weight_hr", projection)]
+
+    def builtin_op(self):
+        return torch._VF.lstm
 
     def run_layer(self, x, state, weights, reverse, lengths):
         return Fr.lstm_layer(x, state, *weights, reverse=reverse, lengths=lengths)

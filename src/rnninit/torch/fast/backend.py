@@ -4,17 +4,24 @@ Three implementations compute the same function (outputs and gradients equal to 
 
 - ``"kernels"``: rnninit's whole-sequence layers with hand-derived backwards
   (:mod:`rnninit.torch.fast.lstm`, ``.gru``, ``.elman``). Plain PyTorch ops, any dtype and device.
-  Their backward is not itself differentiable (no ``create_graph=True`` double backward).
-- ``"builtin"``: PyTorch's own fused kernel for one layer (``torch._VF.lstm/gru/rnn_*``, what
-  ``torch.nn.LSTM`` calls: oneDNN for float32 LSTM on a CPU, cuDNN on a GPU).
+- ``"builtin"``: PyTorch's own fused kernel (``torch._VF.lstm/gru/rnn_*``, what ``torch.nn.LSTM``
+  calls: oneDNN for float32 LSTM on a CPU, cuDNN on a GPU): for one layer here, for the whole stack
+  in the sequence modules (:meth:`rnninit.torch.cells.base.BuiltinLayers.run_stack`).
 - ``"loop"``: the reference step-by-step loop of :mod:`rnninit.torch.functional`, differentiated by
-  autograd op by op (also used for packed sequences and LSTM projections, which the others skip).
+  autograd op by op (also used for packed sequences, which the others skip, and for LSTM
+  projections, which the kernels skip).
 
 ``"auto"`` (the default) picks, from measurements (``rnninit speed``, docs/speed.md): the built-in
 kernel where PyTorch has a fused one that the kernels do not beat (float32 LSTM on a CPU, whose
 oneDNN kernel runs its GEMMs at the machine's matrix-multiply rate; any CUDA tensor, where cuDNN
 runs), else the kernels (GRU and Elman in any dtype, LSTM in float64 on a CPU), which take 0.6-1.0x the
-built-in's time there.
+built-in's time there; an LSTM projection takes the loop. Under autocast every choice runs the
+built-in op (:func:`resolve`).
+
+Every backend supports double backward (``create_graph=True``) where the built-in does: the kernels'
+backward is hand-derived and not itself differentiable, so when autograd records it
+(``create_graph=True``) it recomputes the layer with the reference loop and differentiates that
+(:func:`rnninit.torch.fast.common.differentiable_vjp`).
 
 >>> import rnninit.torch.fast as fast
 >>> with fast.use_backend("loop"):
@@ -58,12 +65,31 @@ def use_backend(name: str) -> Iterator[None]:
         set_backend(previous)
 
 
-def resolve(kind: str, x: torch.Tensor) -> str:
-    """The concrete backend (``kernels``, ``builtin`` or ``loop``) for a ``kind`` layer on input ``x``."""
-    if _current != "auto":
-        return _current
-    if x.is_cuda:
+def resolve(kind: str, x: torch.Tensor, *, projected: bool = False) -> str:
+    """The concrete backend (``kernels``, ``builtin`` or ``loop``) for a ``kind`` layer on input ``x``.
+
+    Under autocast every backend runs the built-in op: autocast decides the dtype op by op and
+    device by device (on a CPU ``nn.RNN`` and ``nn.LSTM`` return bfloat16, ``nn.GRU`` float32 with
+    bfloat16 products inside), and running PyTorch's own op is what makes dtypes and numerics the
+    built-in's. ``projected`` (an LSTM with ``proj_size``) is something the kernels do not do.
+    """
+    if autocast_enabled(x):
         return "builtin"
-    if kind == "lstm" and x.dtype is torch.float32 and _ONEDNN and x.is_cpu:
-        return "builtin"
-    return "kernels"
+    chosen = _current
+    if chosen == "auto":
+        if projected:
+            return "loop"
+        if x.is_cuda or (kind == "lstm" and x.dtype is torch.float32 and _ONEDNN and x.is_cpu):
+            return "builtin"
+        return "kernels"
+    if chosen == "kernels" and projected:
+        return "loop"
+    return chosen
+
+
+def autocast_enabled(x: torch.Tensor) -> bool:
+    """Whether autocast is on for ``x``'s device type (never, for a type autocast does not know)."""
+    try:
+        return torch.is_autocast_enabled(x.device.type)
+    except RuntimeError:  # e.g. "meta": autocast has no dispatch key for it
+        return False

@@ -76,3 +76,27 @@ def weight_grads(needs, x: Tensor, h0: Tensor, y: Tensor, w_ih: Tensor, dz: Tens
     else:
         db_hh = None
     return dx, dw_ih, dw_hh, db_ih, db_hh
+
+
+def differentiable_vjp(reference, inputs: tuple, needs, grad_outputs: tuple) -> tuple:
+    """The gradients a kernel's backward returns, as a differentiable function of ``inputs`` and
+    ``grad_outputs``: what a backward must compute when autograd records it (``create_graph=True``).
+
+    ``reference(*inputs)`` recomputes the layer's outputs with differentiable ops (the reference loop);
+    the vector-Jacobian product of that, taken with ``create_graph=True``, is the kernel's gradient
+    (the same function, so equal to rounding) and can be differentiated again. ``needs`` is
+    ``ctx.needs_input_grad`` restricted to ``inputs``; inputs that need no gradient get ``None``.
+    """
+    with torch.enable_grad():
+        outputs = reference(*inputs)
+        wrt = [t for t, need in zip(inputs, needs, strict=True) if need]
+        used = [(out, grad) for out, grad in zip(outputs, grad_outputs, strict=True) if grad is not None]
+        grads = torch.autograd.grad(
+            [out for out, _ in used],
+            wrt,
+            [grad for _, grad in used],
+            create_graph=True,
+            allow_unused=True,
+        )
+    found = iter(grads)
+    return tuple(next(found) if need else None for need in needs)

@@ -21,11 +21,12 @@ one GEMM and one pointwise kernel per step (autograd's own ``tanh_backward`` or
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from rnninit.torch.fast.common import input_projection, tanh_backward, weight_grads
+from rnninit.torch.fast.common import differentiable_vjp, input_projection, tanh_backward, weight_grads
 
 
 class ElmanSequence(torch.autograd.Function):
@@ -53,13 +54,17 @@ class ElmanSequence(torch.autograd.Function):
         else:
             raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
         ctx.nonlinearity = nonlinearity
-        ctx.save_for_backward(x, h0, w_ih, w_hh, y)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, y)
         return y, y[-1].clone()
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, dy, dh_last):
-        x, h0, w_ih, w_hh, y = ctx.saved_tensors
+        x, h0, w_ih, w_hh, b_ih, b_hh, y = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: autograd records this backward
+            reference = functools.partial(_reference, nonlinearity=ctx.nonlinearity)
+            inputs = (x, h0, w_ih, w_hh, b_ih, b_hh)
+            grads = differentiable_vjp(reference, inputs, ctx.needs_input_grad[:6], (dy, dh_last))
+            return (*grads, None)
         tanh = ctx.nonlinearity == "tanh"
         dz = torch.empty_like(y)
         dz_next = None
@@ -80,6 +85,12 @@ class ElmanSequence(torch.autograd.Function):
             (needs[0], needs[2], needs[3], needs[4], needs[5]), x, h0, y, w_ih, dz, dz
         )
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh, None
+
+
+def _reference(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity):
+    from rnninit.torch.functional import elman_loop  # the reference imports this package
+
+    return elman_loop(x, h0, w_ih, w_hh, b_ih, b_hh, nonlinearity)
 
 
 def elman_sequence(

@@ -28,9 +28,14 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
-from rnninit.torch.fast.common import hidden_weight_grad, input_projection, sigmoid_backward, tanh_backward
+from rnninit.torch.fast.common import (
+    differentiable_vjp,
+    hidden_weight_grad,
+    input_projection,
+    sigmoid_backward,
+    tanh_backward,
+)
 
 
 class GRUSequence(torch.autograd.Function):
@@ -72,13 +77,15 @@ class GRUSequence(torch.autograd.Function):
             n_t.addcmul_(r_t, hn_t, value=2).sigmoid_().lerp_(one, -1.0)  # tanh(u) = 2 sigmoid(2u) - 1
             torch.lerp(n_t, h_prev, z_t, out=y_t)
             h_prev = y_t
-        ctx.save_for_backward(x, h0, w_ih, w_hh, a, hn, y)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, a, hn, y)
         return y, y[-1].clone()
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, dy, dh_last):
-        x, h0, w_ih, w_hh, a, hn, y = ctx.saved_tensors
+        x, h0, w_ih, w_hh, b_ih, b_hh, a, hn, y = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: autograd records this backward
+            inputs = (x, h0, w_ih, w_hh, b_ih, b_hh)
+            return differentiable_vjp(_reference, inputs, ctx.needs_input_grad, (dy, dh_last))
         steps, batch, features = x.shape
         hidden = w_hh.shape[1]
         r, z, n = a.view(steps, batch, 3, hidden).unbind(2)
@@ -123,6 +130,12 @@ class GRUSequence(torch.autograd.Function):
         db_ih = torch.cat((ds_rz.sum(0), dn_flat.sum(0))) if needs[4] else None
         db_hh = ds_flat.sum(0) if needs[5] else None
         return dx, dh0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _reference(x, h0, w_ih, w_hh, b_ih, b_hh):
+    from rnninit.torch.functional import gru_loop  # the reference imports this package
+
+    return gru_loop(x, h0, w_ih, w_hh, b_ih, b_hh)
 
 
 def gru_sequence(

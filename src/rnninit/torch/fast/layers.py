@@ -2,8 +2,8 @@
 
 The functions take and return what :mod:`rnninit.torch.functional`'s ``*_layer`` functions do
 (``x`` ``(T, B, I)``, states ``(B, H)``, weights in PyTorch's layout, ``reverse`` for the backward
-direction), for the cases without packed lengths or an LSTM projection; they return ``None`` when
-the chosen backend is the reference loop, so the caller runs it.
+direction), for the cases without packed lengths; they return ``None`` when the chosen backend is
+the reference loop, so the caller runs it.
 """
 
 from __future__ import annotations
@@ -17,14 +17,18 @@ from rnninit.torch.fast.gru import gru_sequence
 from rnninit.torch.fast.lstm import lstm_sequence
 
 
-def _weights(w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None):
+def _weights(
+    w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, w_hr: Tensor | None = None
+):
+    """The built-in kernel's weight list (``[w_ih, w_hh, b_ih, b_hh, w_hr]``, as ``nn.LSTM`` passes it)."""
     if (b_ih is None) != (b_hh is None):
         # The built-in kernel takes both biases or neither; a lone bias is the same as a zero other one.
         b_ih = torch.zeros_like(b_hh) if b_ih is None else b_ih
         b_hh = torch.zeros_like(b_ih) if b_hh is None else b_hh
-    if b_ih is None:
-        return [w_ih, w_hh], False
-    return [w_ih, w_hh, b_ih, b_hh], True
+    weights = [w_ih, w_hh] if b_ih is None else [w_ih, w_hh, b_ih, b_hh]
+    if w_hr is not None:
+        weights.append(w_hr)
+    return weights, b_ih is not None
 
 
 def _flip(x: Tensor, reverse: bool) -> Tensor:
@@ -32,16 +36,27 @@ def _flip(x: Tensor, reverse: bool) -> Tensor:
 
 
 def lstm_layer(
-    x: Tensor, state: tuple[Tensor, Tensor], w_ih, w_hh, b_ih=None, b_hh=None, *, reverse: bool = False
+    x: Tensor,
+    state: tuple[Tensor, Tensor],
+    w_ih,
+    w_hh,
+    b_ih=None,
+    b_hh=None,
+    w_hr=None,
+    *,
+    reverse: bool = False,
 ) -> tuple[Tensor, tuple[Tensor, Tensor]] | None:
-    """``(outputs, (h_T, c_T))`` of one LSTM layer, or ``None`` if the backend is the reference loop."""
-    chosen = backend.resolve("lstm", x)
+    """``(outputs, (h_T, c_T))`` of one LSTM layer, or ``None`` if the backend is the reference loop.
+
+    ``w_hr`` (``proj_size``) runs on the built-in kernel, never on the whole-sequence kernels.
+    """
+    chosen = backend.resolve("lstm", x, projected=w_hr is not None)
     h, c = state
     x = _flip(x, reverse)
     if chosen == "kernels":
         y, h, c = lstm_sequence(x, h, c, w_ih, w_hh, b_ih, b_hh)
     elif chosen == "builtin":
-        weights, has_bias = _weights(w_ih, w_hh, b_ih, b_hh)
+        weights, has_bias = _weights(w_ih, w_hh, b_ih, b_hh, w_hr)
         hx = (h.unsqueeze(0), c.unsqueeze(0))
         y, h, c = torch._VF.lstm(x, hx, weights, has_bias, 1, 0.0, False, False, False)
         h, c = h[0], c[0]

@@ -35,9 +35,9 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch.autograd.function import once_differentiable
 
 from rnninit.torch.fast.common import (
+    differentiable_vjp,
     input_projection,
     sigmoid_backward,
     tanh_backward,
@@ -84,13 +84,15 @@ class LSTMSequence(torch.autograd.Function):
             torch.mul(o_t, tc_t, out=y_t)
             h_prev, c2_prev = y_t, c2_t
         c = c2.mul_(0.5)
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, a, y, c, tanh_c)
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, a, y, c, tanh_c)
         return y, y[-1].clone(), c[-1].clone()
 
     @staticmethod
-    @once_differentiable
     def backward(ctx, dy, dh_last, dc_last):
-        x, h0, c0, w_ih, w_hh, a, y, c, tanh_c = ctx.saved_tensors
+        x, h0, c0, w_ih, w_hh, b_ih, b_hh, a, y, c, tanh_c = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: autograd records this backward
+            inputs = (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+            return differentiable_vjp(_reference, inputs, ctx.needs_input_grad, (dy, dh_last, dc_last))
         steps, batch, _ = x.shape
         hidden = w_hh.shape[1]
         i, f, g, o = a.view(steps, batch, 4, hidden).unbind(2)
@@ -133,6 +135,13 @@ class LSTMSequence(torch.autograd.Function):
             (needs[0], needs[3], needs[4], needs[5], needs[6]), x, h0, y, w_ih, dz, dz
         )
         return dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh
+
+
+def _reference(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+    from rnninit.torch.functional import lstm_loop  # the reference imports this package
+
+    y, (h, c) = lstm_loop(x, (h0, c0), w_ih, w_hh, b_ih, b_hh)
+    return y, h, c
 
 
 def lstm_sequence(
