@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from rnninit.errors import SpecError, did_you_mean, one_of, shown
 
@@ -19,12 +19,12 @@ from rnninit.errors import SpecError, did_you_mean, one_of, shown
 ErrorType = Callable[[str], Exception]
 
 
-def is_integer(value: object) -> bool:
+def is_integer(value: object) -> TypeGuard[numbers.Integral]:
     """Whether ``value`` is an integer (NumPy's included) and not a bool."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
-def is_number(value: object) -> bool:
+def is_number(value: object) -> TypeGuard[numbers.Real]:
     """Whether ``value`` is a real number (an integer or a float, NumPy's included) and not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
@@ -50,16 +50,13 @@ def check_integer(
     ...
     ValueError: hidden must be an integer >= 1, got True
     """
-    ok = is_integer(value)
-    if ok and minimum is not None:
-        ok = value >= minimum  # type: ignore[operator]
-    if ok and maximum is not None:
-        ok = value <= maximum  # type: ignore[operator]
-    if not ok:
-        if expected is None:
-            expected = "an integer" if minimum is None else f"an integer >= {minimum}"
-        raise error(f"{name} must be {expected}, got {shown(value)}")
-    return int(value)  # type: ignore[call-overload]
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        number = int(value)
+        if (minimum is None or number >= minimum) and (maximum is None or number <= maximum):
+            return number
+    if expected is None:
+        expected = "an integer" if minimum is None else f"an integer >= {minimum}"
+    raise error(f"{name} must be {expected}, got {shown(value)}")
 
 
 def finite_float(owner: str, arg: str, value: int | float) -> float:
@@ -70,8 +67,8 @@ def finite_float(owner: str, arg: str, value: int | float) -> float:
     except OverflowError:
         converted = math.inf
     if not math.isfinite(converted):
-        shown = repr(value) if isinstance(value, float) else "an integer too large for a float"
-        raise SpecError(f"{owner}: {arg} must be a finite number, got {shown}", token=arg)
+        echoed = repr(value) if isinstance(value, float) else "an integer too large for a float"
+        raise SpecError(f"{owner}: {arg} must be a finite number, got {echoed}", token=arg)
     return converted
 
 

@@ -93,7 +93,7 @@ def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
 
 
 def init_from_config(
-    config: dict[str, Any] | float | int | Init, *, parse: Callable[[str], Init] | None = None
+    config: dict[str, Any] | str | float | int | Init, *, parse: Callable[[str], Init] | None = None
 ) -> Init:
     """Inverse of :meth:`Init.to_config`; also takes a bare number (a constant) or an :class:`Init`.
 

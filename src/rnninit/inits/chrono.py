@@ -58,9 +58,9 @@ class Chrono(Init):
             )
 
     def exact_property(self, block: Block) -> ChronoGate | ConstantValue:
-        forget, inp = block.gate_semantics["forget"], block.gate_semantics.get("input")
-        if block.gate in (forget, inp):
-            return ChronoGate(self.t_max, block.gate, forget, inp)
+        forget, inp, gate = block.gate_semantics["forget"], block.gate_semantics.get("input"), block.gate
+        if gate is not None and gate in (forget, inp):
+            return ChronoGate(self.t_max, gate, forget, inp)
         return ConstantValue(0.0, note="chrono leaves other gates at 0")
 
     def forget_bias(self, size: int, rng: np.random.Generator) -> np.ndarray:
