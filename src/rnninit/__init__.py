@@ -25,7 +25,7 @@ from rnninit.seeding import SeedError
 from rnninit.spec import PRESETS, PresetCall, Spec, SpecFamily, SpecLike, init_from_config
 
 if TYPE_CHECKING:  # what the lazy attributes below resolve to, for type checkers and IDEs
-    from rnninit import audit
+    from rnninit import audit, tune
     from rnninit.audit.describe import describe
 
 try:
@@ -35,14 +35,13 @@ except PackageNotFoundError:  # run from a source tree that was never installed
 
 
 def __getattr__(name: str) -> Any:
-    """``rnninit.audit`` (a callable package: ``rnninit.audit(model, spec)``), ``rnninit.describe`` and
-    ``rnninit.tune``, imported on first use so that importing the core loads no layer above it."""
-    if name == "audit":
-        return importlib.import_module("rnninit.audit")
+    """``rnninit.audit`` and ``rnninit.tune`` (callable packages: ``rnninit.audit(model, spec)``) and
+    ``rnninit.describe``, imported on first use so that importing the core loads no layer above it
+    (``rnninit.tune`` imports torch)."""
+    if name in ("audit", "tune"):
+        return importlib.import_module(f"rnninit.{name}")
     if name == "describe":
         return importlib.import_module("rnninit.audit.describe").describe
-    if name == "tune":  # a callable package too; it imports torch
-        return importlib.import_module("rnninit.tune")
     raise AttributeError(f"module 'rnninit' has no attribute {name!r}")
 
 
@@ -70,3 +69,4 @@ __all__ = [
     "make_plan",
     "tune",
 ]
+
