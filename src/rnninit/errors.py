@@ -36,6 +36,16 @@ class LayoutError(RnninitError, ValueError):
     """A module or layer has parameters that no layout explains, or a layout is inconsistent."""
 
 
+class CellArgumentError(RnninitError, ValueError):
+    """A bad argument to one of rnninit's cells or sequence modules (PyTorch or Keras).
+
+    A size that is not a positive integer, an unknown nonlinearity, a dropout outside ``[0, 1]``, a
+    ``proj_size`` not below ``hidden_size``; at call time, an input or state of the wrong shape. The
+    message names the argument and what would be valid. It is a ``ValueError``, as the same mistake
+    is for ``torch.nn.LSTM``, so code written for the built-ins catches it unchanged.
+    """
+
+
 def did_you_mean(word: str, valid: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest valid word, or an empty string."""
     close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
