@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC = ("inits", "spec", "layout", "torch", "keras", "flax", "audit", "dynamics", "experiments")
+PUBLIC = ("inits", "spec", "layout", "torch", "keras", "flax", "audit", "dynamics", "tune", "experiments")
 
 pytest.importorskip("mkdocs")
 pytest.importorskip("mkdocstrings")

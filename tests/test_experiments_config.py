@@ -102,7 +102,7 @@ def test_bad_entries_are_config_errors_that_say_what_is_wrong(change, message):
 def test_load_reports_the_file_and_yaml_errors(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: [unclosed\n")
-    with pytest.raises(ConfigError, match="bad.yaml: invalid YAML"):
+    with pytest.raises(ConfigError, match=r"bad.yaml' is not valid yaml: while parsing"):
         load_experiment(bad)
     with pytest.raises(ConfigError, match="cannot read experiment file"):
         load_experiment(tmp_path / "missing.yaml")

@@ -1,6 +1,8 @@
 """The results store and the executor interface the runner depends on."""
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -47,12 +49,30 @@ def test_failed_torn_or_foreign_records_are_not_reused(tmp_path):
     assert store.get(first) is None and store.get(second) is None and store.get(third) is None
 
 
-def test_stale_temp_files_of_a_killed_write_are_removed(tmp_path):
-    (tmp_path / "runs").mkdir()
-    stale = tmp_path / "runs" / ".abc.123.tmp"
-    stale.write_text("{")
-    ResultStore(tmp_path)
-    assert not stale.exists()
+def test_only_temp_files_that_dead_processes_left_are_removed(tmp_path):
+    """A temp file of a live process is a write in flight (another rnninit run): never removed."""
+    from rnninit.experiments.store import _HOST
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead = int(done.stdout)
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        runs = tmp_path / "runs"
+        runs.mkdir()
+        stale = runs / f".abc.json.{_HOST}.{dead}.k2j4x9.tmp"
+        in_flight = runs / f".def.json.{_HOST}.{live.pid}.k2j4x9.tmp"
+        other_host = runs / f".ghi.json.otherhost-{_HOST}.{dead}.k2j4x9.tmp"
+        unknown_owner = runs / ".jkl.123.tmp"
+        for path in (stale, in_flight, other_host, unknown_owner):
+            path.write_text("{")
+        ResultStore(tmp_path)
+        assert not stale.exists()
+        assert in_flight.exists() and other_host.exists() and unknown_owner.exists()
+    finally:
+        live.kill()
+        live.wait()
 
 
 class ReversedExecutor(Executor):

@@ -22,7 +22,7 @@ import rnninit
 from rnninit.cli import main
 from rnninit.experiments.config import parse_sweep
 from rnninit.experiments.executor import LocalExecutor, make_executor
-from rnninit.experiments.ray_executor import RayExecutor
+from rnninit.experiments.ray_executor import CANCEL_TIMEOUT_S, RayExecutor
 from rnninit.experiments.runner import run_experiment
 from rnninit.experiments.worker import execute_run
 
@@ -112,9 +112,12 @@ def always_die(run: dict, markers: str) -> dict:
     return execute_run(run)
 
 
-def slow_unless_first(run: dict) -> dict:
-    """Run 0 returns at once; the others take two minutes, in short steps like a training loop (Ray
-    interrupts a cancelled task between Python bytecodes, not inside one long C call)."""
+def slow_unless_first(run: dict, markers: str) -> dict:
+    """Run 0 returns at once; the others write their process id, then take two minutes, in short
+    steps like a training loop (Ray interrupts a cancelled task between Python bytecodes, not inside
+    one long C call)."""
+    if run["n"] > 0:
+        Path(markers, f"{run['n']}.pid").write_text(str(os.getpid()))
     for _ in range(1200 if run["n"] > 0 else 0):
         time.sleep(0.1)
     return {"status": "completed", "n": run["n"]}
@@ -164,7 +167,8 @@ def test_retries_exhausted_fail_that_run_only_and_a_rerun_redoes_it(ray_cluster,
     markers = tmp_path / "markers"
     markers.mkdir()
     executor = RayExecutor(max_retries=0, function=functools.partial(always_die, markers=str(markers)))
-    outcome = run_experiment(parse_sweep(TINY), tmp_path, executor)
+    out = tmp_path / "out"  # beside the markers: a results directory holds only rnninit's files
+    outcome = run_experiment(parse_sweep(TINY), out, executor)
 
     assert len((markers / "attempts").read_text().split()) == 1  # max_retries=0: Ray gives up at once
     first = outcome.summary()
@@ -172,28 +176,74 @@ def test_retries_exhausted_fail_that_run_only_and_a_rerun_redoes_it(ray_cluster,
     (victim,) = [r for r in outcome.records if _is_victim(r["run"])]
     assert victim["result"]["status"] == "failed" and "WorkerCrashedError" in victim["result"]["reason"]
 
-    again = run_experiment(parse_sweep(TINY), tmp_path, LocalExecutor())  # the next invocation, any executor
+    again = run_experiment(parse_sweep(TINY), out, LocalExecutor())  # the next invocation, any executor
     assert again.reused == 3  # finished runs are kept; only the failed one runs again
     assert again.summary() == {**summary, "reused": 3}
-    assert _stored_results(tmp_path) == results
+    assert _stored_results(out) == results
 
 
-def test_stopping_early_cancels_the_runs_still_pending(ray_cluster):
+def _gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not _process_is_gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return _process_is_gone(pid)
+
+
+def test_stopping_early_cancels_the_runs_still_pending(ray_cluster, tmp_path, monkeypatch):
+    """Stopping the generator (what Ctrl-C in the runner does) stops every run still pending, and
+    returns only once they have stopped: each cancelled task reports its cancellation, and the
+    worker process of each one that had started is gone (killed, not left sleeping for minutes)."""
     import ray
 
-    def free_cpus_after(seconds: float, target: float) -> float:
-        deadline = time.monotonic() + seconds
-        while ray.available_resources().get("CPU", 0) < target and time.monotonic() < deadline:
-            time.sleep(0.2)
-        return ray.available_resources().get("CPU", 0)
-
-    # an earlier test's killed worker may still be releasing its CPU: start from an idle cluster
-    idle = free_cpus_after(60, 2)
-    results = RayExecutor(function=slow_unless_first).map([{"n": 0}, {"n": 1}, {"n": 2}])
+    cancelled = []
+    real_cancel = ray.cancel
+    monkeypatch.setattr(ray, "cancel", lambda ref, **kw: (cancelled.append(ref), real_cancel(ref, **kw))[1])
+    sleepy = functools.partial(slow_unless_first, markers=str(tmp_path))
+    results = RayExecutor(function=sleepy).map([{"n": 0}, {"n": 1}, {"n": 2}])
     assert next(results) == (0, {"status": "completed", "n": 0})
-    results.close()  # what an interrupt (Ctrl-C) in the runner does to the executor's generator
-    # every CPU this sweep took is free again: the running sleeper was stopped, the queued one never started
-    assert free_cpus_after(120, idle) == idle  # a worker still starting up holds its CPU until it is up
+    started = time.monotonic()
+    results.close()
+    assert time.monotonic() - started < CANCEL_TIMEOUT_S  # it did not wait for a run to finish (120 s)
+    refs = list(dict.fromkeys(cancelled))
+    assert len(refs) == 2
+    ready, _ = ray.wait(refs, num_returns=2, timeout=0, fetch_local=False)
+    assert len(ready) == 2  # both are final: neither can start or go on running later
+    for ref in refs:
+        with pytest.raises((ray.exceptions.TaskCancelledError, ray.exceptions.WorkerCrashedError)):
+            ray.get(ref)
+    for pid_file in tmp_path.glob("*.pid"):  # the sleepers that had started
+        assert _gone_within(int(pid_file.read_text()), 30), pid_file.name
+
+
+class LosesFirstCancels:
+    """Ray as seen by :meth:`RayExecutor._cancel` when a cancel is lost: the task was being pushed to
+    a worker, the cancel reached that worker first, and the worker (not knowing the task yet)
+    dropped it. Ray 2.60 does this a few times in a hundred; a second cancel finds the task."""
+
+    def __init__(self, lost: dict[str, int]):
+        self.lost = dict(lost)  # ref -> how many cancels are lost before one lands
+        self.calls: list[str] = []
+        self.stopped: set[str] = set()
+
+    def cancel(self, ref, force=False):
+        assert force
+        self.calls.append(ref)
+        if self.lost.get(ref, 0) > 0:
+            self.lost[ref] -= 1
+        else:
+            self.stopped.add(ref)
+
+    def wait(self, refs, num_returns, timeout=None, fetch_local=True):
+        return [r for r in refs if r in self.stopped], [r for r in refs if r not in self.stopped]
+
+
+def test_a_lost_cancel_is_sent_again_until_the_run_stops():
+    fake = LosesFirstCancels({"pushed": 2})
+    executor = RayExecutor(function=execute_run)
+    executor.ray = fake
+    executor._cancel(["pushed", "queued"])
+    assert fake.stopped == {"pushed", "queued"}
+    assert fake.calls == ["pushed", "queued", "pushed", "pushed"]
 
 
 def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, tmp_path):

@@ -22,7 +22,7 @@ from rnninit.inits import INITS, Init, init_from_config, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
 from rnninit.seeding import SeedError
-from rnninit.spec import PRESETS, PresetCall, Spec, SpecLike
+from rnninit.spec import PRESETS, PresetCall, Spec, SpecFamily, SpecLike
 
 if TYPE_CHECKING:  # what the lazy attributes below resolve to, for type checkers and IDEs
     from rnninit import audit
@@ -57,6 +57,7 @@ __all__ = [
     "SeedError",
     "Spec",
     "SpecError",
+    "SpecFamily",
     "SpecLike",
     "audit",
     "describe",
@@ -65,4 +66,15 @@ __all__ = [
     "inits",
     "make_init",
     "make_plan",
+    "tune",
 ]
+
+
+def __getattr__(name: str):
+    # ``rnninit.tune`` (a callable package, like ``rnninit.audit``) imports torch: load it on first use
+    # so that ``import rnninit`` stays framework-free.
+    if name == "tune":
+        import importlib
+
+        return importlib.import_module("rnninit.tune")
+    raise AttributeError(f"module 'rnninit' has no attribute {name!r}")

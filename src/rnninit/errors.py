@@ -7,7 +7,16 @@ catches them all; each also derives from the builtin a caller would naturally ex
 from __future__ import annotations
 
 import difflib
+import reprlib
 from collections.abc import Iterable
+
+#: At most this many characters of one input value are echoed in an error message: a 324-byte YAML
+#: file of aliases expands to millions of characters when printed whole.
+SHOWN_MAX = 200
+
+_repr = reprlib.Repr()
+_repr.maxlevel, _repr.maxdict, _repr.maxlist, _repr.maxtuple, _repr.maxset = 3, 6, 6, 6, 6
+_repr.maxstring, _repr.maxother, _repr.maxlong = 60, 60, 60
 
 
 class RnninitError(Exception):
@@ -23,10 +32,11 @@ class SpecError(RnninitError, ValueError):
 
     def __init__(self, message: str, *, token: str | None = None, position: int | None = None):
         where = ""
+        quoted = None if token is None else f"'{token}'" if len(token) <= 400 else shown(token, 400)
         if token is not None and position is not None:
-            where = f" (at '{token}', position {position})"
+            where = f" (at {quoted}, position {position})"
         elif token is not None:
-            where = f" (at '{token}')"
+            where = f" (at {quoted})"
         super().__init__(message + where)
         self.token = token
         self.position = position
@@ -46,8 +56,34 @@ class CellArgumentError(RnninitError, ValueError):
     """
 
 
+class StorageError(RnninitError, ValueError):
+    """A model's weights cannot be read or written as they are: no data (``meta`` device), an
+    inference tensor, elements that share memory, or a value the weight's dtype cannot hold.
+    Raised before anything is written: the model is unchanged."""
+
+
+def shown(value: object, limit: int = SHOWN_MAX) -> str:
+    """A bounded ``repr`` of ``value`` for an error message: a string quoted, an exception its
+    message, anything else ``reprlib``-style (never expanding a deeply nested or self-referencing
+    structure); cut to ``limit`` characters, saying how much was left out.
+
+    >>> shown("x" * 1000, limit=10)
+    "'xxxxxxxxxx'… (1000 characters)"
+    """
+    if isinstance(value, str):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value)} characters)"
+    text = str(value) if isinstance(value, BaseException) else _repr.repr(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
 def did_you_mean(word: str, valid: Iterable[str]) -> str:
     """Return ``"; did you mean 'x'?"`` for the closest valid word, or an empty string."""
+    if not isinstance(word, str) or len(word) > 100:  # a long input is no typo (and difflib is quadratic)
+        return ""
     close = difflib.get_close_matches(word, list(valid), n=1, cutoff=0.6)
     return f"; did you mean '{close[0]}'?" if close else ""
 

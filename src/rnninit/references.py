@@ -191,6 +191,20 @@ REFERENCES: dict[str, Reference] = {
         "ICLR 2017",
         "1603.09025",
     ),
+    # signal propagation at initialization (docs/tune.md)
+    "pennington2017": Paper(
+        ("Pennington", "Schoenholz", "Ganguli"),
+        2017,
+        "Resurrecting the sigmoid in deep learning through dynamical isometry: theory and practice",
+        "NeurIPS 2017",
+        "1711.04735",
+    ),
+    "gilboa2019": Paper(
+        ("Gilboa", "Chang", "Chen", "Yang", "Schoenholz", "Chi", "Pennington"),
+        2019,
+        "Dynamical isometry and a mean field theory of LSTMs and GRUs",
+        arxiv="1901.08987",
+    ),
     # random matrix theory (docs/dynamics.md)
     "rider2003": Paper(
         ("Rider",),

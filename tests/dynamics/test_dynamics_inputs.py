@@ -30,7 +30,7 @@ def test_task_data_as_an_array_gives_the_same_diagnosis_as_the_same_numbers_draw
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"inputs": "uniform"}, "valid inputs: 'zeros', 'normal'"),
+        ({"inputs": "gaussian"}, "valid inputs: 'zeros', 'normal', 'uniform'"),
         ({"inputs": np.zeros((5, 2, 3))}, r"shaped \(steps=4, batch, input_size=2\)"),
         ({"inputs": np.full((4, 2), np.nan)}, "finite"),
         ({"inputs": "normal", "batch": 0}, "batch must be a positive integer"),

@@ -36,6 +36,9 @@ class Backend:
     default_preset: str | None
     #: ``covered(model, layout)``: the names (as ``owners`` gives them) of the tensors ``layout`` covers.
     covered: Callable[[object, ModelLayout], set[str]] = lambda model, layout: set(layout.tensors)
+    #: ``dtypes(model, names)``: the dtype name each named tensor is stored in (``"bfloat16"``, ...),
+    #: so that exact checks allow for rounding to it.
+    dtypes: Callable[..., dict[str, str]] = lambda model, names: {}
 
 
 def _is_torch(model: object) -> bool:
@@ -60,11 +63,19 @@ def _is_flax(model: object) -> bool:
 
 
 def _flax_backend() -> Backend:
-    from rnninit.flax.layouts import model_layout, owners, read_arrays
+    from rnninit.flax.layouts import model_layout, owners, param_dtypes, read_arrays
 
     # Flax's defaults differ per cell (orthogonal per gate block or over all gates, a forget bias of
     # 1 on MGUCell only), so no one preset describes an untouched Flax model.
-    return Backend("flax", lambda m, strict: model_layout(m, strict=strict), read_arrays, owners, True, None)
+    return Backend(
+        "flax",
+        lambda m, strict: model_layout(m, strict=strict),
+        read_arrays,
+        owners,
+        True,
+        None,
+        dtypes=param_dtypes,
+    )
 
 
 def _torch_backend() -> Backend:
@@ -81,6 +92,15 @@ def _torch_backend() -> Backend:
                 groups.append((path, local))
         return groups
 
+    def dtypes(model, names):
+        found = {}
+        for name in names:
+            try:
+                found[name] = str(model.get_parameter(name).dtype).removeprefix("torch.")
+            except AttributeError:  # not a parameter: the audit assumes float32 for it
+                continue
+        return found
+
     return Backend(
         "torch",
         lambda m, strict: model_layout(m, strict=strict),
@@ -88,6 +108,7 @@ def _torch_backend() -> Backend:
         owners,
         False,
         "pytorch_default",
+        dtypes=dtypes,
     )
 
 
@@ -114,6 +135,13 @@ def _keras_backend() -> Backend:
             return read_arrays(obj, names)
         return {n: np.asarray(variables[n].numpy(), dtype=np.float64) for n in names}
 
+    def dtypes(obj, names):
+        names = list(names)
+        variables = _keras_variables(obj)
+        if find_cells is not None and not all(n in variables for n in names):
+            variables = find_cells(obj, strict=False).variables
+        return {n: str(variables[n].dtype) for n in names if n in variables}
+
     def owners(obj):
         groups: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}
         for path, w in _keras_variables(obj).items():
@@ -127,7 +155,7 @@ def _keras_backend() -> Backend:
         variables = find_cells(obj, strict=False).variables
         return {variables[name].path for name in layout.tensors if name in variables} | set(layout.tensors)
 
-    return Backend("keras", layout, read, owners, True, "keras_default", covered)
+    return Backend("keras", layout, read, owners, True, "keras_default", covered, dtypes)
 
 
 def backend_for(model: object) -> Backend:

@@ -3,12 +3,13 @@
 :func:`check_block` dispatches on the init and returns a :class:`BlockCheck`: observed statistics,
 the expected ones, and a list of :class:`Test` s of two kinds.
 
-*Exact* tests have no false positives beyond floating-point rounding (float32 storage is assumed;
-tolerances below): ``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal``
-by the Gram matrix (``W Wᵀ = gain² I`` for a wide block, ``Wᵀ W`` for a tall one) and "not a
-signed permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius;
-chrono's ``b_i = -b_f``; and the support of every bounded distribution (uniform, truncated
-normal, ``torch_default``'s triangular effective bias, chrono's ``[0, log(t_max - 1)]``).
+*Exact* tests have no false positives beyond floating-point rounding; their tolerances follow the
+dtype the weights are stored in (:func:`unit_roundoff`; float32 when unknown, see below):
+``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal`` by the Gram
+matrix (``W Wᵀ = gain² I`` for a wide block, ``Wᵀ W`` for a tall one) and "not a signed
+permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius; chrono's
+``b_i = -b_f``; and the support of every bounded distribution (uniform, truncated normal,
+``torch_default``'s triangular effective bias, chrono's ``[0, log(t_max - 1)]``).
 
 *Statistical* tests give a p-value, which the audit compares with ``alpha / m`` (Bonferroni over
 all ``m`` statistical tests of one audit, so the family-wise false-positive rate is at most
@@ -50,13 +51,47 @@ from rnninit.inits import (
 )
 
 #: Relative tolerance of exact checks: float32 rounds to about 6e-8 relative; this leaves room for
-#: the sum of two stored biases and for frameworks that compute in float32.
+#: the sum of two stored biases and for frameworks that compute in float32. Weights stored in a
+#: coarser dtype get ``4 u`` (:func:`exact_rtol`).
 EXACT_RTOL = 1e-5
 #: Largest |G - I| accepted for the normalized Gram matrix of an orthogonal block (float32 QR in
-#: the frameworks leaves errors around 1e-6 to 1e-5).
+#: the frameworks leaves errors around 1e-6 to 1e-5). Coarser dtypes: :func:`orthogonality_tol`.
 ORTHOGONALITY_TOL = 1e-3
-#: Relative tolerance on a spectral radius.
+#: Relative tolerance on a spectral radius (coarser dtypes: :func:`spectral_tolerance`).
 SPECTRAL_RTOL = 1e-3
+
+#: Unit roundoff ``u`` (half the machine epsilon) of the dtypes weights are stored in: rounding a
+#: real number to the dtype changes it by at most ``u`` relative.
+ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
+FLOAT32_ROUNDOFF = ROUNDOFF["float32"]
+#: Failure probability allowed to the probabilistic rounding bound of :func:`spectral_tolerance`.
+ROUNDING_DELTA = 1e-9
+
+
+def unit_roundoff(dtype: str) -> float:
+    """The unit roundoff of a dtype name (``"bfloat16"`` -> 2⁻⁸); float32's for a name it does not know."""
+    name = str(dtype).removeprefix("torch.")
+    if name in ROUNDOFF:
+        return ROUNDOFF[name]
+    try:
+        return float(np.finfo(np.dtype(name)).eps) / 2
+    except (TypeError, ValueError):
+        return FLOAT32_ROUNDOFF
+
+
+def exact_rtol(roundoff: float) -> float:
+    """Relative tolerance of exact checks for weights stored with unit roundoff ``roundoff``: each
+    stored value is off by at most ``u`` relative (``2 u`` for a sum of two); ``4 u`` leaves room."""
+    return max(EXACT_RTOL, 4.0 * roundoff)
+
+
+def orthogonality_tol(roundoff: float) -> float:
+    """Largest ``|G/g² - I|`` of an orthogonal block stored with unit roundoff ``u``: rounding every
+    entry by at most ``u`` relative moves each Gram entry by at most ``(2u + u²) g²`` (Cauchy-Schwarz)
+    and ``g²`` by as much, so the normalized error stays below ``4u + O(u²)``; ``5u`` leaves room."""
+    return max(ORTHOGONALITY_TOL, 5.0 * roundoff)
+
+
 #: CLT-based tests (mean and scale of a non-normal distribution) need at least this many entries.
 CLT_MIN = 1000
 #: Statistical tests use at most this many entries of a block (drawn without replacement).
@@ -167,13 +202,14 @@ def subsample(flat: np.ndarray, rng: np.random.Generator, max_sample: int) -> np
 
 
 def distribution_tests(
-    value: np.ndarray, dist: Dist, rng: np.random.Generator, max_sample: int
+    value: np.ndarray, dist: Dist, rng: np.random.Generator, max_sample: int, rtol: float = EXACT_RTOL
 ) -> list[Test]:
-    """Support (exact, on every entry), then KS, mean and scale tests on a subsample."""
+    """Support (exact, on every entry, to relative tolerance ``rtol``), then KS, mean and scale tests
+    on a subsample."""
     flat = value.reshape(-1)
     tests: list[Test] = []
     if math.isfinite(dist.low) or math.isfinite(dist.high):
-        tol = EXACT_RTOL * max(
+        tol = rtol * max(
             abs(dist.low) if math.isfinite(dist.low) else 0.0,
             abs(dist.high) if math.isfinite(dist.high) else 0.0,
             1e-30,
@@ -213,11 +249,11 @@ def distribution_tests(
     return tests
 
 
-def _exact_equal(value: np.ndarray, target: np.ndarray | float, what: str) -> Test:
+def _exact_equal(value: np.ndarray, target: np.ndarray | float, what: str, rtol: float = EXACT_RTOL) -> Test:
     target_arr = np.broadcast_to(np.asarray(target, dtype=np.float64), value.shape)
     scale = max(float(np.max(np.abs(target_arr))) if target_arr.size else 0.0, 1.0)
     err = float(np.max(np.abs(value - target_arr))) if value.size else 0.0
-    return Test("exact", what, f"max |error| {_fmt(err)}", passed=bool(err <= EXACT_RTOL * scale))
+    return Test("exact", what, f"max |error| {_fmt(err)}", passed=bool(err <= rtol * scale))
 
 
 @dataclass(frozen=True)
@@ -229,6 +265,13 @@ class Context:
     #: For chrono's input gate: the effective value of the forget gate's bias, when the same chrono
     #: init drew it (then ``b_i = -b_f`` is checked exactly).
     forget_value: np.ndarray | None = None
+    #: Unit roundoff of the dtype the block is stored in (:func:`unit_roundoff`): exact checks
+    #: allow for rounding to it.
+    roundoff: float = FLOAT32_ROUNDOFF
+
+    @property
+    def rtol(self) -> float:
+        return exact_rtol(self.roundoff)
 
 
 def check_block(init: Init, block: Block, value: np.ndarray, ctx: Context) -> BlockCheck:
@@ -244,17 +287,21 @@ def check_block(init: Init, block: Block, value: np.ndarray, ctx: Context) -> Bl
     return result
 
 
-def check_value(init: Init, block: Block, value: np.ndarray, *, alpha: float = 1e-3) -> BlockCheck:
+def check_value(
+    init: Init, block: Block, value: np.ndarray, *, alpha: float = 1e-3, dtype: str = "float32"
+) -> BlockCheck:
     """Check one block on its own: :func:`check_block`, with its statistical tests judged at
     ``alpha / m`` (Bonferroni over its ``m`` tests); ``.ok`` is False with probability at most
-    ``alpha`` for a genuine sample.
+    ``alpha`` for a genuine sample. ``dtype`` is the dtype the values were stored in (exact checks
+    allow for rounding to it).
 
     >>> from rnninit.inits import Block, Normal
     >>> block = Block("hh", None, (64, 64), "matrix", 64)
     >>> check_value(Normal(std=0.5), block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
     True
     """
-    result = check_block(init, block, np.asarray(value, dtype=np.float64), Context(np.random.default_rng(0)))
+    ctx = Context(np.random.default_rng(0), roundoff=unit_roundoff(dtype))
+    result = check_block(init, block, np.asarray(value, dtype=np.float64), ctx)
     m = max(sum(t.statistical for t in result.tests), 1)
     for test in result.tests:
         if test.statistical:
@@ -266,7 +313,7 @@ def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result:
     if isinstance(init, (Constant, Zeros, Ones)):
         target = {Zeros: 0.0, Ones: 1.0}.get(type(init), getattr(init, "value", None))
         result.expected = {"mean": target, "std": 0.0, "min": target, "max": target}
-        return [_exact_equal(value, target, f"every entry {_fmt(target)}")]
+        return [_exact_equal(value, target, f"every entry {_fmt(target)}", ctx.rtol)]
     if isinstance(init, Identity):
         result.expected = {"gain": init.gain}
         target = (
@@ -274,12 +321,12 @@ def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result:
             if block.kind == "diagonal"
             else init.gain * np.eye(value.shape[0])
         )
-        return [_exact_equal(value, target, f"{_fmt(init.gain)}·I")]
+        return [_exact_equal(value, target, f"{_fmt(init.gain)}·I", ctx.rtol)]
     result.random = not isinstance(init, (Constant, Zeros, Ones, Identity))
     if isinstance(init, Orthogonal):
         return _check_orthogonal(init, value, ctx, result)
     if isinstance(init, Spectral):
-        return _check_spectral(init, value, result)
+        return _check_spectral(init, value, ctx, result)
     if isinstance(init, Chrono):
         return _check_chrono(init, block, value, ctx, result)
     dist = entry_distribution(init, block)
@@ -288,10 +335,10 @@ def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result:
         result.expected = {"mean": dist.mean, "std": dist.std}
         if math.isfinite(dist.low):
             result.expected.update(min=dist.low, max=dist.high)
-        return distribution_tests(value, dist, ctx.rng, ctx.max_sample)
+        return distribution_tests(value, dist, ctx.rng, ctx.max_sample, ctx.rtol)
     if getattr(init, "std", None) == 0 and hasattr(init, "mean"):  # normal/truncated_normal(std=0)
         result.expected = {"mean": init.mean, "std": 0.0}
-        return [_exact_equal(value, init.mean, f"every entry {_fmt(init.mean)}")]
+        return [_exact_equal(value, init.mean, f"every entry {_fmt(init.mean)}", ctx.rtol)]
     return _check_by_resampling(init, block, value, ctx, result)
 
 
@@ -302,30 +349,33 @@ def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result:
         "std": init.gain / math.sqrt(max(value.shape)),
     }
     if init.gain == 0:
-        return [_exact_equal(value, 0.0, "every entry 0 (gain 0)")]
+        return [_exact_equal(value, 0.0, "every entry 0 (gain 0)", ctx.rtol)]
     err, gain = orthogonality(value, ctx.rng)
     result.observed["orthogonality_error"] = err
     result.observed["gain"] = gain
     shorter = "rows" if value.shape[0] <= value.shape[1] else "columns"
+    tol = orthogonality_tol(ctx.roundoff)
     tests = [
         Test(
             "orthogonality",
-            f"orthonormal {shorter} × gain {_fmt(init.gain)} (|G/g² - I| ≤ {ORTHOGONALITY_TOL:g})",
+            f"orthonormal {shorter} × gain {_fmt(init.gain)} (|G/g² - I| ≤ {tol:g})",
             f"|G/g² - I| = {_fmt(err)}",
-            passed=err <= ORTHOGONALITY_TOL,
+            passed=bool(err <= tol),
         ),
         Test(
             "gain",
             f"gain {_fmt(init.gain)}",
             f"gain {_fmt(gain)}",
-            passed=abs(gain - init.gain) <= ORTHOGONALITY_TOL * init.gain,
+            passed=bool(abs(gain - init.gain) <= tol * init.gain),
         ),
     ]
-    if min(value.shape) > 1:
+    # A 2x2 rotation by an angle within t of a multiple of pi/2 has every entry within t of 0 or
+    # ±gain, with probability about 4t/pi: only a fine dtype tells it from a permutation.
+    if min(value.shape) > 2 or (min(value.shape) == 2 and ctx.rtol <= EXACT_RTOL):
         # a signed permutation has only entries 0 and ±gain; one other entry in a sample rules it out
         def only_levels(x: np.ndarray) -> bool:
             levels = np.abs(x) / init.gain
-            return bool(np.all((levels < EXACT_RTOL) | (np.abs(levels - 1.0) < EXACT_RTOL)))
+            return bool(np.all((levels < ctx.rtol) | (np.abs(levels - 1.0) < ctx.rtol)))
 
         flat = value.reshape(-1)
         permutation = only_levels(flat[:: max(1, flat.size // 4096)]) and only_levels(flat)
@@ -349,16 +399,59 @@ def block_radius(value: np.ndarray) -> float:
     return float(np.abs(eigs(value, k=1, which="LM", return_eigenvectors=False, tol=1e-8)[0]))
 
 
-def _check_spectral(init: Spectral, value: np.ndarray, result: BlockCheck) -> list[Test]:
+def _top_eigenpair(value: np.ndarray) -> tuple[complex, np.ndarray, np.ndarray]:
+    """The eigenvalue of largest modulus with its right (``x``) and left (``y``) eigenvectors."""
+    if value.shape[0] <= 1024:
+        from scipy.linalg import eig
+
+        w, left, right = eig(value, left=True, right=True)
+        k = int(np.argmax(np.abs(w)))
+        return complex(w[k]), right[:, k], left[:, k]
+    from scipy.sparse.linalg import eigs
+
+    w, right = eigs(value, k=1, which="LM", tol=1e-8)
+    wl, left = eigs(value.T, k=1, which="LM", tol=1e-8)
+    if abs(wl[0] - w[0]) > abs(w[0]) * 1e-6:  # the conjugate of a complex pair: its left vector
+        left = left.conj()
+    return complex(w[0]), right[:, 0], left[:, 0]
+
+
+def spectral_tolerance(value: np.ndarray, radius: float, expected: float, roundoff: float) -> float:
+    """Absolute tolerance on the spectral radius of ``value`` stored with unit roundoff ``u``.
+
+    :data:`SPECTRAL_RTOL` relative, or what rounding each entry by up to ``u`` relative can do to
+    the top eigenvalue ``λ`` (right and left eigenvectors ``x``, ``y``), if larger. To first order
+    ``Δλ = yᴴ E x / yᴴ x`` with ``|E_ij| ≤ u |W_ij|``, so with ``c_ij = |y_i| |W_ij| |x_j|``:
+    at most ``u Σ c / |yᴴ x|``, and (independent rounding errors, Hoeffding) beyond
+    ``u √(2 ln(2/δ) Σ c²) / |yᴴ x|`` with probability at most δ = :data:`ROUNDING_DELTA`. The
+    smaller of the two, doubled for the second-order terms. A nearly defective ``λ`` (a large
+    ``1 / |yᴴ x|``) is that sensitive to rounding; a float32 or float64 block never needs it.
+    """
+    base = SPECTRAL_RTOL * expected
+    if roundoff <= FLOAT32_ROUNDOFF or value.size == 0:
+        return base
+    _, x, y = _top_eigenpair(value)
+    overlap = abs(np.vdot(y, x))
+    if overlap == 0:
+        return math.inf
+    c = np.abs(y)[:, None] * np.abs(value) * np.abs(x)[None, :]
+    worst = roundoff * float(c.sum()) / overlap
+    likely = roundoff * math.sqrt(2.0 * math.log(2.0 / ROUNDING_DELTA) * float((c**2).sum())) / overlap
+    return max(base, 2.0 * min(worst, likely))
+
+
+def _check_spectral(init: Spectral, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
     radius = block_radius(value)
     result.observed["spectral_radius"] = radius
     result.expected = {"spectral_radius": init.radius}
+    tol = spectral_tolerance(value, radius, init.radius, ctx.roundoff)
+    within = f" (± {_fmt(tol)})" if tol > SPECTRAL_RTOL * init.radius else ""
     return [
         Test(
             "spectral radius",
-            f"spectral radius {_fmt(init.radius)}",
+            f"spectral radius {_fmt(init.radius)}{within}",
             f"spectral radius {_fmt(radius)}",
-            passed=abs(radius - init.radius) <= SPECTRAL_RTOL * init.radius,
+            passed=bool(abs(radius - init.radius) <= tol),
         )
     ]
 
@@ -370,17 +463,17 @@ def _check_chrono(
     inp = block.gate_semantics.get("input")
     if block.gate not in (forget, inp):
         result.expected = {"mean": 0.0, "std": 0.0}
-        return [_exact_equal(value, 0.0, "every entry 0 (chrono leaves other gates at 0)")]
+        return [_exact_equal(value, 0.0, "every entry 0 (chrono leaves other gates at 0)", ctx.rtol)]
     log_high = math.log(init.t_max - 1.0)
     if block.gate == inp and ctx.forget_value is not None:
         result.expected = {"min": -log_high, "max": 0.0}
-        return [_exact_equal(value, -ctx.forget_value, f"b_{inp} = -b_{forget}")]
+        return [_exact_equal(value, -ctx.forget_value, f"b_{inp} = -b_{forget}", ctx.rtol)]
     b_f = value if block.gate == forget else -value
     sign = 1.0 if block.gate == forget else -1.0
     result.expected = {"min": min(0.0, sign * log_high), "max": max(0.0, sign * log_high)}
     tests = []
     lo, hi = float(b_f.min()), float(b_f.max())
-    tol = EXACT_RTOL * max(log_high, 1.0)
+    tol = ctx.rtol * max(log_high, 1.0)
     tests.append(
         Test(
             "range",
@@ -392,7 +485,7 @@ def _check_chrono(
     # exp(b_f) ~ U(1, t_max - 1): test that (clipped into the support, which the range test guards).
     u = np.exp(np.clip(b_f, 0.0, log_high))
     dist = uniform(f"exp(b_{forget}) ~ U(1, {_fmt(init.t_max - 1)})", 1.0, init.t_max - 1.0)
-    tests += [t for t in distribution_tests(u, dist, ctx.rng, ctx.max_sample) if t.name != "range"]
+    tests += [t for t in distribution_tests(u, dist, ctx.rng, ctx.max_sample, ctx.rtol) if t.name != "range"]
     return tests
 
 
@@ -405,7 +498,7 @@ def _check_by_resampling(
     result.expected = {"mean": float(first.mean()), "std": float(first.std())}
     result.random = not np.array_equal(first, second)
     if not result.random:
-        return [_exact_equal(value, first, f"{init} (deterministic)")]
+        return [_exact_equal(value, first, f"{init} (deterministic)", ctx.rtol)]
     x = subsample(value.reshape(-1), ctx.rng, ctx.max_sample)
     reference = subsample(np.concatenate([first.reshape(-1), second.reshape(-1)]), ctx.rng, ctx.max_sample)
     ks = stats.ks_2samp(x, reference)

@@ -17,7 +17,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnninit.audit.backends import Backend, backend_for
-from rnninit.audit.checks import MAX_SAMPLE, Context, Test, check_block, observe
+from rnninit.audit.checks import (
+    FLOAT32_ROUNDOFF,
+    MAX_SAMPLE,
+    Context,
+    Test,
+    check_block,
+    observe,
+    unit_roundoff,
+)
 from rnninit.audit.distributions import Dist, entry_distribution, explicit
 from rnninit.audit.layouts import audited_layout, cell_tensors, cell_values
 from rnninit.audit.power import TARGET_POWER, shape_power
@@ -81,7 +89,9 @@ def audit(
     resolved_per_cell = spec.resolve_for([c.kind for c in layout.cells])
     for index, (cell_layout, resolved) in enumerate(zip(layout.cells, resolved_per_cell, strict=True)):
         values = cell_values(backend, model, cell_layout)
-        checked += _audit_cell(cell_layout, resolved, values, max_sample)
+        checked += _audit_cell(
+            cell_layout, resolved, values, max_sample, _roundoff(backend, model, cell_layout)
+        )
         values_by_cell[index] = values if len(layout.cells) <= 1 else {}
         del values
     rows = [c.row for c in checked]
@@ -100,6 +110,12 @@ def audit(
     findings += _duplicate_findings(checked)
     limits = _power_limits(rows, threshold)
     return AuditReport(str(spec), backend.name, rows, findings, alpha, m, threshold, notes, limits)
+
+
+def _roundoff(backend: Backend, model, cell: CellLayout) -> float:
+    """The coarsest unit roundoff among the cell's tensors (exact checks allow for it)."""
+    dtypes = backend.dtypes(model, cell_tensors(cell)).values()
+    return max((unit_roundoff(d) for d in dtypes), default=FLOAT32_ROUNDOFF)
 
 
 def _rng(cell: CellLayout, role: str, gate: str | None) -> np.random.Generator:
@@ -140,7 +156,9 @@ def _fingerprint(value: np.ndarray) -> tuple | None:
     return (value.shape, picked.tobytes())
 
 
-def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -> list[_Checked]:
+def _audit_cell(
+    cell: CellLayout, resolved: Resolved, values, max_sample: int, roundoff: float = FLOAT32_ROUNDOFF
+) -> list[_Checked]:
     """Check every block of one cell, on the walk the plan takes (:func:`rnninit.walk.walk_cell`)."""
     out: list[_Checked] = []
     for visit in walk_cell(cell, resolved):
@@ -159,7 +177,7 @@ def _audit_cell(cell: CellLayout, resolved: Resolved, values, max_sample: int) -
                 and resolved.lookup(visit.role, forget)[0] == visit.init
             ):
                 forget_value = values[(visit.role, forget)]
-        ctx = Context(_rng(cell, visit.role, visit.gate), max_sample, forget_value)
+        ctx = Context(_rng(cell, visit.role, visit.gate), max_sample, forget_value, roundoff)
         out.append(_check(visit, value, ctx))
     return out
 
@@ -337,7 +355,8 @@ def _looks_default(
     except SpecError:
         return False
     values = cell_values(backend, model, cell)
-    tests = [t for c in _audit_cell(cell, resolved, values, max_sample) for t in c.row.tests]
+    roundoff = _roundoff(backend, model, cell)
+    tests = [t for c in _audit_cell(cell, resolved, values, max_sample, roundoff) for t in c.row.tests]
     m = max(sum(t.statistical for t in tests), 1)
     return bool(tests) and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests)
 

@@ -103,6 +103,8 @@ class SpeedConfig:
             values = getattr(self, name)
             if not values or any(not isinstance(v, int) or v <= 0 for v in values):
                 raise BenchError(f"{name} must be positive integers, got {values!r}")
+        if self.threads is not None and self.threads < 1:
+            raise BenchError(f"--threads must be a positive integer, got {self.threads}")
         if (
             self.repeats < 1
             or self.warmup < 0

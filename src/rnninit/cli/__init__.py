@@ -1,6 +1,8 @@
 """The ``rnninit`` command line: one module per subcommand, each with ``register(subparsers)``.
 
-Exit codes: 0 all is well, 1 findings (audit), 2 bad input (a clear message on stderr).
+Exit codes: 0 all is well, 1 findings (audit), 2 bad input: one line on stderr,
+``rnninit COMMAND: error: ...``, never a traceback. An error rnninit did not foresee is exit 3,
+also one line (``RNNINIT_DEBUG=1`` shows its traceback); it is a bug to report.
 """
 
 from __future__ import annotations
@@ -8,37 +10,78 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 
 from rnninit.errors import RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
-SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "run", "speed")
+SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "tune", "run", "speed")
+#: Longest error message printed: the rest is cut (inputs are echoed bounded, this caps the sum).
+MESSAGE_MAX = 2000
+#: Exit status of an error that is not bad input (a bug in rnninit or a framework).
+INTERNAL_ERROR = 3
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error as one line (the same shape as every other error)."""
+
+    def error(self, message: str):
+        self.exit(2, f"{one_line(f'{self.prog}: error: {message} (see {self.prog} --help)')}\n")
+
+
+def one_line(text: str) -> str:
+    """``text`` on one line (line breaks become spaces), at most :data:`MESSAGE_MAX` characters."""
+    text = re.sub(r"\s*\n\s*", " ", text.strip())
+    if len(text) > MESSAGE_MAX:
+        text = f"{text[:MESSAGE_MAX]}… ({len(text) - MESSAGE_MAX} more characters)"
+    return text
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="rnninit",
         description="Declare, apply, audit and measure initializations of recurrent cells.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in SUBCOMMANDS:
         importlib.import_module(f"rnninit.cli.{name}").register(sub)
+    parser.set_defaults(subcommands=sub.choices)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    # TensorFlow (Keras' backend) logs start-up notices on stderr at import; keep stderr for our line
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # said by the subcommand's parser, so that the line names the subcommand
+            args.subcommands[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed
+        return exc.code if isinstance(exc.code, int) else 2
     try:
         return int(args.func(args) or 0)
     except RnninitError as exc:
-        print(f"rnninit {args.command}: error: {exc}", file=sys.stderr)
+        print(one_line(f"rnninit {args.command}: error: {exc}"), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `rnninit ... --json | head`: the reader left, not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 0
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:
+        if os.environ.get("RNNINIT_DEBUG"):
+            raise
+        print(
+            one_line(
+                f"rnninit {args.command}: internal error: {type(exc).__name__}: {exc} "
+                "(a bug: please report it; RNNINIT_DEBUG=1 shows the traceback)"
+            ),
+            file=sys.stderr,
+        )
+        return INTERNAL_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,9 +9,16 @@ import argparse
 
 from rnninit.audit.targets import TargetError
 from rnninit.cli.console import stdout_console
+from rnninit.cli.quiet import import_quietly
 from rnninit.cli.spec import load_spec
+from rnninit.errors import shown
 
 TARGET_HELP = "path/to/file.py:factory (a function returning a model), a .keras file, or a torch.save file"
+TRUST_HELP = (
+    "load a torch.save file that holds a whole pickled module, or a .keras file with Python code "
+    "(Lambda layers): loading such a file can run any code it contains, so only for files you trust "
+    "(docs/security.md)"
+)
 
 
 def parse_roles(text: str | None) -> dict[str, str] | None:
@@ -34,7 +41,8 @@ def parse_roles(text: str | None) -> dict[str, str] | None:
         name, sep, role = part.strip().partition("=")
         if not sep or not name.strip() or not role.strip():
             raise TargetError(
-                f"--roles expects name=role pairs separated by commas (kernel_ih=ih,kernel_hh=hh), got {part!r}"
+                "--roles expects name=role pairs separated by commas (kernel_ih=ih,kernel_hh=hh), "
+                f"got {shown(part)}"
             )
         roles[name.strip()] = role.strip()
     return roles
@@ -51,6 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--cell", help="cell kind of declared roles (lstm, gru, ...) when their gates do not tell")
     p.add_argument("--alpha", type=float, default=1e-3, help="family-wise false-positive rate (default 1e-3)")
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--trust-file", action="store_true", help=TRUST_HELP)
     p.set_defaults(func=run)
 
 
@@ -60,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
 
     spec = load_spec(args.spec)
     roles = parse_roles(args.roles)
-    report = audit(load_target(args.target), spec, roles, cell=args.cell, alpha=args.alpha)
+    if args.target.endswith(".keras"):
+        import_quietly("keras")
+    model = load_target(args.target, trust_file=args.trust_file)
+    report = audit(model, spec, roles, cell=args.cell, alpha=args.alpha)
     if args.json:
         print(report.to_json(indent=1))
     else:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import argparse
 import json
 
-from rnninit.cli.audit import TARGET_HELP, parse_roles
+from rnninit.cli.audit import TARGET_HELP, TRUST_HELP, parse_roles
+from rnninit.cli.quiet import import_quietly
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json", action="store_true", help="print the spec, per-cell specs and per-block evidence as JSON"
     )
+    p.add_argument("--trust-file", action="store_true", help=TRUST_HELP)
     p.set_defaults(func=run)
 
 
@@ -26,7 +28,11 @@ def run(args: argparse.Namespace) -> int:
     from rnninit.audit import describe
     from rnninit.audit.targets import load_target
 
-    description = describe(load_target(args.target), parse_roles(args.roles), cell=args.cell)
+    roles = parse_roles(args.roles)
+    if args.target.endswith(".keras"):
+        import_quietly("keras")
+    model = load_target(args.target, trust_file=args.trust_file)
+    description = describe(model, roles, cell=args.cell)
     if args.json:
         print(json.dumps(description.to_dict(), indent=1))
     else:

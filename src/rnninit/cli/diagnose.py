@@ -1,21 +1,24 @@
 """``rnninit diagnose``: signal and gradient flow of an initialized cell, before any training.
 
 ``rnninit diagnose --cell NAME --spec SPEC [--spec SPEC ...] [--hidden N] [--T N]
-[--input zeros|normal|FILE.npy] [--json] [--plot out.png]``
+[--input zeros|normal|uniform|FILE.npy] [--json] [--plot out.png]``
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 import numpy as np
 from rich.markup import escape
 from rich.table import Table
 
 from rnninit.cli.console import stdout_console
+from rnninit.cli.quiet import import_quietly
 from rnninit.cli.spec import load_spec
+from rnninit.errors import shown
+from rnninit.outputs import check_output_file
+from rnninit.seeding import check_seed
 
 #: The names in :data:`rnninit.dynamics.CELLS`, spelled out so that building the parser (``rnninit
 #: --help``, ``rnninit spec``) imports neither torch nor keras; a test keeps the two equal.
@@ -56,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--input",
         default="zeros",
-        help="zeros (default), normal (N(0,1) noise), or a .npy file (T, batch, input)",
+        help="zeros (default), normal (N(0,1) noise), uniform (U(-√3,√3)), or a .npy file (T, batch, input)",
     )
     p.add_argument("--input-size", type=int, default=None, help="input size (default: the hidden size)")
     p.add_argument(
@@ -73,26 +76,48 @@ def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
 
     if text.endswith(".npy"):
         try:
-            data = np.load(text, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise DynamicsError(f"cannot read input data {text!r}: {exc}") from exc
-        if data.ndim not in (2, 3):
+            data = np.load(text, allow_pickle=False)  # never unpickle: a .npy may hold Python objects
+        except Exception as exc:  # noqa: BLE001 - NumPy raises many types for a bad file
             raise DynamicsError(
-                f"input data {text!r} must be (T, batch, input) or (T, input), got shape {data.shape}"
+                f"cannot read input data {shown(text)}: {type(exc).__name__}: {shown(exc)}"
+            ) from None
+        if not isinstance(data, np.ndarray):
+            raise DynamicsError(
+                f"input data {shown(text)} must be one .npy array, not a {type(data).__name__}"
             )
+        if data.ndim not in (2, 3) or 0 in data.shape:
+            raise DynamicsError(
+                f"input data {shown(text)} must be (T, batch, input) or (T, input), got shape {data.shape}"
+            )
+        if data.dtype.kind not in "iuf":
+            raise DynamicsError(f"input data {shown(text)} must hold real numbers, got dtype {data.dtype}")
+        if not np.isfinite(data).all():
+            raise DynamicsError(f"input data {shown(text)} holds NaN or infinite values")
         return data, input_size or int(data.shape[-1])
     return text, input_size
+
+
+#: File types ``--plot`` writes (Matplotlib's image and vector formats that need nothing else).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps", ".ps")
 
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.dynamics.diagnose import diagnose_spec
     from rnninit.dynamics.errors import DynamicsError
 
-    for flag, value in (("--hidden", args.hidden), ("--T", args.steps)):
-        if value < 1:
+    for flag, value in (
+        ("--hidden", args.hidden),
+        ("--T", args.steps),
+        ("--input-size", args.input_size),
+        ("--batch", args.batch),
+    ):
+        if value is not None and value < 1:
             raise DynamicsError(f"{flag} must be a positive integer, got {value}")
-    if args.plot is not None and not Path(args.plot).parent.is_dir():
-        raise DynamicsError(f"cannot write the plot to {args.plot!r}: its folder does not exist")
+    check_seed(args.seed)
+    if args.plot is not None:  # before computing anything: a run is wasted if the plot cannot be written
+        check_output_file(args.plot, "--plot", PLOT_SUFFIXES)
+    if args.cell.startswith("keras_"):
+        import_quietly("keras")
     inputs, input_size = _inputs(args.input, args.input_size)
     specs = [load_spec(text) for text in args.spec]
     results = [

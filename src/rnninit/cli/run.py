@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from rnninit.experiments.executor import make_executor
     from rnninit.experiments.report import write_report
     from rnninit.experiments.runner import run_experiment
+    from rnninit.experiments.store import check_root
 
     if args.mlflow and args.config is None and args.mlflow.endswith((".yaml", ".yml")):
         raise ConfigError(
@@ -76,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
             f"(rnninit run {args.mlflow} --out {args.out} --mlflow)"
         )
     sweep = load_experiment(args.config)  # validated completely before anything runs
+    check_root(args.out)  # a file, an unwritable place or someone else's directory: refused before any run
     options = {"workers": args.workers}
     if args.address is not None:
         if args.executor != "ray":
@@ -102,18 +105,21 @@ def run(args: argparse.Namespace) -> int:
     )
     bar = None
 
+    # names and labels come from the user's file: text, never Rich markup
     def on_start(to_run: int, reused: int) -> None:
         nonlocal bar
         console.print(
-            f"{sweep.name}: {len(sweep.runs)} runs, {reused} reused from {args.out}, "
-            f"{to_run} to run on "
-            + (
-                f"the Ray cluster at {args.address}"
-                if args.address
-                else f"{args.workers} {args.executor} worker(s)"
+            escape(
+                f"{sweep.name}: {len(sweep.runs)} runs, {reused} reused from {args.out}, "
+                f"{to_run} to run on "
+                + (
+                    f"the Ray cluster at {args.address}"
+                    if args.address
+                    else f"{args.workers} {args.executor} worker(s)"
+                )
             )
         )
-        bar = progress.add_task(sweep.name, total=to_run, last="")
+        bar = progress.add_task(escape(sweep.name), total=to_run, last="")
 
     def on_result(record: dict) -> None:
         result = record["result"]
@@ -121,13 +127,20 @@ def run(args: argparse.Namespace) -> int:
         text = f"{record['run']['label']} seed {record['run']['seed']}: {result['status']}"
         if metric is not None:
             text += f" ({metric:.4g})"
-        progress.update(bar, advance=1, last=text)
+        progress.update(bar, advance=1, last=escape(text))
         if tracker is not None:
             tracker.log(record)
 
+    def on_wait(holder: str) -> None:
+        console.print(
+            escape(f"{args.out} is in use by another rnninit run ({holder}); waiting for it to finish")
+        )
+
     try:
         with progress:
-            outcome = run_experiment(sweep, args.out, executor, on_start=on_start, on_result=on_result)
+            outcome = run_experiment(
+                sweep, args.out, executor, on_start=on_start, on_result=on_result, on_wait=on_wait
+            )
         path = write_report(outcome, args.out)
         if tracker is not None:
             tracker.finish(outcome, path, Path(args.out, "summary.json"))
@@ -136,18 +149,18 @@ def run(args: argparse.Namespace) -> int:
             tracker.close()
         raise
     summary = outcome.summary()
-    console.print(f"report: {path}")
+    console.print(escape(f"report: {path}"))
     if tracker is not None:
         console.print(
-            f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged now, "
-            f"{len(tracker.logged)} in all"
+            escape(
+                f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged now, "
+                f"{len(tracker.logged)} in all"
+            )
         )
     for label, s in summary["models"].items():
-        console.print(
-            f"  {label:<24} final {s['metric']} "
-            f"{'—' if s['final_metric'] is None else format(s['final_metric'], '.4g'):>8}  "
-            f"solved {s['solved']}/{s['of']}" + (f"  diverged {s['diverged']}" if s["diverged"] else "")
-        )
+        final = "—" if s["final_metric"] is None else format(s["final_metric"], ".4g")
+        line = f"  {label:<24} final {s['metric']} {final:>8}  solved {s['solved']}/{s['of']}"
+        console.print(escape(line + (f"  diverged {s['diverged']}" if s["diverged"] else "")))
     if args.json:
         sys.stdout.flush()
         print(json.dumps(summary))

@@ -1,4 +1,4 @@
-"""The input sequence a diagnosis drives the cell with: zeros, Gaussian noise, or given data.
+"""The input sequence a diagnosis drives the cell with: zeros, Gaussian or uniform noise, or given data.
 
 Shapes are time-major, ``(T, batch, input_size)``, as ``torch.nn.RNN`` without ``batch_first``.
 Noise is drawn in NumPy from ``numpy.random.default_rng(seed)``, so it is the same on every
@@ -13,9 +13,11 @@ from torch import Tensor
 
 from rnninit.dynamics.errors import DynamicsError
 
-INPUT_KINDS = ("zeros", "normal")
+INPUT_KINDS = ("zeros", "normal", "uniform")
 #: Batch used when none is given: zero input from a fixed start is deterministic, so one sequence suffices.
-DEFAULT_BATCH = {"zeros": 1, "normal": 8}
+DEFAULT_BATCH = {"zeros": 1, "normal": 8, "uniform": 8}
+#: ``uniform`` noise is U(-√3, √3): zero mean and unit variance, like ``normal``, but bounded.
+UNIFORM_BOUND = 3.0**0.5
 
 
 def make_inputs(
@@ -29,14 +31,15 @@ def make_inputs(
 ) -> Tensor:
     """``(steps, batch, input_size)`` inputs.
 
-    ``source`` is ``"zeros"``, ``"normal"`` (i.i.d. N(0, 1)), or an array/tensor of data shaped
+    ``source`` is ``"zeros"``, ``"normal"`` (i.i.d. N(0, 1)), ``"uniform"`` (i.i.d. U(-√3, √3), unit
+    variance), or an array/tensor of data shaped
     ``(steps, batch, input_size)`` or ``(steps, input_size)`` (one sequence); a given array fixes
     the batch, and must agree with ``steps`` and ``input_size``.
     """
     if isinstance(source, str):
         if source not in INPUT_KINDS:
             raise DynamicsError(
-                f"unknown input '{source}'; valid inputs: 'zeros', 'normal', or an array "
+                f"unknown input '{source}'; valid inputs: 'zeros', 'normal', 'uniform', or an array "
                 "(steps, batch, input_size) of data"
             )
         batch = DEFAULT_BATCH[source] if batch is None else batch
@@ -45,7 +48,10 @@ def make_inputs(
         shape = (steps, batch, input_size)
         if source == "zeros":
             return torch.zeros(shape, dtype=dtype)
-        return torch.from_numpy(np.random.default_rng(seed).standard_normal(shape)).to(dtype)
+        rng = np.random.default_rng(seed)
+        if source == "uniform":
+            return torch.from_numpy(rng.uniform(-UNIFORM_BOUND, UNIFORM_BOUND, shape)).to(dtype)
+        return torch.from_numpy(rng.standard_normal(shape)).to(dtype)
     data = torch.as_tensor(np.asarray(source.detach().cpu() if isinstance(source, Tensor) else source))
     if data.ndim == 2:
         data = data[:, None, :]

@@ -36,6 +36,12 @@ def _positive(values: np.ndarray) -> np.ndarray:
     return values
 
 
+def plain(text: str) -> str:
+    """``text`` shown as is by Matplotlib: a ``$`` no longer starts mathtext (a label such as
+    ``cost $\\x{$`` would otherwise be parsed as math, and fail)."""
+    return str(text).replace("$", r"\$")
+
+
 def plot_diagnoses(diagnoses: Sequence[Diagnosis], path: str | Path, title: str | None = None) -> Path:
     """Write a PNG (or any format Matplotlib infers from ``path``) comparing ``diagnoses``."""
     import matplotlib
@@ -50,13 +56,13 @@ def plot_diagnoses(diagnoses: Sequence[Diagnosis], path: str | Path, title: str 
         _state_panel(axes[1, col], d)
         _spectrum_panel(axes[2, col], d)
         head = "\n".join(textwrap.wrap(d.label, 38)[:3])
-        axes[0, col].set_title(f"{d.cell}: {head}", fontsize=9)
+        axes[0, col].set_title(plain(f"{d.cell}: {head}"), fontsize=9)
     axes[0, 0].set_ylabel(r"$\|\partial s_T / \partial s_{T-1-k}\|_2$")
     axes[1, 0].set_ylabel("state norm")
     axes[2, 0].set_ylabel("singular value")
     first = diagnoses[0]
     default_title = f"hidden={first.hidden_size}, T={first.steps}, input={first.inputs}, batch={first.batch}"
-    fig.suptitle(title or default_title)
+    fig.suptitle(plain(title or default_title))
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)

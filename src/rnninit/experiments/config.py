@@ -10,7 +10,9 @@
       - {cell: lstm, hidden: 64, spec: "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", label: lstm-forget1}
       - {cell: elman, hidden: 64, spec: irnn, label: irnn, nonlinearity: relu, train: {lr: 0.0001}}
 
-Runs are models x seeds. A model may override any ``train`` field. ``intended`` (optional, a spec)
+Runs are models x seeds. A model may override any ``train`` field, and may give ``tune:`` (a spec
+family with ``?``) instead of ``spec:``: the family is tuned for the model's cell and the task before
+any run starts (:mod:`rnninit.experiments.tuning`). ``intended`` (optional, a spec)
 is what the model was meant to get: the report audits the initialized model against it, so a spec
 applied wrongly shows up as audit findings (it does not change training). A file may also hold several
 experiments (each with its own task) under ``experiments:``, with ``train``/``seeds`` defaults at the
@@ -23,14 +25,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from rnninit.errors import RnninitError, did_you_mean, one_of
+from rnninit.datafile import load_data_file
+from rnninit.errors import RnninitError, did_you_mean, one_of, shown
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.models import CELLS, build_model
 from rnninit.experiments.tasks import make_task
@@ -38,7 +41,7 @@ from rnninit.experiments.trainer import OPTIMIZERS, TrainConfig
 from rnninit.spec import Spec
 
 TOP_KEYS = ("name", "description", "task", "train", "seeds", "models")
-MODEL_KEYS = ("cell", "hidden", "spec", "label", "train", "intended")
+MODEL_KEYS = ("cell", "hidden", "spec", "tune", "label", "train", "intended")
 #: Bump when a change to the trainer or tasks makes stored results stale.
 RUN_FORMAT = 1
 
@@ -55,9 +58,11 @@ class RunSpec:
     task: tuple[tuple[str, Any], ...]
     train: TrainConfig
     seed: int
+    #: The spec family ``spec`` was tuned from (``tune:`` in the file), if any.
+    family: str | None = None
 
     def to_dict(self) -> dict:
-        return {
+        data = {
             "format": RUN_FORMAT,
             "label": self.label,
             "cell": self.cell,
@@ -68,6 +73,9 @@ class RunSpec:
             "train": self.train.to_dict(),
             "seed": self.seed,
         }
+        if self.family is not None:  # only then, so the keys of runs without a family do not change
+            data["family"] = self.family
+        return data
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> RunSpec:
@@ -80,6 +88,7 @@ class RunSpec:
             task=tuple(sorted(data["task"].items())),
             train=TrainConfig(**data["train"]),
             seed=data["seed"],
+            family=data.get("family"),
         )
 
     @property
@@ -102,38 +111,65 @@ def _check_keys(where: str, data: Mapping, valid: tuple[str, ...]) -> None:
     for key in data:
         if key not in valid:
             raise ConfigError(
-                f"{where}: unknown key {key!r}{did_you_mean(str(key), valid)}; valid keys: {one_of(valid)}"
+                f"{where}: unknown key {shown(key)}{did_you_mean(str(key), valid)}; "
+                f"valid keys: {one_of(valid)}"
             )
 
 
-def _int(where: str, value: Any, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where} must be an integer >= {minimum}, got {value!r}")
+#: A number written as text: YAML 1.1 reads ``1e-3`` as a string, and so may a JSON file say "0.001".
+NUMBER = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+
+
+def _number(value: Any) -> Any:
+    """``value``, or the number a numeric string spells (``"1e-3"`` -> 0.001, ``"64"`` -> 64)."""
+    if isinstance(value, str) and NUMBER.fullmatch(value.strip()):
+        text = value.strip()
+        return int(text) if re.fullmatch(r"[-+]?[0-9]+", text) else float(text)
     return value
+
+
+def _text(where: str, description: Any) -> None:
+    if not isinstance(description, (str, int, float)) or isinstance(description, bool):
+        raise ConfigError(f"{where}: description must be text, got {shown(description)}")
+
+
+def _int(where: str, value: Any, minimum: int) -> int:
+    value = _number(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ConfigError(f"{where} must be an integer >= {minimum}, got {shown(value)}")
+    return value
+
+
+def _positive_number(value: Any) -> bool:
+    return (
+        not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
+    )
 
 
 def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> TrainConfig:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where} must be a mapping of training settings, got {data!r}")
+        raise ConfigError(f"{where} must be a mapping of training settings, got {shown(data)}")
     names = tuple(f.name for f in fields(TrainConfig))
     _check_keys(where, data, names)
     merged = {**(base or TrainConfig()).to_dict(), **data}
     for key in ("steps", "batch_size", "eval_every", "eval_size"):
-        _int(f"{where}.{key}", merged[key], 1)
+        merged[key] = _int(f"{where}.{key}", merged[key], 1)
     for key in ("lr", "explode"):
-        value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-            raise ConfigError(f"{where}.{key} must be a positive number, got {value!r}")
+        value = _number(merged[key])
+        if not _positive_number(value):
+            raise ConfigError(f"{where}.{key} must be a positive number, got {shown(merged[key])}")
         merged[key] = float(value)
-    clip = merged["clip"]
-    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float)) or not clip > 0):
-        raise ConfigError(f"{where}.clip must be a positive number or null (no clipping), got {clip!r}")
-    merged["clip"] = None if clip is None else float(clip)
-    if merged["optimizer"] not in OPTIMIZERS:
+    clip = _number(merged["clip"])
+    if clip is not None and not _positive_number(clip):
         raise ConfigError(
-            f"{where}.optimizer: unknown optimizer {merged['optimizer']!r}; valid: {one_of(OPTIMIZERS)}"
+            f"{where}.clip must be a positive number or null (no clipping), got {shown(merged['clip'])}"
+        )
+    merged["clip"] = None if clip is None else float(clip)
+    if not isinstance(merged["optimizer"], str) or merged["optimizer"] not in OPTIMIZERS:
+        raise ConfigError(
+            f"{where}.optimizer: unknown optimizer {shown(merged['optimizer'])}; valid: {one_of(OPTIMIZERS)}"
         )
     return TrainConfig(**merged)
 
@@ -141,26 +177,36 @@ def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> Tra
 def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) -> tuple[dict, TrainConfig]:
     where = f"models[{index}]"
     if not isinstance(data, Mapping):
-        raise ConfigError(f"{where} must be a mapping with cell, hidden, spec and label, got {data!r}")
+        raise ConfigError(f"{where} must be a mapping with cell, hidden, spec and label, got {shown(data)}")
     cell = data.get("cell")
-    if cell not in CELLS:
+    if not isinstance(cell, str) or cell not in CELLS:
         raise ConfigError(
-            f"{where}: unknown cell {cell!r}{did_you_mean(str(cell), CELLS)}; valid cells: {one_of(CELLS)}"
+            f"{where}: unknown cell {shown(cell)}{did_you_mean(str(cell), CELLS)}; "
+            f"valid cells: {one_of(CELLS)}"
         )
     entry = CELLS[cell]
     _check_keys(where, data, MODEL_KEYS + entry.options)
-    for key in ("cell", "hidden", "spec"):
+    for key in ("cell", "hidden"):
         if key not in data:
             raise ConfigError(f"{where} ({cell}): missing {key!r}")
-    label = data.get("label") or f"{cell}-{data['spec']}"
+    if ("spec" in data) == ("tune" in data):
+        raise ConfigError(
+            f"{where} ({cell}): give either 'spec' (a spec) or 'tune' (a spec family with '?' for "
+            "rnninit to fill in before training), " + ("not both" if "spec" in data else "found neither")
+        )
+    label = data.get("label") or f"{cell}-{data['spec'] if 'spec' in data else 'tuned'}"
     if not isinstance(label, str):
-        raise ConfigError(f"{where}.label must be a string, got {label!r}")
+        raise ConfigError(f"{where}.label must be a string, got {shown(label)}")
     where = f"model '{label}' ({where})"
     if label in labels:
-        raise ConfigError(f"{where}: label {label!r} is used twice; labels must be unique")
+        raise ConfigError(f"{where}: label {shown(label)} is used twice; labels must be unique")
     labels.add(label)
     hidden = _int(f"{where}.hidden", data["hidden"], 1)
     options = {k: data[k] for k in entry.options if k in data}
+    tuned = None
+    if "tune" in data:
+        tuned = _tune(where, cell, hidden, options, task, data["tune"])
+        data = {**data, "spec": tuned["spec"]}
     try:
         spec = Spec.coerce(data["spec"])
         spec.resolve(entry.kind)
@@ -175,7 +221,7 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             options=options,
         )
     except (RnninitError, ValueError, TypeError) as exc:
-        raise ConfigError(f"{where}: spec {data['spec']!r} does not fit a {cell} cell: {exc}") from None
+        raise ConfigError(f"{where}: spec {shown(data['spec'])} does not fit a {cell} cell: {exc}") from None
     intended = None
     if "intended" in data:
         try:
@@ -183,13 +229,28 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             intended.resolve(entry.kind)
         except (RnninitError, ValueError, TypeError) as exc:
             raise ConfigError(
-                f"{where}: intended spec {data['intended']!r} does not fit a {cell} cell: {exc}"
+                f"{where}: intended spec {shown(data['intended'])} does not fit a {cell} cell: {exc}"
             ) from None
     model_train = _train_config(f"{where}.train", data.get("train"), train)
     found = {"label": label, "cell": cell, "hidden": hidden, "spec": str(spec), "options": options}
+    if tuned is not None:
+        found["family"] = tuned["family"]
+        found["tuned"] = tuned
     if intended is not None:
         found["intended"] = str(intended)
     return found, model_train
+
+
+def _tune(where: str, cell: str, hidden: int, options: dict, task, value: Any) -> dict:
+    """Tune the model's family (:mod:`rnninit.experiments.tuning`); errors name the model."""
+    from rnninit.experiments.tuning import tune_model, tune_settings, tuned_summary
+
+    settings = tune_settings(where, value)
+    try:
+        result = tune_model(cell, hidden, options, task, settings)
+    except (RnninitError, ValueError, TypeError) as exc:
+        raise ConfigError(f"{where}: cannot tune {settings['family']!r} on a {cell} cell: {exc}") from None
+    return {**tuned_summary(result, settings), "spec": str(result.spec)}
 
 
 def parse_experiment(
@@ -211,7 +272,8 @@ def parse_experiment(
         if key not in data:
             raise ConfigError(f"{where}: missing {key!r}")
     if not isinstance(data["name"], str) or not data["name"]:
-        raise ConfigError(f"{where}: name must be a non-empty string, got {data['name']!r}")
+        raise ConfigError(f"{where}: name must be a non-empty string, got {shown(data['name'])}")
+    _text(where, data.get("description", ""))
     where = f"experiment '{data['name']}'" if where != "experiment" else where
     defaults = defaults or {}
     task = make_task(data["task"])
@@ -219,10 +281,10 @@ def parse_experiment(
     train = _train_config(f"{where}: train", data.get("train"), train)
     seeds = data.get("seeds", defaults.get("seeds", [0]))
     if not isinstance(seeds, list) or not seeds:
-        raise ConfigError(f"{where}: seeds must be a non-empty list of integers, got {seeds!r}")
+        raise ConfigError(f"{where}: seeds must be a non-empty list of integers, got {shown(seeds)}")
     seeds = [_int(f"{where}: seeds[]", s, 0) for s in seeds]
     if len(set(seeds)) != len(seeds):
-        raise ConfigError(f"{where}: seeds must be distinct, got {seeds!r}")
+        raise ConfigError(f"{where}: seeds must be distinct, got {shown(seeds)}")
     if not isinstance(data["models"], list) or not data["models"]:
         raise ConfigError(f"{where}: models must be a non-empty list")
     labels = set() if labels is None else labels
@@ -242,6 +304,7 @@ def parse_experiment(
                     task_items,
                     model_train,
                     seed,
+                    model.get("family"),
                 )
             )
     return Experiment(
@@ -277,7 +340,8 @@ def parse_sweep(data: Any) -> Sweep:
     if isinstance(data, Mapping) and "experiments" in data:
         _check_keys("sweep", data, SWEEP_KEYS)
         if not isinstance(data.get("name"), str) or not data["name"]:
-            raise ConfigError(f"sweep: name must be a non-empty string, got {data.get('name')!r}")
+            raise ConfigError(f"sweep: name must be a non-empty string, got {shown(data.get('name'))}")
+        _text("sweep", data.get("description", ""))
         items = data["experiments"]
         if not isinstance(items, list) or not items:
             raise ConfigError("sweep: experiments must be a non-empty list of experiments")
@@ -299,16 +363,11 @@ DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
 
 
 def load_experiment(path: str | Path | None = None) -> Sweep:
-    """Load and validate an experiment file (see :func:`parse_sweep`); ``None`` loads the embedded default."""
+    """Load and validate an experiment file (see :func:`parse_sweep`); ``None`` loads the embedded default.
+
+    The file is read safely and with bounded nesting (:func:`rnninit.datafile.load_data_file`)."""
     path = Path(path) if path is not None else DEFAULT_CONFIG
-    try:
-        text = path.read_text()
-    except OSError as exc:
-        raise ConfigError(f"cannot read experiment file {str(path)!r}: {exc.strerror}") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from None
+    data = load_data_file(path, what="experiment file", error=ConfigError)
     try:
         return parse_sweep(data)
     except ConfigError as exc:

@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 import rnninit.torch as rt
+from rnninit.errors import shown
 from rnninit.spec import SpecLike
 
 
@@ -26,7 +27,7 @@ class CellEntry:
 
 def _elman(input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> nn.Module:
     if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"elman: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        raise ValueError(f"elman: nonlinearity must be 'tanh' or 'relu', got {shown(nonlinearity)}")
     return nn.RNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
 
 

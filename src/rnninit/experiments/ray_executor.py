@@ -32,6 +32,7 @@ import logging
 import os
 import re
 import socket
+import time
 from collections.abc import Callable, Iterator, Sequence
 
 from rnninit.errors import RnninitError
@@ -43,6 +44,12 @@ INSTALL_HINT = "pip install 'rnninit[ray]'"
 ADDRESS = re.compile(r"(?:ray://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s:/\[\]]+):(?P<port>\d{1,5})")
 #: Seconds to wait for a TCP connection to the cluster before giving up (Ray itself waits for minutes).
 REACH_TIMEOUT_S = 10.0
+#: After cancelling, how long to wait for a cancelled run to report that it stopped before cancelling
+#: it again, and how long in all before giving up (with a warning) on a run that will not stop.
+CANCEL_RETRY_S = 1.0
+CANCEL_TIMEOUT_S = 60.0
+
+logger = logging.getLogger(__name__)
 
 
 class RayNotInstalledError(RnninitError, ImportError):
@@ -151,8 +158,29 @@ class RayExecutor(Executor):
                 for ref in ready:
                     yield index_of[ref], self._result(ref)
         finally:
-            for ref in pending:  # the caller stopped early (an interrupt): free the cluster
-                ray.cancel(ref, force=True)  # a worker busy in a C call ignores a polite cancel
+            if pending:  # the caller stopped early (an interrupt): free the cluster
+                self._cancel(pending)
+
+    def _cancel(self, refs: list) -> None:
+        """Cancel the runs behind ``refs`` and wait until each has stopped.
+
+        ``force=True``: a worker busy in a C call ignores a polite cancel. A cancel can also be
+        lost: Ray forwards it to the worker the task was pushed to, and when it arrives before the
+        task itself the worker does not know the task, drops the cancel, and then runs the task to
+        its end (holding its CPU for a whole run). So a run that has not stopped within
+        :data:`CANCEL_RETRY_S` is cancelled again; by then the worker has it, and kills it.
+        """
+        ray = self.ray
+        deadline = time.monotonic() + CANCEL_TIMEOUT_S
+        while refs:
+            for ref in refs:
+                ray.cancel(ref, force=True)
+            _, refs = ray.wait(refs, num_returns=len(refs), timeout=CANCEL_RETRY_S, fetch_local=False)
+            if refs and time.monotonic() > deadline:
+                logger.warning(
+                    "%d cancelled Ray task(s) did not stop within %.0f s", len(refs), CANCEL_TIMEOUT_S
+                )
+                return
 
     def _result(self, ref) -> dict:
         """The task's result; a task Ray gave up on (retries exhausted) becomes a failed run."""

@@ -56,13 +56,15 @@ def learning_curves_png(outcome: Outcome, experiment: Experiment) -> str:
     matplotlib.use("Agg")
     from matplotlib import pyplot as plt
 
+    from rnninit.dynamics.plots import plain  # labels and names are text, never mathtext
+
     task = make_task(experiment.task)
     fig, ax = plt.subplots(figsize=(8, 4.5))
     for label, (steps, values) in _curves(outcome, experiment).items():
         with np.errstate(all="ignore"):
             mean = np.nanmean(values, axis=0)
             low, high = np.nanmin(values, axis=0), np.nanmax(values, axis=0)
-        (line,) = ax.plot(steps, mean, label=f"{label} (n={len(values)})")
+        (line,) = ax.plot(steps, mean, label=plain(f"{label} (n={len(values)})"))
         if len(values) > 1:
             ax.fill_between(steps, low, high, color=line.get_color(), alpha=0.2, linewidth=0)
     ax.axhline(task.baseline, color="grey", linestyle="--", linewidth=1, label="baseline")
@@ -71,7 +73,7 @@ def learning_curves_png(outcome: Outcome, experiment: Experiment) -> str:
         ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel(f"held-out {task.metric_name}")
-    ax.set_title(f"{experiment.name}: {task.name} (T={task.length}); mean over seeds, band = min..max")
+    ax.set_title(plain(f"{experiment.name}: {task.name} (T={task.length}); mean over seeds, band = min..max"))
     ax.legend(fontsize=8)
     fig.tight_layout()
     data = _png(fig)
@@ -170,6 +172,8 @@ def _per_spec_sections(experiment: Experiment) -> str:
         parts.append(
             f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>"
         )
+        if "tuned" in model:
+            parts.append(_tuned_html(model["tuned"]))
         if "intended" in model:
             parts.append(f"<p>intended: <code>{html.escape(model['intended'])}</code></p>")
         parts.append(_resolved_table(model))
@@ -178,6 +182,20 @@ def _per_spec_sections(experiment: Experiment) -> str:
 
             parts.append(audit_html(experiment, model))
     return "".join(parts)
+
+
+def _tuned_html(tuned: dict) -> str:
+    """How a tuned model's spec was chosen: its family, the chosen values and the objective's terms."""
+    values = ", ".join(f"<code>{html.escape(k)}</code> = {v:.4g}" for k, v in tuned["values"].items())
+    terms = ", ".join(f"{html.escape(k)} {_fmt(v, 3)}" for k, v in tuned["terms"].items())
+    source = "the task's own data" if tuned["input"] == "task" else f"{html.escape(tuned['input'])} input"
+    return (
+        f"<p>Tuned by <code>rnninit.tune</code> from the family <code>{html.escape(tuned['family'])}</code> "
+        f"over T = {tuned['T']} steps of {source} (batch {tuned['batch']}, {tuned['evaluations']} points "
+        f"evaluated): {values}. Objective {_fmt(tuned['objective'], 3)} decades ({terms}); "
+        "see docs/tune.md.</p>"
+        + "".join(f"<p><b>warning</b>: {html.escape(note)}</p>" for note in tuned.get("notes", []))
+    )
 
 
 STYLE = """
@@ -227,8 +245,6 @@ def render_report(outcome: Outcome) -> str:
 
 
 def write_report(outcome: Outcome, out: str | Path) -> Path:
-    path = Path(out) / "report.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(render_report(outcome))
-    tmp.replace(path)
-    return path
+    from rnninit.experiments.store import write_atomic
+
+    return write_atomic(Path(out) / "report.html", render_report(outcome))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rnninit.experiments.config import Sweep
 from rnninit.experiments.executor import Executor
-from rnninit.experiments.store import ResultStore
+from rnninit.experiments.store import ResultStore, write_atomic
 from rnninit.experiments.tasks import make_task
 
 
@@ -48,6 +48,8 @@ class Outcome:
                     "metric": task.metric_name,
                     "baseline": task.baseline,
                 }
+                if "family" in model:  # a tuned model: what it was tuned from, and what it got
+                    models[model["label"]].update(family=model["family"], spec=model["spec"])
         return {"name": self.sweep.name, "runs": len(self.records), **counts, "models": models}
 
 
@@ -57,13 +59,21 @@ def run_experiment(
     executor: Executor,
     on_start: Callable[[int, int], None] | None = None,
     on_result: Callable[[dict], None] | None = None,
+    on_wait: Callable[[str], None] | None = None,
 ) -> Outcome:
     """Execute every run of ``sweep`` not already finished in ``out``'s store.
 
     ``on_start(to_run, reused)`` is called once before execution, ``on_result(record)`` after each
-    new result is stored (for progress display).
+    new result is stored (for progress display). The store's lock is held throughout: another
+    process running in ``out`` is waited for (``on_wait(who)`` is called first), and its finished
+    runs are then reused, so no run is trained twice.
     """
     store = ResultStore(out)
+    with store.lock(on_wait):
+        return _run_locked(sweep, store, executor, on_start, on_result)
+
+
+def _run_locked(sweep, store: ResultStore, executor, on_start, on_result) -> Outcome:
     records: list[dict | None] = []
     pending: list[int] = []
     for index, run in enumerate(sweep.runs):
@@ -86,7 +96,5 @@ def run_experiment(
     finally:
         executor.close()
     outcome = Outcome(sweep, [r for r in records if r is not None], reused)
-    summary = Path(out, "summary.json")
-    summary.with_suffix(".json.tmp").write_text(json.dumps(outcome.summary(), indent=1) + "\n")
-    summary.with_suffix(".json.tmp").replace(summary)
+    write_atomic(store.root / "summary.json", json.dumps(outcome.summary(), indent=1) + "\n")
     return outcome

@@ -24,9 +24,11 @@ from flax.core import FrozenDict
 from rnninit.apply_result import ApplyResult
 from rnninit.errors import LayoutError
 from rnninit.flax.layouts import find_linen_cells, find_nnx_cells, linen
+from rnninit.flax.target import FlaxTarget
 from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, SeedError, check_seed
 from rnninit.spec import SpecLike
+from rnninit.writer import write_all
 
 
 def is_key(value: object) -> bool:
@@ -58,12 +60,6 @@ def resolve_seed(seed: int | jax.Array | None) -> int:
     return check_seed(seed)
 
 
-def _cast(value: np.ndarray, like) -> jax.Array | np.ndarray:
-    """``value`` with the dtype and placement (sharding) of ``like`` (a NumPy array stays one)."""
-    value = np.asarray(value).astype(like.dtype)
-    return jax.device_put(value, like.sharding) if isinstance(like, jax.Array) else value
-
-
 def apply(
     spec: SpecLike, module: nnx.Module, seed: int | jax.Array | None = None, strict: bool = True
 ) -> ApplyResult:
@@ -77,7 +73,8 @@ def apply(
 
     ``seed``: an int (the numbers ``rnninit.torch.apply`` gives the same blocks), a JAX key, or
     ``None`` (fresh OS entropy; JAX has no global generator); see :mod:`rnninit.flax.apply`.
-    Everything is validated and sampled before anything is written: on any error no weight changes.
+    Everything is validated and sampled before anything is written, and every value is checked to be
+    finite in its parameter's dtype (:func:`rnninit.writer.write_all`): on any error no weight changes.
 
     >>> from flax import nnx
     >>> import rnninit.flax as rf
@@ -99,9 +96,7 @@ def apply(
     current = {
         name: np.asarray(found.values[name], dtype=np.float64) for name in plan.partly_touched_tensors()
     }
-    new = {name: _cast(value, found.values[name]) for name, value in plan.new_arrays(current).items()}
-    for name, value in new.items():
-        found.where[name].set_value(value)
+    write_all(FlaxTarget(found, in_place=True), plan.new_arrays(current), plan)
     return ApplyResult(seed, plan)
 
 
@@ -136,9 +131,10 @@ def apply_linen(
     current = {
         name: np.asarray(found.values[name], dtype=np.float64) for name in plan.partly_touched_tensors()
     }
-    new = {name: _cast(value, found.values[name]) for name, value in plan.new_arrays(current).items()}
+    target = FlaxTarget(found, in_place=False)
+    write_all(target, plan.new_arrays(current), plan)  # the same checks as apply; collects the values
     flat = traverse_util.flatten_dict(variables["params"])
-    for name, value in new.items():
+    for name, value in target.new.items():
         flat[found.where[name]] = value
     params = traverse_util.unflatten_dict(flat)
     out = {

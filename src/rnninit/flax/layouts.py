@@ -462,6 +462,12 @@ def read_arrays(model: object, names: Iterable[str]) -> dict[str, np.ndarray]:
     return {name: np.asarray(values[name], dtype=np.float64) for name in names}
 
 
+def param_dtypes(model: object, names: Iterable[str]) -> dict[str, str]:
+    """The dtype name of each named parameter (``"bfloat16"``, ...)."""
+    values = _all_params(model)
+    return {name: str(np.asarray(values[name]).dtype) for name in names if name in values}
+
+
 def owners(model: object) -> list[tuple[str, dict[str, tuple[str, tuple[int, ...]]]]]:
     """Every parameter of the model grouped by the module that owns it (for roles given by name)."""
     groups: dict[str, dict[str, tuple[str, tuple[int, ...]]]] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnninit.errors import SpecError, did_you_mean, one_of
+from rnninit.errors import SpecError, did_you_mean, one_of, shown
 from rnninit.inits.base import BLOCK_KINDS, Block, Init
 from rnninit.inits.chrono import Chrono
 from rnninit.inits.constant import Constant, Ones, Zeros
@@ -133,7 +133,7 @@ def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
     if isinstance(config, Init):
         return config
     if isinstance(config, bool):
-        raise SpecError(f"an init must be a name, a number or a dict, got {config!r}")
+        raise SpecError(f"an init must be a name, a number or a dict, got {shown(config)}")
     if isinstance(config, (int, float)):
         return make_init("constant", value=float(config))
     if isinstance(config, str):
@@ -143,11 +143,11 @@ def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
     if not isinstance(config, dict) or "name" not in config:
         raise SpecError(
             f"an init config must be a dict with a 'name' key (e.g. {{'name': 'normal', 'std': 0.5}}), "
-            f"got {config!r}"
+            f"got {shown(config)}"
         )
     kwargs = {k: v for k, v in config.items() if k != "name"}
     if not isinstance(config["name"], str):
-        raise SpecError(f"an init's name must be a string, got {config['name']!r}")
+        raise SpecError(f"an init's name must be a string, got {shown(config['name'])}")
     takes_init = _init_arguments(config["name"])
     for key, value in kwargs.items():
         if isinstance(value, dict) or (key in takes_init and isinstance(value, str)):

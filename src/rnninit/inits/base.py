@@ -21,7 +21,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from rnninit.errors import SpecError, did_you_mean, one_of
+from rnninit.errors import SpecError, did_you_mean, one_of, shown
 
 #: What a block is: a full matrix, the diagonal of a matrix stored as a vector, or a vector.
 BLOCK_KINDS = ("matrix", "diagonal", "vector")
@@ -220,8 +220,8 @@ def _finite_float(owner: str, arg: str, value: int | float) -> float:
     except OverflowError:
         converted = math.inf
     if not math.isfinite(converted):
-        shown = repr(value) if isinstance(value, float) else "an integer too large for a float"
-        raise SpecError(f"{owner}: {arg} must be a finite number, got {shown}", token=arg)
+        echoed = repr(value) if isinstance(value, float) else "an integer too large for a float"
+        raise SpecError(f"{owner}: {arg} must be a finite number, got {echoed}", token=arg)
     return converted
 
 
@@ -253,9 +253,9 @@ def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
     else:  # pragma: no cover - a programming error in an Init subclass
         raise TypeError(f"unsupported annotation {ann!r} on {init_name}.{arg}")
     if not ok:
-        shown = f"'{value}'" if isinstance(value, Init) else repr(value)
+        echoed = f"'{value}'" if isinstance(value, Init) else shown(value)
         raise SpecError(
-            f"{init_name}: {arg} must be {expected}, got {shown} ({type(value).__name__})",
+            f"{init_name}: {arg} must be {expected}, got {echoed} ({type(value).__name__})",
             token=arg,
         )
     return value

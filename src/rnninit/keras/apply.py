@@ -9,9 +9,11 @@ import numpy as np
 
 from rnninit.apply_result import ApplyResult
 from rnninit.keras.layouts import find_cells
+from rnninit.keras.target import KerasTarget
 from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import SpecLike
+from rnninit.writer import write_all
 
 
 def draw_seed() -> int:
@@ -33,8 +35,10 @@ def apply(
     Block identities (path, layer, direction) are those of :mod:`rnninit.keras.layouts`, so an
     ``LSTM`` layer and a ``torch.nn.LSTM`` given the same spec and int seed get the same effective
     weights. ``seed=None`` draws one from Python's generator (``keras.utils.set_random_seed``
-    governs it). Everything is validated and sampled before anything is written: on any error no
-    weight changes.
+    governs it). Everything is validated and sampled before anything is written, every value is
+    checked to be finite in its weight's dtype, and a write that still fails restores what was
+    written: on any error no weight changes (:class:`~rnninit.errors.StorageError` for a weight
+    that cannot take the values).
 
     >>> import keras, rnninit.keras as rk
     >>> lstm = keras.layers.LSTM(16); lstm.build((None, 5, 8))
@@ -48,9 +52,6 @@ def apply(
         name: np.array(found.variables[name].numpy(), dtype=np.float64)
         for name in plan.partly_touched_tensors()
     }
-    new = {
-        name: value.astype(found.variables[name].dtype) for name, value in plan.new_arrays(current).items()
-    }
-    for name, value in new.items():
-        found.variables[name].assign(value)
+    variables = {name: found.variables[name] for name in plan.touched_tensors()}
+    write_all(KerasTarget(variables), plan.new_arrays(current), plan)
     return ApplyResult(seed, plan)

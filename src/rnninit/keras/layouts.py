@@ -350,18 +350,18 @@ def read_arrays(obj: keras.layers.Layer, names: Iterable[str]) -> dict[str, np.n
     return {name: np.array(v.numpy(), dtype=np.float64) for name, v in _variables(obj, names).items()}
 
 
-def write_arrays(obj: keras.layers.Layer, arrays: Mapping[str, np.ndarray]) -> None:
-    """Assign ``arrays`` to the named weights (each keeps its dtype). Checks all shapes before writing any."""
-    variables = _variables(obj, arrays)
-    cast = {}
-    for name, value in arrays.items():
-        value = np.asarray(value)
-        shape = tuple(int(d) for d in variables[name].shape)
-        if value.shape != shape:
-            raise LayoutError(f"{name} has shape {shape}, cannot write an array of shape {value.shape}")
-        cast[name] = value.astype(variables[name].dtype)
-    for name, value in cast.items():
-        variables[name].assign(value)
+def write_arrays(obj: keras.layers.Layer, arrays: Mapping[str, np.ndarray], plan=None) -> None:
+    """Assign ``arrays`` to the named weights (each keeps its dtype), all or none.
+
+    Every weight is checked (shape, a context where assigning works) and every value converted and
+    checked to be finite in the weight's dtype before any is written; a write that still fails
+    restores what was written (:func:`rnninit.writer.write_all`; ``plan`` lets its errors name the
+    block). Raises :class:`~rnninit.errors.StorageError`, with nothing changed.
+    """
+    from rnninit.keras.target import KerasTarget
+    from rnninit.writer import write_all
+
+    write_all(KerasTarget(_variables(obj, arrays)), arrays, plan)
 
 
 __all__ = ["Found", "find_cells", "model_layout", "read_arrays", "relocate", "write_arrays"]

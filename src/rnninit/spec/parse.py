@@ -6,18 +6,23 @@ Grammar (whitespace separates items at the top level and is otherwise ignored)::
     item     := preset | entry
     preset   := NAME [ '(' args ')' ]                       e.g. chrono(t_max=100)
     entry    := NAME [ '[' NAME (',' NAME)* ']' ] '=' value e.g. bias[i,f]=constant(1.0)
-    value    := NUMBER | NAME [ '(' args ')' ]              a bare number means constant(NUMBER)
+    value    := NUMBER | free | NAME [ '(' args ')' ]       a bare number means constant(NUMBER)
     args     := [ arg (',' arg)* ]
     arg      := [ NAME '=' ] argvalue
-    argvalue := NUMBER | 'true' | 'false' | NAME [ '(' args ')' ]
+    argvalue := NUMBER | free | 'true' | 'false' | NAME [ '(' args ')' ]
+    free     := '?' [ '[' NUMBER ',' NUMBER ']' ]             a free argument, e.g. std=?[0.01,2]
+
+A ``?`` makes the text a spec *family* (:class:`rnninit.spec.family.SpecFamily`), whose free
+arguments ``rnninit.tune`` fills in; :meth:`Spec.parse` rejects it, saying so.
 
 Every failure is a :class:`~rnninit.errors.SpecError` naming the token and its position.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from rnninit.errors import SpecError
@@ -27,7 +32,7 @@ _TOKEN = re.compile(
     (?P<ws>\s+)
   | (?P<number>[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?)
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<punct>[=()\[\],;])
+  | (?P<punct>[=()\[\],;?])
     """,
     re.VERBOSE,
 )
@@ -65,6 +70,20 @@ def tokenize(text: str) -> list[Token]:
         pos = match.end()
     tokens.append(Token("end", "", len(text)))
     return tokens
+
+
+@dataclass(frozen=True)
+class Free:
+    """A free argument ``?`` (optionally bounded, ``?[low,high]``) at ``pos`` in the spec text."""
+
+    low: float | None = None
+    high: float | None = None
+    pos: int = field(default=0, compare=False)
+
+    def __str__(self) -> str:
+        if self.low is None:
+            return "?"
+        return f"?[{self.low!r}, {self.high!r}]"
 
 
 @dataclass(frozen=True)
@@ -189,6 +208,10 @@ class _Parser:
         if tok.kind == "number":
             self.advance()
             return Call("constant", (_number(tok),), (), tok.pos, ((0, tok.text, tok.pos),))
+        if tok.kind == "punct" and tok.text == "?":  # a bare '?' is constant(?), as a bare number is
+            free = self.free()
+            text = self.text[tok.pos : self.tokens[self.i - 1].pos + 1]
+            return Call("constant", (free,), (), tok.pos, ((0, text, tok.pos),))
         name = self.expect_name(f"(an init such as normal(std=0.1), or a number) {context}")
         return self.call_rest(name)
 
@@ -244,11 +267,50 @@ class _Parser:
             self.depth -= 1
         return Call(name.text, tuple(args), tuple(kwargs), name.pos, tuple(spans))
 
+    def free(self) -> Free:
+        """``?`` or ``?[low, high]``: a free argument and its optional bounds."""
+        start = self.advance()
+        if not self.at("["):
+            return Free(pos=start.pos)
+        self.advance()
+        bounds = []
+        for which in ("lower", "upper"):
+            tok = self.tok
+            if tok.kind != "number":
+                found = tok.text or "end of spec"
+                raise SpecError(
+                    f"expected the {which} bound (a number) of a free argument ?[low, high], found '{found}'",
+                    token=found,
+                    position=tok.pos,
+                )
+            self.advance()
+            value = float(_number(tok))
+            if not math.isfinite(value):
+                raise SpecError(
+                    f"the {which} bound of a free argument must be finite, got {tok.text}",
+                    token=tok.text,
+                    position=tok.pos,
+                )
+            bounds.append(value)
+            if which == "lower":
+                self.expect(",", "between the bounds of a free argument ?[low, high]")
+        self.expect("]", "to close the bounds of a free argument ?[low, high]")
+        low, high = bounds
+        if not low < high:
+            raise SpecError(
+                f"the bounds of a free argument must have low < high, got ?[{low!r}, {high!r}]",
+                token="?",
+                position=start.pos,
+            )
+        return Free(low, high, start.pos)
+
     def arg_value(self, owner: str) -> Any:
         tok = self.tok
         if tok.kind == "number":
             self.advance()
             return _number(tok)
+        if tok.kind == "punct" and tok.text == "?":
+            return self.free()
         if tok.kind == "name":
             if tok.text in ("true", "false"):
                 self.advance()
@@ -260,7 +322,8 @@ class _Parser:
             return self.call_rest(name)
         found = tok.text or "end of spec"
         raise SpecError(
-            f"expected a value (a number, true/false or an init) in {owner}(...), found '{found}'",
+            f"expected a value (a number, true/false, an init, or ? for a free argument) in {owner}(...), "
+            f"found '{found}'",
             token=found,
             position=tok.pos,
         )
@@ -280,8 +343,40 @@ def _number(tok: Token) -> int | float:
 
 
 def parse(text: str) -> Parsed:
-    """Parse a spec string into its syntax tree (no registry look-ups yet)."""
+    """Parse a spec string into its syntax tree (no registry look-ups yet); free arguments (``?``)
+    stay in the tree as :class:`Free` values."""
     return _Parser(text).spec()
+
+
+def free_arguments(parsed: Parsed) -> list[Free]:
+    """Every :class:`Free` in ``parsed``, in the order they were written."""
+    found: list[Free] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, Free):
+            found.append(value)
+        elif isinstance(value, Call):
+            for item in (*value.args, *(v for _, v in value.kwargs)):
+                walk(item)
+
+    if parsed.preset is not None:
+        walk(parsed.preset)
+    for entry in parsed.entries:
+        walk(entry.value)
+    return sorted(found, key=lambda free: free.pos)
+
+
+def reject_free(parsed: Parsed) -> None:
+    """A :class:`SpecError` at the first ``?``: a spec family cannot be used as a spec."""
+    found = free_arguments(parsed)
+    if found:
+        raise SpecError(
+            f"'{found[0]}' is a free argument: this is a spec family, not a spec. Tune it first "
+            "(`rnninit tune FAMILY --cell ... --hidden ... --T ...`, or rnninit.tune(family, ...)) "
+            "and use the spec it returns, or write a number instead of '?'",
+            token="?",
+            position=found[0].pos,
+        )
 
 
 def build_init(call: Call):
@@ -335,4 +430,5 @@ def parse_init(text: str):
         raise SpecError(
             f"unexpected '{parser.tok.text}' after the init", token=parser.tok.text, position=parser.tok.pos
         )
+    reject_free(Parsed(None, (Entry("", (), call, 0),)))
     return build_init(call)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union
 
-from rnninit.errors import SpecError
+from rnninit.errors import SpecError, shown
 from rnninit.inits import Block, Init, init_from_config
 from rnninit.layout.cells import CellKind, RoleDef, cell_kind
-from rnninit.spec.parse import Call, build_init, locate_error, parse
+from rnninit.spec.parse import Call, Parsed, build_init, locate_error, parse, reject_free
 from rnninit.spec.presets import PRESETS, check_preset_args
 
 Key = tuple[str, Union[str, None]]
@@ -31,20 +31,20 @@ def format_key(key: Key) -> str:
 def parse_key(text: str) -> Key:
     """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
     if not isinstance(text, str):
-        raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {text!r}")
+        raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {shown(text)}")
     try:
         parsed = parse(f"{text}=0")
     except SpecError as exc:  # its position is in the wrapped text; keep it only where it is in ``text``
         message = str(exc).rsplit(" (at '", 1)[0]
         inside = exc.position is not None and exc.position < len(text)
         raise SpecError(
-            f"invalid spec key {text!r}: {message}",
+            f"invalid spec key {shown(text)}: {message}",
             token=exc.token if inside else text,
             position=exc.position if inside else None,
         ) from None
     if parsed.preset is not None or len(parsed.entries) != 1 or len(parsed.entries[0].gates) > 1:
         raise SpecError(
-            f"invalid spec key {text!r}; write a role ('ih') or role[gate] ('bias[f]')", token=text
+            f"invalid spec key {shown(text)}; write a role ('ih') or role[gate] ('bias[f]')", token=text
         )
     entry = parsed.entries[0]
     return (entry.role, entry.gates[0][0] if entry.gates else None)
@@ -128,7 +128,7 @@ class Spec:
                 or not isinstance(key[0], str)
                 or not (key[1] is None or isinstance(key[1], str))
             ):
-                raise SpecError(f"invalid spec key {raw_key!r}; write 'role' or 'role[gate]'")
+                raise SpecError(f"invalid spec key {shown(raw_key)}; write 'role' or 'role[gate]'")
             if key in merged:
                 raise SpecError(f"'{format_key(key)}' is given twice", token=format_key(key))
             try:
@@ -151,8 +151,17 @@ class Spec:
     # -- constructors -----------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> Spec:
-        """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``."""
+        """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``.
+
+        A ``?`` (a free argument) is an error that says to tune the family first
+        (:class:`~rnninit.spec.family.SpecFamily`, :func:`rnninit.tune`)."""
         parsed = parse(text)
+        reject_free(parsed)
+        return cls._from_parsed(parsed)
+
+    @classmethod
+    def _from_parsed(cls, parsed: Parsed) -> Spec:
+        """The spec of a parsed text without free arguments (positions kept for error messages)."""
         preset = None
         if parsed.preset is not None:
             preset = _preset_from_call(parsed.preset)
@@ -183,39 +192,36 @@ class Spec:
         """Inverse of :meth:`to_dict`; values may also be init strings or numbers."""
         if not isinstance(data, Mapping):
             raise SpecError(f"a spec dict must be a mapping of role to init, got {type(data).__name__}")
+        _reject_free_values(data)
         entries = dict(data)
         preset = entries.pop("preset", None)
         if preset is not None and not isinstance(preset, (str, Mapping)):
-            raise SpecError(f"'preset' must be a name or a dict with 'name', got {preset!r}")
+            raise SpecError(f"'preset' must be a name or a dict with 'name', got {shown(preset)}")
         if isinstance(preset, Mapping):
             if not isinstance(preset.get("name"), str):
-                raise SpecError(f"a preset dict needs a 'name' string, got {dict(preset)!r}")
+                raise SpecError(f"a preset dict needs a 'name' string, got {shown(dict(preset))}")
             args = {k: v for k, v in preset.items() if k != "name"}
             preset = PresetCall.make(preset["name"], **args)
         return cls(entries, preset=preset)
 
     @classmethod
     def load(cls, path: str | Path) -> Spec:
-        """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string)."""
-        import yaml
+        """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string).
 
-        path = Path(path)
-        try:
-            text = path.read_text()
-        except OSError as exc:
-            raise SpecError(f"cannot read spec file {str(path)!r}: {exc.strerror}") from None
-        try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise SpecError(
-                f"spec file {str(path)!r} is not valid {path.suffix.lstrip('.') or 'YAML'}: {exc}"
-            ) from None
+        YAML is read safely (plain data only), ``1e-3`` is a number, and nesting is bounded
+        (:mod:`rnninit.datafile`)."""
+        from rnninit.datafile import load_data_file
+
+        data = load_data_file(path, what="spec file", error=SpecError)
         if isinstance(data, str):
             return cls.parse(data)
         if isinstance(data, Mapping) and set(data) == {"spec"}:
             return cls.coerce(data["spec"])
         if not isinstance(data, Mapping):
-            raise SpecError(f"spec file {str(path)!r} must hold a mapping of role to init or a spec string")
+            raise SpecError(
+                f"spec file {shown(str(path))} must hold a mapping of role to init or a spec string, "
+                f"not a {type(data).__name__}"
+            )
         return cls.from_dict(data)
 
     @classmethod
@@ -227,6 +233,13 @@ class Spec:
             return cls.parse(spec)
         if isinstance(spec, Mapping):
             return cls.from_dict(spec)
+        if hasattr(spec, "free_arguments"):  # a SpecFamily (imported lazily: it builds on this module)
+            names = ", ".join(a.name for a in spec.free_arguments)
+            raise SpecError(
+                f"'{spec}' is a spec family with free arguments ({names}), not a spec: tune it first "
+                "(rnninit.tune(family, cell=..., hidden=..., T=...).spec, or `rnninit tune`) and use the "
+                "spec it returns"
+            )
         raise SpecError(f"expected a Spec, a spec string, a preset name or a dict, got {type(spec).__name__}")
 
     # -- views --------------------------------------------------------------------------------
@@ -361,6 +374,18 @@ class Spec:
         out._entry_positions = self._entry_positions
         out._preset_position = self._preset_position
         return out
+
+
+def _reject_free_values(data: Any, where: str = "") -> None:
+    """A spec dict whose value is a free argument (``"?"``) is a family: say so, and to tune it."""
+    if isinstance(data, Mapping):
+        for key, value in data.items():
+            _reject_free_values(value, f"{where}.{key}" if where else str(key))
+    elif isinstance(data, str) and data.strip().startswith("?"):
+        raise SpecError(
+            f"'{where}' is a free argument ('{data}'): this is a spec family, not a spec. Tune it first "
+            "(rnninit.tune(SpecFamily.from_dict(...), ...), or `rnninit tune`) and use the spec it returns"
+        )
 
 
 def _fits(key: Key, kind: CellKind) -> bool:

@@ -26,8 +26,10 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     ``bias_hn``). Blocks whose role the spec does not mention are left as they are.
 
     ``seed=None`` draws a seed from torch's global generator; an int seed gives the same numbers in
-    every process and framework. Everything is validated and sampled before anything is written:
-    on any error no weight changes.
+    every process and framework. Everything is validated and sampled before anything is written,
+    every parameter is checked to be writable and every value to be finite in its parameter's
+    dtype, and a write that still fails restores what was written: on any error no weight changes
+    (:class:`~rnninit.errors.StorageError` for a parameter that cannot take the values).
 
     >>> import torch, rnninit.torch as rt
     >>> lstm = torch.nn.LSTM(8, 16, num_layers=2, bidirectional=True)
@@ -38,5 +40,5 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     seed = draw_seed() if seed is None else check_seed(seed)
     plan = make_plan(spec, layout, seed)
     current = read_arrays(module, plan.partly_touched_tensors())
-    write_arrays(module, plan.new_arrays(current))
+    write_arrays(module, plan.new_arrays(current), plan)
     return ApplyResult(seed, plan)

@@ -13,11 +13,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from rnninit.errors import LayoutError
+from rnninit.errors import LayoutError, StorageError
 from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.torch.declare import declared_module_layout, wrapped_aliases
+from rnninit.writer import Target, write_all
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
@@ -234,15 +235,87 @@ def _check_no_shared_storage(
             reach, holder = end, name
 
 
+def _parameter(model: nn.Module, name: str) -> torch.Tensor:
+    try:
+        return model.get_parameter(name)
+    except AttributeError as exc:
+        raise LayoutError(f"{type(model).__name__} has no parameter {name!r}: {exc}") from None
+
+
 def read_arrays(model: nn.Module, names) -> dict[str, np.ndarray]:
-    """Current values of the named parameters, as float64 NumPy arrays."""
-    return {name: model.get_parameter(name).detach().cpu().to(torch.float64).numpy() for name in names}
+    """Current values of the named parameters, as float64 NumPy arrays.
+
+    Raises:
+        StorageError: a parameter is on the ``meta`` device (it has a shape but no values).
+    """
+    params = {name: _parameter(model, name) for name in names}
+    empty = sorted(name for name, p in params.items() if p.is_meta)
+    if empty:
+        raise StorageError(
+            f"{', '.join(empty)} {'is' if len(empty) == 1 else 'are'} on the meta device: "
+            f"{'it has' if len(empty) == 1 else 'they have'} a shape but no values to read. {MATERIALIZE}"
+        )
+    return {name: p.detach().cpu().to(torch.float64).numpy() for name, p in params.items()}
 
 
-def write_arrays(model: nn.Module, arrays: dict[str, np.ndarray]) -> None:
-    """Copy ``arrays`` into the named parameters (dtype and device of each parameter kept)."""
-    params = {name: model.get_parameter(name) for name in arrays}
-    with torch.no_grad():
-        for name, value in arrays.items():
-            param = params[name]
-            param.copy_(torch.from_numpy(value).to(dtype=param.dtype, device=param.device))
+#: How to give a ``meta``-device model real storage.
+MATERIALIZE = "Materialize the model first, e.g. model.to_empty(device='cpu'), then initialize it"
+
+
+class TorchTarget(Target):
+    """The parameters of a torch module, for :func:`rnninit.writer.write_all`."""
+
+    def __init__(self, model: nn.Module, names):
+        self.params = {name: _parameter(model, name) for name in names}
+
+    def dtype(self, name: str) -> str:
+        return str(self.params[name].dtype).removeprefix("torch.")
+
+    def problem(self, name: str, shape: tuple[int, ...]) -> str | None:
+        p = self.params[name]
+        if p.is_meta:
+            return f"on the meta device, with a shape but no storage. {MATERIALIZE}"
+        if p.is_inference() and not torch.is_inference_mode_enabled():
+            return (
+                "inference tensors (the model was built under torch.inference_mode()) accept writes only "
+                "inside torch.inference_mode(): build the model outside it, or call apply inside it"
+            )
+        if p.layout != torch.strided:
+            return f"{p.layout} tensors; rnninit writes dense (strided) tensors only"
+        if not p.dtype.is_floating_point:
+            return f"dtype {self.dtype(name)} is not a floating-point type"
+        if any(stride == 0 and size > 1 for stride, size in zip(p.stride(), p.shape, strict=True)):
+            return (
+                "elements share memory (an expanded tensor, stride 0): give each parameter storage of its "
+                "own, e.g. module.w = nn.Parameter(module.w.clone())"
+            )
+        if tuple(p.shape) != shape:
+            return f"shape {tuple(p.shape)}, expected {shape}"
+        return None
+
+    def convert(self, name: str, value: np.ndarray) -> torch.Tensor:
+        p = self.params[name]
+        return torch.from_numpy(value).to(dtype=p.dtype, device=p.device)
+
+    def nonfinite(self, converted: torch.Tensor) -> np.ndarray:
+        return (~torch.isfinite(converted)).cpu().numpy()
+
+    def save(self, name: str) -> torch.Tensor:
+        return self.params[name].detach().clone()
+
+    def assign(self, name: str, value: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.params[name].copy_(value)
+
+
+def write_arrays(model: nn.Module, arrays: dict[str, np.ndarray], plan=None) -> None:
+    """Copy ``arrays`` into the named parameters (dtype and device of each parameter kept), all or none.
+
+    Every parameter is checked before any is written, every value is checked to be finite in its
+    parameter's dtype, and a write that still fails restores what was written
+    (:func:`rnninit.writer.write_all`; ``plan`` lets its errors name the block).
+
+    Raises:
+        StorageError: nothing was changed.
+    """
+    write_all(TorchTarget(model, arrays), arrays, plan)

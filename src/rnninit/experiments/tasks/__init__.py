@@ -6,7 +6,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from rnninit.errors import did_you_mean, one_of
+from rnninit.errors import did_you_mean, one_of, shown
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.tasks.adding import Adding
 from rnninit.experiments.tasks.base import Batch, Task
@@ -21,19 +21,22 @@ TASKS: dict[str, type[Task]] = {
 def make_task(config: Mapping[str, Any]) -> Task:
     """Build a task from ``{"name": ..., **arguments}``; a bad name or argument is a :class:`ConfigError`."""
     if not isinstance(config, Mapping) or "name" not in config:
-        raise ConfigError(f"task must be a mapping with a 'name' (one of {one_of(TASKS)}), got {config!r}")
+        raise ConfigError(
+            f"task must be a mapping with a 'name' (one of {one_of(TASKS)}), got {shown(config)}"
+        )
     name = config["name"]
-    cls = TASKS.get(name)
+    cls = TASKS.get(name) if isinstance(name, str) else None
     if cls is None:
         raise ConfigError(
-            f"unknown task {name!r}{did_you_mean(str(name), TASKS)}; valid tasks: {one_of(TASKS)}"
+            f"unknown task {shown(name)}{did_you_mean(str(name), TASKS)}; valid tasks: {one_of(TASKS)}"
         )
     args = {k: v for k, v in config.items() if k != "name"}
     valid = [p for p in inspect.signature(cls.__init__).parameters if p != "self"]
     for key in args:
         if key not in valid:
             raise ConfigError(
-                f"task {name} has no argument {key!r}{did_you_mean(key, valid)}; valid: {one_of(valid)}"
+                f"task {name} has no argument {shown(key)}{did_you_mean(str(key), valid)}; "
+                f"valid: {one_of(valid)}"
             )
     try:
         return cls(**args)

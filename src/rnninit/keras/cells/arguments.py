@@ -11,7 +11,7 @@ import numbers
 
 import keras
 
-from rnninit.errors import CellArgumentError, one_of
+from rnninit.errors import CellArgumentError, one_of, shown
 
 #: The activations of ``ElmanCell`` and ``IndRNNCell``, by name.
 ACTIVATIONS = {"tanh": keras.ops.tanh, "relu": keras.ops.relu}
@@ -19,13 +19,13 @@ ACTIVATIONS = {"tanh": keras.ops.tanh, "relu": keras.ops.relu}
 
 def check_units(owner: str, units: object) -> int:
     if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-        raise CellArgumentError(f"{owner}: units must be a positive integer, got {units!r}")
+        raise CellArgumentError(f"{owner}: units must be a positive integer, got {shown(units)}")
     return int(units)
 
 
 def check_activation(owner: str, activation: object) -> str:
     if not isinstance(activation, str) or activation not in ACTIVATIONS:
         raise CellArgumentError(
-            f"{owner}: activation must be one of {one_of(ACTIVATIONS)}, got {activation!r}"
+            f"{owner}: activation must be one of {one_of(ACTIVATIONS)}, got {shown(activation)}"
         )
     return activation

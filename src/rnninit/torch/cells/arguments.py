@@ -11,7 +11,7 @@ from __future__ import annotations
 import numbers
 import warnings
 
-from rnninit.errors import CellArgumentError, one_of
+from rnninit.errors import CellArgumentError, one_of, shown
 from rnninit.torch.functional import ACTIVATIONS
 
 
@@ -21,7 +21,7 @@ def check_integer(owner: str, name: str, value: object, *, minimum: int) -> int:
         expected = {0: "a non-negative integer", 1: "a positive integer"}.get(
             minimum, f"an integer >= {minimum}"
         )
-        raise CellArgumentError(f"{owner}: {name} must be {expected}, got {value!r}")
+        raise CellArgumentError(f"{owner}: {name} must be {expected}, got {shown(value)}")
     return int(value)
 
 
@@ -37,7 +37,7 @@ def check_dropout(owner: str, dropout: object, num_layers: int) -> float:
     if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= float(dropout) <= 1:
         raise CellArgumentError(
             f"{owner}: dropout must be a number in [0, 1] (the probability of zeroing an element), "
-            f"got {dropout!r}"
+            f"got {shown(dropout)}"
         )
     if float(dropout) > 0 and num_layers == 1:
         warnings.warn(
@@ -51,7 +51,7 @@ def check_dropout(owner: str, dropout: object, num_layers: int) -> float:
 def check_nonlinearity(owner: str, nonlinearity: object) -> str:
     if not isinstance(nonlinearity, str) or nonlinearity not in ACTIVATIONS:
         raise CellArgumentError(
-            f"{owner}: nonlinearity must be one of {one_of(ACTIVATIONS)}, got {nonlinearity!r}"
+            f"{owner}: nonlinearity must be one of {one_of(ACTIVATIONS)}, got {shown(nonlinearity)}"
         )
     return nonlinearity
 

@@ -81,4 +81,4 @@ class InitializedModule(nn.Module):
         plan = make_plan(self.init_spec, model_layout(self), seed)
         if plan.untouched:
             apply(PYTORCH_DEFAULT, self, seed=seed)
-        write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())))
+        write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())), plan)

@@ -45,7 +45,9 @@ class LSTMCell(BuiltinCell):
         if state is None:
             zeros = x.new_zeros(x.shape[0], self.hidden_size)
             state = (zeros, zeros)
-        h, c = Fr.lstm_cell(x, (state[0], state[1]), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h, c = Fr.lstm_cell(
+            x, (state[0], state[1]), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        )
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 

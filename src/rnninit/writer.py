@@ -1,0 +1,181 @@
+"""Write new tensor contents into a model: every tensor, or (on any error) none.
+
+``apply`` samples a whole :class:`~rnninit.plan.Plan` before writing, so a bad spec changes no
+weight. This module keeps that promise while writing, for every framework backend alike:
+
+1. every target tensor is checked before any is written: it must hold data (not PyTorch's
+   ``meta`` device), accept an in-place write (not an inference tensor outside
+   ``torch.inference_mode()``, not an expanded tensor whose elements share memory), and have
+   the expected shape;
+2. every new value is converted to its tensor's dtype and checked to be finite *there*:
+   ``1e39`` is finite in float64 but ``inf`` in float32 (``1e5`` in float16). The error names
+   the block, the tensor and the dtype;
+3. the tensors are written one by one, each after a copy of its old contents is kept; if a
+   write still fails, every tensor written so far is restored before the error is raised.
+
+A backend supplies a :class:`Target` (``rnninit.torch.layouts.TorchTarget``,
+``rnninit.keras.target.KerasTarget``, ``rnninit.flax.target.FlaxTarget``): the framework-specific
+checks, conversion and copy.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from rnninit.errors import StorageError
+
+#: Largest finite value of each floating dtype, for messages.
+LARGEST = {
+    "float16": 65504.0,
+    "bfloat16": 3.3895313892515355e38,
+    "float32": 3.4028234663852886e38,
+    "float64": 1.7976931348623157e308,
+}
+
+
+class Target(ABC):
+    """One framework's named tensors of one model, as :func:`write_all` sees them."""
+
+    @abstractmethod
+    def dtype(self, name: str) -> str:
+        """The tensor's dtype name: ``"float32"``, ``"bfloat16"``, ..."""
+
+    @abstractmethod
+    def problem(self, name: str, shape: tuple[int, ...]) -> str | None:
+        """Why ``name`` cannot be overwritten with an array of ``shape`` (a phrase), or ``None``."""
+
+    @abstractmethod
+    def convert(self, name: str, value: np.ndarray) -> Any:
+        """``value`` in the tensor's dtype (and on its device), ready for :meth:`assign`."""
+
+    @abstractmethod
+    def nonfinite(self, converted: Any) -> np.ndarray:
+        """A boolean NumPy mask of the non-finite entries of a converted value."""
+
+    @abstractmethod
+    def save(self, name: str) -> Any:
+        """A copy of the tensor's current contents, which :meth:`assign` can put back."""
+
+    @abstractmethod
+    def assign(self, name: str, value: Any) -> None:
+        """Overwrite the tensor with a converted value (or a saved copy)."""
+
+
+def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> None:
+    """Write ``arrays`` (tensor name -> new float64 contents) into ``target``, all or nothing.
+
+    ``plan`` (the :class:`~rnninit.plan.Plan` the arrays come from) lets an overflow error name
+    the block; without it the error names the tensor.
+
+    Raises:
+        StorageError: a tensor cannot be written, or a value is not finite in its dtype. Nothing
+            was written. A write that fails for any other reason is also a ``StorageError``
+            (chained to the framework's error), raised after every tensor was restored.
+    """
+    arrays = {name: arrays[name] for name in sorted(arrays)}  # deterministic order in messages
+    problems: dict[str, list[str]] = {}
+    for name, value in arrays.items():
+        reason = target.problem(name, tuple(np.shape(value)))
+        if reason is not None:
+            problems.setdefault(reason, []).append(name)
+    if problems:
+        listed = [f"{', '.join(names)}: {reason}" for reason, names in problems.items()]
+        raise StorageError(f"cannot write {_listed(listed)}; nothing was changed")
+    arrays = {name: np.asarray(value, dtype=np.float64) for name, value in arrays.items()}
+    overflows: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
+    for name, value in arrays.items():
+        if _fits(value, LARGEST.get(target.dtype(name))):
+            continue
+        mask = np.asarray(target.nonfinite(target.convert(name, value)), dtype=bool)
+        if mask.any():
+            overflows.setdefault(target.dtype(name), []).append((name, value, mask))
+    if overflows:
+        raise StorageError(_overflow(overflows, plan))
+    saved: dict[str, Any] = {}
+    name, written = "", 0
+    try:
+        for name, value in arrays.items():
+            saved[name] = target.save(name)
+            target.assign(name, target.convert(name, value))
+            written += 1
+    except BaseException as exc:
+        failures = _restore(target, saved)
+        if failures or not isinstance(exc, Exception):
+            if failures:
+                exc.add_note(f"rnninit could not restore {', '.join(failures)}")
+            raise
+        raise StorageError(
+            f"writing {name} failed ({type(exc).__name__}: {_first_line(exc)}); the {written} "
+            "tensor(s) written before it were restored, so nothing was changed"
+        ) from exc
+
+
+def _fits(value: np.ndarray, largest: float | None) -> bool:
+    """Whether every entry is finite and below the dtype's largest finite value, so that rounding
+    to the dtype (monotone, and exact at that value) cannot give an infinity: the fast proof that
+    needs no converted copy. ``False`` means: convert, and look."""
+    if largest is None or not value.size:
+        return largest is not None
+    return bool(value.max() < largest and -value.min() < largest)  # False for NaN, too
+
+
+def _restore(target: Target, saved: Mapping[str, Any]) -> list[str]:
+    failures = []
+    for name, old in reversed(list(saved.items())):
+        try:
+            target.assign(name, old)
+        except Exception:  # noqa: BLE001 - keep restoring the others
+            failures.append(name)
+    return failures
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+def _listed(items: list[str], limit: int = 5) -> str:
+    more = f"; and {len(items) - limit} more" if len(items) > limit else ""
+    return "; ".join(items[:limit]) + more
+
+
+def _overflow(overflows: Mapping[str, list[tuple[str, np.ndarray, np.ndarray]]], plan) -> str:
+    parts = []
+    for dtype, found in overflows.items():
+        names = [name for name, _, _ in found]
+        blocks = [b for name, _, mask in found for b in (_blocks_at(plan, name, mask) if plan else [])]
+        bad = np.concatenate([value[mask] for _, value, mask in found])
+        what = f"{_listed(blocks)} (stored in {', '.join(names)})" if blocks else ", ".join(names)
+        if not np.isfinite(bad).all():
+            parts.append(f"{what}: {int((~np.isfinite(bad)).sum())} value(s) are NaN or infinite")
+            continue
+        largest = LARGEST.get(dtype)
+        limit = f" (largest finite value {largest:.4g})" if largest is not None else ""
+        parts.append(
+            f"{what}: values up to magnitude {float(np.max(np.abs(bad))):.4g} do not fit {dtype}{limit}, "
+            "where they would become inf"
+        )
+    return (
+        "; ".join(parts)
+        + ". Choose smaller values, or store the weights in a wider dtype. Nothing was changed"
+    )
+
+
+def _blocks_at(plan, tensor: str, mask: np.ndarray) -> list[str]:
+    """Labels of the plan's blocks that cover a ``True`` entry of ``mask`` in ``tensor``."""
+    from rnninit.spec import format_key
+
+    arrays = {tensor: mask}
+    found = []
+    for assignment in plan.assignments:
+        for placement in assignment.slot.placements:
+            if placement.tensor == tensor and np.any(placement.read(arrays)):
+                slot = assignment.slot
+                key = slot.role + " (fused)" if assignment.fused else format_key((slot.role, slot.gate))
+                found.append(f"{key} of {assignment.cell.name}")
+                break
+    return list(dict.fromkeys(found))
