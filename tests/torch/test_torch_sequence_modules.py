@@ -86,3 +86,26 @@ def test_gradients_flow_to_every_parameter_and_the_input(name):
     assert x.grad is not None and x.grad.abs().sum() > 0
     for pname, param in module.named_parameters():
         assert param.grad is not None and param.grad.abs().sum() > 0, pname
+
+
+CELLS = {
+    "elman_cell": lambda **kw: rt.ElmanCell(I, H, **kw),
+    "lstm_cell": lambda **kw: rt.LSTMCell(I, H, **kw),
+    "indrnn_cell": lambda **kw: rt.IndRNNCell(I, H, **kw),
+    "minimalrnn_cell": lambda **kw: rt.MinimalRNNCell(I, H, **kw),
+}
+
+
+@pytest.mark.parametrize("name", [*MODULES, *CELLS])
+def test_built_on_the_meta_device_then_materialized_a_module_gets_the_weights_its_seed_gives(name):
+    make = {**MODULES, **CELLS}[name]
+    module = make(
+        device="meta", init="ih=normal hh=uniform(low=0.0, high=1.0)", seed=3
+    )  # no storage: nothing written
+    assert all(p.is_meta for p in module.parameters())
+    module.to_empty(device="cpu")
+    module.reset_parameters()
+    want = make(init="ih=normal hh=uniform(low=0.0, high=1.0)", seed=3).state_dict()
+    assert list(module.state_dict()) == list(want)
+    for key, value in module.state_dict().items():
+        torch.testing.assert_close(value, want[key], rtol=0, atol=0, msg=key)

@@ -75,10 +75,15 @@ class InitializedModule(nn.Module):
     def reset_parameters(self) -> None:
         """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
 
-        The spec is validated before anything is written: a bad spec changes no weight.
+        The spec is validated before anything is written: a bad spec changes no weight. A module whose
+        parameters are all on the ``meta`` device (built with ``device="meta"``) has no storage to write:
+        as for ``torch.nn.LSTM``, initializing it does nothing; give it storage with ``to_empty()``, then
+        call ``reset_parameters()``.
         """
         seed = draw_seed() if self.seed is None else self.seed
         plan = make_plan(self.init_spec, model_layout(self), seed)
+        if all(p.is_meta for p in self.parameters()):
+            return
         if plan.untouched:
             apply(PYTORCH_DEFAULT, self, seed=seed)
         write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())), plan)
