@@ -75,10 +75,12 @@ class InitializedModule(nn.Module):
     def reset_parameters(self) -> None:
         """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
 
-        The spec is validated before anything is written: a bad spec changes no weight. A module whose
-        parameters are all on the ``meta`` device (built with ``device="meta"``) has no storage to write:
-        as for ``torch.nn.LSTM``, initializing it does nothing; give it storage with ``to_empty()``, then
-        call ``reset_parameters()``.
+        The spec is validated before anything is written: a bad spec changes no weight. On the ``meta``
+        device, where parameters have shapes but no storage, there is nothing to write, and (as
+        ``torch.nn.LSTM`` built there) the module is left uninitialized: once materialized
+        (``module.to_empty(device=...)``), ``reset_parameters()`` or :func:`rnninit.torch.apply`
+        initializes it. A module with only some parameters on ``meta`` is refused by the writer: the
+        others would otherwise stay uninitialized memory.
         """
         seed = draw_seed() if self.seed is None else self.seed
         plan = make_plan(self.init_spec, model_layout(self), seed)
