@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rnninit import inits
-from rnninit.errors import LayoutError, RnninitError, SpecError
+from rnninit.errors import CellArgumentError, LayoutError, RnninitError, SpecError
 from rnninit.inits import INITS, Init, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
@@ -47,6 +47,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CELL_KINDS",
+    "CellArgumentError",
     "INITS",
     "PRESETS",
     "CellKind",
