@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from rnninit.errors import LayoutError, SpecError, one_of
-from rnninit.layout.cells import CELL_KINDS, CellKind
+from rnninit.layout.cells import CellKind
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.storage import ModelLayout
 from rnninit.plan import make_plan
@@ -36,18 +36,6 @@ def parse_gates(gates: str | Sequence[str] | None) -> tuple[str, ...] | None:
     if not parsed:
         raise SpecError(f"gates must name at least one gate, got {gates!r}")
     return parsed
-
-
-def infer_kind(gates: tuple[str, ...]) -> CellKind:
-    """The cell kind whose gates (or their aliases) are exactly ``gates``; the first one registered
-    when several kinds have them (``gru`` before ``gru_reset_before``, ``mgu`` before ``mgu_no_reset``)."""
-    wanted = set(gates)
-    for kind in CELL_KINDS.values():
-        names = {kind.gate_aliases.get(g, g) for g in gates}
-        if kind.gates and names == set(kind.gates) and len(gates) == len(kind.gates):
-            return kind
-    described = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in CELL_KINDS.values() if k.gates)
-    raise SpecError(f"no cell kind has the gates {sorted(wanted)}; pass kind=... (gated kinds: {described})")
 
 
 def check_role_given(spec: Spec, kind: CellKind, role_name: str, gates: tuple[str, ...] | None) -> None:

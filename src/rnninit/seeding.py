@@ -11,6 +11,7 @@ import hashlib
 
 import numpy as np
 
+from rnninit.arguments import check_integer
 from rnninit.errors import RnninitError
 
 MAX_SEED = 2**63 - 1
@@ -21,9 +22,8 @@ class SeedError(RnninitError, ValueError):
 
 
 def check_seed(seed: object) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) <= MAX_SEED:
-        raise SeedError(f"seed must be an integer in [0, 2**63 - 1] or None, got {seed!r}")
-    return int(seed)
+    expected = "an integer in [0, 2**63 - 1] or None"
+    return check_integer(seed, "seed", error=SeedError, minimum=0, maximum=MAX_SEED, expected=expected)
 
 
 def identity_words(path: str, layer: int, direction: int, role: str, gate: str | None) -> tuple[int, ...]:

@@ -17,9 +17,9 @@ from rnninit.inits import (
     Orthogonal,
     Spectral,
     Uniform,
-    init_from_config,
     make_init,
 )
+from rnninit.spec import init_from_config
 
 
 def test_the_round_trip_strategies_cover_every_init():
@@ -63,6 +63,19 @@ def test_config_and_string_forms(init, config, text):
 def test_a_nested_init_may_be_written_as_a_string_in_a_config():
     config = {"name": "spectral", "radius": 0.9, "base": "uniform(-1, 1)"}
     assert init_from_config(config) == Spectral(radius=0.9, base=Uniform(low=-1.0, high=1.0))
+
+
+def test_the_inits_layer_reads_configs_and_leaves_text_to_the_spec_layer():
+    import rnninit
+    from rnninit import inits
+
+    assert rnninit.init_from_config is init_from_config
+    assert inits.init_from_config({"name": "normal", "std": 0.5}) == Normal(std=0.5)
+    assert inits.init_from_config(0.5) == Constant(value=0.5)
+    with pytest.raises(SpecError, match=r"written as text \('normal'\) is read by rnninit.init_from_config"):
+        inits.init_from_config("normal")
+    with pytest.raises(SpecError, match="is read by rnninit.init_from_config"):
+        inits.init_from_config({"name": "spectral", "base": "uniform(-1, 1)"})
 
 
 def test_from_config_on_a_subclass_checks_the_name():

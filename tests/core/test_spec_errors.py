@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnninit.errors import RnninitError, SpecError
-from rnninit.inits import Normal, init_from_config, make_init
-from rnninit.spec import Spec
+from rnninit.inits import Normal, make_init
+from rnninit.spec import Spec, init_from_config
 
 # (spec, cell kind to resolve on or None, message fragment, token, position)
 CASES = [
@@ -180,7 +180,7 @@ CASES = [
     ("irnn(std=-1)", None, "normal: std must be >= 0, got -1.0", "std=-1", 5),
     ("indrnn(t_max=0.5)", None, "indrnn: t_max (time steps) must be >= 1, got 0.5", "t_max=0.5", 7),
     # missing or surplus arguments
-    ("bias=constant", None, "constant needs argument(s) value, e.g. constant(value=...)", "constant", 5),
+    ("bias=constant", None, "constant needs argument 'value', e.g. constant(value=...)", "constant", 5),
     ("chrono", None, "preset chrono needs argument 't_max', e.g. chrono(t_max=...)", "chrono", 0),
     (
         "ih=normal(0, 1, false, 3)",

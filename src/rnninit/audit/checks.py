@@ -1,7 +1,10 @@
 """Does one block's effective value plausibly come from the init the spec gives it?
 
-:func:`check_block` dispatches on the init and returns a :class:`BlockCheck`: observed statistics,
-the expected ones, and a list of :class:`Test` s of two kinds.
+:func:`check_block` asks the init what it is and returns a :class:`BlockCheck`: observed statistics,
+the expected ones, and a list of :class:`Test` s of two kinds. What holds exactly of every sample
+(:meth:`rnninit.inits.Init.exact_property`, one of :mod:`rnninit.inits.properties`) gets exact tests
+(:func:`check_property`); otherwise the law of one entry (:meth:`rnninit.inits.Init.entry_distribution`)
+gets the distribution tests.
 
 *Exact* tests have no false positives beyond floating-point rounding; their tolerances follow the
 dtype the weights are stored in (:func:`unit_roundoff`; float32 when unknown, see below):
@@ -22,13 +25,13 @@ on at most ``max_sample`` entries drawn without replacement:
   ``(x - μ)²`` is ``σ²`` with variance ``(κ + 2) σ⁴ / n`` (κ the excess kurtosis), a CLT z-test,
   only for n ≥ 1000.
 
-Init types this module does not know are checked by a two-sample Kolmogorov–Smirnov test against
-a fresh sample of the init (valid for any init with i.i.d. entries), or exactly when the init is
-deterministic.
+An init that says neither is checked by a two-sample Kolmogorov–Smirnov test against a fresh sample
+of the init (valid for any init with i.i.d. entries), or exactly when the init is deterministic.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,18 +39,15 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
-from rnninit.audit.distributions import Dist, entry_distribution, uniform
-from rnninit.inits import (
-    Block,
-    Chrono,
-    Constant,
-    Identity,
-    Init,
-    Ones,
-    Orthogonal,
-    Spectral,
-    Zeros,
-    spectral_radius,
+from rnninit.inits import Block, Init, spectral_radius
+from rnninit.inits.distributions import Dist, uniform
+from rnninit.inits.properties import (
+    ChronoGate,
+    ConstantValue,
+    ExactProperty,
+    ScaledIdentity,
+    ScaledOrthogonal,
+    SpectralRadius,
 )
 
 #: Relative tolerance of exact checks: float32 rounds to about 6e-8 relative; this leaves room for
@@ -310,45 +310,53 @@ def check_value(
 
 
 def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
-    if isinstance(init, (Constant, Zeros, Ones)):
-        target = {Zeros: 0.0, Ones: 1.0}.get(type(init), getattr(init, "value", None))
-        result.expected = {"mean": target, "std": 0.0, "min": target, "max": target}
-        return [_exact_equal(value, target, f"every entry {_fmt(target)}", ctx.rtol)]
-    if isinstance(init, Identity):
-        result.expected = {"gain": init.gain}
-        target = (
-            np.full(value.shape, init.gain)
-            if block.kind == "diagonal"
-            else init.gain * np.eye(value.shape[0])
-        )
-        return [_exact_equal(value, target, f"{_fmt(init.gain)}·I", ctx.rtol)]
-    result.random = not isinstance(init, (Constant, Zeros, Ones, Identity))
-    if isinstance(init, Orthogonal):
-        return _check_orthogonal(init, value, ctx, result)
-    if isinstance(init, Spectral):
-        return _check_spectral(init, value, ctx, result)
-    if isinstance(init, Chrono):
-        return _check_chrono(init, block, value, ctx, result)
-    dist = entry_distribution(init, block)
+    """The init's exact property when it has one, else its entry distribution, else fresh samples."""
+    exact = init.exact_property(block)
+    if exact is not None:
+        result.random = exact.random
+        return check_property(exact, value, ctx, result)
+    dist = init.entry_distribution(block)
     result.random = dist is not None
     if dist is not None:
         result.expected = {"mean": dist.mean, "std": dist.std}
         if math.isfinite(dist.low):
             result.expected.update(min=dist.low, max=dist.high)
         return distribution_tests(value, dist, ctx.rng, ctx.max_sample, ctx.rtol)
-    if getattr(init, "std", None) == 0 and hasattr(init, "mean"):  # normal/truncated_normal(std=0)
-        result.expected = {"mean": init.mean, "std": 0.0}
-        return [_exact_equal(value, init.mean, f"every entry {_fmt(init.mean)}", ctx.rtol)]
     return _check_by_resampling(init, block, value, ctx, result)
 
 
-def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+@functools.singledispatch
+def check_property(prop: ExactProperty, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+    """The exact tests of ``value`` against one of the properties of :mod:`rnninit.inits.properties`
+    (``result.expected`` is filled in); one function per property."""
+    raise TypeError(f"the audit has no check for {type(prop).__name__}")
+
+
+@check_property.register(ConstantValue)
+def _check_constant(prop: ConstantValue, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+    target = prop.value
+    result.expected = {"mean": target, "std": 0.0, "min": target, "max": target}
+    note = f" ({prop.note})" if prop.note else ""
+    return [_exact_equal(value, target, f"every entry {_fmt(target)}{note}", ctx.rtol)]
+
+
+@check_property.register(ScaledIdentity)
+def _check_identity(prop: ScaledIdentity, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+    result.expected = {"gain": prop.gain}
+    target = np.full(value.shape, prop.gain) if prop.diagonal else prop.gain * np.eye(value.shape[0])
+    return [_exact_equal(value, target, f"{_fmt(prop.gain)}·I", ctx.rtol)]
+
+
+@check_property.register(ScaledOrthogonal)
+def _check_orthogonal(
+    prop: ScaledOrthogonal, value: np.ndarray, ctx: Context, result: BlockCheck
+) -> list[Test]:
     result.expected = {
-        "gain": init.gain,
+        "gain": prop.gain,
         "orthogonality_error": 0.0,
-        "std": init.gain / math.sqrt(max(value.shape)),
+        "std": prop.gain / math.sqrt(max(value.shape)),
     }
-    if init.gain == 0:
+    if prop.gain == 0:
         return [_exact_equal(value, 0.0, "every entry 0 (gain 0)", ctx.rtol)]
     err, gain = orthogonality(value, ctx.rng)
     result.observed["orthogonality_error"] = err
@@ -358,15 +366,15 @@ def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result:
     tests = [
         Test(
             "orthogonality",
-            f"orthonormal {shorter} × gain {_fmt(init.gain)} (|G/g² - I| ≤ {tol:g})",
+            f"orthonormal {shorter} × gain {_fmt(prop.gain)} (|G/g² - I| ≤ {tol:g})",
             f"|G/g² - I| = {_fmt(err)}",
             passed=bool(err <= tol),
         ),
         Test(
             "gain",
-            f"gain {_fmt(init.gain)}",
+            f"gain {_fmt(prop.gain)}",
             f"gain {_fmt(gain)}",
-            passed=bool(abs(gain - init.gain) <= tol * init.gain),
+            passed=bool(abs(gain - prop.gain) <= tol * prop.gain),
         ),
     ]
     # A 2x2 rotation by an angle within t of a multiple of pi/2 has every entry within t of 0 or
@@ -374,7 +382,7 @@ def _check_orthogonal(init: Orthogonal, value: np.ndarray, ctx: Context, result:
     if min(value.shape) > 2 or (min(value.shape) == 2 and ctx.rtol <= EXACT_RTOL):
         # a signed permutation has only entries 0 and ±gain; one other entry in a sample rules it out
         def only_levels(x: np.ndarray) -> bool:
-            levels = np.abs(x) / init.gain
+            levels = np.abs(x) / prop.gain
             return bool(np.all((levels < ctx.rtol) | (np.abs(levels - 1.0) < ctx.rtol)))
 
         flat = value.reshape(-1)
@@ -440,37 +448,32 @@ def spectral_tolerance(value: np.ndarray, radius: float, expected: float, roundo
     return max(base, 2.0 * min(worst, likely))
 
 
-def _check_spectral(init: Spectral, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+@check_property.register(SpectralRadius)
+def _check_spectral(prop: SpectralRadius, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
     radius = block_radius(value)
     result.observed["spectral_radius"] = radius
-    result.expected = {"spectral_radius": init.radius}
-    tol = spectral_tolerance(value, radius, init.radius, ctx.roundoff)
-    within = f" (± {_fmt(tol)})" if tol > SPECTRAL_RTOL * init.radius else ""
+    result.expected = {"spectral_radius": prop.radius}
+    tol = spectral_tolerance(value, radius, prop.radius, ctx.roundoff)
+    within = f" (± {_fmt(tol)})" if tol > SPECTRAL_RTOL * prop.radius else ""
     return [
         Test(
             "spectral radius",
-            f"spectral radius {_fmt(init.radius)}{within}",
+            f"spectral radius {_fmt(prop.radius)}{within}",
             f"spectral radius {_fmt(radius)}",
-            passed=bool(abs(radius - init.radius) <= tol),
+            passed=bool(abs(radius - prop.radius) <= tol),
         )
     ]
 
 
-def _check_chrono(
-    init: Chrono, block: Block, value: np.ndarray, ctx: Context, result: BlockCheck
-) -> list[Test]:
-    forget = block.gate_semantics.get("forget")
-    inp = block.gate_semantics.get("input")
-    if block.gate not in (forget, inp):
-        result.expected = {"mean": 0.0, "std": 0.0}
-        return [_exact_equal(value, 0.0, "every entry 0 (chrono leaves other gates at 0)", ctx.rtol)]
-    log_high = math.log(init.t_max - 1.0)
-    if block.gate == inp and ctx.forget_value is not None:
+@check_property.register(ChronoGate)
+def _check_chrono(prop: ChronoGate, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
+    forget = prop.forget
+    log_high = math.log(prop.t_max - 1.0)
+    if prop.negates is not None and ctx.forget_value is not None:
         result.expected = {"min": -log_high, "max": 0.0}
-        return [_exact_equal(value, -ctx.forget_value, f"b_{inp} = -b_{forget}", ctx.rtol)]
-    b_f = value if block.gate == forget else -value
-    sign = 1.0 if block.gate == forget else -1.0
-    result.expected = {"min": min(0.0, sign * log_high), "max": max(0.0, sign * log_high)}
+        return [_exact_equal(value, -ctx.forget_value, f"b_{prop.gate} = -b_{forget}", ctx.rtol)]
+    b_f = prop.sign * value
+    result.expected = {"min": min(0.0, prop.sign * log_high), "max": max(0.0, prop.sign * log_high)}
     tests = []
     lo, hi = float(b_f.min()), float(b_f.max())
     tol = ctx.rtol * max(log_high, 1.0)
@@ -484,7 +487,7 @@ def _check_chrono(
     )
     # exp(b_f) ~ U(1, t_max - 1): test that (clipped into the support, which the range test guards).
     u = np.exp(np.clip(b_f, 0.0, log_high))
-    dist = uniform(f"exp(b_{forget}) ~ U(1, {_fmt(init.t_max - 1)})", 1.0, init.t_max - 1.0)
+    dist = uniform(f"exp(b_{forget}) ~ U(1, {_fmt(prop.t_max - 1)})", 1.0, prop.t_max - 1.0)
     tests += [t for t in distribution_tests(u, dist, ctx.rng, ctx.max_sample, ctx.rtol) if t.name != "range"]
     return tests
 

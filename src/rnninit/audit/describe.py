@@ -61,7 +61,6 @@ from rnninit.audit.checks import (
     distribution_tests,
     orthogonality,
 )
-from rnninit.audit.distributions import Dist, entry_distribution
 from rnninit.audit.fit import (
     ACCEPT_P,
     fit_chrono,
@@ -89,10 +88,10 @@ from rnninit.inits import (
     LecunUniform,
     Ones,
     Orthogonal,
-    Spectral,
     TorchDefault,
     Zeros,
 )
+from rnninit.inits.distributions import Dist
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout, Slot
 from rnninit.spec import PRESETS, Resolved, Spec
@@ -115,8 +114,6 @@ NAMED: tuple[Init, ...] = (
     HeNormal(truncated=True),
     KaimingUniform(a=math.sqrt(5.0)),
 )
-#: Inits whose every value the exact stage decides; a preset giving one to a random block cannot fit it.
-EXACT_INITS = (Constant, Zeros, Ones, Identity, Orthogonal, Spectral, Chrono)
 #: Square blocks up to this size are checked for a spectral radius that is a short decimal.
 MAX_SPECTRAL = 1024
 
@@ -397,7 +394,7 @@ class _Role:
             if fused:
                 block = self.cell.block(self.slots[0], fused=True)
                 init.validate(block)
-                dist = entry_distribution(init, block)
+                dist = init.entry_distribution(block)
                 stacked = np.concatenate(self.values, axis=0)
                 return _Candidate(init, True, _fit_p([stacked], [dist]), (dist,) * len(self.slots))
             blocks = [self.cell.block(s) for s in self.slots]
@@ -405,7 +402,7 @@ class _Role:
                 init.validate(block)
         except SpecError:
             return None
-        dists = [entry_distribution(init, b) for b in blocks]
+        dists = [init.entry_distribution(b) for b in blocks]
         return _Candidate(init, False, _fit_p(self.values, dists), tuple(dists))
 
     def named(self) -> list[_Candidate]:
@@ -416,10 +413,13 @@ class _Role:
                 out.append(found)
         if self.all_gates:
             for init in NAMED:
-                if not isinstance(init, TorchDefault):  # PyTorch's per-tensor default cannot be fused
-                    found = self.candidate(dataclasses.replace(init, fused=True), fused=True)
-                    if found is not None:
-                        out.append(found)
+                try:
+                    fused = dataclasses.replace(init, fused=True)
+                except SpecError:  # an init that cannot be fused (PyTorch's per-tensor default)
+                    continue
+                found = self.candidate(fused, fused=True)
+                if found is not None:
+                    out.append(found)
         for found in out:
             found.named = True
         return out
@@ -538,7 +538,12 @@ def _preset_stage(
                 inits, found = [whole], role.candidate(whole, fused=True)
             else:
                 inits = [resolved.lookup(role_name, s.gate)[0] for s in slots]
-                if any(i is None or isinstance(i, EXACT_INITS) for i in inits):
+                exact = [
+                    i is None or i.exact_property(cell.block(s)) is not None for i, s in zip(inits, slots)
+                ]
+                if any(
+                    exact
+                ):  # every value of an exact init was decided at stage 1: none fits a random block
                     break
                 found = _per_gate_candidate(role, inits)
             if found is None:
@@ -566,7 +571,7 @@ def _per_gate_candidate(role: _Role, inits: list[Init]) -> _Candidate | None:
             init.validate(block)
     except SpecError:
         return None
-    dists = [entry_distribution(i, b) for i, b in zip(inits, blocks, strict=True)]
+    dists = [i.entry_distribution(b) for i, b in zip(inits, blocks, strict=True)]
     return _Candidate(inits[0], False, _fit_p(role.values, dists), tuple(dists))
 
 
@@ -649,8 +654,8 @@ def _entries(cell, groups, verdicts: dict[Key, _Verdict], chrono):
     for role, slots in groups:
         per_gate = {s.gate: verdicts[(role, s.gate)] for s in slots}
         if chrono is not None and role == "bias":
-            others = [v.init for g, v in per_gate.items() if not isinstance(v.init, Chrono)]
-            if all(isinstance(i, Zeros) for i in others):
+            others = [v.init for v in per_gate.values() if v.init != chrono]
+            if all(i is not None and i.constant_value("vector") == 0.0 for i in others):  # chrono's zeros
                 per_gate = {g: _Verdict(chrono, v.evidence) for g, v in per_gate.items()}
         tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
         first = next(iter(per_gate.values()))
@@ -761,12 +766,12 @@ def _slots_equal(a, b, roles) -> bool:
 
 
 def _canonical(init: Init | None, role, kind: CellKind) -> Init | None:
-    """One name for inits that give a block the same values: ``ones`` is ``constant(1.0)``, identity on a
-    diagonal is a constant, and a fused init over a role with a single gate is the per-gate one."""
-    if isinstance(init, (Ones, Zeros)):
-        return Constant(value=1.0 if isinstance(init, Ones) else 0.0)
-    if isinstance(init, Identity) and role.kind == "diagonal":
-        return Constant(value=init.gain)
+    """One name for inits that give a block the same values: an init that gives every entry one value is
+    that ``constant`` (``ones`` is ``constant(1.0)``, identity on a diagonal is a constant), and a fused
+    init over a role with a single gate is the per-gate one."""
+    value = None if init is None else init.constant_value(role.kind)
+    if value is not None:
+        return Constant(value=value)
     if init is not None and init.fused and len(kind.role_gates(role)) == 1:
         return dataclasses.replace(init, fused=False)
     return init

@@ -31,8 +31,8 @@ import numpy as np
 from scipy import stats
 
 from rnninit.audit.checks import EXACT_RTOL
-from rnninit.audit.distributions import Dist
 from rnninit.inits import Chrono, Init, Normal, Spectral, TruncatedNormal, Uniform
+from rnninit.inits.distributions import Dist
 from rnninit.inits.random import TRUNCATED_STD, TRUNCATION
 
 #: Level of every confidence interval here, and of describe's acceptance of a candidate init.

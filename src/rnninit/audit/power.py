@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from rnninit.audit.distributions import Dist, normal, uniform
+from rnninit.inits.distributions import Dist, normal, uniform
 
 #: A block's distribution tests are said to have power when they reject the same-std alternative
 #: with at least this probability (the power the audit's calibration page reports, too).

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 from rnninit.audit.backends import Backend
 from rnninit.errors import LayoutError
-from rnninit.layout.cells import CELL_KINDS, ELMAN, CellKind, cell_kind
+from rnninit.layout.cells import CellKind, cell_kind, kind_for_gates
 from rnninit.layout.declared import declared_layout, parse_declaration
 from rnninit.layout.storage import CellLayout, ModelLayout
 
@@ -37,19 +37,8 @@ def infer_role(local_name: str) -> str | None:
 def _kind_for(roles: Mapping[str, str], cell: str | CellKind | None) -> CellKind:
     if cell is not None:
         return cell_kind(cell)
-    gates: set[str] = set()
-    for text in roles.values():
-        for part in parse_declaration(text).parts:
-            gates.update(part.gates or ())
-    if not gates:
-        return ELMAN
-    for kind in CELL_KINDS.values():
-        names = set(kind.gates) | set(kind.gate_aliases)
-        if gates <= names and kind.gates:
-            return kind
-    raise LayoutError(
-        f"no cell kind has the gates {', '.join(sorted(gates))}; pass cell= one of {', '.join(CELL_KINDS)}"
-    )
+    gates = [g for text in roles.values() for part in parse_declaration(text).parts for g in part.gates or ()]
+    return kind_for_gates(gates, error=LayoutError, argument="cell")
 
 
 def _inside(owner: str, ancestor: str) -> bool:

@@ -26,12 +26,13 @@ from rnninit.audit.checks import (
     observe,
     unit_roundoff,
 )
-from rnninit.audit.distributions import Dist, entry_distribution, explicit
 from rnninit.audit.layouts import audited_layout, cell_tensors, cell_values
 from rnninit.audit.power import TARGET_POWER, shape_power
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.errors import SpecError
-from rnninit.inits import Chrono
+from rnninit.inits import Block
+from rnninit.inits.distributions import Dist
+from rnninit.inits.properties import ChronoGate
 from rnninit.layout.cells import CellKind
 from rnninit.layout.storage import CellLayout
 from rnninit.seeding import block_rng
@@ -134,7 +135,7 @@ def _row(visit: Visit, init_known: bool = True) -> BlockRow:
         tensors=visit.tensors,
         shape=visit.shape,
         init=None if init is None else str(init),
-        init_explicit=None if init is None else explicit(init),
+        init_explicit=None if init is None else init.explicit(),
         fused=visit.fused,
         rule=visit.rule if init is not None else None,
     )
@@ -169,16 +170,14 @@ def _audit_cell(
             row.tests = _nan_check(value)
             out.append(_Checked(row, _fingerprint(value), False))
             continue
+        block = visit.block()
         forget_value = None
-        if isinstance(visit.init, Chrono) and not visit.fused:
-            forget = cell.kind.gate_semantics.get("forget")
-            if (
-                visit.gate == cell.kind.gate_semantics.get("input")
-                and resolved.lookup(visit.role, forget)[0] == visit.init
-            ):
-                forget_value = values[(visit.role, forget)]
+        exact = visit.init.exact_property(block)
+        if isinstance(exact, ChronoGate) and exact.negates is not None:  # b_i = -b_f, if one chrono drew both
+            if resolved.lookup(visit.role, exact.negates)[0] == visit.init:
+                forget_value = values[(visit.role, exact.negates)]
         ctx = Context(_rng(cell, visit.role, visit.gate), max_sample, forget_value, roundoff)
-        out.append(_check(visit, value, ctx))
+        out.append(_check(visit, block, value, ctx))
     return out
 
 
@@ -190,9 +189,8 @@ def _nan_check(value: np.ndarray) -> list[Test]:
     return [Test("finite", "finite values", f"{int(flat.size - finite.sum())} NaN/Inf", passed=False)]
 
 
-def _check(visit: Visit, value: np.ndarray, ctx: Context) -> _Checked:
+def _check(visit: Visit, block: Block, value: np.ndarray, ctx: Context) -> _Checked:
     row = _row(visit)
-    block = visit.block()
     result = check_block(visit.init, block, value, ctx)
     row.observed, row.expected, row.tests, row.sample_size = (
         result.observed,
@@ -201,7 +199,7 @@ def _check(visit: Visit, value: np.ndarray, ctx: Context) -> _Checked:
         result.sample_size,
     )
     # the blocks checked against an entry distribution (chrono's and structured checks are not)
-    dist = entry_distribution(visit.init, block) if any(t.name == "KS" for t in result.tests) else None
+    dist = visit.init.entry_distribution(block) if any(t.name == "KS" for t in result.tests) else None
     return _Checked(row, _fingerprint(value) if result.random else None, result.random, dist)
 
 

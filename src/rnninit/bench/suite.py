@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 import rnninit.torch as rt
+from rnninit.arguments import is_integer
 from rnninit.bench.cells import Problem, builtin_case, library_case, library_module, module_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
@@ -101,7 +102,7 @@ class SpeedConfig:
             )
         for name in ("steps", "batch", "hidden"):
             values = getattr(self, name)
-            if not values or any(not isinstance(v, int) or v <= 0 for v in values):
+            if not values or any(not is_integer(v) or v <= 0 for v in values):
                 raise BenchError(f"{name} must be positive integers, got {values!r}")
         if self.threads is not None and self.threads < 1:
             raise BenchError(f"--threads must be a positive integer, got {self.threads}")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from rnninit.arguments import check_integer
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
@@ -114,9 +115,7 @@ def cell_factory(name: str) -> CellFactory:
 
 
 def _positive(name: str, value: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise DynamicsError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    return check_integer(value, name, error=DynamicsError, minimum=1, expected="a positive integer")
 
 
 def make_cell(

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from rnninit.arguments import check_integer
 from rnninit.dynamics.cells import make_cell
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.horizon import memory_horizon
@@ -127,8 +128,7 @@ def diagnose(
     ``initial_state``: the flat state ``s_0`` ``(batch, S)`` or ``(S,)``; zeros if ``None``.
     The cell is copied to float64; the original is not changed.
     """
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise DynamicsError(f"steps (T) must be a positive integer, got {steps!r}")
+    steps = check_integer(steps, "steps (T)", error=DynamicsError, minimum=1, expected="a positive integer")
     if isinstance(cell, Stepper):
         stepper = cell
     elif is_keras_cell(cell):

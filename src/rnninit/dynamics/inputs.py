@@ -11,6 +11,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnninit.arguments import check_integer
 from rnninit.dynamics.errors import DynamicsError
 
 INPUT_KINDS = ("zeros", "normal", "uniform")
@@ -43,8 +44,7 @@ def make_inputs(
                 "(steps, batch, input_size) of data"
             )
         batch = DEFAULT_BATCH[source] if batch is None else batch
-        if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-            raise DynamicsError(f"batch must be a positive integer, got {batch!r}")
+        batch = check_integer(batch, "batch", error=DynamicsError, minimum=1, expected="a positive integer")
         shape = (steps, batch, input_size)
         if source == "zeros":
             return torch.zeros(shape, dtype=dtype)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
+from rnninit.arguments import is_integer
 from rnninit.dynamics.errors import DynamicsError
 
 
@@ -41,7 +42,7 @@ class Stepper:
             )
         hidden = getattr(module, "hidden_size", None)
         inputs = getattr(module, "input_size", None)
-        if not isinstance(hidden, int) or not isinstance(inputs, int):
+        if not is_integer(hidden) or not is_integer(inputs):
             raise DynamicsError(
                 f"cannot tell the state layout of {type(module).__name__}: it has no integer "
                 "input_size/hidden_size; build Stepper(module, parts=(('h', H), ...), input_size=I) yourself"

@@ -32,6 +32,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from rnninit.arguments import check_integer, is_number
 from rnninit.datafile import load_data_file
 from rnninit.errors import RnninitError, did_you_mean, one_of, shown
 from rnninit.experiments.errors import ConfigError
@@ -129,21 +130,16 @@ def _number(value: Any) -> Any:
 
 
 def _text(where: str, description: Any) -> None:
-    if not isinstance(description, (str, int, float)) or isinstance(description, bool):
+    if not (isinstance(description, str) or is_number(description)):
         raise ConfigError(f"{where}: description must be text, got {shown(description)}")
 
 
 def _int(where: str, value: Any, minimum: int) -> int:
-    value = _number(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ConfigError(f"{where} must be an integer >= {minimum}, got {shown(value)}")
-    return value
+    return check_integer(_number(value), where, error=ConfigError, minimum=minimum)
 
 
 def _positive_number(value: Any) -> bool:
-    return (
-        not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value) and value > 0
-    )
+    return is_number(value) and math.isfinite(value) and value > 0
 
 
 def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> TrainConfig:

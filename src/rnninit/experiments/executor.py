@@ -14,6 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
+from rnninit.arguments import check_integer
 from rnninit.errors import did_you_mean, one_of
 from rnninit.experiments.errors import ConfigError
 
@@ -40,9 +41,7 @@ class LocalExecutor(Executor):
     name = "local"
 
     def __init__(self, workers: int = 1):
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
-        self.workers = workers
+        self.workers = check_integer(workers, "--workers", error=ConfigError, minimum=1)
 
     def map(self, runs: Sequence[dict]) -> Iterator[tuple[int, dict]]:
         from rnninit.experiments.worker import execute_run  # torch is imported only when runs execute

@@ -35,6 +35,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 
+from rnninit.arguments import check_integer
 from rnninit.errors import RnninitError
 from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.executor import Executor
@@ -99,10 +100,8 @@ class RayExecutor(Executor):
         max_retries: int = 3,
         function: Callable[[dict], dict] | None = None,
     ):
-        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        workers = check_integer(workers, "--workers", error=ConfigError, minimum=1)
+        max_retries = check_integer(max_retries, "max_retries", error=ConfigError, minimum=0)
         if address is not None and not isinstance(address, str):
             raise ConfigError(f"--address must be a string such as 'auto' or 'HOST:6379', got {address!r}")
         self.ray = import_ray()
@@ -223,5 +222,3 @@ def check_address(address: str) -> None:
 def _call(function: Callable[[dict], dict], run: dict) -> dict:
     """The body of every Ray task (a plain function, so that ``function`` may be any callable)."""
     return function(run)
-
-

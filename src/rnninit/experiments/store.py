@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from rnninit.arguments import is_number
 from rnninit.errors import RnninitError, shown
 from rnninit.experiments.config import RunSpec
 from rnninit.outputs import check_output_dir
@@ -202,7 +203,7 @@ class ResultStore:
 
 
 def _number_or_none(value: object) -> bool:
-    return value is None or (isinstance(value, (int, float)) and not isinstance(value, bool))
+    return value is None or is_number(value)
 
 
 def is_final_result(result: object) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from rnninit.arguments import check_integer
 from rnninit.experiments.errors import ConfigError
 
 TUNE_KEYS = ("family", "input", "batch")
@@ -49,9 +50,10 @@ def tune_settings(where: str, value: Any) -> dict[str, Any]:
         raise ConfigError(
             f"{where}.tune.input must be one of {', '.join(TUNE_INPUTS)}, got {settings['input']!r}"
         )
-    batch = settings["batch"]
-    if isinstance(batch, bool) or not isinstance(batch, int) or batch < 1:
-        raise ConfigError(f"{where}.tune.batch must be a positive integer, got {batch!r}")
+    expected = "a positive integer"
+    settings["batch"] = check_integer(
+        settings["batch"], f"{where}.tune.batch", error=ConfigError, minimum=1, expected=expected
+    )
     return settings
 
 

@@ -26,8 +26,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from rnninit.flax.apply import key_to_seed
-from rnninit.layout.cells import CellKind, cell_kind
-from rnninit.role_binding import check_role_given, infer_kind, parse_gates, sample_role
+from rnninit.layout.cells import CellKind, cell_kind, kind_for_gates
+from rnninit.role_binding import check_role_given, parse_gates, sample_role
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike
 
@@ -115,7 +115,7 @@ def role(
     if kind is not None:
         the_kind = cell_kind(kind)
     elif parsed is not None:
-        the_kind = infer_kind(parsed)
+        the_kind = kind_for_gates(parsed)
     else:
         the_kind = cell_kind("elman")
     check_role_given(spec, the_kind, role, parsed)

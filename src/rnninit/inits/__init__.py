@@ -6,8 +6,11 @@ arguments, with errors that list the valid names and arguments.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from typing import Any
 
+from rnninit.arguments import bind_arguments, is_number
 from rnninit.errors import SpecError, did_you_mean, one_of, shown
 from rnninit.inits.base import BLOCK_KINDS, Block, Init
 from rnninit.inits.chrono import Chrono
@@ -78,68 +81,39 @@ def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
             f"unknown init '{name}'{did_you_mean(name, known)}; valid inits: {one_of(INITS)}",
             token=name,
         )
-    name = cls.name
-    for alias, canonical in cls.aliases.items():
-        if alias in kwargs:
-            if canonical in kwargs:
-                raise SpecError(
-                    f"{name}: '{alias}' is another name for '{canonical}', and both are given; keep one",
-                    token=alias,
-                )
-            kwargs[canonical] = kwargs.pop(alias)
-    names = cls.arg_names()
-    if len(args) > len(names):
-        raise SpecError(
-            f"{name} takes at most {len(names)} arguments ({', '.join(names)}), got {len(args)}",
-            token=name,
-        )
-    for arg_name, value in zip(names, args, strict=False):
-        if arg_name in kwargs:
-            raise SpecError(f"{name}: argument '{arg_name}' given twice", token=arg_name)
-        kwargs[arg_name] = value
-    unknown = [k for k in kwargs if k not in names]
-    if unknown:
-        bad = unknown[0]
-        valid = one_of(names) if names else "none"
-        if cls.aliases:
-            valid += " (also " + ", ".join(f"'{a}' for '{c}'" for a, c in cls.aliases.items()) + ")"
-        hint = did_you_mean(bad, [*names, *cls.aliases])
-        raise SpecError(
-            f"{name} has no argument '{bad}'{hint}; valid arguments: {valid}",
-            token=bad,
-        )
-    try:
-        return cls(**kwargs)
-    except TypeError as exc:  # a required argument is missing
-        required = [n for n in names if n in _required(cls)]
-        raise SpecError(
-            f"{name} needs argument(s) {', '.join(required)}, e.g. {name}({required[0]}=...)",
-            token=name,
-        ) from exc
-
-
-def _required(cls: type[Init]) -> set[str]:
-    import dataclasses
-
-    return {
+    required = {
         f.name
         for f in dataclasses.fields(cls)
         if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
     }
+    bound = bind_arguments(
+        cls.name, cls.name, cls.arg_names(), args, kwargs, required=required, aliases=cls.aliases
+    )
+    return cls(**bound)
 
 
-def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
-    """Inverse of :meth:`Init.to_config`; also takes an init string or a bare number (constant)."""
+def init_from_config(
+    config: dict[str, Any] | str | float | int | Init, *, parse: Callable[[str], Init] | None = None
+) -> Init:
+    """Inverse of :meth:`Init.to_config`; also takes a bare number (a constant) or an :class:`Init`.
+
+    An init written as text (``"normal(std=0.5)"``, alone or for an argument that takes an init) is the
+    spec language, which lives above the inits: :func:`rnninit.init_from_config` reads it, by passing
+    its parser as ``parse``. Without ``parse``, text is a :class:`SpecError` that says so.
+    """
     if isinstance(config, Init):
         return config
+    if is_number(config):
+        return make_init("constant", value=float(config))
     if isinstance(config, bool):
         raise SpecError(f"an init must be a name, a number or a dict, got {shown(config)}")
-    if isinstance(config, (int, float)):
-        return make_init("constant", value=float(config))
     if isinstance(config, str):
-        from rnninit.spec.parse import parse_init
-
-        return parse_init(config)
+        if parse is None:
+            raise SpecError(
+                f"an init written as text ({config!r}) is read by rnninit.init_from_config (the spec "
+                "language); rnninit.inits.init_from_config takes a dict, a number or an Init"
+            )
+        return parse(config)
     if not isinstance(config, dict) or "name" not in config:
         raise SpecError(
             f"an init config must be a dict with a 'name' key (e.g. {{'name': 'normal', 'std': 0.5}}), "
@@ -151,14 +125,12 @@ def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
     takes_init = _init_arguments(config["name"])
     for key, value in kwargs.items():
         if isinstance(value, dict) or (key in takes_init and isinstance(value, str)):
-            kwargs[key] = init_from_config(value)  # a nested init, as a config or a string
+            kwargs[key] = init_from_config(value, parse=parse)  # a nested init, as a config or text
     return make_init(config["name"], **kwargs)
 
 
 def _init_arguments(name: str) -> set[str]:
     """Arguments of init ``name`` that take an init (``spectral``'s ``base``)."""
-    import dataclasses
-
     cls = INITS.get(name)
     return {f.name for f in dataclasses.fields(cls) if str(f.type) == "Init"} if cls else set()
 

@@ -14,14 +14,16 @@ gate block of an LSTM has ``fan_out = hidden_size``, not ``4 * hidden_size``.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from rnninit.arguments import finite_float, is_integer, is_number
 from rnninit.errors import SpecError, did_you_mean, one_of, shown
+from rnninit.inits.distributions import Dist
+from rnninit.inits.properties import ConstantValue, ExactProperty
 
 #: What a block is: a full matrix, the diagonal of a matrix stored as a vector, or a vector.
 BLOCK_KINDS = ("matrix", "diagonal", "vector")
@@ -74,8 +76,11 @@ class Init:
     """Base class of all initializers.
 
     Subclasses set ``name`` and ``summary``, declare typed fields (their arguments, in the order
-    positional arguments fill them) and implement :meth:`_sample`. ``fused=True`` applies the
-    init over all gates of a role at once, as Keras does for its default kernel initializers.
+    positional arguments fill them), implement :meth:`_sample`, and say what they draw: the law of
+    an entry (:meth:`entry_distribution`) and what holds exactly (:meth:`exact_property`,
+    :meth:`constant_value`), which is all the audit and describe know of an init. ``fused=True``
+    applies the init over all gates of a role at once, as Keras does for its default kernel
+    initializers.
     """
 
     name: ClassVar[str] = ""
@@ -109,6 +114,27 @@ class Init:
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
+
+    # -- what the init is: the audit and describe read these, never the init's class ------------
+    def entry_distribution(self, block: Block) -> Dist | None:
+        """The law every entry of ``block`` follows, independently, under this init
+        (:mod:`rnninit.inits.distributions`); ``None`` when the entries are not i.i.d. draws of one law
+        with a spread (a constant, a structured matrix, chrono's gate rule: see :meth:`exact_property`)."""
+        return None
+
+    def exact_property(self, block: Block) -> ExactProperty | None:
+        """What holds exactly of every value this init gives ``block`` (:mod:`rnninit.inits.properties`):
+        every entry one value, ``gain·I``, orthogonal with a gain, a spectral radius, chrono's gate rule;
+        ``None`` when only the law of the entries can be tested. By default the
+        :meth:`constant_value`, if there is one."""
+        value = self.constant_value(block.kind)
+        return None if value is None else ConstantValue(value)
+
+    def constant_value(self, block_kind: str) -> float | None:
+        """The value of every entry, when this init gives every entry of any block of ``block_kind``
+        one value (``zeros``, ``constant(c)``, ``normal(std=0)``, ``identity`` on a diagonal); else
+        ``None``."""
+        return None
 
     # -- public API -----------------------------------------------------------------------
     def validate(self, block: Block) -> None:
@@ -185,6 +211,18 @@ class Init:
             raise SpecError(f"config names init '{init.name}', expected '{cls.name}'")
         return init
 
+    def explicit(self) -> str:
+        """``normal(mean=0.0, std=1.0)`` rather than ``normal``: every argument, defaults included
+        (``fused`` only when true)."""
+        args = {k: v for k, v in self.args().items() if k != "fused" or v}
+        if not args:
+            return self.name
+        return (
+            f"{self.name}("
+            + ", ".join(f"{k}={v.explicit() if isinstance(v, Init) else v}" for k, v in args.items())
+            + ")"
+        )
+
     def __str__(self) -> str:
         args = self.non_default_args()
         if not args:
@@ -213,18 +251,6 @@ def _format_value(value: Any) -> str:
     return str(value)
 
 
-def _finite_float(owner: str, arg: str, value: int | float) -> float:
-    """``value`` as a float; NaN, infinities and integers too large for a float are a :class:`SpecError`."""
-    try:
-        converted = float(value)
-    except OverflowError:
-        converted = math.inf
-    if not math.isfinite(converted):
-        echoed = repr(value) if isinstance(value, float) else "an integer too large for a float"
-        raise SpecError(f"{owner}: {arg} must be a finite number, got {echoed}", token=arg)
-    return converted
-
-
 def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
     """Type-check one argument and return it normalized (ints given for floats become floats).
 
@@ -234,16 +260,20 @@ def _check_type(init_name: str, arg: str, value: Any, annotation: Any) -> Any:
         ok = isinstance(value, bool)
         expected = "true or false"
     elif ann == "int":
-        ok = isinstance(value, int) and not isinstance(value, bool)
+        ok = is_integer(value)
         expected = "an integer"
+        if ok:
+            value = int(value)
     elif ann == "float":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        ok = is_number(value)
         expected = "a number"
         if ok:
-            value = _finite_float(init_name, arg, value)
+            value = finite_float(init_name, arg, value)
     elif ann == "int | None":
-        ok = value is None or (isinstance(value, int) and not isinstance(value, bool))
+        ok = value is None or is_integer(value)
         expected = "an integer"
+        if ok and value is not None:
+            value = int(value)
     elif ann == "Init":
         ok = isinstance(value, Init)
         expected = "an init, e.g. normal(std=1.0)"

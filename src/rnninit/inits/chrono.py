@@ -9,6 +9,7 @@ import numpy as np
 
 from rnninit.errors import SpecError
 from rnninit.inits.base import Block, Init
+from rnninit.inits.properties import ChronoGate, ConstantValue
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,6 +56,12 @@ class Chrono(Init):
                 f" (valid: {', '.join(sorted(allowed))})",
                 token=str(self),
             )
+
+    def exact_property(self, block: Block) -> ChronoGate | ConstantValue:
+        forget, inp, gate = block.gate_semantics["forget"], block.gate_semantics.get("input"), block.gate
+        if gate is not None and gate in (forget, inp):
+            return ChronoGate(self.t_max, gate, forget, inp)
+        return ConstantValue(0.0, note="chrono leaves other gates at 0")
 
     def forget_bias(self, size: int, rng: np.random.Generator) -> np.ndarray:
         return np.log(rng.uniform(1.0, self.t_max - 1.0, size=size))

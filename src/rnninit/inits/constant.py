@@ -19,6 +19,9 @@ class Constant(Init):
     positional: ClassVar[tuple[str, ...]] = ("value",)
     value: float
 
+    def constant_value(self, block_kind: str) -> float:
+        return self.value
+
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         return np.full(block.shape, self.value)
 
@@ -30,6 +33,9 @@ class Zeros(Init):
     name: ClassVar[str] = "zeros"
     summary: ClassVar[str] = "every entry = 0"
 
+    def constant_value(self, block_kind: str) -> float:
+        return 0.0
+
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         return np.zeros(block.shape)
 
@@ -40,6 +46,9 @@ class Ones(Init):
 
     name: ClassVar[str] = "ones"
     summary: ClassVar[str] = "every entry = 1"
+
+    def constant_value(self, block_kind: str) -> float:
+        return 1.0
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         return np.ones(block.shape)

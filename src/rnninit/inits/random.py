@@ -3,6 +3,7 @@ PyTorch's ``kaiming_*``), PyTorch's default."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import ClassVar
@@ -12,6 +13,7 @@ from scipy import stats
 
 from rnninit.errors import SpecError
 from rnninit.inits.base import Block, Init
+from rnninit.inits.distributions import Dist, irwin_hall, normal, uniform
 
 #: Truncated normals are cut at this many standard deviations, as in Keras and TensorFlow.
 TRUNCATION = 2.0
@@ -43,6 +45,12 @@ class Normal(Init):
     def _validate_args(self) -> None:
         _nonnegative(self, "std")
 
+    def entry_distribution(self, block: Block) -> Dist | None:
+        return None if self.std == 0 else normal(self.explicit(), self.mean, self.std)
+
+    def constant_value(self, block_kind: str) -> float | None:
+        return self.mean if self.std == 0 else None
+
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         return rng.normal(self.mean, self.std, size=block.shape)
 
@@ -69,6 +77,12 @@ class TruncatedNormal(Init):
         """The scipy.stats frozen distribution this init samples from."""
         return stats.truncnorm(-TRUNCATION, TRUNCATION, loc=self.mean, scale=self.std)
 
+    def entry_distribution(self, block: Block) -> Dist | None:
+        return None if self.std == 0 else Dist.from_scipy(self.explicit(), self.distribution())
+
+    def constant_value(self, block_kind: str) -> float | None:
+        return self.mean if self.std == 0 else None
+
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         if self.std == 0:
             return np.full(block.shape, self.mean)
@@ -91,6 +105,9 @@ class Uniform(Init):
                 f"uniform: low must be < high, got low={self.low!r}, high={self.high!r}",
                 token="low",
             )
+
+    def entry_distribution(self, block: Block) -> Dist:
+        return uniform(self.explicit(), self.low, self.high)
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         return rng.uniform(self.low, self.high, size=block.shape)
@@ -144,6 +161,23 @@ class _VarianceScaling(Init):
         """``uniform``, ``normal`` or ``truncated_normal``."""
         raise NotImplementedError
 
+    @staticmethod
+    def _truncated(std: float):
+        """The scipy.stats normal cut at ±2 of its scale whose standard deviation after the cut is ``std``."""
+        return stats.truncnorm(-TRUNCATION, TRUNCATION, scale=std / TRUNCATED_STD)
+
+    def entry_distribution(self, block: Block) -> Dist | None:
+        std = self.std(block)
+        if std == 0:
+            return None
+        sampler = self.sampler()
+        if sampler == "uniform":
+            limit = math.sqrt(3.0) * std
+            return uniform(self.explicit(), -limit, limit)
+        if sampler == "truncated_normal":
+            return Dist.from_scipy(self.explicit(), self._truncated(std))
+        return normal(self.explicit(), 0.0, std)
+
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         std = self.std(block)
         sampler = self.sampler()
@@ -153,10 +187,7 @@ class _VarianceScaling(Init):
         if sampler == "truncated_normal":
             if std == 0:
                 return np.zeros(block.shape)
-            scale = std / TRUNCATED_STD
-            return stats.truncnorm(-TRUNCATION, TRUNCATION, scale=scale).rvs(
-                size=block.shape, random_state=rng
-            )
+            return self._truncated(std).rvs(size=block.shape, random_state=rng)
         return rng.normal(0.0, std, size=block.shape)
 
 
@@ -174,6 +205,9 @@ class _NamedScaling(_VarianceScaling):
 
     def std(self, block: Block) -> float:
         return self.gain * math.sqrt(self.SCALE / block_fan(block, self.MODE))
+
+    def constant_value(self, block_kind: str) -> float | None:
+        return 0.0 if self.gain == 0 else None
 
     def sampler(self) -> str:
         return self.LAW
@@ -394,6 +428,12 @@ class TorchDefault(Init):
         if self.terms is not None:
             return self.terms
         return block.bias_terms if block.is_bias else 1
+
+    def entry_distribution(self, block: Block) -> Dist:
+        """The sum of :meth:`terms_for` draws of ``U(±1/√H)``
+        (:func:`~rnninit.inits.distributions.irwin_hall`)."""
+        dist = irwin_hall(self.terms_for(block), self.bound(block))
+        return dataclasses.replace(dist, label=f"{self.explicit()} = {dist.label}")
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         bound = self.bound(block)

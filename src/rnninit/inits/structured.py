@@ -11,6 +11,7 @@ from scipy.linalg import lapack
 from rnninit.errors import SpecError
 from rnninit.inits.base import Block, Init
 from rnninit.inits.constant import Constant, Ones, Zeros
+from rnninit.inits.properties import ScaledIdentity, ScaledOrthogonal, SpectralRadius
 from rnninit.inits.random import Normal, _nonnegative
 
 
@@ -82,6 +83,12 @@ class Orthogonal(Init):
     def _validate_args(self) -> None:
         _nonnegative(self, "gain")
 
+    def exact_property(self, block: Block) -> ScaledOrthogonal:
+        return ScaledOrthogonal(self.gain)
+
+    def constant_value(self, block_kind: str) -> float | None:
+        return 0.0 if self.gain == 0 else None
+
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         q = orthogonal_matrix(*block.shape, rng)
         if self.gain != 1.0:
@@ -103,6 +110,12 @@ class Identity(Init):
 
     def _validate_args(self) -> None:
         _nonnegative(self, "gain")
+
+    def exact_property(self, block: Block) -> ScaledIdentity:
+        return ScaledIdentity(self.gain, diagonal=block.kind == "diagonal")
+
+    def constant_value(self, block_kind: str) -> float | None:
+        return self.gain if block_kind == "diagonal" or self.gain == 0 else None
 
     def _validate_block(self, block: Block) -> None:
         if block.kind == "matrix" and block.shape[0] != block.shape[1]:
@@ -149,6 +162,11 @@ class Spectral(Init):
                 "use a random init such as normal or uniform",
                 token="base",
             )
+
+    def exact_property(self, block: Block) -> SpectralRadius:
+        """Only the radius: the entries are ``base``'s draws divided by their own matrix's radius, so
+        they are not independent, and have no :meth:`entry_distribution`."""
+        return SpectralRadius(self.radius)
 
     def _validate_block(self, block: Block) -> None:
         if block.shape[0] != block.shape[1]:

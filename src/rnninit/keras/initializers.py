@@ -24,8 +24,8 @@ import keras
 import numpy as np
 
 from rnninit.errors import SpecError
-from rnninit.layout.cells import CellKind, cell_kind
-from rnninit.role_binding import check_role_given, infer_kind, parse_gates, sample_declared
+from rnninit.layout.cells import CellKind, cell_kind, kind_for_gates
+from rnninit.role_binding import check_role_given, parse_gates, sample_declared
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike
 
@@ -71,7 +71,7 @@ class RoleInitializer(keras.initializers.Initializer):
         if kind is not None:
             self.kind: CellKind = cell_kind(kind)
         elif self.gates is not None:
-            self.kind = infer_kind(self.gates)
+            self.kind = kind_for_gates(self.gates)
         else:
             self.kind = cell_kind("elman")
         self.seed = None if seed is None else check_seed(seed)
@@ -157,9 +157,8 @@ class RoleInitializer(keras.initializers.Initializer):
 
 
 def _is_one(init) -> bool:
-    from rnninit.inits import Constant, Ones
-
-    return isinstance(init, Ones) or (isinstance(init, Constant) and init.value == 1.0)
+    """Whether ``init`` gives every entry of a bias 1 (``ones``, ``constant(1.0)``, ...)."""
+    return init is not None and init.constant_value("vector") == 1.0
 
 
 def _keras_forget_bias_slice(

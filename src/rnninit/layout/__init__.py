@@ -13,6 +13,7 @@ from rnninit.layout.cells import (
     CellKind,
     RoleDef,
     cell_kind,
+    kind_for_gates,
 )
 from rnninit.layout.storage import (
     CellLayout,
@@ -41,6 +42,7 @@ __all__ = [
     "RoleDef",
     "Slot",
     "cell_kind",
+    "kind_for_gates",
     "gate_slice",
     "relocate",
     "role_slots",

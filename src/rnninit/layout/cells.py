@@ -11,7 +11,7 @@ names are accepted as aliases (LSTM ``c`` for ``g``; GRU ``h`` for ``n``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from rnninit.errors import SpecError, did_you_mean, one_of
@@ -295,3 +295,45 @@ def cell_kind(name: str | CellKind) -> CellKind:
             token=name,
         )
     return kind
+
+
+def kind_for_gates(
+    gates: Iterable[str],
+    *,
+    error: Callable[[str], Exception] = SpecError,
+    argument: str = "kind",
+) -> CellKind:
+    """The cell kind that gate names (or their aliases, Keras' ``c`` for ``g``) belong to.
+
+    The kinds that have every gate named are the candidates; one whose gates are exactly those named
+    wins over kinds that have more. Kinds with the same gates (``gru`` and ``gru_reset_before``,
+    ``mgu`` and ``mgu_no_reset``) differ in their equations, not their gates: the first registered is
+    taken, and a caller who means the other passes it by name. Names that fit no kind, or kinds with
+    different gates (``f`` is a gate of ``lstm`` and of ``mgu``), are an ``error`` (the caller's type)
+    that says to pass ``argument=``. No gates at all is ``elman``.
+
+    >>> kind_for_gates(["z", "r", "h"]).name, kind_for_gates(["i", "f", "c", "o"]).name
+    ('gru', 'lstm')
+    """
+    named = list(dict.fromkeys(gates))
+    if not named:
+        return ELMAN
+    fitting = []
+    for kind in CELL_KINDS.values():
+        resolved = {kind.gate_aliases.get(g, g) for g in named}
+        if kind.gates and resolved <= set(kind.gates):
+            fitting.append((kind, resolved == set(kind.gates)))
+    exact = [kind for kind, whole in fitting if whole]
+    candidates = exact or [kind for kind, _ in fitting]
+    gate_sets = {frozenset(kind.gates) for kind in candidates}
+    gated = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in CELL_KINDS.values() if k.gates)
+    if not candidates:
+        listed = ", ".join(sorted(named))
+        raise error(f"no cell kind has the gates {listed}; pass {argument}=... (gated kinds: {gated})")
+    if len(gate_sets) > 1:
+        kinds = ", ".join(f"{k.name} ({' '.join(k.gates)})" for k in candidates)
+        raise error(
+            f"the gates {', '.join(sorted(named))} are gates of several cell kinds: {kinds}; "
+            f"pass {argument}=... to say which"
+        )
+    return candidates[0]

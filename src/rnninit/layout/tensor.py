@@ -10,6 +10,7 @@ applied to such a cell gives the numbers ``init_`` gives.
 
 from __future__ import annotations
 
+from rnninit.arguments import check_integer
 from rnninit.errors import LayoutError
 from rnninit.layout.cells import CellKind
 from rnninit.layout.declared import declared_layout
@@ -70,6 +71,5 @@ def tensor_layout(shape: tuple[int, ...], gates: int = 1) -> ModelLayout:
 
 
 def _check_gates(gates: object) -> int:
-    if isinstance(gates, bool) or not isinstance(gates, int) or gates < 1:
-        raise LayoutError(f"gates must be a positive integer (how many blocks dim 0 stacks), got {gates!r}")
-    return gates
+    expected = "a positive integer (how many blocks dim 0 stacks)"
+    return check_integer(gates, "gates", error=LayoutError, minimum=1, expected=expected)

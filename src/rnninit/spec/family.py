@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rnninit.arguments import is_number
 from rnninit.errors import SpecError
 from rnninit.spec.parse import Call, Entry, Free, Parsed, free_arguments, parse
 from rnninit.spec.presets import PRESETS
@@ -314,7 +315,7 @@ class SpecFamily:
             if len(ordered) != len(self._free):
                 raise SpecError(f"'{self}' has {len(self._free)} free arguments, got {len(ordered)} values")
         for arg, value in zip(self._free, ordered, strict=True):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            if not is_number(value) or not math.isfinite(value):
                 raise SpecError(f"free argument '{arg.name}' needs a finite number, got {value!r}")
         by_pos = {free.pos: float(v) for free, v in zip(self._frees(), ordered, strict=True)}
         preset = _substitute(self._parsed.preset, by_pos) if self._parsed.preset is not None else None

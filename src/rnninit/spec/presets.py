@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rnninit.arguments import bind_arguments, finite_float, is_number
 from rnninit.errors import SpecError, did_you_mean, one_of
 from rnninit.inits import (
     Chrono,
@@ -26,7 +27,6 @@ from rnninit.inits import (
     Uniform,
     Zeros,
 )
-from rnninit.inits.base import _finite_float
 from rnninit.layout.cells import CellKind
 from rnninit.references import cite
 
@@ -218,31 +218,12 @@ def check_preset_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
             token=name,
         )
     params = found.parameters()
-    names = list(params)
-    if len(args) > len(names):
-        raise SpecError(
-            f"preset {name} takes at most {len(names)} arguments ({', '.join(names)})", token=name
-        )
-    merged = dict(zip(names, args, strict=False))
-    for key, value in kwargs.items():
-        if key not in params:
-            raise SpecError(
-                f"preset {name} has no argument '{key}'{did_you_mean(key, names)}; "
-                f"valid arguments: {one_of(names) if names else 'none'}",
-                token=key,
-            )
-        if key in merged:
-            raise SpecError(f"preset {name}: argument '{key}' given twice", token=key)
-        merged[key] = value
-    for key, param in params.items():
-        if key not in merged:
-            if param.default is inspect.Parameter.empty:
-                raise SpecError(f"preset {name} needs argument '{key}', e.g. {name}({key}=...)", token=name)
-            continue
-        value = merged[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise SpecError(f"preset {name}: {key} must be a finite number, got {value!r}", token=key)
-        merged[key] = _finite_float(f"preset {name}", key, value)
+    required = [key for key, param in params.items() if param.default is inspect.Parameter.empty]
+    merged = bind_arguments(f"preset {name}", name, list(params), args, kwargs, required=required)
+    for key in (key for key in params if key in merged):
+        if not is_number(merged[key]):
+            raise SpecError(f"preset {name}: {key} must be a finite number, got {merged[key]!r}", token=key)
+        merged[key] = finite_float(f"preset {name}", key, merged[key])
     _trial_build(found, merged)
     return merged
 

@@ -7,11 +7,11 @@ from typing import Any
 import torch
 
 from rnninit.errors import RnninitError
-from rnninit.inits import Init, init_from_config
+from rnninit.inits import Init
 from rnninit.layout.tensor import TENSOR, tensor_layout
 from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
-from rnninit.spec import Spec
+from rnninit.spec import Spec, init_from_config
 from rnninit.torch.apply import draw_seed
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from rnninit.arguments import check_integer
 from rnninit.dynamics.diagnose import Diagnosis, diagnose
 from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.inputs import make_inputs
@@ -151,9 +152,7 @@ def _notes(family: SpecFamily, values: list[float], chosen: Measurement, steps: 
 
 
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise TuneError(f"{name} must be a positive integer, got {value!r}")
-    return value
+    return check_integer(value, name, error=TuneError, minimum=1, expected="a positive integer")
 
 
 def tune(
@@ -199,8 +198,7 @@ def _tune(family, cell, hidden, T, input, input_size, batch, seed, max_evaluatio
     started = time.perf_counter()
     family = SpecFamily.coerce(family)
     steps = _positive_int("T", T)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise TuneError(f"seed must be a non-negative integer, got {seed!r}")
+    seed = check_integer(seed, "seed", error=TuneError, minimum=0, expected="a non-negative integer")
     data = None if isinstance(input, str) else np.asarray(input)
     if input_size is None:
         if data is not None:

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnninit.errors import shown
+from rnninit.arguments import check_integer
 from rnninit.experiments.tasks.base import Batch, Task
 
 
@@ -28,9 +28,7 @@ class Adding(Task):
     threshold_rule = "eval MSE < 0.01"
 
     def __init__(self, length: int = 100):
-        if not isinstance(length, int) or isinstance(length, bool) or length < 2:
-            raise ValueError(f"adding: length must be an integer >= 2, got {shown(length)}")
-        self.length = length
+        self.length = check_integer(length, "adding: length", error=ValueError, minimum=2)
         self.input_size = 2
         self.output_size = 1
 

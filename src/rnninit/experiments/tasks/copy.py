@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnninit.errors import shown
+from rnninit.arguments import check_integer
 from rnninit.experiments.tasks.base import Batch, Task
 
 BLANK = 0
@@ -39,9 +39,7 @@ class Copy(Task):
     threshold_rule = "eval cross-entropy < 0.1 x baseline"
 
     def __init__(self, length: int = 100):
-        if not isinstance(length, int) or isinstance(length, bool) or length < 1:
-            raise ValueError(f"{self.name}: length must be an integer >= 1, got {shown(length)}")
-        self.length = length
+        self.length = check_integer(length, f"{self.name}: length", error=ValueError, minimum=1)
         self.input_size = CATEGORIES
         self.output_size = CATEGORIES
 

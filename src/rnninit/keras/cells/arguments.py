@@ -7,10 +7,9 @@ given. ``True`` is never a number of units: the integer check is :func:`check_un
 
 from __future__ import annotations
 
-import numbers
-
 import keras
 
+from rnninit.arguments import check_integer
 from rnninit.errors import CellArgumentError, one_of, shown
 
 #: The activations of ``ElmanCell`` and ``IndRNNCell``, by name.
@@ -18,9 +17,8 @@ ACTIVATIONS = {"tanh": keras.ops.tanh, "relu": keras.ops.relu}
 
 
 def check_units(owner: str, units: object) -> int:
-    if isinstance(units, bool) or not isinstance(units, numbers.Integral) or units < 1:
-        raise CellArgumentError(f"{owner}: units must be a positive integer, got {shown(units)}")
-    return int(units)
+    expected = "a positive integer"
+    return check_integer(units, f"{owner}: units", error=CellArgumentError, minimum=1, expected=expected)
 
 
 def check_activation(owner: str, activation: object) -> str:

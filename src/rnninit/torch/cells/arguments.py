@@ -8,21 +8,20 @@ argument goes through :func:`check_integer`.
 
 from __future__ import annotations
 
-import numbers
 import warnings
 
+from rnninit import arguments
 from rnninit.errors import CellArgumentError, one_of, shown
 from rnninit.torch.functional import ACTIVATIONS
 
 
 def check_integer(owner: str, name: str, value: object, *, minimum: int) -> int:
-    """``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum`` (0 or 1)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < minimum:
-        expected = {0: "a non-negative integer", 1: "a positive integer"}.get(
-            minimum, f"an integer >= {minimum}"
-        )
-        raise CellArgumentError(f"{owner}: {name} must be {expected}, got {shown(value)}")
-    return int(value)
+    """``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum`` (0 or 1): the one rule,
+    :func:`rnninit.arguments.check_integer`, with this module's error and wording."""
+    expected = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum)
+    return arguments.check_integer(
+        value, f"{owner}: {name}", error=CellArgumentError, minimum=minimum, expected=expected
+    )
 
 
 def check_sizes(owner: str, input_size: object, hidden_size: object) -> tuple[int, int]:
@@ -34,7 +33,7 @@ def check_sizes(owner: str, input_size: object, hidden_size: object) -> tuple[in
 
 def check_dropout(owner: str, dropout: object, num_layers: int) -> float:
     """The dropout probability; nonzero with one layer warns (it does nothing), as ``torch.nn.RNNBase``."""
-    if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= float(dropout) <= 1:
+    if not arguments.is_number(dropout) or not 0 <= float(dropout) <= 1:
         raise CellArgumentError(
             f"{owner}: dropout must be a number in [0, 1] (the probability of zeroing an element), "
             f"got {shown(dropout)}"

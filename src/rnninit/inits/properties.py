@@ -1,0 +1,89 @@
+"""What holds exactly of every value an init gives a block: what an init's
+:meth:`~rnninit.inits.Init.exact_property` says.
+
+Random draws are described by their law (:mod:`rnninit.inits.distributions`); these are the facts
+that hold for *every* sample, without statistics: every entry equal, a scaled identity, a scaled
+(semi-)orthogonal matrix, a spectral radius, chrono's rule for gate biases. They only describe; the
+audit (:mod:`rnninit.audit.checks`) checks a block against them, with tolerances for the storage's
+rounding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+
+@dataclass(frozen=True)
+class ExactProperty:
+    """Base class: a property that every value an init gives one block has."""
+
+    #: Whether the values are random all the same (so all zeros, or a copy of another block, is suspicious).
+    random: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class ConstantValue(ExactProperty):
+    """Every entry equals ``value``; ``note`` says why, when the init is not a constant itself."""
+
+    value: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class ScaledIdentity(ExactProperty):
+    """``gain · I`` on a square block; on a ``diagonal`` block (stored as a vector), every entry ``gain``."""
+
+    gain: float
+    diagonal: bool = False
+
+
+@dataclass(frozen=True)
+class ScaledOrthogonal(ExactProperty):
+    """``gain · Q`` with ``Q`` Haar-random (semi-)orthogonal: orthonormal rows for a wide block (columns
+    for a tall one) times ``gain``; never a signed permutation such as the identity."""
+
+    random: ClassVar[bool] = True
+    gain: float
+
+
+@dataclass(frozen=True)
+class SpectralRadius(ExactProperty):
+    """A random square matrix whose largest absolute eigenvalue is exactly ``radius``."""
+
+    random: ClassVar[bool] = True
+    radius: float
+
+
+@dataclass(frozen=True)
+class ChronoGate(ExactProperty):
+    """Chrono's rule for one gate bias (Tallec & Ollivier 2018): on the ``forget`` gate,
+    ``b = log u`` with ``u ~ U(1, t_max - 1)`` i.i.d.; on the ``input`` gate, ``b = -b_forget``, drawn
+    from the forget gate's stream, so the two are exact negatives. (Other gates are a
+    :class:`ConstantValue` 0.)"""
+
+    random: ClassVar[bool] = True
+    t_max: float
+    gate: str
+    forget: str
+    input: str | None = None
+
+    @property
+    def sign(self) -> float:
+        """``+1`` on the forget gate (``b = log u``), ``-1`` on the input gate (``b = -log u``)."""
+        return 1.0 if self.gate == self.forget else -1.0
+
+    @property
+    def negates(self) -> str | None:
+        """The gate whose bias this one is the exact negative of (the forget gate, for the input gate)."""
+        return self.forget if self.gate == self.input else None
+
+
+__all__ = [
+    "ChronoGate",
+    "ConstantValue",
+    "ExactProperty",
+    "ScaledIdentity",
+    "ScaledOrthogonal",
+    "SpectralRadius",
+]
