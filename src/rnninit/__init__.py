@@ -25,7 +25,7 @@ from rnninit.seeding import SeedError
 from rnninit.spec import PRESETS, PresetCall, Spec, SpecFamily, SpecLike
 
 if TYPE_CHECKING:  # what the lazy attributes below resolve to, for type checkers and IDEs
-    from rnninit import audit
+    from rnninit import audit, tune
     from rnninit.audit.describe import describe
 
 try:
@@ -35,10 +35,11 @@ except PackageNotFoundError:  # run from a source tree that was never installed
 
 
 def __getattr__(name: str) -> Any:
-    """``rnninit.audit`` (a callable package: ``rnninit.audit(model, spec)``) and ``rnninit.describe``,
-    imported on first use so that importing the core loads no layer above it."""
-    if name == "audit":
-        return importlib.import_module("rnninit.audit")
+    """``rnninit.audit`` (a callable package: ``rnninit.audit(model, spec)``), ``rnninit.describe``
+    and ``rnninit.tune`` (likewise callable; it imports torch), imported on first use so that
+    importing the core loads no layer above it."""
+    if name in ("audit", "tune"):
+        return importlib.import_module(f"rnninit.{name}")
     if name == "describe":
         return importlib.import_module("rnninit.audit.describe").describe
     raise AttributeError(f"module 'rnninit' has no attribute {name!r}")
@@ -68,13 +69,3 @@ __all__ = [
     "make_plan",
     "tune",
 ]
-
-
-def __getattr__(name: str):
-    # ``rnninit.tune`` (a callable package, like ``rnninit.audit``) imports torch: load it on first use
-    # so that ``import rnninit`` stays framework-free.
-    if name == "tune":
-        import importlib
-
-        return importlib.import_module("rnninit.tune")
-    raise AttributeError(f"module 'rnninit' has no attribute {name!r}")
