@@ -26,20 +26,27 @@ class RnninitError(Exception):
 class SpecError(RnninitError, ValueError):
     """A spec is malformed, or does not fit the cell it is used on.
 
-    ``token`` is the offending piece of text (if any) and ``position`` its 0-based offset in
-    the spec string it came from (if it came from one).
+    ``message`` says what is wrong, ``token`` is the offending piece of text (if any) and
+    ``position`` its 0-based offset in the spec string it came from (if it came from one).
+    ``str(error)`` is the message followed by where it is, e.g.
+    ``"unknown init 'normall' (at 'normall', position 3)"``; code that rewraps an error reads
+    the fields, never the text.
     """
 
     def __init__(self, message: str, *, token: str | None = None, position: int | None = None):
-        where = ""
-        quoted = None if token is None else f"'{token}'" if len(token) <= 400 else shown(token, 400)
-        if token is not None and position is not None:
-            where = f" (at {quoted}, position {position})"
-        elif token is not None:
-            where = f" (at {quoted})"
-        super().__init__(message + where)
+        super().__init__(message)
+        self.message = message
         self.token = token
         self.position = position
+
+    def __str__(self) -> str:
+        if self.token is None:
+            return self.message
+        token = self.token
+        quoted = f"'{token}'" if len(token) <= 400 else shown(token, 400)
+        if self.position is not None:
+            return f"{self.message} (at {quoted}, position {self.position})"
+        return f"{self.message} (at {quoted})"
 
 
 class LayoutError(RnninitError, ValueError):

@@ -415,11 +415,10 @@ def locate_error(exc: SpecError, call: Call, arg_names: tuple[str, ...] | list[s
     """
     if exc.position is not None:
         return exc
-    message = str(exc).rsplit(" (at '", 1)[0]
     found = call.locate(arg_names, exc.token)
     if found is not None:
-        return SpecError(message, token=found[0], position=found[1])
-    return SpecError(message, token=exc.token or call.name, position=call.pos)
+        return SpecError(exc.message, token=found[0], position=found[1])
+    return SpecError(exc.message, token=exc.token or call.name, position=call.pos)
 
 
 def parse_init(text: str):
