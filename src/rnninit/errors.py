@@ -59,6 +59,63 @@ class StorageError(RnninitError, ValueError):
     Raised before anything is written: the model is unchanged."""
 
 
+# -- The errors of each part of rnninit. They live here, with the core's, so that every error class is
+# in one module; each part also offers its own under its old name (``rnninit.dynamics.DynamicsError``,
+# ``rnninit.experiments.errors.ConfigError``, ``rnninit.torch.TensorTypeError``, ...).
+
+
+class SeedError(RnninitError, ValueError):
+    """A seed is not a non-negative integer."""
+
+
+class UnsupportedCellError(LayoutError):
+    """A Flax built-in cell that no layout describes (``strict=False`` leaves it untouched)."""
+
+
+class TensorTypeError(RnninitError, TypeError):
+    """The object to initialize is not a floating-point ``torch.Tensor``."""
+
+
+class TargetError(RnninitError, ValueError):
+    """A model file or ``file.py:factory`` target cannot be loaded."""
+
+
+class DynamicsError(RnninitError, ValueError):
+    """A diagnosis was asked for something it cannot do; the message says what would be valid."""
+
+
+class TuneError(RnninitError, ValueError):
+    """A tune was asked for something it cannot do; the message says what would be valid."""
+
+
+class ConfigError(RnninitError, ValueError):
+    """An experiment file is invalid; found before any run starts. The message names the entry."""
+
+
+class StoreError(RnninitError, ValueError):
+    """A results directory cannot be used (it belongs to something else, or cannot be written)."""
+
+
+class OutputError(RnninitError, ValueError):
+    """An output path cannot be written (checked before the work that would produce it)."""
+
+
+class TrackingError(RnninitError, RuntimeError):
+    """MLflow is missing, or its tracking store refused a request."""
+
+
+class RayNotInstalledError(RnninitError, ImportError):
+    """The Ray executor was asked for, but Ray cannot be imported."""
+
+
+class RayConnectionError(RnninitError, ConnectionError):
+    """Ray could not be started or reached at the given address."""
+
+
+class BenchError(RnninitError, ValueError):
+    """A speed benchmark configuration that cannot run (names what would be valid)."""
+
+
 def shown(value: object, limit: int = SHOWN_MAX) -> str:
     """A bounded ``repr`` of ``value`` for an error message: a string quoted, an exception its
     message, anything else ``reprlib``-style (never expanding a deeply nested or self-referencing

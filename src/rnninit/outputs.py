@@ -15,11 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from rnninit.errors import RnninitError, shown
-
-
-class OutputError(RnninitError, ValueError):
-    """An output path cannot be written (checked before the work that would produce it)."""
+from rnninit.errors import OutputError, shown
 
 
 def can_create_in(folder: Path) -> str | None:

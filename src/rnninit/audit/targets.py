@@ -1,4 +1,4 @@
-"""Load the model a command-line TARGET names: ``file.py:factory``, a ``.keras`` file, or a ``torch.save`` file."""
+"""Load the model a TARGET names (``file.py:factory``, a ``.keras`` file or a ``torch.save`` file)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,7 @@ import types
 import zipfile
 from pathlib import Path
 
-from rnninit.errors import RnninitError, shown
-
-
-class TargetError(RnninitError, ValueError):
-    """A command-line target cannot be loaded."""
-
+from rnninit.errors import TargetError, shown
 
 #: What the opt-in means, for messages.
 TRUST_HINT = (

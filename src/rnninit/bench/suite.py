@@ -27,8 +27,9 @@ from torch import nn
 import rnninit.torch as rt
 from rnninit.bench.cells import Problem, builtin_case, library_case, library_module, module_case, user_cases
 from rnninit.bench.flops import gemm_case, training_flops
-from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
+from rnninit.bench.options import BACKENDS, CELLS, DEVICES
 from rnninit.bench.timing import CLOCKS, median_ms, ratio, time_cases
+from rnninit.errors import BenchError
 from rnninit.inits import orthogonal_matrix
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}

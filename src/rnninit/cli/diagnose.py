@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
-    from rnninit.dynamics.errors import DynamicsError
+    from rnninit.errors import DynamicsError
 
     if text.endswith(".npy"):
         try:
@@ -103,7 +103,7 @@ PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".web
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.dynamics.diagnose import diagnose_spec
-    from rnninit.dynamics.errors import DynamicsError
+    from rnninit.errors import DynamicsError
 
     for flag, value in (
         ("--hidden", args.hidden),

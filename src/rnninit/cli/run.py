@@ -65,8 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rnninit.errors import ConfigError
     from rnninit.experiments.config import load_experiment
-    from rnninit.experiments.errors import ConfigError
     from rnninit.experiments.executor import make_executor
     from rnninit.experiments.report import write_report
     from rnninit.experiments.runner import run_experiment

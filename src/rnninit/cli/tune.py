@@ -60,7 +60,7 @@ def load_family(text: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from rnninit.tune.errors import TuneError
+    from rnninit.errors import TuneError
 
     family = load_family(args.family)  # a bad family is reported before torch is even imported
     for flag, value in (("--hidden", args.hidden), ("--T", args.steps), ("--input-size", args.input_size)):

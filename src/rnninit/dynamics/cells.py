@@ -17,10 +17,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
-from rnninit.errors import did_you_mean, one_of
+from rnninit.errors import DynamicsError, did_you_mean, one_of
 from rnninit.spec import SpecLike
 from rnninit.torch.apply import apply
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch import Tensor, nn
 
-from rnninit.dynamics.errors import DynamicsError
+from rnninit.errors import DynamicsError
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from rnninit.datafile import load_data_file
-from rnninit.errors import RnninitError, did_you_mean, one_of, shown
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import ConfigError, RnninitError, did_you_mean, one_of, shown
 from rnninit.experiments.models import CELLS, build_model
 from rnninit.experiments.tasks import make_task
 from rnninit.experiments.trainer import OPTIMIZERS, TrainConfig

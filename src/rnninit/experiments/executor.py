@@ -14,8 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from rnninit.errors import did_you_mean, one_of
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import ConfigError, did_you_mean, one_of
 
 
 class Executor(ABC):

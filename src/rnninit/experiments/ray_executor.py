@@ -35,8 +35,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from rnninit.errors import RnninitError
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import ConfigError, RayConnectionError, RayNotInstalledError
 from rnninit.experiments.executor import Executor
 
 INSTALL_HINT = "pip install 'rnninit[ray]'"
@@ -50,14 +49,6 @@ CANCEL_RETRY_S = 1.0
 CANCEL_TIMEOUT_S = 60.0
 
 logger = logging.getLogger(__name__)
-
-
-class RayNotInstalledError(RnninitError, ImportError):
-    """``--executor ray`` was asked for, but Ray cannot be imported."""
-
-
-class RayConnectionError(RnninitError, ConnectionError):
-    """Ray could not be started or reached at the given address."""
 
 
 def import_ray():
@@ -223,5 +214,3 @@ def check_address(address: str) -> None:
 def _call(function: Callable[[dict], dict], run: dict) -> dict:
     """The body of every Ray task (a plain function, so that ``function`` may be any callable)."""
     return function(run)
-
-

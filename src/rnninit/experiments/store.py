@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from rnninit.errors import RnninitError, shown
+from rnninit.errors import StoreError, shown
 from rnninit.experiments.config import RunSpec
 from rnninit.outputs import check_output_dir
 
@@ -56,10 +56,6 @@ MLFLOW_ENTRIES = ("mlflow.db", "mlartifacts")
 OWN_ENTRIES = ("runs", "summary.json", "report.html", MARKER, LOCK, *MLFLOW_ENTRIES)
 _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$")
-
-
-class StoreError(RnninitError, ValueError):
-    """A results directory cannot be used (it belongs to something else, or cannot be written)."""
 
 
 def check_root(root: str | Path) -> Path:
