@@ -1,14 +1,19 @@
 """Typed exceptions: each names what is wrong and what would be valid.
 
 Every error a user can cause derives from :class:`RnninitError`, so one ``except`` clause
-catches them all; each also derives from the builtin a caller would naturally expect.
+catches them all; each also derives from the builtin a caller would naturally expect. Every error
+class rnninit defines is defined here.
+
+An error speaks of the library's arguments, never of a command-line flag: a message that names an
+argument holds it as an :class:`Arg`, which reads ``workers`` (or ``clock='cpu'``) to a Python caller
+and which the command line renders as its flag (``--workers``, ``--clock cpu``).
 """
 
 from __future__ import annotations
 
 import difflib
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: At most this many characters of one input value are echoed in an error message: a 324-byte YAML
 #: file of aliases expands to millions of characters when printed whole.
@@ -19,8 +24,60 @@ _repr.maxlevel, _repr.maxdict, _repr.maxlist, _repr.maxtuple, _repr.maxset = 3, 
 _repr.maxstring, _repr.maxother, _repr.maxlong = 60, 60, 60
 
 
+class Arg:
+    """An argument that an error message names, given as one part of the message:
+    ``ConfigError(Arg("workers"), f" must be an integer >= 1, got {workers!r}")``.
+
+    ``str(arg)`` is how a Python caller writes it: ``workers``, or with a value ``clock='cpu'``.
+    The command line writes its own flag instead (``--workers``, ``--clock cpu``), through
+    :meth:`RnninitError.render`.
+
+    >>> str(Arg("clock", "cpu")), str(Arg("workers"))
+    ("clock='cpu'", 'workers')
+    """
+
+    def __init__(self, name: str, *value: object):
+        if len(value) > 1:
+            raise TypeError(f"Arg takes a name and at most one value, got {len(value)} values")
+        self.name = name
+        #: ``()`` when the message names the argument alone, else ``(value,)``.
+        self.value = value
+
+    def __str__(self) -> str:
+        return f"{self.name}={shown(self.value[0])}" if self.value else self.name
+
+    def __repr__(self) -> str:
+        return f"Arg({', '.join(map(repr, (self.name, *self.value)))})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Arg) and (self.name, self.value) == (other.name, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.value))
+
+
 class RnninitError(Exception):
-    """Base class of every error raised by rnninit for bad input."""
+    """Base class of every error raised by rnninit for bad input.
+
+    The message is the error's argument (text), or several parts, some of them :class:`Arg`:
+    ``str(error)`` writes those as a Python caller would, :meth:`render` as the caller says.
+    """
+
+    def __str__(self) -> str:
+        if any(isinstance(part, Arg) for part in self.args):
+            return self.render()
+        return super().__str__()
+
+    def render(self, name: Callable[[Arg], str] = str) -> str:
+        """The message, each :class:`Arg` in it written by ``name`` (e.g. as a command-line flag).
+
+        >>> error = RnninitError(Arg("threads"), " must be a positive integer, got 0")
+        >>> str(error), error.render(lambda arg: "--" + arg.name)
+        ('threads must be a positive integer, got 0', '--threads must be a positive integer, got 0')
+        """
+        if not any(isinstance(part, Arg) for part in self.args):
+            return str(self)
+        return "".join(name(part) if isinstance(part, Arg) else str(part) for part in self.args)
 
 
 class SpecError(RnninitError, ValueError):

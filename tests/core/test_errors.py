@@ -76,3 +76,38 @@ def test_every_error_is_an_rnninit_error_and_the_builtin_a_caller_expects():
 def test_an_error_is_still_importable_where_it_was_first_defined(name):
     for module in OLD_HOMES[name]:
         assert getattr(importlib.import_module(module), name) is getattr(errors, name), module
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                found.add(id(first.value))
+    return found
+
+
+def test_no_library_message_names_a_command_line_flag():
+    """The library names its arguments (``workers``); only the CLI says ``--workers``."""
+    from rnninit.cli import build_parser
+
+    parser = build_parser()
+    flags = {
+        flag
+        for command in parser.get_default("subcommands").values()
+        for action in command._actions
+        for flag in action.option_strings
+        if flag.startswith("--") and flag != "--help"
+    }
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.parent.name == "cli":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        skip = _docstrings(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+                named = {f for f in flags if f in node.value.split() or f"{f} " in node.value}
+                found += [f"{path.relative_to(SRC)}:{node.lineno}: {flag}" for flag in sorted(named)]
+    assert flags and found == []

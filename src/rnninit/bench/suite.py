@@ -29,7 +29,7 @@ from rnninit.bench.cells import Problem, builtin_case, library_case, library_mod
 from rnninit.bench.flops import gemm_case, training_flops
 from rnninit.bench.options import BACKENDS, CELLS, DEVICES
 from rnninit.bench.timing import CLOCKS, median_ms, ratio, time_cases
-from rnninit.errors import BenchError
+from rnninit.errors import Arg, BenchError
 from rnninit.inits import orthogonal_matrix
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -90,22 +90,27 @@ class SpeedConfig:
             raise BenchError(f"unknown device {self.device!r}; valid: {', '.join(DEVICES)}")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise BenchError(
-                "--device cuda needs a GPU and a CUDA build of torch; torch.cuda.is_available() is False"
+                Arg("device", "cuda"),
+                " needs a GPU and a CUDA build of torch; torch.cuda.is_available() is False",
             )
         if self.clock == "cpu" and self.device != "cpu":
             raise BenchError(
-                "--clock cpu measures CPU time, which says nothing about GPU kernels; use --clock wall"
+                Arg("clock", "cpu"),
+                " measures CPU time, which says nothing about GPU kernels; use ",
+                Arg("clock", "wall"),
             )
         if self.clock == "cpu" and self.threads != 1:
             raise BenchError(
-                "--clock cpu measures this process's CPU time, which is honest only with --threads 1"
+                Arg("clock", "cpu"),
+                " measures this process's CPU time, which is honest only with ",
+                Arg("threads", 1),
             )
         for name in ("steps", "batch", "hidden"):
             values = getattr(self, name)
             if not values or any(not isinstance(v, int) or v <= 0 for v in values):
-                raise BenchError(f"{name} must be positive integers, got {values!r}")
+                raise BenchError(Arg(name), f" must be positive integers, got {values!r}")
         if self.threads is not None and self.threads < 1:
-            raise BenchError(f"--threads must be a positive integer, got {self.threads}")
+            raise BenchError(Arg("threads"), f" must be a positive integer, got {self.threads}")
         if (
             self.repeats < 1
             or self.warmup < 0
@@ -114,7 +119,8 @@ class SpeedConfig:
             or self.apply_repeats < 1
         ):
             raise BenchError(
-                "repeats must be >= 1, warmup >= 0, apply layers >= 0, apply size > 0 and apply repeats >= 1"
+                *(Arg("repeats"), " must be >= 1, ", Arg("warmup"), " >= 0, ", Arg("apply_layers")),
+                *(" >= 0, ", Arg("apply_size"), " > 0 and ", Arg("apply_repeats"), " >= 1"),
             )
 
 

@@ -14,7 +14,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
-from rnninit.errors import ConfigError, did_you_mean, one_of
+from rnninit.errors import Arg, ConfigError, did_you_mean, one_of
 
 
 class Executor(ABC):
@@ -40,7 +40,7 @@ class LocalExecutor(Executor):
 
     def __init__(self, workers: int = 1):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
+            raise ConfigError(Arg("workers"), f" must be an integer >= 1, got {workers!r}")
         self.workers = workers
 
     def map(self, runs: Sequence[dict]) -> Iterator[tuple[int, dict]]:

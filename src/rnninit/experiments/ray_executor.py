@@ -35,7 +35,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Sequence
 
-from rnninit.errors import ConfigError, RayConnectionError, RayNotInstalledError
+from rnninit.errors import Arg, ConfigError, RayConnectionError, RayNotInstalledError
 from rnninit.experiments.executor import Executor
 
 INSTALL_HINT = "pip install 'rnninit[ray]'"
@@ -91,11 +91,13 @@ class RayExecutor(Executor):
         function: Callable[[dict], dict] | None = None,
     ):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-            raise ConfigError(f"--workers must be an integer >= 1, got {workers!r}")
+            raise ConfigError(Arg("workers"), f" must be an integer >= 1, got {workers!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+            raise ConfigError(Arg("max_retries"), f" must be an integer >= 0, got {max_retries!r}")
         if address is not None and not isinstance(address, str):
-            raise ConfigError(f"--address must be a string such as 'auto' or 'HOST:6379', got {address!r}")
+            raise ConfigError(
+                Arg("address"), f" must be a string such as 'auto' or 'HOST:6379', got {address!r}"
+            )
         self.ray = import_ray()
         self.workers = workers
         self.address = address or os.environ.get("RAY_ADDRESS") or None
@@ -198,8 +200,9 @@ def check_address(address: str) -> None:
     match = ADDRESS.fullmatch(address)
     if match is None:
         raise ConfigError(
-            f"--address {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
-            f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT"
+            Arg("address"),
+            f" {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
+            f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT",
         )
     host, port = match["host"].strip("[]"), int(match["port"])
     try:

@@ -42,7 +42,7 @@ from rnninit.experiments.runner import Outcome
 from rnninit.experiments.store import FINAL
 from rnninit.experiments.tasks import make_task
 
-INSTALL_HINT = "--mlflow needs MLflow: pip install 'rnninit[mlflow]'"
+INSTALL_HINT = "logging to MLflow needs MLflow: pip install 'rnninit[mlflow]'"
 
 #: MLflow's limits on one ``log_batch`` call.
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100

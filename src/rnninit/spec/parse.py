@@ -372,7 +372,7 @@ def reject_free(parsed: Parsed) -> None:
     if found:
         raise SpecError(
             f"'{found[0]}' is a free argument: this is a spec family, not a spec. Tune it first "
-            "(`rnninit tune FAMILY --cell ... --hidden ... --T ...`, or rnninit.tune(family, ...)) "
+            "(rnninit.tune(family, cell=..., hidden=..., T=...), or the `rnninit tune` command) "
             "and use the spec it returns, or write a number instead of '?'",
             token="?",
             position=found[0].pos,
