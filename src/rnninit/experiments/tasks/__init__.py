@@ -39,7 +39,7 @@ def make_task(config: Mapping[str, Any]) -> Task:
             )
     try:
         return cls(**args)
-    except ValueError as exc:
+    except ValueError as exc:  # the task's own ConfigError, or a value its arithmetic refuses
         raise ConfigError(f"task: {exc}") from None
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnninit.errors import shown
+from rnninit.errors import ConfigError, shown
 from rnninit.experiments.tasks.base import Batch, Task
 
 
@@ -29,7 +29,7 @@ class Adding(Task):
 
     def __init__(self, length: int = 100):
         if not isinstance(length, int) or isinstance(length, bool) or length < 2:
-            raise ValueError(f"adding: length must be an integer >= 2, got {shown(length)}")
+            raise ConfigError(f"adding: length must be an integer >= 2, got {shown(length)}")
         self.length = length
         self.input_size = 2
         self.output_size = 1

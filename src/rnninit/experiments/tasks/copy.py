@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnninit.errors import shown
+from rnninit.errors import ConfigError, shown
 from rnninit.experiments.tasks.base import Batch, Task
 
 BLANK = 0
@@ -40,7 +40,7 @@ class Copy(Task):
 
     def __init__(self, length: int = 100):
         if not isinstance(length, int) or isinstance(length, bool) or length < 1:
-            raise ValueError(f"{self.name}: length must be an integer >= 1, got {shown(length)}")
+            raise ConfigError(f"{self.name}: length must be an integer >= 1, got {shown(length)}")
         self.length = length
         self.input_size = CATEGORIES
         self.output_size = CATEGORIES
