@@ -17,23 +17,13 @@ from rnninit.cli.console import stdout_console
 from rnninit.cli.quiet import import_quietly
 from rnninit.cli.spec import load_spec
 from rnninit.errors import shown
+from rnninit.named_cells import cell_names
 from rnninit.outputs import check_output_file
 from rnninit.seeding import check_seed
 
-#: The names in :data:`rnninit.dynamics.CELLS`, spelled out so that building the parser (``rnninit
-#: --help``, ``rnninit spec``) imports neither torch nor keras; a test keeps the two equal.
-CELL_NAMES = (
-    "elman",
-    "elman_relu",
-    "lstm",
-    "gru",
-    "indrnn",
-    "indrnn_tanh",
-    "minimalrnn",
-    "keras_elman",
-    "keras_lstm",
-    "keras_gru",
-)
+#: The cell names ``--cell`` takes (the named cells with a one-step cell); listing them imports neither
+#: torch nor keras, so building the parser (``rnninit --help``, ``rnninit spec``) stays light.
+CELL_NAMES = cell_names("step")
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from rnninit.dynamics.cells import make_cell
+from rnninit.dynamics.factories import make_cell
 from rnninit.dynamics.horizon import memory_horizon
 from rnninit.dynamics.inputs import make_inputs
 from rnninit.dynamics.jacobians import gradient_flow, trajectory

@@ -17,7 +17,7 @@ from rnninit.dynamics.inputs import make_inputs
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import DynamicsError, SpecError, TuneError
 from rnninit.spec import Spec, SpecFamily
-from rnninit.tune.cells import cell_builder, describe_cell
+from rnninit.tune.builders import cell_builder, describe_cell
 from rnninit.tune.objective import Measurement, measure
 from rnninit.tune.search import search
 
