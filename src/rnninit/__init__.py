@@ -34,9 +34,9 @@ except PackageNotFoundError:  # run from a source tree that was never installed
 
 
 def __getattr__(name: str) -> Any:
-    """``rnninit.audit`` (a callable package: ``rnninit.audit(model, spec)``), ``rnninit.describe``
-    and ``rnninit.tune`` (likewise callable; it imports torch), imported on first use so that
-    importing the core loads no layer above it."""
+    """``rnninit.audit`` and ``rnninit.tune`` (callable packages: ``rnninit.audit(model, spec)``) and
+    ``rnninit.describe``, imported on first use so that importing the core loads no layer above it
+    (``rnninit.tune`` imports torch)."""
     if name in ("audit", "tune"):
         return importlib.import_module(f"rnninit.{name}")
     if name == "describe":
@@ -68,3 +68,4 @@ __all__ = [
     "make_plan",
     "tune",
 ]
+
