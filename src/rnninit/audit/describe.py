@@ -93,7 +93,7 @@ from rnninit.inits import (
     TorchDefault,
     Zeros,
 )
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, Slot
 from rnninit.spec import PRESETS, Resolved, Spec
 from rnninit.spec.spec import PresetCall

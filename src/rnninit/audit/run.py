@@ -32,7 +32,7 @@ from rnninit.audit.power import TARGET_POWER, shape_power
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.errors import SpecError
 from rnninit.inits import Chrono
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout
 from rnninit.seeding import block_rng
 from rnninit.spec import Resolved, Spec, SpecLike, format_key

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from rnninit.errors import UnsupportedCellError
-from rnninit.layout.cells import ELMAN, GRU, LSTM, MGU, MGU_NO_RESET, CellKind
+from rnninit.layout.kinds import ELMAN, GRU, LSTM, MGU, MGU_NO_RESET, CellKind
 from rnninit.layout.storage import CellLayout, Placement, Slot, role_slots
 
 #: One sub-layer holding every gate side by side, or one sub-layer per gate.

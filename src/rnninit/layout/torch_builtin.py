@@ -9,7 +9,7 @@ and ``bias_hh`` are added, except GRU's n gate, where ``b_hn`` sits inside ``r â
 
 from __future__ import annotations
 
-from rnninit.layout.cells import GRU, CellKind
+from rnninit.layout.kinds import GRU, CellKind
 from rnninit.layout.storage import CellLayout, Placement, Slot, role_slots
 
 TORCH_GATE_ORDER = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}

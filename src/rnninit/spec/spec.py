@@ -10,7 +10,7 @@ from typing import Any, Union
 
 from rnninit.errors import SpecError, shown
 from rnninit.inits import Block, Init, init_from_config
-from rnninit.layout.cells import CellKind, RoleDef, cell_kind
+from rnninit.layout.kinds import CellKind, RoleDef, cell_kind
 from rnninit.spec.parse import Call, Parsed, build_init, locate_error, parse, reject_free
 from rnninit.spec.presets import PRESETS, check_preset_args
 

@@ -6,7 +6,7 @@ import keras
 
 from rnninit.errors import SpecError, one_of
 from rnninit.keras.cells.base import RecurrentCell
-from rnninit.layout.cells import ELMAN
+from rnninit.layout.kinds import ELMAN
 
 ACTIVATIONS = {"tanh": keras.ops.tanh, "relu": keras.ops.relu}
 

@@ -7,7 +7,7 @@ import keras
 from rnninit.errors import SpecError, one_of
 from rnninit.keras.cells.base import RecurrentCell
 from rnninit.keras.cells.elman import ACTIVATIONS
-from rnninit.layout.cells import INDRNN
+from rnninit.layout.kinds import INDRNN
 
 
 @keras.saving.register_keras_serializable(package="rnninit")

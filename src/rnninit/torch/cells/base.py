@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, Slot, role_slots
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.plan import make_plan

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnninit.layout.cells import GRU as GRU_KIND
+from rnninit.layout.kinds import GRU as GRU_KIND
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rnninit.layout.cells import INDRNN
+from rnninit.layout.kinds import INDRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import (

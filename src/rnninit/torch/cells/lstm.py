@@ -7,7 +7,7 @@ import numbers
 import torch
 from torch import Tensor
 
-from rnninit.layout.cells import LSTM as LSTM_KIND
+from rnninit.layout.kinds import LSTM as LSTM_KIND
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rnninit.layout.cells import MINIMALRNN
+from rnninit.layout.kinds import MINIMALRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.base import (
