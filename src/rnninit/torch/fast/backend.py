@@ -21,7 +21,7 @@ built-in op (:func:`resolve`).
 Every backend supports double backward (``create_graph=True``) where the built-in does: the kernels'
 backward is hand-derived and not itself differentiable, so when autograd records it
 (``create_graph=True``) it recomputes the layer with the reference loop and differentiates that
-(:func:`rnninit.torch.fast.common.differentiable_vjp`).
+(:func:`rnninit.torch.fast.autograd.differentiable_vjp`).
 
 >>> import rnninit.torch.fast as fast
 >>> with fast.use_backend("loop"):

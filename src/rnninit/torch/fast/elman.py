@@ -16,7 +16,7 @@ Backward (``dh_t`` includes the output gradient ``dy_t``)::
 
 one GEMM and one pointwise kernel per step (autograd's own ``tanh_backward`` or
 ``threshold_backward``, in place); ``dW_hh``, ``dW_ih``, ``dx`` are one GEMM each after the loop
-(:mod:`rnninit.torch.fast.common`).
+(:mod:`rnninit.torch.fast.gemms`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ import functools
 import torch
 from torch import Tensor
 
-from rnninit.torch.fast.common import differentiable_vjp, input_projection, tanh_backward, weight_grads
+from rnninit.torch.fast.autograd import differentiable_vjp, tanh_backward
+from rnninit.torch.fast.gemms import input_projection, weight_grads
 
 
 class ElmanSequence(torch.autograd.Function):
