@@ -65,10 +65,15 @@ class InitializedModule(nn.Module):
     def reset_parameters(self) -> None:
         """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
 
-        The spec is validated before anything is written: a bad spec changes no weight.
+        The spec is validated before anything is written: a bad spec changes no weight. On the
+        ``meta`` device, where parameters have shapes but no storage, there is nothing to write, and
+        (as ``torch.nn.LSTM`` built there) the module is left uninitialized; ``rnninit.torch.apply``
+        initializes it once it is materialized (``module.to_empty(device=...)``).
         """
         seed = draw_seed() if self.seed is None else self.seed
         plan = make_plan(self.init_spec, model_layout(self), seed)
+        if any(p.is_meta for p in self.parameters()):
+            return
         if plan.untouched:
             apply(PYTORCH_DEFAULT, self, seed=seed)
         write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())), plan)
