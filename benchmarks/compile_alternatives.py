@@ -29,7 +29,7 @@ from torch import Tensor, nn
 from torch._inductor import config as inductor_config
 
 import rnninit.torch as rt
-from rnninit.torch.cells.base import RecurrentLayers
+from rnninit.torch.cells.layers import RecurrentLayers
 from rnninit.torch.fast import elman as fast_elman
 from rnninit.torch.fast import gru as fast_gru
 from rnninit.torch.fast import layers as fast_layers

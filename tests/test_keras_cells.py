@@ -1,4 +1,5 @@
-"""rnninit's Keras cells in keras.layers.RNN and Bidirectional: protocol, masking, direction, config, cloning."""
+"""rnninit's Keras cells in keras.layers.RNN and Bidirectional: protocol, masking, direction, config, cloning;
+a bad argument is a CellArgumentError."""
 
 import keras
 import numpy as np
@@ -6,6 +7,7 @@ import pytest
 
 import rnninit as ri
 import rnninit.keras as rk
+from rnninit.errors import CellArgumentError
 
 BATCH, STEPS, IN, H = 2, 5, 3, 4
 X = np.random.default_rng(1).normal(size=(BATCH, STEPS, IN)).astype("float32")
@@ -100,8 +102,32 @@ def test_bad_init_fails_at_construction_with_a_named_error():
         rk.LSTMCell(H, init="bias_hn=zeros")
     with pytest.raises(ri.SpecError, match="unknown init 'gamma'"):
         rk.GRUCell(H, init="hh=gamma")
-    with pytest.raises(ri.SpecError, match="units must be a positive integer"):
-        rk.ElmanCell(0)
+
+
+BAD_ARGUMENTS = [
+    (rk.ElmanCell, {"units": 0}, "ElmanCell: units must be a positive integer, got 0"),
+    (rk.ElmanCell, {"activation": "gelu"}, "ElmanCell: activation must be one of 'tanh', 'relu', got 'gelu'"),
+    (rk.LSTMCell, {"units": True}, "LSTMCell: units must be a positive integer, got True"),
+    (rk.GRUCell, {"units": 2.0}, "GRUCell: units must be a positive integer, got 2.0"),
+    (rk.IndRNNCell, {"activation": "sigmoid"}, "IndRNNCell: activation must be one of 'tanh', 'relu'"),
+    (rk.MinimalRNNCell, {"units": -1}, "MinimalRNNCell: units must be a positive integer, got -1"),
+]
+
+
+@pytest.mark.parametrize(
+    ("cell", "bad", "message"),
+    BAD_ARGUMENTS,
+    ids=[f"{c.__name__}-{next(iter(b))}" for c, b, _ in BAD_ARGUMENTS],
+)
+def test_a_bad_argument_is_a_cell_argument_error_caught_as_rnninit_error_and_as_value_error(
+    cell, bad, message
+):
+    kwargs = {"units": H, **bad}
+    with pytest.raises(ri.RnninitError, match=message) as caught:
+        cell(**kwargs)
+    assert isinstance(caught.value, CellArgumentError)
+    with pytest.raises(ValueError, match=message):  # what code written for the frameworks' own catches
+        cell(**kwargs)
 
 
 @pytest.mark.parametrize("name", CELLS)

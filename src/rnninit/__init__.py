@@ -17,7 +17,7 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rnninit import inits
-from rnninit.errors import LayoutError, RnninitError, SeedError, SpecError
+from rnninit.errors import CellArgumentError, LayoutError, RnninitError, SeedError, SpecError
 from rnninit.inits import INITS, Init, init_from_config, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
@@ -46,6 +46,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "CELL_KINDS",
+    "CellArgumentError",
     "INITS",
     "PRESETS",
     "CellKind",
@@ -68,4 +69,3 @@ __all__ = [
     "make_plan",
     "tune",
 ]
-

@@ -110,6 +110,16 @@ class LayoutError(RnninitError, ValueError):
     """A module or layer has parameters that no layout explains, or a layout is inconsistent."""
 
 
+class CellArgumentError(RnninitError, ValueError):
+    """A bad argument to one of rnninit's cells or sequence modules (PyTorch or Keras).
+
+    A size that is not a positive integer, an unknown nonlinearity, a dropout outside ``[0, 1]``, a
+    ``proj_size`` not below ``hidden_size``; at call time, an input or state of the wrong shape. The
+    message names the argument and what would be valid. It is a ``ValueError``, as the same mistake
+    is for ``torch.nn.LSTM``, so code written for the built-ins catches it unchanged.
+    """
+
+
 class StorageError(RnninitError, ValueError):
     """A model's weights cannot be read or written as they are: no data (``meta`` device), an
     inference tensor, elements that share memory, or a value the weight's dtype cannot hold.

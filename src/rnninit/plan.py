@@ -7,6 +7,7 @@ either every weight or none. :meth:`Plan.new_arrays` turns the plan into new ten
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -15,9 +16,10 @@ import numpy as np
 from rnninit.errors import SpecError
 from rnninit.inits import Init
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot
+from rnninit.parallel import map_blocks
 from rnninit.seeding import check_seed
-from rnninit.spec import Resolved, Spec, SpecLike, format_key
-from rnninit.walk import walk_cell
+from rnninit.spec import Spec, SpecLike, format_key
+from rnninit.walk import Visit, walk_cell
 
 
 @dataclass(frozen=True)
@@ -67,22 +69,44 @@ class Plan:
         kept = {p.tensor for _, slot in self.untouched for p in slot.placements}
         return self.touched_tensors() & kept
 
-    def new_arrays(self, current: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """New float64 contents for every tensor the plan touches (others are not returned).
+    def new_arrays(
+        self, current: Mapping[str, np.ndarray], dtypes: Mapping[str, str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """New contents for every tensor the plan touches (others are not returned).
 
         ``current`` must hold at least :meth:`partly_touched_tensors`; a tensor the plan overwrites
-        whole is built from scratch.
+        whole is built from scratch. Arrays are float64, or, for a tensor ``dtypes`` names as
+        ``float32``/``float16``, that dtype: each value is then rounded once, when written, exactly as
+        converting the float64 array would (half the memory to fill and no second pass).
         """
         partly = self.partly_touched_tensors()
         shapes = self.layout.tensors
+        narrow = {name for name, wanted in (dtypes or {}).items() if wanted in ("float32", "float16")}
+        for (
+            assignment
+        ) in self.assignments:  # a value the dtype cannot hold stays float64 for the writer to name
+            largest = {"float32": 3.4028234663852886e38, "float16": 65504.0}
+            for placement in assignment.slot.placements:
+                if placement.tensor in narrow and not _within(
+                    assignment.value, largest[dtypes[placement.tensor]]
+                ):
+                    narrow.discard(placement.tensor)
+
+        def dtype(name: str) -> np.dtype:
+            return np.dtype(dtypes[name]) if name in narrow else np.dtype(np.float64)
+
         arrays = {
-            name: np.array(current[name], dtype=np.float64, copy=True)
+            name: np.array(current[name], dtype=dtype(name), copy=True)
             if name in partly
-            else np.empty(shapes[name] if name in shapes else np.shape(current[name]))
+            else np.empty(shapes[name] if name in shapes else np.shape(current[name]), dtype=dtype(name))
             for name in self.touched_tensors()
         }
-        for assignment in self.assignments:
-            assignment.slot.write(arrays, assignment.value)
+
+        def write(assignment: Assignment) -> None:
+            with np.errstate(over="ignore"):  # too large for the dtype: inf there, which the writer names
+                assignment.slot.write(arrays, assignment.value)
+
+        map_blocks(write, self.assignments, (a.value.size for a in self.assignments))
         return arrays
 
     def records(self) -> list[dict]:
@@ -112,28 +136,37 @@ class Plan:
 
 
 def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
-    """Validate ``spec`` against every cell of ``layout`` and sample every block it names."""
+    """Validate ``spec`` against every cell of ``layout`` and sample every block it names.
+
+    Blocks are sampled on several cores when they are big (:mod:`rnninit.parallel`); each has its
+    own random stream, so the numbers are the same however many threads there are.
+    """
     spec = Spec.coerce(spec)
     seed = check_seed(seed)
     plan = Plan(layout, spec, seed)
+    visits: list[Visit] = []
     for cell, resolved in zip(layout.cells, spec.resolve_for([c.kind for c in layout.cells]), strict=True):
-        _plan_cell(plan, cell, resolved)
+        for visit in walk_cell(cell, resolved):
+            if visit.init is None:
+                plan.untouched += [(cell, slot) for slot in visit.slots]
+            else:
+                visits.append(visit)
+    values = map_blocks(lambda v: _sample(v, seed), visits, (math.prod(v.shape) for v in visits))
+    for visit, value in zip(visits, values, strict=True):
+        for slot, part in visit.split(value):
+            plan.assignments.append(Assignment(visit.cell, slot, visit.init, part, visit.fused, visit.rule))
     return plan
 
 
-def _plan_cell(plan: Plan, cell: CellLayout, resolved: Resolved) -> None:
-    for visit in walk_cell(cell, resolved):
-        if visit.init is None:
-            plan.untouched += [(cell, slot) for slot in visit.slots]
-            continue
-        value = _sample(visit.init, visit.block(plan.seed), visit.rng(plan.seed), cell)
-        for slot, part in visit.split(value):
-            plan.assignments.append(Assignment(cell, slot, visit.init, part, visit.fused, visit.rule))
+def _within(value: np.ndarray, largest: float) -> bool:
+    """Every entry finite and below ``largest`` in magnitude (so rounding to the dtype keeps it finite)."""
+    return not value.size or bool(value.max() < largest and -value.min() < largest)
 
 
-def _sample(init: Init, block, rng: np.random.Generator, cell: CellLayout) -> np.ndarray:
+def _sample(visit: Visit, seed: int) -> np.ndarray:
+    block = visit.block(seed)
     try:
-        return init.sample(block, rng)
+        return visit.init.sample(block, visit.rng(seed))
     except SpecError as exc:
         key = format_key((block.role, block.gate))
-        raise SpecError(f"{cell.name}, {key}: {exc}") from None
+        raise SpecError(f"{visit.cell.name}, {key}: {exc}") from None

@@ -85,7 +85,7 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
     if problems:
         listed = [f"{', '.join(names)}: {reason}" for reason, names in problems.items()]
         raise StorageError(f"cannot write {_listed(listed)}; nothing was changed")
-    arrays = {name: np.asarray(value, dtype=np.float64) for name, value in arrays.items()}
+    arrays = {name: _floating(value) for name, value in arrays.items()}
     overflows: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for name, value in arrays.items():
         if _fits(value, LARGEST.get(target.dtype(name))):
@@ -112,6 +112,13 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
             f"writing {name} failed ({type(exc).__name__}: {_first_line(exc)}); the {written} "
             "tensor(s) written before it were restored, so nothing was changed"
         ) from exc
+
+
+def _floating(value) -> np.ndarray:
+    """``value`` as a NumPy array of its own float dtype (a plan may build float32 arrays for float32
+    tensors), or as float64."""
+    array = np.asarray(value)
+    return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
 def _fits(value: np.ndarray, largest: float | None) -> bool:

@@ -29,9 +29,7 @@ def orthogonal_matrix(rows: int, cols: int, rng: np.random.Generator) -> np.ndar
     tall = rows >= cols
     shape = (rows, cols) if tall else (cols, rows)
     q = _householder_q(_standard_normal_column_major(shape, rng))
-    if not tall:
-        return q.T  # row-major already
-    return _copy_2d(q, np.empty(shape))
+    return q if tall else q.T  # column-major when tall: whoever writes it into storage copies it once
 
 
 def _standard_normal_column_major(
@@ -66,16 +64,6 @@ def _householder_q(a: np.ndarray) -> np.ndarray:
 def _check_lapack(name: str, info: int) -> None:
     if info != 0:  # only a bad argument, i.e. a bug here: geqrf/orgqr cannot fail on finite input
         raise RuntimeError(f"LAPACK {name} returned info={info}")
-
-
-def _copy_2d(src: np.ndarray, dst: np.ndarray, tile: int = 256) -> np.ndarray:
-    """``dst[...] = src`` tile by tile: between row- and column-major layouts an element-wise copy
-    strides through memory, and tiles that fit in cache make it several times faster."""
-    rows, cols = src.shape
-    for i in range(0, rows, tile):
-        for j in range(0, cols, tile):
-            dst[i : i + tile, j : j + tile] = src[i : i + tile, j : j + tile]
-    return dst
 
 
 @dataclass(frozen=True, kw_only=True)

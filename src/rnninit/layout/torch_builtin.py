@@ -1,18 +1,100 @@
-"""Storage layouts of PyTorch's built-in recurrent modules (``nn.RNN/LSTM/GRU`` and their cells).
+"""Storage layouts in PyTorch's style: of its built-in recurrent modules (``nn.RNN/LSTM/GRU`` and their
+cells), and of rnninit's own PyTorch cells, which store their tensors the same way.
 
-Pure functions of the modules' sizes: no torch import. PyTorch stores gates stacked along the
-rows of ``weight_ih_l{k}`` ``(gates·H, in)`` and ``weight_hh_l{k}`` ``(gates·H, H)`` in the order
-LSTM ``i, f, g, o``, GRU ``r, z, n``; reverse directions carry the suffix ``_reverse``; ``bias_ih``
-and ``bias_hh`` are added, except GRU's n gate, where ``b_hn`` sits inside ``r ⊙ (W_hn h + b_hn)``
-(its own role, ``bias_hn``). With ``proj_size > 0`` an LSTM has ``weight_hr_l{k}`` ``(P, H)``.
+Pure functions of the modules' sizes: no torch import. The style, in one place:
+
+- each role lives in one tensor (two for the additive biases ``bias_ih`` and ``bias_hh``), whose name
+  is a base name plus the suffix of its layer and direction: ``weight_hh_l1_reverse``
+  (:func:`layer_suffix`; a ``*Cell`` has no suffix);
+- a gated role stacks its gates along the rows, in the kind's order (LSTM ``i, f, g, o``, GRU
+  ``r, z, n``): ``weight_ih`` is ``(gates·H, in)``, ``weight_hh`` ``(gates·H, H)``, a bias ``(gates·H,)``;
+- layer ``k > 0`` reads the outputs of both directions of layer ``k - 1``.
+
+``bias_ih`` and ``bias_hh`` are added, except GRU's n gate, where ``b_hn`` sits inside
+``r ⊙ (W_hn h + b_hn)`` (its own role, ``bias_hn``). With ``proj_size > 0`` an LSTM has
+``weight_hr_l{k}`` ``(P, H)`` and its state has ``P`` features.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 
 from rnninit.layout.kinds import GRU, CellKind
 from rnninit.layout.storage import CellLayout, Placement, Slot, role_slots
 
 TORCH_GATE_ORDER = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+Tensors = dict[str, tuple[int, ...]]
+
+
+def layer_suffix(layer: int, direction: int) -> str:
+    """The suffix of a layer's tensors: ``_l0``, ``_l0_reverse``, ``_l1``, ..."""
+    return f"_l{layer}" + ("_reverse" if direction else "")
+
+
+def gate_rows(kind: CellKind, hidden_size: int) -> int:
+    """Rows of a gated role's tensor: one ``H`` block per gate (one if the kind has no gates)."""
+    return max(len(kind.gates), 1) * hidden_size
+
+
+def torch_style_cell_layout(
+    kind: CellKind,
+    *,
+    path: str,
+    sizes: Mapping[str, int],
+    tensors: Mapping[str, Sequence[str]],
+    suffix: str = "",
+    layer: int = 0,
+    direction: int = 0,
+    source: str = "",
+) -> tuple[CellLayout, Tensors]:
+    """Layout of one layer/direction that stores each role in PyTorch's style.
+
+    ``tensors`` maps a role to the base names of the tensors that hold it (two for additive parts,
+    such as ``bias_ih`` and ``bias_hh``); each tensor is named ``path.`` + base name + ``suffix``, and
+    its shape is the role's shape over ``sizes``, gates stacked along the rows.
+
+    Returns the cell layout and the tensors it owns (qualified name -> shape), in the order given.
+    """
+    prefix = f"{path}." if path else ""
+    owned: Tensors = {}
+    slots: list[Slot] = []
+    for role_name, bases in tensors.items():
+        role = kind.role(role_name)
+        names = [f"{prefix}{base}{suffix}" for base in bases]
+        shape = role.shape(sizes)
+        if role.gated:
+            shape = (shape[0] * len(kind.gates), *shape[1:])
+        owned.update(dict.fromkeys(names, shape))
+        slots += role_slots(kind, role, sizes, names)
+    cell = CellLayout(path, kind, dict(sizes), tuple(slots), layer, direction, "torch", source)
+    return cell, owned
+
+
+def torch_layers_layout(
+    *,
+    input_size: int,
+    output_size: int,
+    num_layers: int,
+    bidirectional: bool,
+    one_cell: Callable[[int, int, int, str], tuple[CellLayout, Tensors]],
+) -> tuple[list[CellLayout], Tensors]:
+    """Layouts of every layer and direction, in PyTorch's order (layer 0 forward, layer 0 reverse, ...).
+
+    ``one_cell(layer, direction, layer_input, suffix)`` lays out one of them; ``layer_input`` is
+    ``input_size`` for layer 0 and ``output_size`` times the number of directions above it.
+    """
+    cells: list[CellLayout] = []
+    owned: Tensors = {}
+    directions = 2 if bidirectional else 1
+    for layer in range(num_layers):
+        layer_input = input_size if layer == 0 else output_size * directions
+        for direction in range(directions):
+            cell, tensors = one_cell(layer, direction, layer_input, layer_suffix(layer, direction))
+            cells.append(cell)
+            owned.update(tensors)
+    return cells, owned
 
 
 def torch_cell_layout(
@@ -29,51 +111,42 @@ def torch_cell_layout(
     num_layers: int = 1,
     num_directions: int = 1,
     source: str = "",
-) -> tuple[CellLayout, dict[str, tuple[int, ...]]]:
+) -> tuple[CellLayout, Tensors]:
     """Layout of one layer/direction with PyTorch's tensor names (``suffix`` like ``_l0_reverse``).
 
     Returns the cell layout and the tensors it owns (qualified name -> shape).
     """
-    prefix = f"{path}." if path else ""
-    state = proj_size or hidden_size
     sizes = {
         "input": input_size,
         "hidden": hidden_size,
-        "state": state,
+        "state": proj_size or hidden_size,
         "proj": proj_size,
         "layers": num_layers,
         "directions": num_directions,
     }
-    g = max(len(kind.gates), 1)
-
-    def name(base: str) -> str:
-        return f"{prefix}{base}{suffix}"
-
-    tensors = {name("weight_ih"): (g * hidden_size, input_size), name("weight_hh"): (g * hidden_size, state)}
-    slots: list[Slot] = []
-    slots += role_slots(kind, kind.role("ih"), sizes, [name("weight_ih")])
-    slots += role_slots(kind, kind.role("hh"), sizes, [name("weight_hh")])
-    if bias:
-        tensors[name("bias_ih")] = (g * hidden_size,)
-        tensors[name("bias_hh")] = (g * hidden_size,)
-        if kind is GRU:
-            slots += _gru_biases(hidden_size, name("bias_ih"), name("bias_hh"))
-        else:
-            slots += role_slots(kind, kind.role("bias"), sizes, [name("bias_ih"), name("bias_hh")])
+    # GRU's b_hn is not additive with b_in: its biases are laid out below, by gate
+    gru_biases = bias and kind is GRU
+    names: dict[str, list[str]] = {"ih": ["weight_ih"], "hh": ["weight_hh"]}
+    if bias and not gru_biases:
+        names["bias"] = ["bias_ih", "bias_hh"]
     if proj_size:
-        tensors[name("weight_hr")] = (proj_size, hidden_size)
-        slots += role_slots(kind, kind.role("proj"), sizes, [name("weight_hr")])
-    cell = CellLayout(
+        names["proj"] = ["weight_hr"]
+    cell, owned = torch_style_cell_layout(
+        kind,
         path=path,
-        kind=kind,
         sizes=sizes,
-        slots=tuple(slots),
+        tensors=names,
+        suffix=suffix,
         layer=layer,
         direction=direction,
-        framework="torch",
         source=source,
     )
-    return cell, tensors
+    if gru_biases:
+        prefix = f"{path}." if path else ""
+        bias_ih, bias_hh = f"{prefix}bias_ih{suffix}", f"{prefix}bias_hh{suffix}"
+        owned[bias_ih] = owned[bias_hh] = (gate_rows(kind, hidden_size),)
+        cell = replace(cell, slots=cell.slots + tuple(_gru_biases(hidden_size, bias_ih, bias_hh)))
+    return cell, owned
 
 
 def _gru_biases(hidden: int, bias_ih: str, bias_hh: str) -> list[Slot]:
@@ -99,30 +172,29 @@ def torch_rnn_layout(
     bias: bool = True,
     proj_size: int = 0,
     source: str = "",
-) -> tuple[list[CellLayout], dict[str, tuple[int, ...]]]:
+) -> tuple[list[CellLayout], Tensors]:
     """Layouts of every layer and direction of an ``nn.RNN/LSTM/GRU``-style module."""
-    cells: list[CellLayout] = []
-    tensors: dict[str, tuple[int, ...]] = {}
-    directions = 2 if bidirectional else 1
-    state = proj_size or hidden_size
-    for layer in range(num_layers):
-        layer_input = input_size if layer == 0 else state * directions
-        for direction in range(directions):
-            suffix = f"_l{layer}" + ("_reverse" if direction else "")
-            cell, owned = torch_cell_layout(
-                kind,
-                path=path,
-                input_size=layer_input,
-                hidden_size=hidden_size,
-                bias=bias,
-                proj_size=proj_size,
-                suffix=suffix,
-                layer=layer,
-                direction=direction,
-                num_layers=num_layers,
-                num_directions=directions,
-                source=source,
-            )
-            cells.append(cell)
-            tensors.update(owned)
-    return cells, tensors
+
+    def one_cell(layer: int, direction: int, layer_input: int, suffix: str) -> tuple[CellLayout, Tensors]:
+        return torch_cell_layout(
+            kind,
+            path=path,
+            input_size=layer_input,
+            hidden_size=hidden_size,
+            bias=bias,
+            proj_size=proj_size,
+            suffix=suffix,
+            layer=layer,
+            direction=direction,
+            num_layers=num_layers,
+            num_directions=2 if bidirectional else 1,
+            source=source,
+        )
+
+    return torch_layers_layout(
+        input_size=input_size,
+        output_size=proj_size or hidden_size,
+        num_layers=num_layers,
+        bidirectional=bidirectional,
+        one_cell=one_cell,
+    )

@@ -308,6 +308,11 @@ class TorchTarget(Target):
             self.params[name].copy_(value)
 
 
+def param_dtypes(model: nn.Module, names) -> dict[str, str]:
+    """Each named parameter's dtype name (``"float32"``, ``"bfloat16"``, ...)."""
+    return {name: str(model.get_parameter(name).dtype).removeprefix("torch.") for name in names}
+
+
 def write_arrays(model: nn.Module, arrays: dict[str, np.ndarray], plan=None) -> None:
     """Copy ``arrays`` into the named parameters (dtype and device of each parameter kept), all or none.
 

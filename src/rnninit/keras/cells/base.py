@@ -28,6 +28,7 @@ import numpy as np
 
 from rnninit.apply_result import ApplyResult
 from rnninit.errors import SpecError, one_of
+from rnninit.keras.cells.arguments import check_units
 from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot, role_slots
 from rnninit.plan import make_plan
@@ -53,9 +54,7 @@ class RecurrentCell(keras.layers.Layer):
 
     def __init__(self, units: int, init: SpecLike | None = None, seed: int | None = None, **kwargs):
         super().__init__(**kwargs)
-        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
-            raise SpecError(f"{type(self).__name__}: units must be a positive integer, got {units!r}")
-        self.units = int(units)
+        self.units = check_units(type(self).__name__, units)
         self.init = None if init is None else Spec.coerce(init)
         self.seed = None if seed is None else check_seed(seed)
         self.spec = self._effective_spec()
@@ -112,12 +111,12 @@ class RecurrentCell(keras.layers.Layer):
     # -- weights -----------------------------------------------------------------------------
     def weight_shapes(self, input_dim: int) -> dict[str, tuple[int, ...]]:
         """Each variable's Keras shape: matrices ``(in, gates·units)``, vectors ``(gates·units,)``."""
-        shapes = {}
+        sizes = {"input": input_dim, "hidden": self.units, "state": self.units}
+        shapes: dict[str, tuple[int, ...]] = {}
         for name, role_name in self.weight_roles:
             role = self.kind.role(role_name)
             rows = self.units * (len(self.kind.gates) if role.gated else 1)
-            cols = {"input": input_dim, "hidden": self.units, "state": self.units}.get(role.cols)
-            shapes[name] = (cols, rows) if role.cols is not None else (rows,)
+            shapes[name] = (rows,) if role.cols is None else (sizes[role.cols], rows)
         return shapes
 
     def build(self, input_shape):

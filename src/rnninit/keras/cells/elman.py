@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import keras
 
-from rnninit.errors import SpecError, one_of
+from rnninit.keras.cells.arguments import ACTIVATIONS, check_activation
 from rnninit.keras.cells.base import RecurrentCell
 from rnninit.layout.kinds import ELMAN
-
-ACTIVATIONS = {"tanh": keras.ops.tanh, "relu": keras.ops.relu}
 
 
 @keras.saving.register_keras_serializable(package="rnninit")
@@ -23,10 +21,8 @@ class ElmanCell(RecurrentCell):
     weight_roles = (("kernel", "ih"), ("recurrent_kernel", "hh"), ("bias", "bias"))
 
     def __init__(self, units, init=None, seed=None, activation: str = "tanh", **kwargs):
-        if activation not in ACTIVATIONS:
-            raise SpecError(f"ElmanCell: unknown activation {activation!r}; valid: {one_of(ACTIVATIONS)}")
         super().__init__(units, init=init, seed=seed, **kwargs)
-        self.activation = activation
+        self.activation = check_activation(type(self).__name__, activation)
 
     def step(self, inputs, states):
         h = states[0]

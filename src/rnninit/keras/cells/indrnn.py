@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import keras
 
-from rnninit.errors import SpecError, one_of
+from rnninit.keras.cells.arguments import ACTIVATIONS, check_activation
 from rnninit.keras.cells.base import RecurrentCell
-from rnninit.keras.cells.elman import ACTIVATIONS
 from rnninit.layout.kinds import INDRNN
 
 
@@ -26,10 +25,8 @@ class IndRNNCell(RecurrentCell):
     default_init = "ih=glorot_uniform hh=uniform(low=0.0, high=1.0) bias=zeros"
 
     def __init__(self, units, init=None, seed=None, activation: str = "relu", **kwargs):
-        if activation not in ACTIVATIONS:
-            raise SpecError(f"IndRNNCell: unknown activation {activation!r}; valid: {one_of(ACTIVATIONS)}")
         super().__init__(units, init=init, seed=seed, **kwargs)
-        self.activation = activation
+        self.activation = check_activation(type(self).__name__, activation)
 
     def step(self, inputs, states):
         h = states[0]

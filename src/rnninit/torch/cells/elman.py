@@ -1,4 +1,5 @@
-"""Elman RNN (tanh or relu): ``ElmanCell`` and the sequence module ``Elman``, drop-in for ``nn.RNNCell``/``nn.RNN``.
+"""Elman RNN (tanh or relu): ``ElmanCell`` and the sequence module ``Elman``, drop-ins for ``nn.RNNCell`` and
+``nn.RNN``.
 
 IRNN (Le, Jaitly & Hinton 2015) is ``Elman(..., nonlinearity="relu", init="irnn")``.
 """
@@ -11,7 +12,9 @@ from torch import Tensor
 from rnninit.layout.kinds import ELMAN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
+from rnninit.torch.cells.arguments import check_nonlinearity
+from rnninit.torch.cells.builtin import BuiltinCell, BuiltinLayers
+from rnninit.torch.cells.inputs import as_state, batched_cell_input
 
 
 class ElmanCell(BuiltinCell):
@@ -30,6 +33,7 @@ class ElmanCell(BuiltinCell):
 
     kind = ELMAN
     layout_source = "rnninit.torch.ElmanCell"
+    builds_itself = True
 
     def __init__(
         self,
@@ -43,11 +47,9 @@ class ElmanCell(BuiltinCell):
         device=None,
         dtype=None,
     ) -> None:
-        self.nonlinearity = nonlinearity  # checked by _check_options, after the base arguments
-        super().__init__(input_size, hidden_size, bias, init=init, seed=seed, device=device, dtype=dtype)
-
-    def _check_options(self) -> None:
-        Fr.activation(self.nonlinearity)
+        super().__init__(input_size, hidden_size, bias, init=init, seed=seed)
+        self.nonlinearity = check_nonlinearity(type(self).__name__, nonlinearity)
+        self.build(device=device, dtype=dtype)
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "ElmanCell")
@@ -56,7 +58,8 @@ class ElmanCell(BuiltinCell):
         return h.squeeze(0) if unbatched else h
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}, init='{self.init_spec}'"
+        sizes = f"{self.input_size}, {self.hidden_size}"
+        return f"{sizes}, nonlinearity={self.nonlinearity!r}, init='{self.init_spec}'"
 
 
 class Elman(BuiltinLayers):
@@ -73,6 +76,7 @@ class Elman(BuiltinLayers):
 
     kind = ELMAN
     layout_source = "rnninit.torch.Elman"
+    builds_itself = True
 
     def __init__(
         self,
@@ -90,7 +94,6 @@ class Elman(BuiltinLayers):
         device=None,
         dtype=None,
     ) -> None:
-        self.nonlinearity = nonlinearity  # checked by _check_options, after the base arguments
         super().__init__(
             input_size,
             hidden_size,
@@ -101,12 +104,9 @@ class Elman(BuiltinLayers):
             bidirectional,
             init=init,
             seed=seed,
-            device=device,
-            dtype=dtype,
         )
-
-    def _check_options(self) -> None:
-        Fr.activation(self.nonlinearity)
+        self.nonlinearity = check_nonlinearity(type(self).__name__, nonlinearity)
+        self.build(device=device, dtype=dtype)
 
     def builtin_op(self):
         return torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu

@@ -1,4 +1,5 @@
-"""GRU (PyTorch's form): ``GRUCell`` and the sequence module ``GRU``, drop-in for ``nn.GRUCell``/``nn.GRU``."""
+"""GRU (PyTorch's form): ``GRUCell`` and the sequence module ``GRU``,
+drop-ins for ``nn.GRUCell`` and ``nn.GRU``."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from torch import Tensor
 
 from rnninit.layout.kinds import GRU as GRU_KIND
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
+from rnninit.torch.cells.builtin import BuiltinCell, BuiltinLayers
+from rnninit.torch.cells.inputs import as_state, batched_cell_input
 
 _EQUATIONS = r"""
     .. math::
@@ -28,8 +30,8 @@ class GRUCell(BuiltinCell):
         + _EQUATIONS
         + """
     Same parameters (``weight_ih`` ``(3H, I)``, ``weight_hh`` ``(3H, H)``, ``bias_ih``, ``bias_hh``, gates
-    stacked ``r, z, n``), call ``(input, hx=None) -> h'`` and ``state_dict`` as ``torch.nn.GRUCell``.
-    ``init`` (spec, spec string, preset name or dict; default ``pytorch_default``) and ``seed`` set the weights.
+    stacked ``r, z, n``), call ``(input, hx=None) -> h'`` and ``state_dict`` as ``torch.nn.GRUCell``. ``init``
+    (spec, spec string, preset name or dict; default ``pytorch_default``) and ``seed`` set the weights.
     """
     )
 

@@ -5,22 +5,18 @@ Each hidden unit has one recurrent weight: the recurrent matrix is diagonal, sto
 
 from __future__ import annotations
 
-import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from rnninit.layout.kinds import INDRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import (
-    InitializedModule,
-    Owned,
-    RecurrentLayers,
-    as_state,
-    batched_cell_input,
-    check_sizes,
-    library_cell_layout,
-)
+from rnninit.torch.cells.arguments import check_nonlinearity
+from rnninit.torch.cells.cell import CellModule
+from rnninit.torch.cells.initialized import Owned
+from rnninit.torch.cells.inputs import as_state, batched_cell_input
+from rnninit.torch.cells.layers import RecurrentLayers
 
+#: role -> tensor name; the order is the argument order of the functional layer and cell.
 _NAMES = {"ih": "weight_ih", "hh": "weight_hh", "bias": "bias"}
 _EQUATION = r"""
     .. math::
@@ -32,7 +28,12 @@ _EQUATION = r"""
 """
 
 
-class IndRNNCell(InitializedModule):
+def _tensors(bias: bool) -> dict[str, list[str]]:
+    """role -> the tensor that stores it (no bias tensor with ``bias=False``)."""
+    return {role: [name] for role, name in _NAMES.items() if bias or role != "bias"}
+
+
+class IndRNNCell(CellModule):
     __doc__ = (
         "One IndRNN step (Li et al. 2018, 'Independently recurrent neural network'):\n"
         + _EQUATION
@@ -48,6 +49,12 @@ class IndRNNCell(InitializedModule):
     """
     )
 
+    weight_names = tuple(_NAMES.values())
+    builds_itself = True
+    weight_ih: Tensor
+    weight_hh: Tensor
+    bias: Tensor | None
+
     def __init__(
         self,
         input_size: int,
@@ -60,32 +67,12 @@ class IndRNNCell(InitializedModule):
         device=None,
         dtype=None,
     ) -> None:
-        super().__init__()
-        check_sizes(input_size, hidden_size)
-        Fr.activation(nonlinearity)
-        self.input_size, self.hidden_size = int(input_size), int(hidden_size)
-        self.nonlinearity = nonlinearity
-        self._set_init(init, seed)
-        factory = {"device": device, "dtype": dtype}
-        self.weight_ih = nn.Parameter(torch.empty(hidden_size, input_size, **factory))
-        self.weight_hh = nn.Parameter(torch.empty(hidden_size, **factory))
-        if bias:
-            self.bias = nn.Parameter(torch.empty(hidden_size, **factory))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    @property
-    def has_bias(self) -> bool:
-        return self.bias is not None
+        super().__init__(input_size, hidden_size, bias, init=init, seed=seed)
+        self.nonlinearity = check_nonlinearity(type(self).__name__, nonlinearity)
+        self.build(device=device, dtype=dtype)
 
     def rnninit_layout(self, path: str) -> Owned:
-        names = _NAMES if self.has_bias else {k: v for k, v in _NAMES.items() if k != "bias"}
-        sizes = {"input": self.input_size, "hidden": self.hidden_size, "layers": 1, "directions": 1}
-        cell, tensors = library_cell_layout(
-            INDRNN, path=path, sizes=sizes, names=names, source="rnninit.torch.IndRNNCell"
-        )
-        return [cell], tensors
+        return self.torch_style_layout(INDRNN, path, _tensors(self.has_bias), "rnninit.torch.IndRNNCell")
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
         x, state, unbatched = batched_cell_input(input, as_state(hx), self.input_size, "IndRNNCell")
@@ -94,7 +81,8 @@ class IndRNNCell(InitializedModule):
         return h.squeeze(0) if unbatched else h
 
     def extra_repr(self) -> str:
-        return f"{self.input_size}, {self.hidden_size}, nonlinearity={self.nonlinearity!r}, init='{self.init_spec}'"
+        sizes = f"{self.input_size}, {self.hidden_size}"
+        return f"{sizes}, nonlinearity={self.nonlinearity!r}, init='{self.init_spec}'"
 
 
 class IndRNN(RecurrentLayers):
@@ -108,6 +96,9 @@ class IndRNN(RecurrentLayers):
     ``torch.nn.RNN``. ``init``/``seed``: as :class:`IndRNNCell`.
     """
     )
+
+    weight_names = tuple(_NAMES.values())
+    builds_itself = True
 
     def __init__(
         self,
@@ -125,7 +116,6 @@ class IndRNN(RecurrentLayers):
         device=None,
         dtype=None,
     ) -> None:
-        self.nonlinearity = nonlinearity  # checked by _check_options, after the base arguments
         super().__init__(
             input_size,
             hidden_size,
@@ -136,16 +126,9 @@ class IndRNN(RecurrentLayers):
             bidirectional,
             init=init,
             seed=seed,
-            device=device,
-            dtype=dtype,
         )
-
-    def _check_options(self) -> None:
-        Fr.activation(self.nonlinearity)
-
-    def layer_parameters(self, layer_input: int):
-        h = self.hidden_size
-        return [("weight_ih", (h, layer_input)), ("weight_hh", (h,)), ("bias", (h,) if self.bias else None)]
+        self.nonlinearity = check_nonlinearity(type(self).__name__, nonlinearity)
+        self.build(device=device, dtype=dtype)
 
     def run_layer(self, x, state, weights, reverse, lengths):
         out, h = Fr.indrnn_layer(
@@ -154,8 +137,7 @@ class IndRNN(RecurrentLayers):
         return out, (h,)
 
     def rnninit_layout(self, path: str) -> Owned:
-        names = _NAMES if self.bias else {k: v for k, v in _NAMES.items() if k != "bias"}
-        return self.library_layout(INDRNN, path, names, "rnninit.torch.IndRNN")
+        return self.torch_style_layout(INDRNN, path, _tensors(self.bias), "rnninit.torch.IndRNN")
 
     def forward(self, input, hx: Tensor | None = None):
         output, (h_n,) = self.forward_states(input, as_state(hx))

@@ -1,8 +1,7 @@
-"""LSTM: ``LSTMCell`` and the sequence module ``LSTM`` (with ``proj_size``), drop-in for ``nn.LSTMCell``/``nn.LSTM``."""
+"""LSTM: ``LSTMCell`` and the sequence module ``LSTM`` (with ``proj_size``), drop-ins for ``nn.LSTMCell`` and
+``nn.LSTM``."""
 
 from __future__ import annotations
-
-import numbers
 
 import torch
 from torch import Tensor
@@ -10,7 +9,9 @@ from torch import Tensor
 from rnninit.layout.kinds import LSTM as LSTM_KIND
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
-from rnninit.torch.cells.base import BuiltinCell, BuiltinLayers, as_state, batched_cell_input
+from rnninit.torch.cells.arguments import check_proj_size
+from rnninit.torch.cells.builtin import BUILTIN_WEIGHTS, BuiltinCell, BuiltinLayers
+from rnninit.torch.cells.inputs import as_state, batched_cell_input
 
 _EQUATIONS = r"""
     .. math::
@@ -44,7 +45,9 @@ class LSTMCell(BuiltinCell):
         if state is None:
             zeros = x.new_zeros(x.shape[0], self.hidden_size)
             state = (zeros, zeros)
-        h, c = Fr.lstm_cell(x, state, self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+        h, c = Fr.lstm_cell(
+            x, (state[0], state[1]), self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh
+        )
         return (h.squeeze(0), c.squeeze(0)) if unbatched else (h, c)
 
 
@@ -72,6 +75,8 @@ class LSTM(BuiltinLayers):
 
     kind = LSTM_KIND
     layout_source = "rnninit.torch.LSTM"
+    weight_names = (*BUILTIN_WEIGHTS, "weight_hr")
+    builds_itself = True
 
     def __init__(
         self,
@@ -89,7 +94,6 @@ class LSTM(BuiltinLayers):
         device=None,
         dtype=None,
     ) -> None:
-        self.proj_size = proj_size  # checked by _check_options, after the base arguments
         super().__init__(
             input_size,
             hidden_size,
@@ -100,19 +104,9 @@ class LSTM(BuiltinLayers):
             bidirectional,
             init=init,
             seed=seed,
-            device=device,
-            dtype=dtype,
         )
-
-    def _check_options(self) -> None:
-        proj_size, hidden_size = self.proj_size, self.hidden_size
-        if isinstance(proj_size, bool) or not isinstance(proj_size, numbers.Integral) or proj_size < 0:
-            raise ValueError(f"proj_size must be a non-negative integer, got {proj_size!r}")
-        if proj_size >= hidden_size:
-            raise ValueError(
-                f"proj_size has to be smaller than hidden_size, got proj_size={proj_size}, hidden_size={hidden_size}"
-            )
-        self.proj_size = int(proj_size)
+        self.proj_size = check_proj_size(type(self).__name__, proj_size, self.hidden_size)
+        self.build(device=device, dtype=dtype)
 
     @property
     def output_size(self) -> int:
@@ -120,10 +114,6 @@ class LSTM(BuiltinLayers):
 
     def state_sizes(self) -> tuple[int, ...]:
         return (self.output_size, self.hidden_size)
-
-    def layer_parameters(self, layer_input: int):
-        projection = (self.proj_size, self.hidden_size) if self.proj_size else None
-        return super().layer_parameters(layer_input) + [("weight_hr", projection)]
 
     def builtin_op(self):
         return torch._VF.lstm

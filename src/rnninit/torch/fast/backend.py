@@ -6,7 +6,7 @@ Three implementations compute the same function (outputs and gradients equal to 
   (:mod:`rnninit.torch.fast.lstm`, ``.gru``, ``.elman``). Plain PyTorch ops, any dtype and device.
 - ``"builtin"``: PyTorch's own fused kernel (``torch._VF.lstm/gru/rnn_*``, what ``torch.nn.LSTM``
   calls: oneDNN for float32 LSTM on a CPU, cuDNN on a GPU): for one layer here, for the whole stack
-  in the sequence modules (:meth:`rnninit.torch.cells.base.BuiltinLayers.run_stack`).
+  in the sequence modules (:meth:`rnninit.torch.cells.builtin.BuiltinLayers.run_stack`).
 - ``"loop"``: the reference step-by-step loop of :mod:`rnninit.torch.functional`, differentiated by
   autograd op by op (also used for packed sequences, which the others skip, and for LSTM
   projections, which the kernels skip).
@@ -35,6 +35,8 @@ from collections.abc import Iterator
 
 import torch
 
+from rnninit.errors import CellArgumentError
+
 BACKENDS = ("auto", "kernels", "builtin", "loop")
 
 _current = "auto"
@@ -50,7 +52,7 @@ def set_backend(name: str) -> None:
     """Make every rnninit LSTM/GRU/Elman layer use ``name`` (one of :data:`BACKENDS`) from now on."""
     global _current
     if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; valid: {', '.join(repr(b) for b in BACKENDS)}")
+        raise CellArgumentError(f"unknown backend {name!r}; valid: {', '.join(repr(b) for b in BACKENDS)}")
     _current = name
 
 

@@ -26,6 +26,7 @@ import functools
 import torch
 from torch import Tensor
 
+from rnninit.errors import CellArgumentError
 from rnninit.torch.fast.autograd import differentiable_vjp, tanh_backward
 from rnninit.torch.fast.gemms import input_projection, weight_grads
 
@@ -53,7 +54,7 @@ class ElmanSequence(torch.autograd.Function):
                 y_t.addmm_(h_prev, w_hh_t).relu_()
                 h_prev = y_t
         else:
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
+            raise CellArgumentError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'")
         ctx.nonlinearity = nonlinearity
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, y)
         return y, y[-1].clone()
