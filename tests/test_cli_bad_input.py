@@ -163,7 +163,8 @@ def test_run_refuses_an_out_that_is_a_file_or_unwritable(tmp_path, capsys):
         (Path("/proc/rnninit-out"), "is not writable"),
     ):
         assert main(["run", str(config), "--out", str(out)]) == 2
-        assert message in one_error_line(capsys)
+        line = one_error_line(capsys)
+        assert message in line and "--out '" in line  # the library's argument, named as the CLI's flag
     assert a_file.read_text() == "keep me"
 
 
@@ -178,7 +179,7 @@ def test_run_refuses_a_non_empty_directory_that_is_not_a_run_directory(tmp_path,
     assert main(["run", str(config), "--out", str(foreign)]) == 2
     assert "not an rnninit run directory (it holds 'chapter1.tex')" in one_error_line(capsys)
     assert {p.name: p.read_bytes() for p in foreign.iterdir()} == before
-    with pytest.raises(StoreError):
+    with pytest.raises(StoreError, match="^root '.*' is a non-empty directory"):  # Python: the argument
         ResultStore(foreign)
 
 
@@ -311,3 +312,42 @@ def test_labels_and_names_are_printed_and_plotted_as_text(tmp_path, capfd, label
     err = capfd.readouterr().err
     assert label in err and "Traceback" not in err
     assert "report.html" in "".join(err.split()) and (tmp_path / "out" / "report.html").exists()
+
+
+# ---------------------------------------------------------------- library errors name arguments
+
+
+@pytest.mark.parametrize(
+    ("argv", "flagged"),
+    [
+        (["--workers", "0"], "rnninit run: error: --workers must be an integer >= 1, got 0"),
+        (["--workers", "-3"], "rnninit run: error: --workers must be an integer >= 1, got -3"),
+    ],
+)
+def test_the_cli_names_its_flag_where_the_library_names_its_argument(tmp_path, capsys, argv, flagged):
+    config = tmp_path / "exp.yaml"
+    config.write_text(yaml.safe_dump(TINY))
+    assert main(["run", str(config), "--out", str(tmp_path / "out"), *argv]) == 2
+    assert one_error_line(capsys) == flagged
+
+
+def test_flag_names_writes_a_value_a_switch_and_an_argument_the_command_does_not_have():
+    import argparse
+
+    from rnninit.cli import flag_names
+    from rnninit.errors import Arg, RnninitError
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--clock")
+    parser.add_argument("--threads", type=int)
+    parser.add_argument("--trust-file", action="store_true")
+    error = RnninitError(
+        *(Arg("clock", "cpu"), " needs ", Arg("threads", 1), "; or pass ", Arg("trust_file", True)),
+        *(" or ", Arg("max_retries"), " with ", Arg("address", "my head")),
+    )
+    assert error.render(flag_names(parser)) == (
+        "--clock cpu needs --threads 1; or pass --trust-file or max_retries with address='my head'"
+    )
+    assert str(error) == (
+        "clock='cpu' needs threads=1; or pass trust_file=True or max_retries with address='my head'"
+    )

@@ -24,7 +24,7 @@ SWEEP = {
         {"cell": "indrnn", "hidden": 5, "spec": "indrnn(t_max=5)", "label": "indrnn"},
         {"cell": "minimalrnn", "hidden": 5, "spec": "pytorch_default", "label": "minimal"},
         {
-            "cell": "problem_cell",
+            "cell": "two_kernel_tanh",
             "hidden": 5,
             "spec": "ih=normal(std=0.5) hh=normal(std=0.4)",
             "label": "problem",
@@ -76,7 +76,7 @@ def test_audit_against_the_intended_spec_names_the_wrongly_scaled_kernel():
         **SWEEP,
         "models": [
             {
-                "cell": "problem_cell",
+                "cell": "two_kernel_tanh",
                 "hidden": 32,
                 "spec": "ih=normal hh=normal",
                 "intended": "ih=normal hh=normal(std=0.18)",

@@ -1,4 +1,4 @@
-"""The model factory: every cell name builds, takes its spec, and trains; the problem statement's
+"""The model factory: every cell name builds, takes its spec, and trains; the two-kernel tanh
 cell gets each kernel's own scale."""
 
 import numpy as np
@@ -16,7 +16,7 @@ SPECS = {
     "gru": "chrono(t_max=20)",
     "indrnn": "indrnn(t_max=20)",
     "minimalrnn": "pytorch_default",
-    "problem_cell": "ih=normal(std=0.5) hh=orthogonal",
+    "two_kernel_tanh": "ih=normal(std=0.5) hh=orthogonal",
 }
 
 
@@ -49,9 +49,9 @@ def test_every_cell_builds_applies_its_spec_and_trains(cell):
     assert result.status == "completed"
 
 
-def test_problem_cell_gets_each_kernels_own_scale():
+def test_two_kernel_tanh_gets_each_kernels_own_scale():
     model = build_model(
-        "problem_cell",
+        "two_kernel_tanh",
         256,
         "ih=normal(std=1.0) hh=normal(std=0.05)",
         input_size=64,

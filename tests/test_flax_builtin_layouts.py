@@ -14,8 +14,8 @@ import pytest
 from flax import nnx, traverse_util
 
 import rnninit.flax as rf
-from rnninit.layout.cells import ELMAN, GRU, LSTM, MGU, MGU_NO_RESET
 from rnninit.layout.flax_builtin import flax_cell_layout, flax_cell_storage
+from rnninit.layout.kinds import ELMAN, GRU, LSTM, MGU, MGU_NO_RESET
 from rnninit.layout.storage import ModelLayout
 
 BATCH, STEPS, IN, H = 2, 5, 3, 4

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from rnninit.layout.cells import ELMAN, GRU, GRU_RESET_BEFORE, LSTM
 from rnninit.layout.keras_builtin import keras_cell_layout
+from rnninit.layout.kinds import ELMAN, GRU, GRU_RESET_BEFORE, LSTM
 from rnninit.layout.storage import ModelLayout
 
 

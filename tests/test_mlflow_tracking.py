@@ -155,7 +155,7 @@ def test_without_mlflow_a_one_line_install_hint_and_exit_2_before_any_run(tmp_pa
     monkeypatch.setitem(sys.modules, "mlflow", None)  # `import mlflow` raises ImportError
     assert main(["run", str(config), "--out", str(tmp_path / "out"), "--mlflow"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == "rnninit run: error: --mlflow needs MLflow: pip install 'rnninit[mlflow]'"
+    assert err == "rnninit run: error: logging to MLflow needs MLflow: pip install 'rnninit[mlflow]'"
     assert not list((tmp_path / "out").glob("runs/*.json"))
 
 

@@ -370,9 +370,9 @@ def test_address_is_only_for_the_ray_executor(tmp_path, capsys):
 @pytest.mark.parametrize(
     "options, message",
     [
-        ({"workers": 0}, "--workers must be an integer >= 1"),
-        ({"max_retries": -1}, "max_retries must be an integer >= 0"),
-        ({"address": "head-node"}, "--address 'head-node' is not a Ray address; valid: 'auto', HOST:PORT"),
+        ({"workers": 0}, "^workers must be an integer >= 1"),
+        ({"max_retries": -1}, "^max_retries must be an integer >= 0"),
+        ({"address": "head-node"}, "^address 'head-node' is not a Ray address; valid: 'auto', HOST:PORT"),
         ({"address": "ray://head-node:port"}, "is not a Ray address"),
     ],
 )

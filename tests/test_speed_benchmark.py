@@ -8,7 +8,7 @@ import math
 import pytest
 import torch
 
-from rnninit.bench.cells import Problem, builtin_case, library_case, user_cases
+from rnninit.bench.candidates import GridPoint, builtin_case, library_case, user_cases
 from rnninit.bench.flops import forward_flops, training_flops
 from rnninit.bench.suite import SpeedConfig
 from rnninit.bench.timing import Case, ratio, time_cases
@@ -145,12 +145,12 @@ def test_cases_are_interleaved_in_a_rotating_order():
     assert all(len(t.forward) == len(t.backward) == 3 for t in timings.values())
 
 
-@pytest.mark.parametrize("kind", ["lstm", "gru", "elman"])
-def test_benchmark_candidates_compute_the_same_function(kind):
-    problem = Problem(kind, 4, 2, 3, 5, torch.float64)
-    cases = [builtin_case(problem), library_case(problem), library_case(problem, "kernels")]
-    if kind == "lstm":
-        cases += user_cases(problem)[1:]
+@pytest.mark.parametrize("cell", ["lstm", "gru", "elman"])
+def test_benchmark_candidates_compute_the_same_function(cell):
+    point = GridPoint(cell, 4, 2, 3, 5, torch.float64)
+    cases = [builtin_case(point), library_case(point), library_case(point, "kernels")]
+    if cell == "lstm":
+        cases += user_cases(point)[1:]
     outputs = [case.forward().detach() for case in cases]
     for out in outputs[1:]:
         torch.testing.assert_close(out, outputs[0], rtol=1e-9, atol=1e-9)

@@ -17,11 +17,10 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from rnninit import inits
-from rnninit.errors import CellArgumentError, LayoutError, RnninitError, SpecError
+from rnninit.errors import CellArgumentError, LayoutError, RnninitError, SeedError, SpecError
 from rnninit.inits import INITS, Init, make_init
 from rnninit.layout import CELL_KINDS, CellKind, cell_kind
 from rnninit.plan import Plan, make_plan
-from rnninit.seeding import SeedError
 from rnninit.spec import PRESETS, PresetCall, Spec, SpecFamily, SpecLike, init_from_config
 
 if TYPE_CHECKING:  # what the lazy attributes below resolve to, for type checkers and IDEs
@@ -70,4 +69,3 @@ __all__ = [
     "make_plan",
     "tune",
 ]
-

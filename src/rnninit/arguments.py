@@ -13,10 +13,11 @@ import numbers
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, TypeGuard
 
-from rnninit.errors import SpecError, did_you_mean, one_of, shown
+from rnninit.errors import Arg, SpecError, did_you_mean, one_of, shown
 
-#: An error class, or any callable that builds the exception to raise from a message.
-ErrorType = Callable[[str], Exception]
+#: An error class, or any callable that builds the exception to raise from a message (from its parts,
+#: when the message names an :class:`~rnninit.errors.Arg`).
+ErrorType = Callable[..., Exception]
 
 
 def is_integer(value: object) -> TypeGuard[numbers.Integral]:
@@ -31,7 +32,7 @@ def is_number(value: object) -> TypeGuard[numbers.Real]:
 
 def check_integer(
     value: object,
-    name: str,
+    name: str | Arg,
     *,
     error: ErrorType,
     minimum: int | None = None,
@@ -41,7 +42,9 @@ def check_integer(
     """``value`` as an ``int`` when it is an integer (not a bool) within ``[minimum, maximum]``.
 
     Otherwise ``error(f"{name} must be {expected}, got {shown(value)}")``; ``expected`` defaults to
-    ``"an integer >= {minimum}"`` (or ``"an integer"``).
+    ``"an integer >= {minimum}"`` (or ``"an integer"``). A ``name`` given as an
+    :class:`~rnninit.errors.Arg` stays a part of its own (``error(name, " must be ...")``), so the
+    command line can name its flag instead.
 
     >>> check_integer(3, "hidden", error=ValueError, minimum=1)
     3
@@ -56,6 +59,8 @@ def check_integer(
             return number
     if expected is None:
         expected = "an integer" if minimum is None else f"an integer >= {minimum}"
+    if isinstance(name, Arg):
+        raise error(name, f" must be {expected}, got {shown(value)}")
     raise error(f"{name} must be {expected}, got {shown(value)}")
 
 

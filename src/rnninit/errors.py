@@ -1,14 +1,19 @@
 """Typed exceptions: each names what is wrong and what would be valid.
 
 Every error a user can cause derives from :class:`RnninitError`, so one ``except`` clause
-catches them all; each also derives from the builtin a caller would naturally expect.
+catches them all; each also derives from the builtin a caller would naturally expect. Every error
+class rnninit defines is defined here.
+
+An error speaks of the library's arguments, never of a command-line flag: a message that names an
+argument holds it as an :class:`Arg`, which reads ``workers`` (or ``clock='cpu'``) to a Python caller
+and which the command line renders as its flag (``--workers``, ``--clock cpu``).
 """
 
 from __future__ import annotations
 
 import difflib
 import reprlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 #: At most this many characters of one input value are echoed in an error message: a 324-byte YAML
 #: file of aliases expands to millions of characters when printed whole.
@@ -19,27 +24,86 @@ _repr.maxlevel, _repr.maxdict, _repr.maxlist, _repr.maxtuple, _repr.maxset = 3, 
 _repr.maxstring, _repr.maxother, _repr.maxlong = 60, 60, 60
 
 
+class Arg:
+    """An argument that an error message names, given as one part of the message:
+    ``ConfigError(Arg("workers"), f" must be an integer >= 1, got {workers!r}")``.
+
+    ``str(arg)`` is how a Python caller writes it: ``workers``, or with a value ``clock='cpu'``.
+    The command line writes its own flag instead (``--workers``, ``--clock cpu``), through
+    :meth:`RnninitError.render`.
+
+    >>> str(Arg("clock", "cpu")), str(Arg("workers"))
+    ("clock='cpu'", 'workers')
+    """
+
+    def __init__(self, name: str, *value: object):
+        if len(value) > 1:
+            raise TypeError(f"Arg takes a name and at most one value, got {len(value)} values")
+        self.name = name
+        #: ``()`` when the message names the argument alone, else ``(value,)``.
+        self.value = value
+
+    def __str__(self) -> str:
+        return f"{self.name}={shown(self.value[0])}" if self.value else self.name
+
+    def __repr__(self) -> str:
+        return f"Arg({', '.join(map(repr, (self.name, *self.value)))})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Arg) and (self.name, self.value) == (other.name, other.value)
+
+    def __hash__(self) -> int:
+        return hash((self.name, self.value))
+
+
 class RnninitError(Exception):
-    """Base class of every error raised by rnninit for bad input."""
+    """Base class of every error raised by rnninit for bad input.
+
+    The message is the error's argument (text), or several parts, some of them :class:`Arg`:
+    ``str(error)`` writes those as a Python caller would, :meth:`render` as the caller says.
+    """
+
+    def __str__(self) -> str:
+        if any(isinstance(part, Arg) for part in self.args):
+            return self.render()
+        return super().__str__()
+
+    def render(self, name: Callable[[Arg], str] = str) -> str:
+        """The message, each :class:`Arg` in it written by ``name`` (e.g. as a command-line flag).
+
+        >>> error = RnninitError(Arg("threads"), " must be a positive integer, got 0")
+        >>> str(error), error.render(lambda arg: "--" + arg.name)
+        ('threads must be a positive integer, got 0', '--threads must be a positive integer, got 0')
+        """
+        if not any(isinstance(part, Arg) for part in self.args):
+            return str(self)
+        return "".join(name(part) if isinstance(part, Arg) else str(part) for part in self.args)
 
 
 class SpecError(RnninitError, ValueError):
     """A spec is malformed, or does not fit the cell it is used on.
 
-    ``token`` is the offending piece of text (if any) and ``position`` its 0-based offset in
-    the spec string it came from (if it came from one).
+    ``message`` says what is wrong, ``token`` is the offending piece of text (if any) and
+    ``position`` its 0-based offset in the spec string it came from (if it came from one).
+    ``str(error)`` is the message followed by where it is, e.g.
+    ``"unknown init 'normall' (at 'normall', position 3)"``; code that rewraps an error reads
+    the fields, never the text.
     """
 
     def __init__(self, message: str, *, token: str | None = None, position: int | None = None):
-        where = ""
-        quoted = None if token is None else f"'{token}'" if len(token) <= 400 else shown(token, 400)
-        if token is not None and position is not None:
-            where = f" (at {quoted}, position {position})"
-        elif token is not None:
-            where = f" (at {quoted})"
-        super().__init__(message + where)
+        super().__init__(message)
+        self.message = message
         self.token = token
         self.position = position
+
+    def __str__(self) -> str:
+        if self.token is None:
+            return self.message
+        token = self.token
+        quoted = f"'{token}'" if len(token) <= 400 else shown(token, 400)
+        if self.position is not None:
+            return f"{self.message} (at {quoted}, position {self.position})"
+        return f"{self.message} (at {quoted})"
 
 
 class LayoutError(RnninitError, ValueError):
@@ -60,6 +124,63 @@ class StorageError(RnninitError, ValueError):
     """A model's weights cannot be read or written as they are: no data (``meta`` device), an
     inference tensor, elements that share memory, or a value the weight's dtype cannot hold.
     Raised before anything is written: the model is unchanged."""
+
+
+# -- The errors of each part of rnninit. They live here, with the core's, so that every error class is
+# in one module; each part also offers its own under its old name (``rnninit.dynamics.DynamicsError``,
+# ``rnninit.experiments.errors.ConfigError``, ``rnninit.torch.TensorTypeError``, ...).
+
+
+class SeedError(RnninitError, ValueError):
+    """A seed is not a non-negative integer."""
+
+
+class UnsupportedCellError(LayoutError):
+    """A Flax built-in cell that no layout describes (``strict=False`` leaves it untouched)."""
+
+
+class TensorTypeError(RnninitError, TypeError):
+    """The object to initialize is not a floating-point ``torch.Tensor``."""
+
+
+class TargetError(RnninitError, ValueError):
+    """A model file or ``file.py:factory`` target cannot be loaded."""
+
+
+class DynamicsError(RnninitError, ValueError):
+    """A diagnosis was asked for something it cannot do; the message says what would be valid."""
+
+
+class TuneError(RnninitError, ValueError):
+    """A tune was asked for something it cannot do; the message says what would be valid."""
+
+
+class ConfigError(RnninitError, ValueError):
+    """An experiment file is invalid; found before any run starts. The message names the entry."""
+
+
+class StoreError(RnninitError, ValueError):
+    """A results directory cannot be used (it belongs to something else, or cannot be written)."""
+
+
+class OutputError(RnninitError, ValueError):
+    """An output path cannot be written (checked before the work that would produce it)."""
+
+
+class TrackingError(RnninitError, RuntimeError):
+    """MLflow is missing, or its tracking store refused a request."""
+
+
+class RayNotInstalledError(RnninitError, ImportError):
+    """The Ray executor was asked for, but Ray cannot be imported."""
+
+
+class RayConnectionError(RnninitError, ConnectionError):
+    """Ray could not be started or reached at the given address."""
+
+
+class BenchError(RnninitError, ValueError):
+    """A speed benchmark configuration that cannot run (names what would be valid)."""
 
 
 def shown(value: object, limit: int = SHOWN_MAX) -> str:

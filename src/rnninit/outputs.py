@@ -15,11 +15,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from rnninit.errors import RnninitError, shown
-
-
-class OutputError(RnninitError, ValueError):
-    """An output path cannot be written (checked before the work that would produce it)."""
+from rnninit.errors import Arg, OutputError, shown
 
 
 def can_create_in(folder: Path) -> str | None:
@@ -32,51 +28,53 @@ def can_create_in(folder: Path) -> str | None:
     return None
 
 
-def check_output_file(path: str | Path, what: str, suffixes: tuple[str, ...] | None = None) -> Path:
+def check_output_file(path: str | Path, what: str | Arg, suffixes: tuple[str, ...] | None = None) -> Path:
     """``path`` as a :class:`Path`, once it is known that a file can be written there.
 
-    ``what`` names the output in messages (``"--plot"``); ``suffixes`` (lower case, with the dot)
+    ``what`` names the output in messages (``Arg("plot")``, or text); ``suffixes`` (lower case, with the dot)
     are the extensions the writer understands.
     """
     path = Path(path)
-    label = f"{what} {shown(str(path))}"
+    label = (what, f" {shown(str(path))}")
     if path.is_dir():
-        raise OutputError(f"{label} is a directory; give a file name, e.g. {shown(str(path / 'out'))}")
+        raise OutputError(*label, f" is a directory; give a file name, e.g. {shown(str(path / 'out'))}")
     if suffixes is not None and path.suffix.lower() not in suffixes:
         found = f"'{path.suffix}'" if path.suffix else "none"
-        raise OutputError(f"{label}: unknown file type (extension {found}); use one of {', '.join(suffixes)}")
+        raise OutputError(
+            *label, f": unknown file type (extension {found}); use one of {', '.join(suffixes)}"
+        )
     parent = path.parent
     if parent.exists() and not parent.is_dir():
-        raise OutputError(f"cannot write {label}: {shown(str(parent))} is a file, not a folder")
+        raise OutputError("cannot write ", *label, f": {shown(str(parent))} is a file, not a folder")
     if not parent.is_dir():
-        raise OutputError(f"cannot write {label}: its folder does not exist ({shown(str(parent))})")
+        raise OutputError("cannot write ", *label, f": its folder does not exist ({shown(str(parent))})")
     if path.exists() and not os.access(path, os.W_OK):
-        raise OutputError(f"cannot write {label}: the file exists and is read-only")
+        raise OutputError("cannot write ", *label, ": the file exists and is read-only")
     reason = can_create_in(parent)
     if reason is not None:
-        raise OutputError(f"cannot write {label}: its folder is not writable ({reason})")
+        raise OutputError("cannot write ", *label, f": its folder is not writable ({reason})")
     return path
 
 
-def check_output_dir(path: str | Path, what: str) -> Path:
+def check_output_dir(path: str | Path, what: str | Arg) -> Path:
     """``path`` as a :class:`Path`, once it is known that it is (or can be made) a writable directory.
 
-    Nothing is created: a directory that does not exist yet is checked through its nearest
-    existing ancestor.
+    ``what`` names the directory in messages (``Arg("root")``, or text). Nothing is created: a
+    directory that does not exist yet is checked through its nearest existing ancestor.
     """
     path = Path(path)
-    label = f"{what} {shown(str(path))}"
+    label = (what, f" {shown(str(path))}")
     if path.exists() and not path.is_dir():
-        raise OutputError(f"{label} is a file, not a directory; give a directory for the results")
+        raise OutputError(*label, " is a file, not a directory; give a directory for the results")
     existing = path
     while not existing.exists():
         if existing.parent == existing:
             break
         existing = existing.parent
     if not existing.is_dir():
-        raise OutputError(f"cannot create {label}: {shown(str(existing))} is a file, not a directory")
+        raise OutputError("cannot create ", *label, f": {shown(str(existing))} is a file, not a directory")
     reason = can_create_in(existing)
     if reason is not None:
         where = "it" if existing == path else f"its parent {shown(str(existing))}"
-        raise OutputError(f"cannot write {label}: {where} is not writable ({reason})")
+        raise OutputError("cannot write ", *label, f": {where} is not writable ({reason})")
     return path

@@ -12,13 +12,9 @@ import hashlib
 import numpy as np
 
 from rnninit.arguments import check_integer
-from rnninit.errors import RnninitError
+from rnninit.errors import SeedError
 
 MAX_SEED = 2**63 - 1
-
-
-class SeedError(RnninitError, ValueError):
-    """A seed is not a non-negative integer."""
 
 
 def check_seed(seed: object) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnninit.inits import Block
-from rnninit.layout.cells import cell_kind
+from rnninit.layout.kinds import cell_kind
 from rnninit.layout.storage import ModelLayout
 from rnninit.layout.torch_builtin import torch_rnn_layout
 from rnninit.seeding import block_rng

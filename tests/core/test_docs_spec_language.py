@@ -13,7 +13,7 @@ import pytest
 
 from rnninit.errors import SpecError
 from rnninit.inits import INITS
-from rnninit.layout.cells import CELL_KINDS
+from rnninit.layout.kinds import CELL_KINDS
 from rnninit.spec import PRESETS, Spec
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from rnninit.layout.cells import LSTM
+from rnninit.layout.kinds import LSTM
 from rnninit.layout.storage import ModelLayout
 from rnninit.layout.torch_builtin import torch_rnn_layout
 from rnninit.parallel import PARALLEL_MIN_ELEMENTS, available_threads, map_blocks

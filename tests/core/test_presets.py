@@ -28,7 +28,7 @@ from rnninit.inits import (
     Uniform,
     Zeros,
 )
-from rnninit.layout.cells import CELL_KINDS
+from rnninit.layout.kinds import CELL_KINDS
 from rnninit.spec import PRESETS, Spec
 
 # preset -> which cell kinds it fits (all others must be a SpecError), as a rule on the cell kind,

@@ -304,9 +304,9 @@ def test_error_names_the_problem_the_token_and_its_position(text, kind, message,
         if kind is not None:
             spec.resolve(kind)
     error = info.value
-    assert message in str(error)
+    assert message in error.message and "(at " not in error.message  # the fields apart from the text
     assert (error.token, error.position) == (token, position)
-    assert str(error).endswith(f"(at '{token}', position {position})")
+    assert str(error) == f"{error.message} (at '{token}', position {position})"
     assert text[position:].startswith(token) or token == "end of spec"
 
 
@@ -314,6 +314,32 @@ def test_spec_error_is_a_value_error_and_an_rnninit_error():
     with pytest.raises(ValueError):
         Spec.parse("ih=nrmal")
     assert issubclass(SpecError, RnninitError)
+
+
+def test_spec_error_keeps_message_token_and_position_apart_and_formats_them_when_printed():
+    import pickle
+
+    located = SpecError("unknown init 'nrmal'", token="nrmal", position=3)
+    assert str(located) == "unknown init 'nrmal' (at 'nrmal', position 3)"
+    assert str(SpecError("bad", token="x")) == "bad (at 'x')"
+    assert str(SpecError("bad")) == "bad"
+    long = SpecError("bad", token="x" * 1000, position=0)
+    assert located.message == "unknown init 'nrmal'" and len(str(long)) < 500
+    copy = pickle.loads(pickle.dumps(located))  # errors cross process boundaries (sweeps, Ray)
+    assert (copy.message, copy.token, copy.position, str(copy)) == (
+        located.message,
+        "nrmal",
+        3,
+        str(located),
+    )
+
+
+def test_a_rewrapped_error_keeps_one_location():
+    """An error re-raised with context (a dict entry, a preset) says where it is exactly once."""
+    with pytest.raises(SpecError) as info:
+        Spec.from_dict({"hh": {"name": "normal", "std": -1}})
+    assert str(info.value).count("(at ") <= 1
+    assert info.value.message.startswith("'hh': normal: std must be >= 0")
 
 
 def test_identity_on_a_non_square_block_is_found_when_sizes_are_known():

@@ -92,7 +92,7 @@ from rnninit.inits import (
     Zeros,
 )
 from rnninit.inits.distributions import Dist
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, Slot
 from rnninit.spec import PRESETS, Resolved, Spec
 from rnninit.spec.spec import PresetCall

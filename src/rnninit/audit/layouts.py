@@ -14,7 +14,7 @@ import numpy as np
 from rnninit.audit.backends import Backend
 from rnninit.audit.roles import declared_model_layout, inferred_roles
 from rnninit.errors import LayoutError
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot
 
 Key = tuple[str, "str | None"]

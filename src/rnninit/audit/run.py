@@ -33,7 +33,7 @@ from rnninit.errors import SpecError
 from rnninit.inits import Block
 from rnninit.inits.distributions import Dist
 from rnninit.inits.properties import ChronoGate
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout
 from rnninit.seeding import block_rng
 from rnninit.spec import Resolved, Spec, SpecLike, format_key

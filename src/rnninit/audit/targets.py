@@ -1,4 +1,4 @@
-"""Load the model a command-line TARGET names: ``file.py:factory``, a ``.keras`` file, or a ``torch.save`` file."""
+"""Load the model a TARGET names (``file.py:factory``, a ``.keras`` file or a ``torch.save`` file)."""
 
 from __future__ import annotations
 
@@ -9,18 +9,10 @@ import types
 import zipfile
 from pathlib import Path
 
-from rnninit.errors import RnninitError, shown
+from rnninit.errors import Arg, TargetError, shown
 
-
-class TargetError(RnninitError, ValueError):
-    """A command-line target cannot be loaded."""
-
-
-#: What the opt-in means, for messages.
-TRUST_HINT = (
-    "if you trust the file (it can run any code when loaded), pass --trust-file "
-    "(Python: load_target(..., trust_file=True))"
-)
+#: What the opt-in means, for messages (parts of one: the command line names its own flag).
+TRUST_HINT = ("if you trust the file (it can run any code when loaded), pass ", Arg("trust_file", True))
 
 
 def load_target(target: str, *, trust_file: bool = False) -> object:
@@ -35,7 +27,7 @@ def load_target(target: str, *, trust_file: bool = False) -> object:
     - anything else: a file written by ``torch.save``. By default it is read with
       ``torch.load(weights_only=True)``, which restores tensors and plain containers and never runs
       code from the file, so a whole pickled ``torch.nn.Module`` is refused. ``trust_file=True``
-      (``--trust-file``) unpickles it, which runs whatever code the file names: use it only for files
+      unpickles it, which runs whatever code the file names: use it only for files
       you made or trust. See docs/security.md.
 
     Raises:
@@ -106,7 +98,8 @@ def _from_keras(path: Path, trust_file: bool) -> object:
         if "safe_mode" in str(exc) and not trust_file:
             raise TargetError(
                 f"{shown(str(path))} holds Python code (e.g. a Lambda layer's function), which Keras' safe "
-                f"mode (safe_mode=True) refuses to load because it would run; {TRUST_HINT}"
+                "mode (safe_mode=True) refuses to load because it would run; ",
+                *TRUST_HINT,
             ) from None
         raise TargetError(
             f"keras cannot load {shown(str(path))}: {type(exc).__name__}: {shown(exc, 400)}"
@@ -128,9 +121,9 @@ def _from_torch(path: Path, trust_file: bool) -> object:
         raise TargetError(
             f"{shown(str(path))} holds pickled Python objects ({_unsupported(exc)}), not only tensors: "
             "unpickling them can run any code the file names, so rnninit reads only tensors and plain "
-            "containers by default. A whole torch.nn.Module saved with torch.save is such a file: "
-            f"{TRUST_HINT}; or give path/to/file.py:factory, a function that builds the model and "
-            "loads its state_dict"
+            "containers by default. A whole torch.nn.Module saved with torch.save is such a file: ",
+            *TRUST_HINT,
+            "; or give path/to/file.py:factory, a function that builds the model and loads its state_dict",
         ) from None
     except Exception as exc:
         raise TargetError(

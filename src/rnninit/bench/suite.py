@@ -26,11 +26,20 @@ from torch import nn
 
 import rnninit.torch as rt
 from rnninit.arguments import is_integer
-from rnninit.bench.cells import Problem, builtin_case, library_case, library_module, module_case, user_cases
+from rnninit.bench.candidates import (
+    GridPoint,
+    builtin_case,
+    library_case,
+    library_module,
+    module_case,
+    user_cases,
+)
 from rnninit.bench.flops import gemm_case, training_flops
-from rnninit.bench.options import BACKENDS, CELLS, DEVICES, BenchError
+from rnninit.bench.options import BACKENDS, CELLS, DEVICES
 from rnninit.bench.timing import CLOCKS, median_ms, ratio, time_cases
+from rnninit.errors import Arg, BenchError
 from rnninit.inits import orthogonal_matrix
+from rnninit.named_cells import NAMED_CELLS
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
 #: The spec of the apply benchmark (the one of the apply-speed issue), and :func:`torch_init_reference`
@@ -90,22 +99,27 @@ class SpeedConfig:
             raise BenchError(f"unknown device {self.device!r}; valid: {', '.join(DEVICES)}")
         if self.device == "cuda" and not torch.cuda.is_available():
             raise BenchError(
-                "--device cuda needs a GPU and a CUDA build of torch; torch.cuda.is_available() is False"
+                Arg("device", "cuda"),
+                " needs a GPU and a CUDA build of torch; torch.cuda.is_available() is False",
             )
         if self.clock == "cpu" and self.device != "cpu":
             raise BenchError(
-                "--clock cpu measures CPU time, which says nothing about GPU kernels; use --clock wall"
+                Arg("clock", "cpu"),
+                " measures CPU time, which says nothing about GPU kernels; use ",
+                Arg("clock", "wall"),
             )
         if self.clock == "cpu" and self.threads != 1:
             raise BenchError(
-                "--clock cpu measures this process's CPU time, which is honest only with --threads 1"
+                Arg("clock", "cpu"),
+                " measures this process's CPU time, which is honest only with ",
+                Arg("threads", 1),
             )
         for name in ("steps", "batch", "hidden"):
             values = getattr(self, name)
             if not values or any(not is_integer(v) or v <= 0 for v in values):
-                raise BenchError(f"{name} must be positive integers, got {values!r}")
+                raise BenchError(Arg(name), f" must be positive integers, got {values!r}")
         if self.threads is not None and self.threads < 1:
-            raise BenchError(f"--threads must be a positive integer, got {self.threads}")
+            raise BenchError(Arg("threads"), f" must be a positive integer, got {self.threads}")
         if (
             self.repeats < 1
             or self.warmup < 0
@@ -114,7 +128,8 @@ class SpeedConfig:
             or self.apply_repeats < 1
         ):
             raise BenchError(
-                "repeats must be >= 1, warmup >= 0, apply layers >= 0, apply size > 0 and apply repeats >= 1"
+                *(Arg("repeats"), " must be >= 1, ", Arg("warmup"), " >= 0, ", Arg("apply_layers")),
+                *(" >= 0, ", Arg("apply_size"), " > 0 and ", Arg("apply_repeats"), " >= 1"),
             )
 
 
@@ -151,16 +166,18 @@ def grid_rows(config: SpeedConfig, progress: Callable[[str], None] | None = None
     """One row per (cell, T, B, H, candidate); candidates: builtin, rnninit per backend, gemm."""
     dtype = DTYPES[config.dtype]
     rows = []
-    for kind in config.cells:
+    for cell in config.cells:
         for steps in config.steps:
             for batch in config.batch:
                 for hidden in config.hidden:
                     if progress is not None:
-                        progress(f"{kind} T={steps} B={batch} H={hidden}")
-                    problem = Problem(kind, steps, batch, hidden, hidden, dtype, config.device)
-                    cases = [builtin_case(problem)] + [library_case(problem, b) for b in config.backends]
-                    cases.append(gemm_case(kind, steps, batch, hidden, hidden, dtype, config.device))
-                    rows += _rows(config, problem, cases, "builtin")
+                        progress(f"{cell} T={steps} B={batch} H={hidden}")
+                    point = GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
+                    cases = [builtin_case(point)] + [library_case(point, b) for b in config.backends]
+                    cases.append(
+                        gemm_case(NAMED_CELLS[cell].kind, steps, batch, hidden, hidden, dtype, config.device)
+                    )
+                    rows += _rows(config, point, cases, "builtin")
     return rows
 
 
@@ -173,27 +190,29 @@ def user_cell_rows(config: SpeedConfig) -> list[dict]:
         (max(config.steps), max(config.batch), max(config.hidden)),
     }
     for steps, batch, hidden in sorted(shapes):
-        problem = Problem("lstm", steps, batch, hidden, hidden, dtype, config.device)
-        rows += _rows(config, problem, user_cases(problem), "rnninit.LSTM")
+        point = GridPoint("lstm", steps, batch, hidden, hidden, dtype, config.device)
+        rows += _rows(config, point, user_cases(point), "rnninit.LSTM")
     return rows
 
 
-def _rows(config: SpeedConfig, problem: Problem, cases, baseline: str) -> list[dict]:
+def _rows(config: SpeedConfig, point: GridPoint, cases, baseline: str) -> list[dict]:
     sync = torch.cuda.synchronize if config.device == "cuda" else None
     timings = time_cases(cases, config.repeats, config.warmup, config.clock, sync)
     base = timings[baseline]
     gemm = timings.get("gemm")
-    flops = training_flops(problem.kind, problem.steps, problem.batch, problem.input_size, problem.hidden)
+    flops = training_flops(
+        NAMED_CELLS[point.cell].kind, point.steps, point.batch, point.input_size, point.hidden
+    )
     rows = []
     for case in cases:
         t = timings[case.name]
         total_ms = median_ms(t.total)
         row = {
-            "cell": problem.kind,
-            "steps": problem.steps,
-            "batch": problem.batch,
-            "input": problem.input_size,
-            "hidden": problem.hidden,
+            "cell": point.cell,
+            "steps": point.steps,
+            "batch": point.batch,
+            "input": point.input_size,
+            "hidden": point.hidden,
             "candidate": case.name,
             "forward_ms": median_ms(t.forward),
             "backward_ms": median_ms(t.backward),
@@ -221,29 +240,29 @@ def compile_rows(config: SpeedConfig, progress: Callable[[str], None] | None = N
 
     dtype = DTYPES[config.dtype]
     rows = []
-    for kind in config.cells:
+    for cell in config.cells:
         for steps in config.steps:
             for batch in config.batch:
                 for hidden in config.hidden:
                     if progress is not None:
-                        progress(f"torch.compile: {kind} T={steps} B={batch} H={hidden}")
-                    problem = Problem(kind, steps, batch, hidden, hidden, dtype, config.device)
-                    library = library_module(problem)
-                    cases = [builtin_case(problem), module_case("rnninit", library, problem)]
+                        progress(f"torch.compile: {cell} T={steps} B={batch} H={hidden}")
+                    point = GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
+                    library = library_module(point)
+                    cases = [builtin_case(point), module_case("rnninit", library, point)]
                     compile_s = {}
                     for name, module in (
-                        ("builtin+compile", problem.reference),
+                        ("builtin+compile", point.reference),
                         ("rnninit+compile", library),
                     ):
                         torch._dynamo.reset()
-                        case = module_case(name, torch.compile(module), problem)
+                        case = module_case(name, torch.compile(module), point)
                         with inductor_config.patch(force_disable_caches=True):
                             t0 = time.perf_counter()
                             case.reset()
                             case.backward(case.forward())
                             compile_s[name] = time.perf_counter() - t0
                         cases.append(case)
-                    for row in _rows(config, problem, cases, "builtin"):
+                    for row in _rows(config, point, cases, "builtin"):
                         row["compile_s"] = compile_s.get(row["candidate"])
                         rows.append(row)
     return rows
@@ -257,17 +276,17 @@ def double_backward_rows(config: SpeedConfig, progress: Callable[[str], None] | 
     """
     dtype = DTYPES[config.dtype]
     rows = []
-    for kind in config.cells:
+    for cell in config.cells:
         for steps in config.steps:
             for batch in config.batch:
                 for hidden in config.hidden:
                     if progress is not None:
-                        progress(f"double backward: {kind} T={steps} B={batch} H={hidden}")
-                    problem = Problem(kind, steps, batch, hidden, hidden, dtype, config.device)
-                    cases = [module_case("builtin", problem.reference, problem, double_backward=True)]
+                        progress(f"double backward: {cell} T={steps} B={batch} H={hidden}")
+                    point = GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
+                    cases = [module_case("builtin", point.reference, point, double_backward=True)]
                     for backend in ("auto", "kernels", "builtin", "loop"):
-                        cases.append(library_case(problem, backend, double_backward=True))
-                    rows += _rows(config, problem, cases, "builtin")
+                        cases.append(library_case(point, backend, double_backward=True))
+                    rows += _rows(config, point, cases, "builtin")
     return rows
 
 

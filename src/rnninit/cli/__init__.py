@@ -11,9 +11,11 @@ import argparse
 import importlib
 import os
 import re
+import shlex
 import sys
+from collections.abc import Callable
 
-from rnninit.errors import RnninitError
+from rnninit.errors import Arg, RnninitError
 
 #: Subcommand modules, in the order ``rnninit --help`` lists them.
 SUBCOMMANDS = ("spec", "audit", "describe", "diagnose", "tune", "run", "speed")
@@ -36,6 +38,25 @@ def one_line(text: str) -> str:
     if len(text) > MESSAGE_MAX:
         text = f"{text[:MESSAGE_MAX]}… ({len(text) - MESSAGE_MAX} more characters)"
     return text
+
+
+def flag_names(parser: argparse.ArgumentParser) -> Callable[[Arg], str]:
+    """How a command writes an argument that a library error names: as the flag that sets it
+    (``workers`` -> ``--workers``, ``clock='cpu'`` -> ``--clock cpu``, ``trust_file=True`` ->
+    ``--trust-file``), or as a Python caller would where the command has no such flag."""
+    # argparse keeps a parser's actions in ``_actions`` (no public accessor); read, never changed
+    actions = {action.dest: action for action in parser._actions if action.option_strings}
+
+    def name(arg: Arg) -> str:
+        action = actions.get(arg.name)
+        if action is None:
+            return str(arg)
+        flag = max(action.option_strings, key=len)
+        if not arg.value or action.nargs == 0:  # named alone, or a switch such as --trust-file
+            return flag
+        return f"{flag} {shlex.quote(str(arg.value[0]))}"
+
+    return name
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,7 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except RnninitError as exc:
-        print(one_line(f"rnninit {args.command}: error: {exc}"), file=sys.stderr)
+        message = exc.render(flag_names(args.subcommands[args.command]))
+        print(one_line(f"rnninit {args.command}: error: {message}"), file=sys.stderr)
         return 2
     except BrokenPipeError:  # e.g. `rnninit ... --json | head`: the reader left, not an error of ours
         devnull = os.open(os.devnull, os.O_WRONLY)

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import argparse
 
-from rnninit.audit.targets import TargetError
 from rnninit.cli.console import stdout_console
 from rnninit.cli.quiet import import_quietly
 from rnninit.cli.spec import load_spec
-from rnninit.errors import shown
+from rnninit.errors import TargetError, shown
 
 TARGET_HELP = "path/to/file.py:factory (a function returning a model), a .keras file, or a torch.save file"
 TRUST_HELP = (

@@ -17,23 +17,13 @@ from rnninit.cli.console import stdout_console
 from rnninit.cli.quiet import import_quietly
 from rnninit.cli.spec import load_spec
 from rnninit.errors import shown
+from rnninit.named_cells import cell_names
 from rnninit.outputs import check_output_file
 from rnninit.seeding import check_seed
 
-#: The names in :data:`rnninit.dynamics.CELLS`, spelled out so that building the parser (``rnninit
-#: --help``, ``rnninit spec``) imports neither torch nor keras; a test keeps the two equal.
-CELL_NAMES = (
-    "elman",
-    "elman_relu",
-    "lstm",
-    "gru",
-    "indrnn",
-    "indrnn_tanh",
-    "minimalrnn",
-    "keras_elman",
-    "keras_lstm",
-    "keras_gru",
-)
+#: The cell names ``--cell`` takes (the named cells with a one-step cell); listing them imports neither
+#: torch nor keras, so building the parser (``rnninit --help``, ``rnninit spec``) stays light.
+CELL_NAMES = cell_names("step")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -72,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
-    from rnninit.dynamics.errors import DynamicsError
+    from rnninit.errors import DynamicsError
 
     if text.endswith(".npy"):
         try:
@@ -103,7 +93,7 @@ PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".web
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.dynamics.diagnose import diagnose_spec
-    from rnninit.dynamics.errors import DynamicsError
+    from rnninit.errors import DynamicsError
 
     for flag, value in (
         ("--hidden", args.hidden),

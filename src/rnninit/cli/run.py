@@ -65,8 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from rnninit.errors import ConfigError
     from rnninit.experiments.config import load_experiment
-    from rnninit.experiments.errors import ConfigError
     from rnninit.experiments.executor import make_executor
     from rnninit.experiments.report import write_report
     from rnninit.experiments.runner import run_experiment
@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> int:
             f"(rnninit run {args.mlflow} --out {args.out} --mlflow)"
         )
     sweep = load_experiment(args.config)  # validated completely before anything runs
-    check_root(args.out)  # a file, an unwritable place or someone else's directory: refused before any run
+    check_root(
+        args.out, name="out"
+    )  # a file, an unwritable place or someone else's directory: refused before any run
     options = {"workers": args.workers}
     if args.address is not None:
         if args.executor != "ray":

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rnninit.cli.console import stdout_console
-from rnninit.layout.cells import CELL_KINDS
+from rnninit.layout.kinds import CELL_KINDS
 from rnninit.spec import Spec, format_key
 
 

@@ -17,8 +17,9 @@ from rich.markup import escape
 from rich.table import Table
 
 # Only names here: building the parser must not import torch (rnninit.bench.suite does, in run()).
-from rnninit.bench.options import BACKENDS, CELLS, DEVICES, DTYPE_NAMES, BenchError
+from rnninit.bench.options import BACKENDS, CELLS, DEVICES, DTYPE_NAMES
 from rnninit.cli.console import stdout_console
+from rnninit.errors import BenchError
 
 
 def _ints(text: str) -> tuple[int, ...]:

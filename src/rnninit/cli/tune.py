@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rnninit.cli.console import stdout_console
-from rnninit.cli.diagnose import CELL_NAMES
+from rnninit.named_cells import cell_names
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("family", help="a spec family: a spec with '?' or '?[low,high]', or a .yaml/.json file")
-    p.add_argument("--cell", required=True, help=f"cell: {', '.join(CELL_NAMES)}")
+    p.add_argument("--cell", required=True, help=f"cell: {', '.join(cell_names('step'))}")
     p.add_argument("--hidden", type=int, required=True, help="hidden size")
     p.add_argument(
         "--T", type=int, required=True, dest="steps", help="steps (the horizon to keep gradients over)"
@@ -60,7 +60,7 @@ def load_family(text: str):
 
 
 def run(args: argparse.Namespace) -> int:
-    from rnninit.tune.errors import TuneError
+    from rnninit.errors import TuneError
 
     family = load_family(args.family)  # a bad family is reported before torch is even imported
     for flag, value in (("--hidden", args.hidden), ("--T", args.steps), ("--input-size", args.input_size)):
@@ -70,11 +70,12 @@ def run(args: argparse.Namespace) -> int:
         raise TuneError(f"--batch must be a positive integer, got {args.batch}")
     if args.seed < 0:
         raise TuneError(f"--seed must be a non-negative integer, got {args.seed}")
-    if args.cell not in CELL_NAMES:
+    names = cell_names("step")
+    if args.cell not in names:
         from rnninit.errors import did_you_mean, one_of
 
-        suggestion = did_you_mean(args.cell, CELL_NAMES)
-        raise TuneError(f"unknown cell '{args.cell}'{suggestion}; valid cells: {one_of(CELL_NAMES)}")
+        suggestion = did_you_mean(args.cell, names)
+        raise TuneError(f"unknown cell '{args.cell}'{suggestion}; valid cells: {one_of(names)}")
     if args.plot is not None and not Path(args.plot).parent.is_dir():
         raise TuneError(f"cannot write the plot to {args.plot!r}: its folder does not exist")
     from rnninit.tune import tune

@@ -8,14 +8,14 @@
 See ``docs/dynamics.md`` for what each number means and the checks against theory.
 """
 
-from rnninit.dynamics.cells import CELLS, make_cell, register_cell
 from rnninit.dynamics.diagnose import Diagnosis, diagnose, diagnose_spec
-from rnninit.dynamics.errors import DynamicsError
+from rnninit.dynamics.factories import CELLS, make_cell, register_cell
 from rnninit.dynamics.horizon import Horizon, memory_horizon
 from rnninit.dynamics.inputs import make_inputs
 from rnninit.dynamics.jacobians import gradient_flow, spectral_norm, step_jacobian, trajectory
 from rnninit.dynamics.spectra import Spectrum, recurrent_blocks, recurrent_spectra, spectrum
 from rnninit.dynamics.stepper import Stepper
+from rnninit.errors import DynamicsError
 
 __all__ = [
     "CELLS",

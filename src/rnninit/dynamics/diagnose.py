@@ -16,15 +16,14 @@ import torch
 from torch import Tensor, nn
 
 from rnninit.arguments import check_integer
-from rnninit.dynamics.cells import make_cell
-from rnninit.dynamics.errors import DynamicsError
+from rnninit.dynamics.factories import make_cell
 from rnninit.dynamics.horizon import memory_horizon
 from rnninit.dynamics.inputs import make_inputs
 from rnninit.dynamics.jacobians import gradient_flow, trajectory
 from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.spectra import recurrent_spectra
 from rnninit.dynamics.stepper import Stepper
-from rnninit.errors import LayoutError
+from rnninit.errors import DynamicsError, LayoutError
 from rnninit.spec import Spec, SpecLike
 
 

@@ -1,9 +1,6 @@
-"""The error a diagnosis raises for bad input (an unknown cell, a wrong input shape, a bad size)."""
+"""Where :class:`~rnninit.errors.DynamicsError` was first defined; every rnninit error now lives in
+:mod:`rnninit.errors`, and this name stays for code that imports it from here."""
 
-from __future__ import annotations
+from rnninit.errors import DynamicsError
 
-from rnninit.errors import RnninitError
-
-
-class DynamicsError(RnninitError, ValueError):
-    """A diagnosis was asked for something it cannot do; the message says what would be valid."""
+__all__ = ["DynamicsError"]

@@ -12,7 +12,7 @@ import torch
 from torch import Tensor
 
 from rnninit.arguments import check_integer
-from rnninit.dynamics.errors import DynamicsError
+from rnninit.errors import DynamicsError
 
 INPUT_KINDS = ("zeros", "normal", "uniform")
 #: Batch used when none is given: zero input from a fixed start is deterministic, so one sequence suffices.

@@ -16,8 +16,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.stepper import Stepper
+from rnninit.errors import DynamicsError
 from rnninit.torch.layouts import model_layout as torch_layout
 from rnninit.torch.layouts import read_arrays as torch_read
 from rnninit.torch.layouts import write_arrays as torch_write

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from torch import nn
 
-from rnninit.dynamics.errors import DynamicsError
+from rnninit.errors import DynamicsError
 from rnninit.torch.layouts import model_layout, read_arrays
 
 RECURRENT_ROLE = "hh"

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor, nn
 
 from rnninit.arguments import is_integer
-from rnninit.dynamics.errors import DynamicsError
+from rnninit.errors import DynamicsError
 
 
 @dataclass(frozen=True)

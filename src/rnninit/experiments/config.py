@@ -34,9 +34,8 @@ from typing import Any
 
 from rnninit.arguments import check_integer, is_number
 from rnninit.datafile import load_data_file
-from rnninit.errors import RnninitError, did_you_mean, one_of, shown
-from rnninit.experiments.errors import ConfigError
-from rnninit.experiments.models import CELLS, build_model
+from rnninit.errors import ConfigError, RnninitError, did_you_mean, one_of, shown
+from rnninit.experiments.models import CELLS, build_model, check_options
 from rnninit.experiments.tasks import make_task
 from rnninit.experiments.trainer import OPTIMIZERS, TrainConfig
 from rnninit.spec import Spec
@@ -181,7 +180,7 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
             f"valid cells: {one_of(CELLS)}"
         )
     entry = CELLS[cell]
-    _check_keys(where, data, MODEL_KEYS + entry.options)
+    _check_keys(where, data, MODEL_KEYS + tuple(entry.options))
     for key in ("cell", "hidden"):
         if key not in data:
             raise ConfigError(f"{where} ({cell}): missing {key!r}")
@@ -199,6 +198,10 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
     labels.add(label)
     hidden = _int(f"{where}.hidden", data["hidden"], 1)
     options = {k: data[k] for k in entry.options if k in data}
+    try:
+        check_options(cell, options)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
     tuned = None
     if "tune" in data:
         tuned = _tune(where, cell, hidden, options, task, data["tune"])

@@ -1,7 +1,6 @@
-"""Errors of the experiments package."""
+"""Where :class:`~rnninit.errors.ConfigError` was first defined; every rnninit error now lives in
+:mod:`rnninit.errors`, and this name stays for code that imports it from here."""
 
-from rnninit.errors import RnninitError
+from rnninit.errors import ConfigError
 
-
-class ConfigError(RnninitError, ValueError):
-    """An experiment file is invalid; found before any run starts. The message names the entry."""
+__all__ = ["ConfigError"]

@@ -15,8 +15,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from rnninit.arguments import check_integer
-from rnninit.errors import did_you_mean, one_of
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import Arg, ConfigError, did_you_mean, one_of
 
 
 class Executor(ABC):
@@ -41,7 +40,7 @@ class LocalExecutor(Executor):
     name = "local"
 
     def __init__(self, workers: int = 1):
-        self.workers = check_integer(workers, "--workers", error=ConfigError, minimum=1)
+        self.workers = check_integer(workers, Arg("workers"), error=ConfigError, minimum=1)
 
     def map(self, runs: Sequence[dict]) -> Iterator[tuple[int, dict]]:
         from rnninit.experiments.worker import execute_run  # torch is imported only when runs execute

@@ -14,10 +14,10 @@ import torch
 from torch import nn
 
 from rnninit.experiments.config import Experiment
-from rnninit.experiments.custom_cell import ProblemCellRNN
 from rnninit.experiments.html_table import table_row
 from rnninit.experiments.models import build_model
 from rnninit.experiments.tasks import make_task
+from rnninit.experiments.two_kernel_tanh import TwoKernelTanhRNN
 
 
 def initial_model(experiment: Experiment, model: dict) -> nn.Module:
@@ -41,7 +41,7 @@ def step_cell(rnn: nn.Module) -> nn.Module:
     (its ``*_l0`` weights copied into the matching ``*Cell``), for :func:`rnninit.dynamics.diagnose`."""
     import rnninit.torch as rt
 
-    if isinstance(rnn, ProblemCellRNN):  # h' = tanh(x K_ih + h K_hh) = tanh(W_ih x + W_hh h), W = K^T
+    if isinstance(rnn, TwoKernelTanhRNN):  # h' = tanh(x K_ih + h K_hh) = tanh(W_ih x + W_hh h), W = K^T
         cell = nn.RNNCell(rnn.input_size, rnn.hidden_size, bias=False)
         with torch.no_grad():
             cell.weight_ih.copy_(rnn.kernel_ih.T)

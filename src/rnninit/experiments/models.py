@@ -1,60 +1,35 @@
-"""The model factory: the one place that maps a cell name to a recurrent module, and the sequence
-model (recurrent module + linear readout) that every task trains."""
+"""The model every task trains: the recurrent module a cell name builds
+(:data:`rnninit.named_cells.NAMED_CELLS`), then a linear readout."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
 
 import torch
 from torch import nn
 
 import rnninit.torch as rt
-from rnninit.errors import shown
+from rnninit.errors import ConfigError, one_of, shown
+from rnninit.named_cells import NAMED_CELLS, NamedCell, cell_names
 from rnninit.spec import SpecLike
 
-
-@dataclass(frozen=True)
-class CellEntry:
-    """How to build one cell: its rnninit cell kind (for spec validation) and a constructor
-    ``(input_size, hidden_size, **options) -> module`` that returns ``(outputs, state)`` batch-first."""
-
-    kind: str
-    build: Callable[..., nn.Module]
-    options: tuple[str, ...] = ()
-    doc: str = ""
+#: The cells a run config may name (``cell: lstm``): every named cell with a sequence module.
+CELLS: Mapping[str, NamedCell] = MappingProxyType(
+    {name: NAMED_CELLS[name] for name in cell_names("sequence")}
+)
 
 
-def _elman(input_size: int, hidden_size: int, nonlinearity: str = "tanh") -> nn.Module:
-    if nonlinearity not in ("tanh", "relu"):
-        raise ValueError(f"elman: nonlinearity must be 'tanh' or 'relu', got {shown(nonlinearity)}")
-    return nn.RNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
-
-
-def _problem_cell(input_size: int, hidden_size: int) -> nn.Module:
-    from rnninit.experiments.custom_cell import ProblemCellRNN
-
-    return ProblemCellRNN(input_size, hidden_size)
-
-
-def _indrnn(input_size: int, hidden_size: int, nonlinearity: str = "relu") -> nn.Module:
-    return rt.IndRNN(input_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
-
-
-CELLS: dict[str, CellEntry] = {
-    "elman": CellEntry(
-        "elman", _elman, ("nonlinearity",), "torch.nn.RNN (tanh, or relu with nonlinearity: relu)"
-    ),
-    "lstm": CellEntry("lstm", lambda i, h: nn.LSTM(i, h, batch_first=True), (), "torch.nn.LSTM"),
-    "gru": CellEntry("gru", lambda i, h: nn.GRU(i, h, batch_first=True), (), "torch.nn.GRU"),
-    "indrnn": CellEntry("indrnn", _indrnn, ("nonlinearity",), "rnninit.torch.IndRNN (relu, or tanh)"),
-    "minimalrnn": CellEntry(
-        "minimalrnn", lambda i, h: rt.MinimalRNN(i, h, batch_first=True), (), "rnninit.torch.MinimalRNN"
-    ),
-    "problem_cell": CellEntry(
-        "elman", _problem_cell, (), "the problem statement's custom tanh cell (no bias)"
-    ),
-}
+def check_options(cell: str, options: Mapping[str, Any]) -> None:
+    """A :class:`ConfigError` for an option value ``cell`` does not take (``nonlinearity: sigmoid``)."""
+    for key, value in options.items():
+        valid = CELLS[cell].options.get(key)
+        if valid is None:
+            takes = one_of(CELLS[cell].options) or "none"
+            raise ConfigError(f"{cell} takes no option {shown(key)}; its options: {takes}")
+        if value not in valid:
+            raise ConfigError(f"{cell}: {key} must be {' or '.join(map(repr, valid))}, got {shown(value)}")
 
 
 class SequenceModel(nn.Module):
@@ -87,9 +62,11 @@ def build_model(
 ) -> SequenceModel:
     """Build the model of one run: the readout from torch's default init under ``torch.manual_seed(seed)``,
     then the recurrent cell initialized by ``rnninit.torch.apply(spec, rnn, seed=seed)``."""
-    entry = CELLS[cell]
+    options = dict(options or {})
+    check_options(cell, options)
+    named = CELLS[cell]
     torch.manual_seed(seed)
-    rnn = entry.build(input_size, hidden, **(options or {}))
+    rnn = named.module("sequence")(input_size, hidden, **{**named.arguments, **options}, batch_first=True)
     model = SequenceModel(rnn, hidden, output_size, readout)
     rt.apply(spec, model.rnn, seed=seed)
     return model

@@ -36,8 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 
 from rnninit.arguments import check_integer
-from rnninit.errors import RnninitError
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import Arg, ConfigError, RayConnectionError, RayNotInstalledError
 from rnninit.experiments.executor import Executor
 
 INSTALL_HINT = "pip install 'rnninit[ray]'"
@@ -51,14 +50,6 @@ CANCEL_RETRY_S = 1.0
 CANCEL_TIMEOUT_S = 60.0
 
 logger = logging.getLogger(__name__)
-
-
-class RayNotInstalledError(RnninitError, ImportError):
-    """``--executor ray`` was asked for, but Ray cannot be imported."""
-
-
-class RayConnectionError(RnninitError, ConnectionError):
-    """Ray could not be started or reached at the given address."""
 
 
 def import_ray():
@@ -100,10 +91,12 @@ class RayExecutor(Executor):
         max_retries: int = 3,
         function: Callable[[dict], dict] | None = None,
     ):
-        workers = check_integer(workers, "--workers", error=ConfigError, minimum=1)
-        max_retries = check_integer(max_retries, "max_retries", error=ConfigError, minimum=0)
+        workers = check_integer(workers, Arg("workers"), error=ConfigError, minimum=1)
+        max_retries = check_integer(max_retries, Arg("max_retries"), error=ConfigError, minimum=0)
         if address is not None and not isinstance(address, str):
-            raise ConfigError(f"--address must be a string such as 'auto' or 'HOST:6379', got {address!r}")
+            raise ConfigError(
+                Arg("address"), f" must be a string such as 'auto' or 'HOST:6379', got {address!r}"
+            )
         self.ray = import_ray()
         self.workers = workers
         self.address = address or os.environ.get("RAY_ADDRESS") or None
@@ -206,8 +199,9 @@ def check_address(address: str) -> None:
     match = ADDRESS.fullmatch(address)
     if match is None:
         raise ConfigError(
-            f"--address {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
-            f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT"
+            Arg("address"),
+            f" {address!r} is not a Ray address; valid: 'auto', HOST:PORT "
+            f"(e.g. 10.0.0.5:6379, the head node's `ray start --head` port) or ray://HOST:PORT",
         )
     host, port = match["host"].strip("[]"), int(match["port"])
     try:

@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from rnninit.arguments import is_number
-from rnninit.errors import RnninitError, shown
+from rnninit.errors import Arg, StoreError, shown
 from rnninit.experiments.config import RunSpec
 from rnninit.outputs import check_output_dir
 
@@ -59,25 +59,23 @@ _HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40] or "host"
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[A-Za-z0-9_]+\.tmp$")
 
 
-class StoreError(RnninitError, ValueError):
-    """A results directory cannot be used (it belongs to something else, or cannot be written)."""
-
-
-def check_root(root: str | Path) -> Path:
+def check_root(root: str | Path, *, name: str = "root") -> Path:
     """``root`` as a :class:`Path` once it is known a store may live there; creates nothing.
 
     Raises :class:`StoreError` (or :class:`~rnninit.outputs.OutputError`) for a file, an unwritable
-    place, or a non-empty directory that is not an rnninit run directory."""
-    path = check_output_dir(root, "--out")
+    place, or a non-empty directory that is not an rnninit run directory. ``name`` is what the
+    messages call the argument that gave ``root`` (``rnninit run`` passes ``"out"``, its ``--out``)."""
+    path = check_output_dir(root, Arg(name))
     if path.is_dir():
         names = sorted(entry.name for entry in path.iterdir())
         if names and not _is_run_dir(path, names):
             foreign = [n for n in names if not _own(n)] or names
             listed = ", ".join(shown(n, 60) for n in foreign[:5]) + (" ..." if len(foreign) > 5 else "")
             raise StoreError(
-                f"--out {shown(str(path))} is a non-empty directory that is not an rnninit run directory "
+                Arg(name),
+                f" {shown(str(path))} is a non-empty directory that is not an rnninit run directory "
                 f"(it holds {listed}); rnninit would overwrite report.html and summary.json there. Give a "
-                "new or empty directory, or the directory of an earlier rnninit run"
+                "new or empty directory, or the directory of an earlier rnninit run",
             )
     return path
 

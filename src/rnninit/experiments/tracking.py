@@ -36,13 +36,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from rnninit.errors import RnninitError
+from rnninit.errors import TrackingError
 from rnninit.experiments.config import DEFAULT_CONFIG, Sweep
 from rnninit.experiments.runner import Outcome
 from rnninit.experiments.store import FINAL
 from rnninit.experiments.tasks import make_task
 
-INSTALL_HINT = "--mlflow needs MLflow: pip install 'rnninit[mlflow]'"
+INSTALL_HINT = "logging to MLflow needs MLflow: pip install 'rnninit[mlflow]'"
 
 #: MLflow's limits on one ``log_batch`` call.
 MAX_METRICS, MAX_PARAMS, MAX_TAGS = 1000, 100, 100
@@ -54,10 +54,6 @@ KIND, KEY, STATUS, LOGGED, OUT = (
     "rnninit.logged",
     "rnninit.out",
 )
-
-
-class TrackingError(RnninitError, RuntimeError):
-    """MLflow is missing, or its tracking store refused a request."""
 
 
 def default_uri(out: str | Path) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from rnninit.errors import ConfigError
 from rnninit.experiments.tasks import Task
 
 OPTIMIZERS = ("rmsprop", "adam")
@@ -60,7 +61,7 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
         return torch.optim.RMSprop(params, lr=lr)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
+    raise ConfigError(f"unknown optimizer {name!r}; valid: {', '.join(OPTIMIZERS)}")
 
 
 def _finite(value: float) -> bool:

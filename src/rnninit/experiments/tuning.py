@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from rnninit.arguments import check_integer
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import ConfigError
 
 TUNE_KEYS = ("family", "input", "batch")
 TUNE_INPUTS = ("task", "normal", "uniform", "zeros")

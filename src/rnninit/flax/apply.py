@@ -22,11 +22,11 @@ from flax import nnx, traverse_util
 from flax.core import FrozenDict
 
 from rnninit.apply_result import ApplyResult
-from rnninit.errors import LayoutError
+from rnninit.errors import LayoutError, SeedError
 from rnninit.flax.layouts import find_linen_cells, find_nnx_cells, linen
 from rnninit.flax.target import FlaxTarget
 from rnninit.plan import make_plan
-from rnninit.seeding import MAX_SEED, SeedError, check_seed
+from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import SpecLike
 from rnninit.writer import write_all
 

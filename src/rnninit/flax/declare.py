@@ -21,8 +21,8 @@ import flax.linen as nn
 from flax import nnx
 
 from rnninit.errors import LayoutError
-from rnninit.layout.cells import CellKind, cell_kind
 from rnninit.layout.declared import declared_layout, parse_declaration
+from rnninit.layout.kinds import CellKind, cell_kind
 from rnninit.layout.storage import CellLayout
 
 

@@ -26,7 +26,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from rnninit.flax.apply import key_to_seed
-from rnninit.layout.cells import CellKind, cell_kind, kind_for_gates
+from rnninit.layout.kinds import CellKind, cell_kind, kind_for_gates
 from rnninit.role_binding import check_role_given, parse_gates, sample_role
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike

@@ -24,7 +24,7 @@ import keras
 import numpy as np
 
 from rnninit.errors import SpecError
-from rnninit.layout.cells import CellKind, cell_kind, kind_for_gates
+from rnninit.layout.kinds import CellKind, cell_kind, kind_for_gates
 from rnninit.role_binding import check_role_given, parse_gates, sample_declared
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import Spec, SpecLike

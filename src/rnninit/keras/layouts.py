@@ -28,9 +28,9 @@ import keras
 import numpy as np
 
 from rnninit.errors import LayoutError
-from rnninit.layout.cells import ELMAN, GRU, LSTM
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.keras_builtin import keras_cell_layout
+from rnninit.layout.kinds import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.storage import relocate as relocate_cells
 

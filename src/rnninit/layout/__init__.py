@@ -1,6 +1,6 @@
 """Layouts: cell kinds (the math) and storage layouts (where each block is stored)."""
 
-from rnninit.layout.cells import (
+from rnninit.layout.kinds import (
     CELL_KINDS,
     ELMAN,
     GRU,

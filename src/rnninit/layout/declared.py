@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from rnninit.errors import LayoutError, SpecError
-from rnninit.layout.cells import CELL_KINDS, ELMAN, CellKind, RoleDef, cell_kind
+from rnninit.layout.kinds import CELL_KINDS, ELMAN, CellKind, RoleDef, cell_kind
 from rnninit.layout.storage import CellLayout, Index, Placement, Slot
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"

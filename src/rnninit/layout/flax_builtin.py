@@ -34,8 +34,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from rnninit.errors import LayoutError
-from rnninit.layout.cells import ELMAN, GRU, LSTM, MGU, MGU_NO_RESET, CellKind
+from rnninit.errors import UnsupportedCellError
+from rnninit.layout.kinds import ELMAN, GRU, LSTM, MGU, MGU_NO_RESET, CellKind
 from rnninit.layout.storage import CellLayout, Placement, Slot, role_slots
 
 #: One sub-layer holding every gate side by side, or one sub-layer per gate.
@@ -96,10 +96,6 @@ LINEN_CELLS: dict[str, FlaxCellStorage] = {
 _MGU_NO_RESET = FlaxCellStorage(
     MGU_NO_RESET, ih={"f": "if", "n": "in"}, hh={"f": "hf", "n": "hn"}, bias={"f": "if", "n": "in"}
 )
-
-
-class UnsupportedCellError(LayoutError):
-    """A Flax built-in cell that no layout describes (``strict=False`` leaves it untouched)."""
 
 
 #: Flax cells that no layout can describe, and why.

@@ -12,12 +12,12 @@ axis in Keras' order: LSTM ``i, f, c, o`` (``c`` is the neutral ``g``), GRU ``z,
   PyTorch's GRU, so for ``z`` and ``r`` the two rows are additive storage of one effective bias and
   for ``h`` row 1 is ``b_hn`` (role ``bias_hn``).
 * GRU with ``reset_after=False`` computes ``h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h)``: a different cell
-  (:data:`~rnninit.layout.cells.GRU_RESET_BEFORE`) with one bias.
+  (:data:`~rnninit.layout.kinds.GRU_RESET_BEFORE`) with one bias.
 """
 
 from __future__ import annotations
 
-from rnninit.layout.cells import ELMAN, GRU, GRU_RESET_BEFORE, LSTM, CellKind
+from rnninit.layout.kinds import ELMAN, GRU, GRU_RESET_BEFORE, LSTM, CellKind
 from rnninit.layout.storage import CellLayout, Placement, Slot, gate_slice, role_slots
 
 #: Keras' gate order, in the neutral gate names (Keras ``c`` = ``g``, ``h`` = ``n``).

@@ -19,7 +19,7 @@ import numpy as np
 
 from rnninit.errors import LayoutError
 from rnninit.inits import Block
-from rnninit.layout.cells import CellKind, RoleDef
+from rnninit.layout.kinds import CellKind, RoleDef
 
 Index = tuple[slice | int, ...]
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from rnninit.arguments import check_integer
 from rnninit.errors import LayoutError
-from rnninit.layout.cells import CellKind
 from rnninit.layout.declared import declared_layout
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import ModelLayout
 
 #: The role (and the tensor's name in the layout) of a lone tensor.

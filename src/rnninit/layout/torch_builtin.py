@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
-from rnninit.layout.cells import GRU, CellKind
+from rnninit.layout.kinds import GRU, CellKind
 from rnninit.layout.storage import CellLayout, Placement, Slot, role_slots
 
 TORCH_GATE_ORDER = {"elman": (), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}

@@ -199,10 +199,10 @@ class SpecFamily:
                 try:
                     self.fill([*middle[:i], bound, *middle[i + 1 :]])
                 except SpecError as exc:
-                    message = str(exc).rsplit(" (at '", 1)[0]
                     raise SpecError(
                         f"free argument '{arg.name}': its {which} bound {bound!r} is not a valid value "
-                        f"({message}); give bounds inside the valid range, e.g. {arg.argument}=?[low, high]",
+                        f"({exc.message}); give bounds inside the valid range, "
+                        f"e.g. {arg.argument}=?[low, high]",
                         token="?",
                         position=arg.position,
                     ) from None
@@ -235,9 +235,8 @@ class SpecFamily:
         try:
             return cls(parse(text), positions=False)
         except SpecError as exc:
-            message = str(exc).rsplit(" (at '", 1)[0]
             raise SpecError(
-                f"in the spec family dict (read as '{text}'): {message}", token=exc.token
+                f"in the spec family dict (read as '{text}'): {exc.message}", token=exc.token
             ) from None
 
     @classmethod

@@ -372,7 +372,7 @@ def reject_free(parsed: Parsed) -> None:
     if found:
         raise SpecError(
             f"'{found[0]}' is a free argument: this is a spec family, not a spec. Tune it first "
-            "(`rnninit tune FAMILY --cell ... --hidden ... --T ...`, or rnninit.tune(family, ...)) "
+            "(rnninit.tune(family, cell=..., hidden=..., T=...), or the `rnninit tune` command) "
             "and use the spec it returns, or write a number instead of '?'",
             token="?",
             position=found[0].pos,
@@ -415,11 +415,10 @@ def locate_error(exc: SpecError, call: Call, arg_names: tuple[str, ...] | list[s
     """
     if exc.position is not None:
         return exc
-    message = str(exc).rsplit(" (at '", 1)[0]
     found = call.locate(arg_names, exc.token)
     if found is not None:
-        return SpecError(message, token=found[0], position=found[1])
-    return SpecError(message, token=exc.token or call.name, position=call.pos)
+        return SpecError(exc.message, token=found[0], position=found[1])
+    return SpecError(exc.message, token=exc.token or call.name, position=call.pos)
 
 
 def parse_init(text: str):

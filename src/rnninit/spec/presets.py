@@ -1,6 +1,6 @@
 """Named presets: complete initialization schemes from the literature and the frameworks.
 
-A preset is resolved against a :class:`~rnninit.layout.cells.CellKind`, because what a scheme
+A preset is resolved against a :class:`~rnninit.layout.kinds.CellKind`, because what a scheme
 means depends on the cell (which gate is the forget gate, which extra roles exist). Each
 resolves to plain ``(role, gate) -> Init`` entries; a spec's own entries override them.
 """
@@ -27,7 +27,7 @@ from rnninit.inits import (
     Uniform,
     Zeros,
 )
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.references import cite
 
 Entries = dict[tuple[str, str | None], Init]
@@ -230,7 +230,7 @@ def check_preset_args(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) 
 
 def _trial_build(found: Preset, kwargs: dict[str, Any]) -> None:
     """Build the preset for every known cell kind, so bad argument values fail at parse time."""
-    from rnninit.layout.cells import CELL_KINDS
+    from rnninit.layout.kinds import CELL_KINDS
 
     errors = []
     for kind in CELL_KINDS.values():

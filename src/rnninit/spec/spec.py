@@ -10,7 +10,7 @@ from typing import Any, Union
 
 from rnninit.errors import SpecError, shown
 from rnninit.inits import Block, Init
-from rnninit.layout.cells import CellKind, RoleDef, cell_kind
+from rnninit.layout.kinds import CellKind, RoleDef, cell_kind
 from rnninit.spec.init_config import init_from_config
 from rnninit.spec.parse import Call, Parsed, build_init, locate_error, parse, reject_free
 from rnninit.spec.presets import PRESETS, check_preset_args
@@ -36,10 +36,9 @@ def parse_key(text: str) -> Key:
     try:
         parsed = parse(f"{text}=0")
     except SpecError as exc:  # its position is in the wrapped text; keep it only where it is in ``text``
-        message = str(exc).rsplit(" (at '", 1)[0]
         inside = exc.position is not None and exc.position < len(text)
         raise SpecError(
-            f"invalid spec key {shown(text)}: {message}",
+            f"invalid spec key {shown(text)}: {exc.message}",
             token=exc.token if inside else text,
             position=exc.position if inside else None,
         ) from None
@@ -135,9 +134,8 @@ class Spec:
             try:
                 merged[key] = init_from_config(value)
             except SpecError as exc:  # say which entry of a dict or file is wrong
-                message = str(exc).rsplit(" (at '", 1)[0]
                 raise SpecError(
-                    f"'{format_key(key)}': {message}", token=exc.token, position=exc.position
+                    f"'{format_key(key)}': {exc.message}", token=exc.token, position=exc.position
                 ) from None
         self._entries = dict(sorted(merged.items(), key=lambda kv: _sort_key(kv[0])))
         # where each entry (its role) and each key (its gate, for per-gate keys) was written
@@ -311,8 +309,7 @@ class Spec:
             except SpecError as exc:
                 if exc.position is not None or self._preset_position is None:
                     raise
-                message = str(exc).rsplit(" (at '", 1)[0]
-                raise SpecError(message, token=exc.token, position=self._preset_position) from None
+                raise SpecError(exc.message, token=exc.token, position=self._preset_position) from None
         own: dict[Key, Init] = {}
         for (role_name, gate), init in self._entries.items():
             pos = self._positions.get((role_name, gate))
@@ -442,7 +439,7 @@ def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, po
         init.validate(block)
     except SpecError as exc:
         # the representative block's sizes are not the cell's: leave them out of the message
-        message = str(exc).rsplit(" (at '", 1)[0].replace(f" of shape {block.shape}", "")
+        message = exc.message.replace(f" of shape {block.shape}", "")
         where = format_key((role.name, gate))
         raise SpecError(f"{where}={init}: {message}", token=where, position=position) from None
 

@@ -7,6 +7,7 @@ ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
 >>> _ = rt.init_(lstm.weight_hh_l0, "orthogonal", gates=4, seed=0)   # one tensor, per gate block
 """
 
+from rnninit.errors import TensorTypeError
 from rnninit.torch import functional
 from rnninit.torch.apply import ApplyResult, apply
 from rnninit.torch.cells import (
@@ -22,7 +23,7 @@ from rnninit.torch.cells import (
     MinimalRNNCell,
 )
 from rnninit.torch.declare import declare, declare_wrapped
-from rnninit.torch.init import TensorTypeError, init_
+from rnninit.torch.init import init_
 from rnninit.torch.layouts import model_layout
 
 __all__ = [

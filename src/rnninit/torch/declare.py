@@ -33,8 +33,8 @@ from collections.abc import Callable, Mapping
 from torch import nn
 
 from rnninit.errors import LayoutError
-from rnninit.layout.cells import CellKind, cell_kind
 from rnninit.layout.declared import declared_layout, parse_declaration
+from rnninit.layout.kinds import CellKind, cell_kind
 from rnninit.layout.storage import CellLayout, renamed_layout
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]

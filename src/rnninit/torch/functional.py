@@ -46,6 +46,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from rnninit.errors import CellArgumentError
 from rnninit.torch.compiler import run_eagerly_under_compile
 from rnninit.torch.fast import layers as fast_layers
 
@@ -55,11 +56,12 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"tanh": torch.tanh, "relu"
 
 
 def activation(nonlinearity: str) -> Callable[[Tensor], Tensor]:
-    """``torch.tanh`` or ``torch.relu`` by name (a ``ValueError`` names the valid ones)."""
+    """``torch.tanh`` or ``torch.relu`` by name (a :class:`~rnninit.errors.CellArgumentError`, a
+    ``ValueError``, names the valid ones)."""
     try:
         return ACTIVATIONS[nonlinearity]
     except KeyError:
-        raise ValueError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'") from None
+        raise CellArgumentError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'") from None
 
 
 def step_mask(lengths: Tensor | None, steps: int, like: Tensor) -> Tensor | None:

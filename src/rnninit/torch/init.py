@@ -6,17 +6,13 @@ from typing import Any
 
 import torch
 
-from rnninit.errors import RnninitError
+from rnninit.errors import TensorTypeError
 from rnninit.inits import Init
 from rnninit.layout.tensor import TENSOR, tensor_layout
 from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, init_from_config
 from rnninit.torch.apply import draw_seed
-
-
-class TensorTypeError(RnninitError, TypeError):
-    """The object to initialize is not a floating-point ``torch.Tensor``."""
 
 
 def init_(

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from rnninit.errors import LayoutError, StorageError
-from rnninit.layout.cells import ELMAN, GRU, LSTM
+from rnninit.layout.kinds import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.torch.declare import declared_module_layout, wrapped_aliases

@@ -15,7 +15,7 @@ import importlib
 import sys
 import types
 
-from rnninit.tune.errors import TuneError
+from rnninit.errors import TuneError
 
 #: Public names and the module that defines each (imported on first use: they need torch).
 _LAZY = {

@@ -1,9 +1,6 @@
-"""The error a tune raises for bad input (an unknown cell, a family no point of which can be measured)."""
+"""Where :class:`~rnninit.errors.TuneError` was first defined; every rnninit error now lives in
+:mod:`rnninit.errors`, and this name stays for code that imports it from here."""
 
-from __future__ import annotations
+from rnninit.errors import TuneError
 
-from rnninit.errors import RnninitError
-
-
-class TuneError(RnninitError, ValueError):
-    """A tune was asked for something it cannot do; the message says what would be valid."""
+__all__ = ["TuneError"]

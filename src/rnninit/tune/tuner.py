@@ -14,13 +14,11 @@ import torch
 
 from rnninit.arguments import check_integer
 from rnninit.dynamics.diagnose import Diagnosis, diagnose
-from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.inputs import make_inputs
 from rnninit.dynamics.stepper import Stepper
-from rnninit.errors import SpecError
+from rnninit.errors import DynamicsError, SpecError, TuneError
 from rnninit.spec import Spec, SpecFamily
-from rnninit.tune.cells import cell_builder, describe_cell
-from rnninit.tune.errors import TuneError
+from rnninit.tune.builders import cell_builder, describe_cell
 from rnninit.tune.objective import Measurement, measure
 from rnninit.tune.search import search
 

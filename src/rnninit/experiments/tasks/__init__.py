@@ -6,8 +6,7 @@ import inspect
 from collections.abc import Mapping
 from typing import Any
 
-from rnninit.errors import did_you_mean, one_of, shown
-from rnninit.experiments.errors import ConfigError
+from rnninit.errors import ConfigError, did_you_mean, one_of, shown
 from rnninit.experiments.tasks.adding import Adding
 from rnninit.experiments.tasks.base import Batch, Task
 from rnninit.experiments.tasks.copy import Copy, VariableCopy
@@ -40,7 +39,7 @@ def make_task(config: Mapping[str, Any]) -> Task:
             )
     try:
         return cls(**args)
-    except ValueError as exc:
+    except ValueError as exc:  # the task's own ConfigError, or a value its arithmetic refuses
         raise ConfigError(f"task: {exc}") from None
 
 

@@ -8,6 +8,7 @@ import torch
 from torch.nn import functional as F
 
 from rnninit.arguments import check_integer
+from rnninit.errors import ConfigError
 from rnninit.experiments.tasks.base import Batch, Task
 
 
@@ -28,7 +29,7 @@ class Adding(Task):
     threshold_rule = "eval MSE < 0.01"
 
     def __init__(self, length: int = 100):
-        self.length = check_integer(length, "adding: length", error=ValueError, minimum=2)
+        self.length = check_integer(length, "adding: length", error=ConfigError, minimum=2)
         self.input_size = 2
         self.output_size = 1
 

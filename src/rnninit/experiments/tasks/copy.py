@@ -10,6 +10,7 @@ import torch
 from torch.nn import functional as F
 
 from rnninit.arguments import check_integer
+from rnninit.errors import ConfigError
 from rnninit.experiments.tasks.base import Batch, Task
 
 BLANK = 0
@@ -39,7 +40,7 @@ class Copy(Task):
     threshold_rule = "eval cross-entropy < 0.1 x baseline"
 
     def __init__(self, length: int = 100):
-        self.length = check_integer(length, f"{self.name}: length", error=ValueError, minimum=1)
+        self.length = check_integer(length, f"{self.name}: length", error=ConfigError, minimum=1)
         self.input_size = CATEGORIES
         self.output_size = CATEGORIES
 

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from rnninit.errors import shown
+from rnninit.errors import ConfigError, shown
 from rnninit.experiments.tasks.base import Batch, Task
 
 N_TEST = 397  # 1797 images: 1400 to train, 397 held out
@@ -46,7 +46,7 @@ class SequentialDigits(Task):
 
     def __init__(self, length: int = 64):
         if length != 64:
-            raise ValueError(f"{self.name}: length is fixed at 64 (8x8 pixels), got {shown(length)}")
+            raise ConfigError(f"{self.name}: length is fixed at 64 (8x8 pixels), got {shown(length)}")
         self.length = 64
         self.input_size = 1
         self.output_size = 10

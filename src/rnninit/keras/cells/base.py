@@ -29,7 +29,7 @@ import numpy as np
 from rnninit.apply_result import ApplyResult
 from rnninit.errors import SpecError, one_of
 from rnninit.keras.cells.arguments import check_units
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot, role_slots
 from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, check_seed

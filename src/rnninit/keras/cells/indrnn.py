@@ -6,7 +6,7 @@ import keras
 
 from rnninit.keras.cells.arguments import ACTIVATIONS, check_activation
 from rnninit.keras.cells.base import RecurrentCell
-from rnninit.layout.cells import INDRNN
+from rnninit.layout.kinds import INDRNN
 
 
 @keras.saving.register_keras_serializable(package="rnninit")

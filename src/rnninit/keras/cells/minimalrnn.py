@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 
 from rnninit.keras.cells.base import RecurrentCell
-from rnninit.layout.cells import MINIMALRNN
+from rnninit.layout.kinds import MINIMALRNN
 
 
 @keras.saving.register_keras_serializable(package="rnninit")

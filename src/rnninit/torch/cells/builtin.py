@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from torch import Tensor
 
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.torch.cells.cell import CellModule
 from rnninit.torch.cells.initialized import Owned

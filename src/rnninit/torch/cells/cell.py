@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.torch_builtin import torch_style_cell_layout
 from rnninit.spec import SpecLike
 from rnninit.torch.cells.arguments import check_sizes

@@ -9,7 +9,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnninit.layout.cells import ELMAN
+from rnninit.layout.kinds import ELMAN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.arguments import check_nonlinearity

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnninit.layout.cells import GRU as GRU_KIND
+from rnninit.layout.kinds import GRU as GRU_KIND
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.builtin import BuiltinCell, BuiltinLayers
 from rnninit.torch.cells.inputs import as_state, batched_cell_input

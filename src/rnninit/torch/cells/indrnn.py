@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from rnninit.layout.cells import INDRNN
+from rnninit.layout.kinds import INDRNN
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.arguments import check_nonlinearity

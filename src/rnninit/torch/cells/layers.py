@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 from torch.nn.utils.rnn import PackedSequence
 
-from rnninit.layout.cells import CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.torch_builtin import layer_suffix, torch_layers_layout, torch_style_cell_layout
 from rnninit.spec import SpecLike
 from rnninit.torch.cells.arguments import check_dropout, check_integer, check_sizes

@@ -6,7 +6,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnninit.layout.cells import LSTM as LSTM_KIND
+from rnninit.layout.kinds import LSTM as LSTM_KIND
 from rnninit.spec import SpecLike
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.arguments import check_proj_size

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from torch import Tensor
 
-from rnninit.layout.cells import MINIMALRNN
+from rnninit.layout.kinds import MINIMALRNN
 from rnninit.torch import functional as Fr
 from rnninit.torch.cells.cell import CellModule
 from rnninit.torch.cells.initialized import Owned

@@ -21,7 +21,7 @@ built-in op (:func:`resolve`).
 Every backend supports double backward (``create_graph=True``) where the built-in does: the kernels'
 backward is hand-derived and not itself differentiable, so when autograd records it
 (``create_graph=True``) it recomputes the layer with the reference loop and differentiates that
-(:func:`rnninit.torch.fast.common.differentiable_vjp`).
+(:func:`rnninit.torch.fast.autograd.differentiable_vjp`).
 
 >>> import rnninit.torch.fast as fast
 >>> with fast.use_backend("loop"):
@@ -34,6 +34,8 @@ import contextlib
 from collections.abc import Iterator
 
 import torch
+
+from rnninit.errors import CellArgumentError
 
 BACKENDS = ("auto", "kernels", "builtin", "loop")
 
@@ -50,7 +52,7 @@ def set_backend(name: str) -> None:
     """Make every rnninit LSTM/GRU/Elman layer use ``name`` (one of :data:`BACKENDS`) from now on."""
     global _current
     if name not in BACKENDS:
-        raise ValueError(f"unknown backend {name!r}; valid: {', '.join(repr(b) for b in BACKENDS)}")
+        raise CellArgumentError(f"unknown backend {name!r}; valid: {', '.join(repr(b) for b in BACKENDS)}")
     _current = name
 
 

@@ -16,7 +16,7 @@ Backward (``dh_t`` includes the output gradient ``dy_t``)::
 
 one GEMM and one pointwise kernel per step (autograd's own ``tanh_backward`` or
 ``threshold_backward``, in place); ``dW_hh``, ``dW_ih``, ``dx`` are one GEMM each after the loop
-(:mod:`rnninit.torch.fast.common`).
+(:mod:`rnninit.torch.fast.gemms`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ import functools
 import torch
 from torch import Tensor
 
-from rnninit.torch.fast.common import differentiable_vjp, input_projection, tanh_backward, weight_grads
+from rnninit.errors import CellArgumentError
+from rnninit.torch.fast.autograd import differentiable_vjp, tanh_backward
+from rnninit.torch.fast.gemms import input_projection, weight_grads
 
 
 class ElmanSequence(torch.autograd.Function):
@@ -52,7 +54,7 @@ class ElmanSequence(torch.autograd.Function):
                 y_t.addmm_(h_prev, w_hh_t).relu_()
                 h_prev = y_t
         else:
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}; expected 'tanh' or 'relu'")
+            raise CellArgumentError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'")
         ctx.nonlinearity = nonlinearity
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, y)
         return y, y[-1].clone()

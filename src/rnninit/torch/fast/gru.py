@@ -29,13 +29,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnninit.torch.fast.common import (
-    differentiable_vjp,
-    hidden_weight_grad,
-    input_projection,
-    sigmoid_backward,
-    tanh_backward,
-)
+from rnninit.torch.fast.autograd import differentiable_vjp, sigmoid_backward, tanh_backward
+from rnninit.torch.fast.gemms import hidden_weight_grad, input_projection
 
 
 class GRUSequence(torch.autograd.Function):

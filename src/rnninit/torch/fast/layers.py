@@ -11,6 +11,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from rnninit.errors import CellArgumentError
 from rnninit.torch.fast import backend
 from rnninit.torch.fast.elman import elman_sequence
 from rnninit.torch.fast.gru import gru_sequence
@@ -98,7 +99,7 @@ def elman_layer(
         y, h = elman_sequence(x, h, w_ih, w_hh, b_ih, b_hh, nonlinearity)
     elif chosen == "builtin":
         if nonlinearity not in ("tanh", "relu"):
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'")
+            raise CellArgumentError(f"unknown nonlinearity {nonlinearity!r}; valid: 'tanh', 'relu'")
         weights, has_bias = _weights(w_ih, w_hh, b_ih, b_hh)
         run = torch._VF.rnn_tanh if nonlinearity == "tanh" else torch._VF.rnn_relu
         y, h = run(x, h.unsqueeze(0), weights, has_bias, 1, 0.0, False, False, False)

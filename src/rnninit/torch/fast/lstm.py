@@ -17,7 +17,7 @@ Why it is fast on a CPU:
   four pointwise kernels; every factor that does not depend on the recurrence (``o (1 - tanh^2 c)``,
   the gate derivatives ``s (1 - s)`` and ``1 - g^2``) is computed for all steps at once.
 - ``dW_hh``, ``dW_ih`` and ``dx`` are each ONE GEMM over all ``T*B`` rows after the loop
-  (:mod:`rnninit.torch.fast.common`), instead of ``T`` thin GEMMs in autograd's per-step backward.
+  (:mod:`rnninit.torch.fast.gemms`), instead of ``T`` thin GEMMs in autograd's per-step backward.
 - No tensor is indexed inside the time loops: buffers are split once with ``unbind``.
 
 On a CPU in float32, :mod:`rnninit.torch.fast.backend` prefers PyTorch's fused oneDNN LSTM, which
@@ -36,13 +36,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from rnninit.torch.fast.common import (
-    differentiable_vjp,
-    input_projection,
-    sigmoid_backward,
-    tanh_backward,
-    weight_grads,
-)
+from rnninit.torch.fast.autograd import differentiable_vjp, sigmoid_backward, tanh_backward
+from rnninit.torch.fast.gemms import input_projection, weight_grads
 
 
 class LSTMSequence(torch.autograd.Function):

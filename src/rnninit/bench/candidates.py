@@ -15,19 +15,24 @@ from torch import nn
 
 import rnninit.torch as rt
 from rnninit.bench.timing import Case
+from rnninit.errors import BenchError
+from rnninit.named_cells import NAMED_CELLS
 from rnninit.torch import fast
 from rnninit.torch import functional as Fr
 
-BUILTINS = {"lstm": nn.LSTM, "gru": nn.GRU, "elman": nn.RNN}
-LIBRARY = {"lstm": rt.LSTM, "gru": rt.GRU, "elman": rt.Elman}
+
+def _build(cell: str, use: str, input_size: int, hidden: int, **kwargs) -> nn.Module:
+    """The named cell's ``sequence`` module (the built-in) or its ``dropin`` (rnninit's)."""
+    named = NAMED_CELLS[cell]
+    return named.module(use)(input_size, hidden, **named.arguments, **kwargs)
 
 
-class Problem:
-    """Input, output gradient and reference weights of one grid point."""
+class GridPoint:
+    """Input, output gradient and reference weights (the built-in module's) of one grid point."""
 
     def __init__(
         self,
-        kind: str,
+        cell: str,
         steps: int,
         batch: int,
         input_size: int,
@@ -35,25 +40,25 @@ class Problem:
         dtype: torch.dtype,
         device: str = "cpu",
     ):
-        self.kind, self.steps, self.batch = kind, steps, batch
+        self.cell, self.steps, self.batch = cell, steps, batch
         self.input_size, self.hidden, self.dtype, self.device = input_size, hidden, dtype, device
         gen = torch.Generator().manual_seed(0)
         x = torch.randn(steps, batch, input_size, generator=gen, dtype=dtype)
         self.x = x.to(device).requires_grad_(True)
         self.dy = torch.randn(steps, batch, hidden, generator=gen, dtype=dtype).to(device)
         torch.manual_seed(0)
-        self.reference = BUILTINS[kind](input_size, hidden, dtype=dtype).to(device)
+        self.reference = _build(cell, "sequence", input_size, hidden, dtype=dtype).to(device)
 
 
 def module_case(
     name: str,
     module: nn.Module,
-    problem: Problem,
+    point: GridPoint,
     backend: str | None = None,
     *,
     double_backward: bool = False,
 ) -> Case:
-    """Time ``module`` on ``problem``; ``backend`` forces a :mod:`rnninit.torch.fast` backend.
+    """Time ``module`` on ``point``; ``backend`` forces a :mod:`rnninit.torch.fast` backend.
 
     With ``double_backward`` the backward is a gradient-penalty step: ``g = d<y, dy>/dx`` with
     ``create_graph=True``, then ``|g|^2`` backpropagated to the parameters (second derivatives).
@@ -66,39 +71,39 @@ def module_case(
     def reset():
         for p in params:
             p.grad = None
-        problem.x.grad = None
+        point.x.grad = None
 
     def forward():
         with scope():
-            return module(problem.x)[0]
+            return module(point.x)[0]
 
     def backward(y):
         with scope():
             if double_backward:
-                (g,) = torch.autograd.grad(y, problem.x, problem.dy, create_graph=True)
+                (g,) = torch.autograd.grad(y, point.x, point.dy, create_graph=True)
                 g.pow(2).sum().backward()
             else:
-                y.backward(problem.dy)
+                y.backward(point.dy)
 
     return Case(name, forward, backward, reset)
 
 
-def builtin_case(problem: Problem) -> Case:
-    return module_case("builtin", problem.reference, problem)
+def builtin_case(point: GridPoint) -> Case:
+    return module_case("builtin", point.reference, point)
 
 
-def library_module(problem: Problem) -> nn.Module:
-    """rnninit's module of the problem's kind, with the built-in's weights."""
-    module = LIBRARY[problem.kind](problem.input_size, problem.hidden, seed=0, dtype=problem.dtype)
-    module.load_state_dict(problem.reference.state_dict())
-    return module.to(problem.device)
+def library_module(point: GridPoint) -> nn.Module:
+    """rnninit's module of the point's cell, with the built-in's weights."""
+    module = _build(point.cell, "dropin", point.input_size, point.hidden, seed=0, dtype=point.dtype)
+    module.load_state_dict(point.reference.state_dict())
+    return module.to(point.device)
 
 
-def library_case(problem: Problem, backend: str = "auto", *, double_backward: bool = False) -> Case:
-    """rnninit's module of the kind with the built-in's weights, named ``rnninit`` or ``rnninit[backend]``."""
+def library_case(point: GridPoint, backend: str = "auto", *, double_backward: bool = False) -> Case:
+    """rnninit's module of the cell with the built-in's weights, named ``rnninit`` or ``rnninit[backend]``."""
     name = "rnninit" if backend == "auto" else f"rnninit[{backend}]"
     forced = None if backend == "auto" else backend
-    return module_case(name, library_module(problem), problem, forced, double_backward=double_backward)
+    return module_case(name, library_module(point), point, forced, double_backward=double_backward)
 
 
 class UserLSTM(nn.Module):
@@ -142,26 +147,26 @@ class UserLSTMFunctional(UserLSTM):
 USER_SPEC = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
 
 
-def user_cases(problem: Problem, spec: str = USER_SPEC) -> list[Case]:
+def user_cases(point: GridPoint, spec: str = USER_SPEC) -> list[Case]:
     """The library LSTM and a user's declared LSTM (own loop, and via rnninit's functional layer).
 
     The user's cells are initialized through the declaration protocol (``rt.apply`` reads their
-    ``rnninit_roles``), then all three get the problem's reference weights, so they compute the same
+    ``rnninit_roles``), then all three get the point's reference weights, so they compute the same
     function as every other candidate.
     """
-    if problem.kind != "lstm":
-        raise ValueError(f"the user-cell benchmark is an LSTM; got kind {problem.kind!r}")
-    library = rt.LSTM(problem.input_size, problem.hidden, init=spec, seed=0, dtype=problem.dtype)
-    library.load_state_dict(problem.reference.state_dict())
-    library.to(problem.device)
-    cases = [module_case("rnninit.LSTM", library, problem)]
+    if point.cell != "lstm":
+        raise BenchError(f"the user-cell benchmark is an LSTM; got cell {point.cell!r}")
+    library = rt.LSTM(point.input_size, point.hidden, init=spec, seed=0, dtype=point.dtype)
+    library.load_state_dict(point.reference.state_dict())
+    library.to(point.device)
+    cases = [module_case("rnninit.LSTM", library, point)]
     for name, cls in (("user, own loop", UserLSTM), ("user, functional", UserLSTMFunctional)):
-        user = cls(problem.input_size, problem.hidden, dtype=problem.dtype)
+        user = cls(point.input_size, point.hidden, dtype=point.dtype)
         rt.apply(spec, user, seed=0)
         with torch.no_grad():
             user.W.copy_(library.weight_ih_l0)
             user.U.copy_(library.weight_hh_l0)
             user.b.copy_(library.bias_ih_l0 + library.bias_hh_l0)
-        user.to(problem.device)
-        cases.append(module_case(name, user, problem))
+        user.to(point.device)
+        cases.append(module_case(name, user, point))
     return cases

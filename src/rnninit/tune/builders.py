@@ -20,12 +20,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from rnninit.dynamics.cells import CELLS, make_cell
+from rnninit.dynamics.factories import CELLS, make_cell
 from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
-from rnninit.errors import did_you_mean, one_of
+from rnninit.errors import TuneError, did_you_mean, one_of
 from rnninit.spec import Spec
-from rnninit.tune.errors import TuneError
 
 Builder = Callable[[Spec], Stepper]
 

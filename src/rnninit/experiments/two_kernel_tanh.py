@@ -1,13 +1,14 @@
-"""The problem statement's custom cell, ported to PyTorch: a tanh cell with no bias whose author
-wants the input kernel drawn from N(0, scale_ih²) and the recurrent kernel from N(0, scale_hh²)::
+"""A user's own tanh cell with two kernels and no bias, ported from Keras to PyTorch::
 
     h_t = tanh(x_t K_ih + h_{t-1} K_hh)        K_ih: (input, units), K_hh: (units, units)
 
-In Keras the author's ``IncorrectInitializer(scale_ih, scale_hh)`` (``examples/seed/problem.py``) is
-called as ``init(shape, dtype)`` for both kernels and can only use ``scale_ih``: the recurrent kernel
-silently gets the input scale. The experiments compare that (spec
-``ih=normal(std=s_ih) hh=normal(std=s_ih)``) with what was meant (``hh=normal(std=s_hh)``); rnninit
-addresses each role by name, so it cannot mix them up. The cell declares its roles in one line.
+Its author wants the input kernel drawn from N(0, scale_ih²) and the recurrent kernel from
+N(0, scale_hh²). In Keras the author's ``IncorrectInitializer(scale_ih, scale_hh)``
+(``examples/seed/problem.py``) is called as ``init(shape, dtype)`` for both kernels and can only
+use ``scale_ih``: the recurrent kernel silently gets the input scale. The experiments compare that
+(spec ``ih=normal(std=s_ih) hh=normal(std=s_ih)``) with what was meant (``hh=normal(std=s_hh)``);
+rnninit addresses each role by name, so it cannot mix them up. The cell declares its roles in one
+line; a run config names it ``cell: two_kernel_tanh``.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import ClassVar
 import torch
 from torch import nn
 
+from rnninit.errors import ConfigError
 
-class ProblemCellRNN(nn.Module):
-    """The problem statement's cell over a batch-first sequence, returning ``(outputs, h_last)`` like
+
+class TwoKernelTanhRNN(nn.Module):
+    """The two-kernel tanh cell over a batch-first sequence, returning ``(outputs, h_last)`` like
     ``nn.RNN``. Kernels are stored ``(in, out)`` as in Keras, hence ``rnninit_transpose``."""
 
     rnninit_roles: ClassVar[dict[str, str]] = {"kernel_ih": "ih", "kernel_hh": "hh"}
@@ -29,7 +32,7 @@ class ProblemCellRNN(nn.Module):
     def __init__(self, input_size: int, hidden_size: int, batch_first: bool = True):
         super().__init__()
         if not batch_first:
-            raise ValueError("ProblemCellRNN only supports batch_first=True")
+            raise ConfigError(f"TwoKernelTanhRNN runs batch-first only; got batch_first={batch_first!r}")
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.kernel_ih = nn.Parameter(torch.empty(input_size, hidden_size))

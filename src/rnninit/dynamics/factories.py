@@ -1,4 +1,5 @@
-"""The cell factory: the one place that maps a cell name to a constructor.
+"""Build a named cell for a diagnosis (the names and their modules are
+:data:`rnninit.named_cells.NAMED_CELLS`).
 
 ``make_cell("lstm", input_size=8, hidden_size=64, spec="orthogonal", seed=0)`` builds the cell
 with its framework default under a seeded generator, then applies ``spec`` with
@@ -18,10 +19,10 @@ import torch
 from torch import nn
 
 from rnninit.arguments import check_integer
-from rnninit.dynamics.errors import DynamicsError
 from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
-from rnninit.errors import did_you_mean, one_of
+from rnninit.errors import DynamicsError, did_you_mean, one_of
+from rnninit.named_cells import NAMED_CELLS, NamedCell, cell_names
 from rnninit.spec import SpecLike
 from rnninit.torch.apply import apply
 
@@ -37,17 +38,19 @@ class CellFactory:
     doc: str
 
 
+#: The cells :func:`make_cell` builds, by name: every name of :data:`rnninit.named_cells.NAMED_CELLS`
+#: with a one-step cell, then any that :func:`register_cell` adds.
 CELLS: dict[str, CellFactory] = {}
 
 
 def register_cell(
     name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str
 ) -> None:
-    """Make cell ``name`` available to :func:`make_cell` and ``rnninit diagnose --cell``."""
+    """Make cell ``name`` available to :func:`make_cell` (in this process)."""
     CELLS[name] = CellFactory(name, build, parts, doc)
 
 
-def _builtin(cls: type[nn.Module], **kwargs) -> Callable[[int, int, int], nn.Module]:
+def _torch(cls: type[nn.Module], **kwargs) -> Callable[[int, int, int], nn.Module]:
     def build(input_size: int, hidden_size: int, seed: int) -> nn.Module:
         # torch.nn draws its default from the global generator: fork it so the caller's is untouched.
         with torch.random.fork_rng(devices=[]):
@@ -57,23 +60,21 @@ def _builtin(cls: type[nn.Module], **kwargs) -> Callable[[int, int, int], nn.Mod
     return build
 
 
-def _library(name: str, **kwargs) -> Callable[[int, int, int], nn.Module]:
+def _seeded(cls: type[nn.Module], **kwargs) -> Callable[[int, int, int], nn.Module]:
     def build(input_size: int, hidden_size: int, seed: int) -> nn.Module:
-        import rnninit.torch as rt
-
-        return getattr(rt, name)(input_size, hidden_size, seed=seed, **kwargs)
+        return cls(input_size, hidden_size, seed=seed, **kwargs)
 
     return build
 
 
-def _keras(name: str, **kwargs) -> Callable[[int, int, int], object]:
+def _keras(cls, **kwargs) -> Callable[[int, int, int], object]:
     """A built float64 Keras cell with Keras' default initializers, each seeded so the cell repeats."""
 
     def build(input_size: int, hidden_size: int, seed: int):
         import keras
 
         inits = keras.initializers
-        cell = getattr(keras.layers, name)(
+        cell = cls(
             hidden_size,
             kernel_initializer=inits.GlorotUniform(seed=seed),
             recurrent_initializer=inits.Orthogonal(seed=seed + 1),
@@ -93,18 +94,24 @@ def _keras(name: str, **kwargs) -> Callable[[int, int, int], object]:
     return build
 
 
-register_cell("elman", _builtin(nn.RNNCell, nonlinearity="tanh"), ("h",), "torch.nn.RNNCell, tanh")
-register_cell("elman_relu", _builtin(nn.RNNCell, nonlinearity="relu"), ("h",), "torch.nn.RNNCell, relu")
-register_cell("lstm", _builtin(nn.LSTMCell), ("h", "c"), "torch.nn.LSTMCell; state (h, c)")
-register_cell("gru", _builtin(nn.GRUCell), ("h",), "torch.nn.GRUCell")
-register_cell("indrnn", _library("IndRNNCell", nonlinearity="relu"), ("h",), "rnninit.torch.IndRNNCell, relu")
-register_cell(
-    "indrnn_tanh", _library("IndRNNCell", nonlinearity="tanh"), ("h",), "rnninit.torch.IndRNNCell, tanh"
-)
-register_cell("minimalrnn", _library("MinimalRNNCell"), ("h",), "rnninit.torch.MinimalRNNCell")
-register_cell("keras_elman", _keras("SimpleRNNCell"), ("h",), "keras.layers.SimpleRNNCell, tanh")
-register_cell("keras_lstm", _keras("LSTMCell"), ("h", "c"), "keras.layers.LSTMCell (unit_forget_bias=True)")
-register_cell("keras_gru", _keras("GRUCell"), ("h",), "keras.layers.GRUCell (reset_after=True)")
+def _factory(cell: NamedCell) -> Callable[[int, int, int], object]:
+    """How the named cell is built for a diagnosis, its classes imported on first use."""
+
+    def build(input_size: int, hidden_size: int, seed: int):
+        cls = cell.module("step")
+        if cell.framework == "keras":
+            maker = _keras
+        elif cls.__module__.startswith("rnninit."):  # rnninit's own cells draw their default from seed=
+            maker = _seeded
+        else:
+            maker = _torch
+        return maker(cls, **cell.arguments)(input_size, hidden_size, seed)
+
+    return build
+
+
+for _name in cell_names("step"):
+    register_cell(_name, _factory(NAMED_CELLS[_name]), NAMED_CELLS[_name].state, NAMED_CELLS[_name].doc)
 
 
 def cell_factory(name: str) -> CellFactory:
