@@ -1,5 +1,7 @@
 """Experiment files are validated completely before any run starts; errors name the bad entry."""
 
+from pathlib import Path
+
 import pytest
 
 from rnninit.errors import RnninitError
@@ -113,6 +115,23 @@ def test_embedded_default_is_valid():
     assert DEFAULT_CONFIG.exists()
     assert len(exp.runs) >= 2 * sum(len(e.models) for e in exp.experiments)
     assert {e.task["name"] for e in exp.experiments} == {"adding"}
+
+
+DOCUMENTED_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "docs" / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    # A file with a `tune:` model tunes it while parsing (seconds to a minute per file): slow.
+    [
+        pytest.param(p, marks=[pytest.mark.slow] if "tune:" in p.read_text() else [])
+        for p in DOCUMENTED_CONFIGS
+    ],
+    ids=lambda p: p.name,
+)
+def test_every_run_config_of_docs_experiments_is_valid(path):
+    sweep = load_experiment(path)
+    assert sweep.runs and all(run.spec for run in sweep.runs)
 
 
 def _sweep(**changes):
