@@ -21,7 +21,7 @@ def assert_initialized(
     """Audit ``model`` against ``spec``; raise an ``AssertionError`` carrying the findings and the table.
 
     A correctly initialized model fails with probability at most ``alpha`` (default 1e-3).
-    Returns the :class:`~rnninit.audit.AuditReport` when all is well.
+    Returns the `AuditReport` when all is well.
     """
     from rnninit.audit import audit
 

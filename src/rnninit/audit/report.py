@@ -35,7 +35,7 @@ class BlockRow:
     #: Set when a rule, not a spec entry, gave the expected init (the effective-bias rule).
     rule: str | None = None
     #: For a block checked against an entry distribution: the tests' power against the same-std
-    #: alternative shape they are weakest against (:mod:`rnninit.audit.power`).
+    #: alternative shape they are weakest against (`rnninit.audit.power`).
     power: Power | None = None
 
     @property
@@ -120,7 +120,7 @@ class Finding:
 
 @dataclass(repr=False)
 class AuditReport:
-    """What :func:`rnninit.audit` found. ``ok`` is True when there are no findings."""
+    """What `rnninit.audit` found. ``ok`` is True when there are no findings."""
 
     spec: str
     framework: str
@@ -198,7 +198,7 @@ class AuditReport:
     )
 
     def to_table(self):
-        """A :class:`rich.table.Table` (print it with ``rich.print`` or ``Console().print``)."""
+        """A `rich.table.Table` (print it with ``rich.print`` or ``Console().print``)."""
         from rich.markup import escape
         from rich.table import Table
 

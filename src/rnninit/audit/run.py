@@ -1,9 +1,9 @@
 """``rnninit.audit(model, spec)``: is every weight block what the spec says?
 
 The audit walks the same layouts as ``apply``: for every cell (layer, direction) it resolves the
-spec against the cell kind, builds each block exactly as :func:`rnninit.plan.make_plan` does
+spec against the cell kind, builds each block exactly as `rnninit.plan.make_plan` does
 (fused inits over the stacked gates), reads the block's *effective* value (the sum over redundant
-storage) and checks it (:mod:`rnninit.audit.checks`). All statistical tests of one audit share a
+storage) and checks it (`rnninit.audit.checks`). All statistical tests of one audit share a
 Bonferroni correction, so a correctly initialized model is flagged with probability at most
 ``alpha`` (default 1e-3). Findings that need no spec (NaN/Inf, blocks with identical values, zeros
 where random values were expected, a module still at its framework's default) come on top.
@@ -160,7 +160,7 @@ def _fingerprint(value: np.ndarray) -> tuple | None:
 def _audit_cell(
     cell: CellLayout, resolved: Resolved, values, max_sample: int, roundoff: float = FLOAT32_ROUNDOFF
 ) -> list[_Checked]:
-    """Check every block of one cell, on the walk the plan takes (:func:`rnninit.walk.walk_cell`)."""
+    """Check every block of one cell, on the walk the plan takes (`rnninit.walk.walk_cell`)."""
     out: list[_Checked] = []
     for visit in walk_cell(cell, resolved):
         value = visit.join(values)
@@ -205,7 +205,7 @@ def _check(visit: Visit, block: Block, value: np.ndarray, ctx: Context) -> _Chec
 
 def _power_limits(rows: list[BlockRow], threshold: float) -> list[str]:
     """One line per role (and size) whose blocks are too small for the distribution tests to tell the
-    expected distribution from another shape with the same mean and std (:mod:`rnninit.audit.power`)."""
+    expected distribution from another shape with the same mean and std (`rnninit.audit.power`)."""
     groups: dict[tuple, list[BlockRow]] = {}
     for row in rows:
         if row.power is not None and row.power.too_small:

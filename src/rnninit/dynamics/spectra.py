@@ -62,5 +62,5 @@ def recurrent_blocks(module: nn.Module) -> dict[str, np.ndarray]:
 
 
 def recurrent_spectra(module: nn.Module) -> dict[str, Spectrum]:
-    """:func:`spectrum` of every block of :func:`recurrent_blocks`."""
+    """`spectrum` of every block of `recurrent_blocks`."""
     return {label: spectrum(block) for label, block in recurrent_blocks(module).items()}

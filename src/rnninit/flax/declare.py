@@ -6,9 +6,9 @@ As class attributes (nnx or Linen)::
         rnninit_roles = {"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]", "b": "bias[i,f,g,o]"}
         rnninit_kind = "lstm"             # optional for ungated (Elman-like) cells
 
-or with :func:`declare` on a class (nnx or Linen) or on one nnx instance. Names are the dotted
+or with `declare` on a class (nnx or Linen) or on one nnx instance. Names are the dotted
 parameter paths inside the cell (``"dense_i.kernel"`` for a sub-layer's); declarations use
-:func:`rnninit.layout.declared.declared_layout`'s syntax. Flax stores matrices ``(in, out)``, as
+`rnninit.layout.declared.declared_layout`'s syntax. Flax stores matrices ``(in, out)``, as
 ``x @ W``, so declared matrices are read that way unless ``transpose=False``
 (``rnninit_transpose = False``) says they are ``(out, in)``.
 """

@@ -1,9 +1,9 @@
 """Cell kinds: the math of each recurrent cell, independent of any framework's storage.
 
-A :class:`CellKind` names a cell's gates and the *roles* of its weights: what each weight
+A `CellKind` names a cell's gates and the *roles* of its weights: what each weight
 means in the cell's equations, its block shape in terms of the cell's sizes, and whether it has
 one block per gate. Specs are validated against a cell kind; storage layouts
-(:mod:`rnninit.layout.storage`) map its blocks onto a framework's tensors.
+(`rnninit.layout.storage`) map its blocks onto a framework's tensors.
 
 Canonical gate names and order follow PyTorch (LSTM ``i, f, g, o``; GRU ``r, z, n``); Keras'
 names are accepted as aliases (LSTM ``c`` for ``g``; GRU ``h`` for ``n``).
@@ -97,7 +97,7 @@ class CellKind:
         return role.gates if role.gates is not None else self.gates
 
     def canonical_gate(self, role: RoleDef, gate: str, *, position: int | None = None) -> str:
-        """Resolve a gate name (or a Keras alias) for ``role``; raise :class:`SpecError` if invalid."""
+        """Resolve a gate name (or a Keras alias) for ``role``; raise `SpecError` if invalid."""
         if not role.gated:
             gated = [r.name for r in self.roles if r.gated]
             hint = f" (gated roles: {one_of(gated)})" if gated else " (this cell has no gates)"

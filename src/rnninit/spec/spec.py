@@ -1,4 +1,4 @@
-"""The :class:`Spec`: one declaration of how every role and gate of a cell is initialized."""
+"""The `Spec`: one declaration of how every role and gate of a cell is initialized."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ class Spec:
         """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``.
 
         A ``?`` (a free argument) is an error that says to tune the family first
-        (:class:`~rnninit.spec.family.SpecFamily`, :func:`rnninit.tune`)."""
+        (`SpecFamily`, `rnninit.tune`)."""
         parsed = parse(text)
         reject_free(parsed)
         return cls._from_parsed(parsed)
@@ -188,7 +188,7 @@ class Spec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Spec:
-        """Inverse of :meth:`to_dict`; values may also be init strings or numbers."""
+        """Inverse of `to_dict`; values may also be init strings or numbers."""
         if not isinstance(data, Mapping):
             raise SpecError(f"a spec dict must be a mapping of role to init, got {type(data).__name__}")
         _reject_free_values(data)
@@ -208,7 +208,7 @@ class Spec:
         """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string).
 
         YAML is read safely (plain data only), ``1e-3`` is a number, and nesting is bounded
-        (:mod:`rnninit.datafile`)."""
+        (`rnninit.datafile`)."""
         from rnninit.datafile import load_data_file
 
         data = load_data_file(path, what="spec file", error=SpecError)
@@ -225,7 +225,7 @@ class Spec:
 
     @classmethod
     def coerce(cls, spec: SpecLike) -> Spec:
-        """Accept a :class:`Spec`, a spec string, a preset name or a dict."""
+        """Accept a `Spec`, a spec string, a preset name or a dict."""
         if isinstance(spec, Spec):
             return spec
         if isinstance(spec, str):
@@ -343,12 +343,12 @@ class Spec:
         return Resolved(kind, merged)
 
     def resolve_for(self, kinds: Sequence[CellKind]) -> list[Resolved]:
-        """Resolve against every cell kind of one model: one :class:`Resolved` per item of ``kinds``.
+        """Resolve against every cell kind of one model: one `Resolved` per item of ``kinds``.
 
-        With one kind this is :meth:`resolve`. In a model that mixes kinds (an LSTM with ``proj_size``
+        With one kind this is `resolve`. In a model that mixes kinds (an LSTM with ``proj_size``
         and a GRU), an entry naming a role or gate that only some of them have applies to those:
         ``bias[f]`` and ``proj`` to the LSTM, ``bias_hn`` to the GRU. An entry that fits none of them
-        is the error :meth:`resolve` gives for it, so a typo is still caught.
+        is the error `resolve` gives for it, so a typo is still caught.
         """
         distinct = list({id(kind): kind for kind in kinds}.values())
         if not distinct:
@@ -418,7 +418,7 @@ def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, po
     """Check what can be checked of ``init`` on ``role``/``gate`` before any sizes are known.
 
     A representative block (every size 2, so square blocks stay square) goes through
-    :meth:`Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
+    `Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
     fused on a single gate. Checks that need real sizes (identity on a non-square block) happen
     when the plan samples, still before anything is written.
     """

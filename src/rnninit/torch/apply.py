@@ -20,7 +20,7 @@ def draw_seed() -> int:
 def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bool = True) -> ApplyResult:
     """Initialize every recurrent cell in ``module`` from ``spec``, in place.
 
-    ``spec`` is a :class:`~rnninit.Spec`, a spec string, a preset name or a dict. Roles are the
+    ``spec`` is a `Spec`, a spec string, a preset name or a dict. Roles are the
     math, not the storage: ``bias`` is the *effective* gate bias, so on PyTorch's two additive biases
     the value goes to ``bias_ih`` and ``bias_hh`` gets zeros (GRU's ``b_hn`` is its own role,
     ``bias_hn``). Blocks whose role the spec does not mention are left as they are.
@@ -29,7 +29,7 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     every process and framework. Everything is validated and sampled before anything is written,
     every parameter is checked to be writable and every value to be finite in its parameter's
     dtype, and a write that still fails restores what was written: on any error no weight changes
-    (:class:`~rnninit.errors.StorageError` for a parameter that cannot take the values).
+    (`StorageError` for a parameter that cannot take the values).
 
     >>> import torch, rnninit.torch as rt
     >>> lstm = torch.nn.LSTM(8, 16, num_layers=2, bidirectional=True)

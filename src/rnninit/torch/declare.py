@@ -6,11 +6,11 @@ Either as class attributes::
         rnninit_roles = {"W_ih": "ih", "W_hh": "hh", "b": "bias"}
         rnninit_kind = "elman"          # optional: "lstm", "gru", ... for gated cells
 
-or with :func:`declare` on a class or one instance::
+or with `declare` on a class or one instance::
 
     rt.declare(MyLSTMCell, {"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]", "b": "bias[i,f,g,o]"}, kind="lstm")
 
-Declarations use :mod:`rnninit.layout.declared`'s syntax: ``role`` or ``role[gates]`` (gates stacked
+Declarations use `rnninit.layout.declared`'s syntax: ``role`` or ``role[gates]`` (gates stacked
 along the output axis in the order written), ``+role`` for an additive part of a block another
 tensor holds (``{"b_ih": "bias", "b_hh": "+bias"}``), several parts separated by commas, and
 ``@ layer K reverse`` for a tensor of one layer and direction of a stacked or bidirectional module.
@@ -20,7 +20,7 @@ A role the kind lacks becomes a cell-specific role. Parameter names are those of
 A wrapper around a built-in that renames some of its parameters (fastai's ``WeightDropout`` keeps
 ``weight_hh_l0_raw`` and turns the LSTM's ``weight_hh_l0`` into a plain tensor; Salesforce's
 ``WeightDrop`` registers ``module.weight_hh_l0_raw``) is declared in one line with
-:func:`declare_wrapped`, and gets the built-in's layout and block identities.
+`declare_wrapped`, and gets the built-in's layout and block identities.
 
 ``rnninit.torch.apply`` then treats the module as one cell (or one per declared layer and
 direction); in strict mode a parameter the declaration leaves out is an error that lists it.
@@ -53,7 +53,7 @@ def declare(
     Elman-like ungated cell); ``transpose=True`` if matrices are stored ``(in, out)`` (as for ``x @ W``).
 
     Declaring an instance checks the declaration against its parameters at once (a
-    :class:`~rnninit.errors.LayoutError` names the problem); a class is checked when ``apply`` meets an
+    `LayoutError` names the problem); a class is checked when ``apply`` meets an
     instance.
 
     >>> import torch, rnninit.torch as rt

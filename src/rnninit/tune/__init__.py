@@ -1,7 +1,7 @@
 """Tune: fill a spec family's free arguments (``hh=normal(std=?)``) from the dynamics at initialization.
 
 ``rnninit.tune`` is both this package and a function: ``rnninit.tune(family, cell=..., hidden=...,
-T=...)`` calls :func:`rnninit.tune.tuner.tune`. What it optimizes, why, and where it fails:
+T=...)`` calls `rnninit.tune.tuner.tune`. What it optimizes, why, and where it fails:
 ``docs/tune.md``. The package imports torch only when a name from it is used, so that the CLI can
 report a bad family without loading a framework.
 
@@ -28,7 +28,7 @@ _LAZY = {
 
 
 class _CallableModule(types.ModuleType):
-    """Lets ``rnninit.tune(family, ...)`` call :func:`tune` while ``rnninit.tune.X`` stays a package."""
+    """Lets ``rnninit.tune(family, ...)`` call `tune` while ``rnninit.tune.X`` stays a package."""
 
     def __call__(self, *args, **kwargs):
         return importlib.import_module("rnninit.tune.tuner").tune(*args, **kwargs)

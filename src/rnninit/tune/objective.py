@@ -1,9 +1,9 @@
-"""The objective that :func:`rnninit.tune` minimizes: how far an initialized cell is, over ``T`` steps
+"""The objective that `rnninit.tune` minimizes: how far an initialized cell is, over ``T`` steps
 of its input, from passing gradients and signals through time undistorted. See ``docs/tune.md``.
 
 Along the trajectory ``s_t = F(x_t, s_{t-1})`` from the zero state (``s = [h; c]`` for an LSTM), with
 ``J_t = ∂s_t/∂s_{t-1}`` and ``r_k = ‖J_T J_{T-1} … J_{T-k}‖₂`` (the gradient's gain ``k+1`` steps
-back, as :func:`rnninit.dynamics.diagnose` reports it), three terms, each in decades (log10):
+back, as `rnninit.dynamics.diagnose` reports it), three terms, each in decades (log10):
 
 - ``gradient = max_k |log10 r_k|`` over ``k = 0 … T-1``: how many decades the gradient through up to
   ``T`` steps is away from being preserved. 0 at a critical point (``r_k = 1`` for every ``k``); the
@@ -84,7 +84,7 @@ def gradient_probes(steps: int, count: int = GRADIENT_PROBES) -> list[int]:
 
 
 def _sampled_steps(steps: int) -> list[int]:
-    """Up to :data:`STEP_SAMPLES` step indices (0-based) spread over the sequence, the last included."""
+    """Up to `STEP_SAMPLES` step indices (0-based) spread over the sequence, the last included."""
     return sorted({int(round(t)) for t in np.linspace(steps - 1, 0, min(STEP_SAMPLES, steps))})
 
 
@@ -117,7 +117,7 @@ def input_jacobians(stepper: Stepper, xs: Tensor, states: Tensor) -> Tensor:
 
 
 def measure(stepper: Stepper, xs: Tensor, initial: Tensor | None = None) -> Measurement:
-    """The objective of an initialized cell (a float64 :class:`Stepper`) on inputs ``xs``
+    """The objective of an initialized cell (a float64 `Stepper`) on inputs ``xs``
     ``(T, batch, input)``, from ``initial`` (default: the zero state)."""
     steps, batch = xs.shape[:2]
     if initial is None:

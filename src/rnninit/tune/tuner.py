@@ -39,11 +39,11 @@ class TunePoint:
 
 @dataclass(frozen=True)
 class TuneResult:
-    """What :func:`tune` chose and why.
+    """What `tune` chose and why.
 
-    ``spec``: the family filled at the chosen point (a plain :class:`Spec`); ``values``: the chosen
+    ``spec``: the family filled at the chosen point (a plain `Spec`); ``values``: the chosen
     value of each free argument; ``objective``/``terms``/``measurement``: the objective there
-    (:mod:`rnninit.tune.objective`); ``diagnosis``: :func:`rnninit.dynamics.diagnose` of the cell
+    (`rnninit.tune.objective`); ``diagnosis``: `rnninit.dynamics.diagnose` of the cell
     under ``spec`` on the same input; ``trace``: every point evaluated, in order.
     """
 
@@ -67,7 +67,7 @@ class TuneResult:
     seconds: float
 
     def to_dict(self, *, diagnostics: bool = True, trace: bool = True) -> dict[str, Any]:
-        """JSON-ready; ``spec`` is the chosen spec as a string that :meth:`Spec.parse` accepts."""
+        """JSON-ready; ``spec`` is the chosen spec as a string that `Spec.parse` accepts."""
         data: dict[str, Any] = {
             "spec": str(self.spec),
             "family": str(self.family),

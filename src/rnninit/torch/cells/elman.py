@@ -18,7 +18,7 @@ from rnninit.torch.cells.inputs import as_state, batched_cell_input
 
 
 class ElmanCell(BuiltinCell):
-    r"""One Elman step: :math:`h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, :math:`\phi` = tanh or relu.
+    r"""One Elman step: `h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, `\phi` = tanh or relu.
 
     Same parameters (``weight_ih`` ``(H, I)``, ``weight_hh`` ``(H, H)``, ``bias_ih``, ``bias_hh``), call
     ``(input (B, I) or (I,), hx=None) -> h'`` and ``state_dict`` as ``torch.nn.RNNCell``. ``init`` (a spec,
@@ -65,13 +65,13 @@ class ElmanCell(BuiltinCell):
 class Elman(BuiltinLayers):
     r"""Multi-layer Elman RNN, a drop-in replacement for ``torch.nn.RNN``.
 
-    Each layer and direction: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
-    :math:`\phi` = tanh or relu; layer ``k > 0`` reads the previous layer's (concatenated) outputs,
+    Each layer and direction: `h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
+    `\phi` = tanh or relu; layer ``k > 0`` reads the previous layer's (concatenated) outputs,
     with dropout ``p=dropout`` in training mode.
 
     Same constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), shapes and
     call as ``torch.nn.RNN``: ``(input, hx=None) -> (output, h_n)``, with ``batch_first``, unbatched input
-    and ``PackedSequence`` input. ``init``/``seed``: as :class:`ElmanCell`.
+    and ``PackedSequence`` input. ``init``/``seed``: as `ElmanCell`.
     """
 
     kind = ELMAN

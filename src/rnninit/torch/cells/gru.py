@@ -53,7 +53,7 @@ class GRU(BuiltinLayers):
     Layer ``k > 0`` reads the previous layer's (concatenated) outputs, with dropout ``p=dropout`` in
     training mode. Same constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``,
     ...), shapes, gate order and call as ``torch.nn.GRU``: ``(input, hx=None) -> (output, h_n)``, with
-    ``batch_first``, unbatched input and ``PackedSequence`` input. ``init``/``seed``: as :class:`GRUCell`.
+    ``batch_first``, unbatched input and ``PackedSequence`` input. ``init``/``seed``: as `GRUCell`.
     """
     )
 

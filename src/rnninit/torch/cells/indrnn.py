@@ -22,7 +22,7 @@ _EQUATION = r"""
     .. math::
         h' = \phi(W_{ih} x + b + u \odot h)
 
-    with ``u = weight_hh`` a vector (the diagonal of the recurrent matrix) and :math:`\phi` = relu (the
+    with ``u = weight_hh`` a vector (the diagonal of the recurrent matrix) and `\phi` = relu (the
     paper's choice) or tanh. Each unit's memory over ``T`` steps scales like ``|u|^T``; the preset
     ``indrnn(t_max=T)`` draws ``u ~ U(0, 2^(1/T))`` so that it stays bounded.
 """
@@ -93,7 +93,7 @@ class IndRNN(RecurrentLayers):
     Parameters per layer ``k``: ``weight_ih_l{k}``, ``weight_hh_l{k}`` (a vector), ``bias_l{k}``
     (``_reverse`` for the second direction). Call ``(input, hx=None) -> (output, h_n)`` with
     ``batch_first``, ``num_layers``, ``bidirectional``, ``dropout`` and ``PackedSequence`` input, as
-    ``torch.nn.RNN``. ``init``/``seed``: as :class:`IndRNNCell`.
+    ``torch.nn.RNN``. ``init``/``seed``: as `IndRNNCell`.
     """
     )
 

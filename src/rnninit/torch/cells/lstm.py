@@ -56,14 +56,14 @@ class LSTM(BuiltinLayers):
         "Multi-layer LSTM, a drop-in replacement for ``torch.nn.LSTM``. Each layer and direction:\n"
         + _EQUATIONS
         + r"""
-    and with ``proj_size = P > 0``, :math:`h' = W_{hr} (o \odot \tanh(c'))` (Sak et al. 2014), so ``h``
+    and with ``proj_size = P > 0``, `h' = W_{hr} (o \odot \tanh(c'))` (Sak et al. 2014), so ``h``
     has ``P`` features and ``weight_hh`` is ``(4H, P)``. Layer ``k > 0`` reads the previous layer's
     (concatenated) outputs, with dropout ``p=dropout`` in training mode.
 
     Same constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``,
     ``weight_hr_l0``, ...), shapes, gate order and call as ``torch.nn.LSTM``:
     ``(input, (h_0, c_0)=None) -> (output, (h_n, c_n))``, with ``batch_first``, unbatched input and
-    ``PackedSequence`` input. ``init``/``seed``: as :class:`LSTMCell`; the projection is the role ``proj``.
+    ``PackedSequence`` input. ``init``/``seed``: as `LSTMCell`; the projection is the role ``proj``.
 
     >>> import rnninit.torch as rt
     >>> lstm = rt.LSTM(8, 16, num_layers=2, bidirectional=True, init="forget_bias", seed=0)

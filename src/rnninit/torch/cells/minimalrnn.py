@@ -25,9 +25,9 @@ _EQUATIONS = r"""
         u &= \sigma(U_h h + U_z z + b_u) \\
         h' &= u \odot h + (1 - u) \odot z
 
-    Tensors (roles): ``weight_ih`` ``(H, I)`` = :math:`W_x` (``ih``), ``bias_ih`` = :math:`b_x`
-    (``input_bias``), ``weight_hh`` ``(H, H)`` = :math:`U_h` (``hh``, gate ``u``), ``weight_zh`` ``(H, H)`` =
-    :math:`U_z` (``zh``, gate ``u``), ``bias`` = :math:`b_u` (``bias``, gate ``u``: the update gate plays
+    Tensors (roles): ``weight_ih`` ``(H, I)`` = `W_x` (``ih``), ``bias_ih`` = `b_x`
+    (``input_bias``), ``weight_hh`` ``(H, H)`` = `U_h` (``hh``, gate ``u``), ``weight_zh`` ``(H, H)`` =
+    `U_z` (``zh``, gate ``u``), ``bias`` = `b_u` (``bias``, gate ``u``: the update gate plays
     the forget gate's part, so ``forget_bias`` and ``chrono`` presets set it).
 """
 
@@ -74,7 +74,7 @@ class MinimalRNN(RecurrentLayers):
     Per layer ``k`` the tensors carry the suffix ``_l{k}`` (``_l{k}_reverse`` for the second direction).
     Call ``(input, hx=None) -> (output, h_n)`` with ``batch_first``, ``num_layers``, ``bidirectional``,
     ``dropout`` and ``PackedSequence`` input, as ``torch.nn.RNN``. ``init``/``seed``: as
-    :class:`MinimalRNNCell`.
+    `MinimalRNNCell`.
     """
     )
 
