@@ -491,9 +491,8 @@ class Spec:
             What each ``(role, gate)`` of that kind gets.
 
         Raises:
-            SpecError: A role or gate this kind does not have, or an init that does not fit its
-                block (a fused init on an ungated role, for example).
-            LayoutError: An unknown cell kind name.
+            SpecError: An unknown cell kind name, a role or gate this kind does not have, or an
+                init that does not fit its block (a fused init on an ungated role, for example).
 
         Example:
             >>> from rnninit import Spec

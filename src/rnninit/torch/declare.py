@@ -54,16 +54,33 @@ def declare(
 
     Declaring an instance checks the declaration against its parameters at once (a
     `LayoutError` names the problem); a class is checked when ``apply`` meets an
-    instance.
+    instance. The declaration language is in ``docs/cookbook.md``.
 
-    >>> import torch, rnninit.torch as rt
-    >>> class Cell(torch.nn.Module):
-    ...     def __init__(self):
-    ...         super().__init__()
-    ...         self.W = torch.nn.Parameter(torch.empty(4, 3)); self.U = torch.nn.Parameter(torch.empty(4, 4))
-    >>> cell = rt.declare(Cell(), {"W": "ih", "U": "hh"})
-    >>> rt.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
-    ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
+    Args:
+        module_or_class: The cell (an instance) or its class (every instance).
+        roles: Parameter name -> declaration, e.g. ``{"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]",
+            "b": "bias[i,f,g,o]"}``.
+        kind: The cell kind the spec is validated against (``"lstm"``, ``"gru"``, a `CellKind`,
+            ...); ``None`` for an Elman-like ungated cell, or inferred from the gates declared.
+        transpose: True if matrices are stored ``(in, out)`` (as for ``x @ W``).
+
+    Returns:
+        ``module_or_class`` itself, now declared.
+
+    Raises:
+        LayoutError: ``roles`` is empty or not a dict, a declaration does not parse, or (for an
+            instance) names a parameter it lacks or does not fit its tensor's shape or the cell kind.
+        SpecError: An unknown cell kind.
+
+    Example:
+        >>> import torch, rnninit.torch as rt
+        >>> class Cell(torch.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.W = torch.nn.Parameter(torch.empty(4, 3)); self.U = torch.nn.Parameter(torch.empty(4, 4))
+        >>> cell = rt.declare(Cell(), {"W": "ih", "U": "hh"})
+        >>> rt.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
+        ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
     """
     _check_target(module_or_class, "declare")
     if not isinstance(roles, Mapping) or not roles:
@@ -96,16 +113,29 @@ def declare_wrapped(
     with ``{name}`` applied to every inner tensor that is no longer a parameter of ``inner``
     (``"{name}_raw"``, the default; ``"module.{name}_raw"`` for ``WeightDrop``).
 
-    >>> import torch, rnninit.torch as rt
-    >>> class WeightDropout(torch.nn.Module):  # fastai's, reduced to what matters here
-    ...     def __init__(self, module, layer="weight_hh_l0"):
-    ...         super().__init__()
-    ...         self.module = module
-    ...         w = getattr(module, layer); del module._parameters[layer]
-    ...         self.register_parameter(f"{layer}_raw", torch.nn.Parameter(w.data)); setattr(module, layer, w.clone())
-    >>> wrapped = rt.declare_wrapped(WeightDropout(torch.nn.LSTM(3, 4)))
-    >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", wrapped, seed=0)
-    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    Args:
+        wrapper_or_class: The wrapper (an instance) or its class (every instance).
+        inner: The attribute of the wrapper that holds the recurrent module.
+        renamed: Inner parameter name -> its path in the wrapper, or a template with ``{name}``.
+
+    Returns:
+        ``wrapper_or_class`` itself, now declared.
+
+    Raises:
+        LayoutError: ``inner`` is not a submodule of the instance (a class is checked when
+            ``apply`` meets an instance).
+
+    Example:
+        >>> import torch, rnninit.torch as rt
+        >>> class WeightDropout(torch.nn.Module):  # fastai's, reduced to what matters here
+        ...     def __init__(self, module, layer="weight_hh_l0"):
+        ...         super().__init__()
+        ...         self.module = module
+        ...         w = getattr(module, layer); del module._parameters[layer]
+        ...         self.register_parameter(f"{layer}_raw", torch.nn.Parameter(w.data)); setattr(module, layer, w.clone())
+        >>> wrapped = rt.declare_wrapped(WeightDropout(torch.nn.LSTM(3, 4)))
+        >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", wrapped, seed=0)
+        ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
     """
     _check_target(wrapper_or_class, "declare_wrapped")
     if not isinstance(inner, str) or not inner:

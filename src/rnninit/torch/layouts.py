@@ -85,6 +85,24 @@ def model_layout(model: nn.Module, *, strict: bool = True) -> ModelLayout:
     layout's ``skipped`` (and so in ``apply``'s result and the audit's notes). Two cells whose
     tensors share storage (tied weights) are an error naming both, in either mode: one of the two
     initializations would silently overwrite the other. A model with no recurrent cell is an error.
+
+    Args:
+        model: The model.
+        strict: If true, an unexplained parameter of a recognized cell is an error; if false, it
+            is listed in ``skipped``.
+
+    Returns:
+        One `CellLayout` per cell (its kind and where each block is stored) and what was skipped.
+
+    Raises:
+        LayoutError: ``model`` is not a module, holds no recurrent cell rnninit knows, has an
+            unexplained parameter (with ``strict``), or ties two cells' storage.
+
+    Example:
+        >>> import torch, rnninit.torch as rt
+        >>> layout = rt.model_layout(torch.nn.GRU(3, 4, num_layers=2))
+        >>> [cell.kind.name for cell in layout.cells], layout.skipped
+        (['gru', 'gru'], ())
     """
     if not isinstance(model, nn.Module):
         raise LayoutError(f"expected a torch.nn.Module, got {type(model).__name__}")
