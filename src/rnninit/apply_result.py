@@ -21,7 +21,7 @@ class ApplyResult:
             reproduces the same numbers.
         plan: What each block got (`Plan`).
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> result = rt.apply("hh=orthogonal bias=zeros", torch.nn.GRU(3, 4), seed=7)
         >>> result.seed, len(result.records), result.skipped

@@ -46,12 +46,13 @@ def check_integer(
     `Arg` stays a part of its own (``error(name, " must be ...")``), so the
     command line can name its flag instead.
 
-    >>> check_integer(3, "hidden", error=ValueError, minimum=1)
-    3
-    >>> check_integer(True, "hidden", error=ValueError, minimum=1)
-    Traceback (most recent call last):
-    ...
-    ValueError: hidden must be an integer >= 1, got True
+    Examples:
+        >>> check_integer(3, "hidden", error=ValueError, minimum=1)
+        3
+        >>> check_integer(True, "hidden", error=ValueError, minimum=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: hidden must be an integer >= 1, got True
     """
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         number = int(value)
@@ -94,8 +95,9 @@ def bind_arguments(
     argument given twice (also through an alias) and a missing ``required`` one are each a
     `SpecError` whose ``token`` is the offending name (``call`` for a count).
 
-    >>> bind_arguments("normal", "normal", ("mean", "std"), (0.0,), {"std": 2.0})
-    {'mean': 0.0, 'std': 2.0}
+    Examples:
+        >>> bind_arguments("normal", "normal", ("mean", "std"), (0.0,), {"std": 2.0})
+        {'mean': 0.0, 'std': 2.0}
     """
     aliases = aliases or {}
     given = dict(kwargs)

@@ -32,8 +32,9 @@ class Arg:
     The command line writes its own flag instead (``--workers``, ``--clock cpu``), through
     `RnninitError.render`.
 
-    >>> str(Arg("clock", "cpu")), str(Arg("workers"))
-    ("clock='cpu'", 'workers')
+    Examples:
+        >>> str(Arg("clock", "cpu")), str(Arg("workers"))
+        ("clock='cpu'", 'workers')
     """
 
     def __init__(self, name: str, *value: object):
@@ -71,9 +72,10 @@ class RnninitError(Exception):
     def render(self, name: Callable[[Arg], str] = str) -> str:
         """The message, each `Arg` in it written by ``name`` (e.g. as a command-line flag).
 
-        >>> error = RnninitError(Arg("threads"), " must be a positive integer, got 0")
-        >>> str(error), error.render(lambda arg: "--" + arg.name)
-        ('threads must be a positive integer, got 0', '--threads must be a positive integer, got 0')
+        Examples:
+            >>> error = RnninitError(Arg("threads"), " must be a positive integer, got 0")
+            >>> str(error), error.render(lambda arg: "--" + arg.name)
+            ('threads must be a positive integer, got 0', '--threads must be a positive integer, got 0')
         """
         if not any(isinstance(part, Arg) for part in self.args):
             return str(self)
@@ -188,8 +190,9 @@ def shown(value: object, limit: int = SHOWN_MAX) -> str:
     message, anything else ``reprlib``-style (never expanding a deeply nested or self-referencing
     structure); cut to ``limit`` characters, saying how much was left out.
 
-    >>> shown("x" * 1000, limit=10)
-    "'xxxxxxxxxx'… (1000 characters)"
+    Examples:
+        >>> shown("x" * 1000, limit=10)
+        "'xxxxxxxxxx'… (1000 characters)"
     """
     if isinstance(value, str):
         if len(value) <= limit:

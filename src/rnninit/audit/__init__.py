@@ -3,10 +3,11 @@
 ``rnninit.audit`` is both this package and a function: ``rnninit.audit(model, spec)`` calls
 `rnninit.audit.audit`.
 
->>> import torch, rnninit as ri
->>> report = ri.audit(torch.nn.LSTM(8, 16), "pytorch_default")
->>> report.ok
-True
+Examples:
+    >>> import torch, rnninit as ri
+    >>> report = ri.audit(torch.nn.LSTM(8, 16), "pytorch_default")
+    >>> report.ok
+    True
 """
 
 import sys

@@ -295,10 +295,11 @@ def check_value(
     ``alpha`` for a genuine sample. ``dtype`` is the dtype the values were stored in (exact checks
     allow for rounding to it).
 
-    >>> from rnninit.inits import Block, Normal
-    >>> block = Block("hh", None, (64, 64), "matrix", 64)
-    >>> check_value(Normal(std=0.5), block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
-    True
+    Examples:
+        >>> from rnninit.inits import Block, Normal
+        >>> block = Block("hh", None, (64, 64), "matrix", 64)
+        >>> check_value(Normal(std=0.5), block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
+        True
     """
     ctx = Context(np.random.default_rng(0), roundoff=unit_roundoff(dtype))
     result = check_block(init, block, np.asarray(value, dtype=np.float64), ctx)

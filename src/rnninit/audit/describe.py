@@ -798,9 +798,10 @@ def describe(
     Blocks too small to tell the candidates apart are left out of the spec and listed in
     `Description.open` and the notes (see the module docstring).
 
-    >>> import torch, rnninit as ri
-    >>> str(ri.describe(torch.nn.LSTM(8, 16)))
-    'pytorch_default'
+    Examples:
+        >>> import torch, rnninit as ri
+        >>> str(ri.describe(torch.nn.LSTM(8, 16)))
+        'pytorch_default'
     """
     backend = backend_for(model)
     layout, notes = audited_layout(backend, model, roles, cell, strict=True)

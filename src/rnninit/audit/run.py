@@ -75,9 +75,10 @@ def audit(
     ``max_sample`` entries are tested on a random subsample of that size (range, NaN and exact
     checks always see every entry).
 
-    >>> import torch, rnninit as ri
-    >>> ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").ok
-    True
+    Examples:
+        >>> import torch, rnninit as ri
+        >>> ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").ok
+        True
     """
     if not 0 < alpha < 1:
         raise SpecError(f"alpha must be in (0, 1), got {alpha!r}")

@@ -211,10 +211,11 @@ def diagnose_spec(
     """Build cell ``cell`` (a name from `rnninit.dynamics.CELLS`), initialize it from ``spec``
     with ``seed``, and `diagnose` it. ``input_size`` defaults to ``hidden_size``.
 
-    >>> from rnninit.dynamics import diagnose_spec
-    >>> d = diagnose_spec("elman", "hh=orthogonal(gain=0.9) bias=zeros", hidden_size=16, steps=20)
-    >>> round(float(d.jacobian_norms[-1]), 6) == round(0.9**20, 6)
-    True
+    Examples:
+        >>> from rnninit.dynamics import diagnose_spec
+        >>> d = diagnose_spec("elman", "hh=orthogonal(gain=0.9) bias=zeros", hidden_size=16, steps=20)
+        >>> round(float(d.jacobian_norms[-1]), 6) == round(0.9**20, 6)
+        True
     """
     spec = Spec.coerce(spec) if spec is not None else None
     stepper = make_cell(cell, input_size or hidden_size, hidden_size, spec, seed=seed)

@@ -38,9 +38,10 @@ class CellFactory:
     doc: str
 
 
-#: The cells `make_cell` builds, by name: every name of `rnninit.named_cells.NAMED_CELLS`
-#: with a one-step cell, then any that `register_cell` adds.
 CELLS: dict[str, CellFactory] = {}
+"""The cells `make_cell` builds, by name: every name of `rnninit.named_cells.NAMED_CELLS` with a one-step
+cell, then any that `register_cell` adds.
+"""
 
 
 def register_cell(

@@ -76,11 +76,12 @@ def apply(
     Everything is validated and sampled before anything is written, and every value is checked to be
     finite in its parameter's dtype (`rnninit.writer.write_all`): on any error no weight changes.
 
-    >>> from flax import nnx
-    >>> import rnninit.flax as rf
-    >>> lstm = nnx.RNN(nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0)))
-    >>> rf.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
-    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    Examples:
+        >>> from flax import nnx
+        >>> import rnninit.flax as rf
+        >>> lstm = nnx.RNN(nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0)))
+        >>> rf.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+        ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
     """
     if isinstance(module, nn.Module):
         raise LayoutError(
@@ -118,12 +119,13 @@ def apply_linen(
     ``strict`` are as for `apply`; ``linen.GRUCell`` and ``MGUCell`` do have ``b_hn``
     (``hn.bias``, role ``bias_hn``).
 
-    >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
-    >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
-    >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros", model,
-    ...                                    model.init(jax.random.key(0), x), x, seed=0)
-    >>> result
-    ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
+    Examples:
+        >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
+        >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
+        >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros", model,
+        ...                                    model.init(jax.random.key(0), x), x, seed=0)
+        >>> result
+        ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
     """
     found = find_linen_cells(linen(module, variables, *args, **kwargs), strict=strict)
     seed = resolve_seed(seed)

@@ -105,10 +105,11 @@ def role(
     ``kind`` is inferred from ``gates`` when omitted (``elman`` without gates); ``seed`` and the block
     identity ``path, layer, direction`` are described in `rnninit.flax.initializers`.
 
-    >>> import jax, rnninit.flax as rf
-    >>> init = rf.role("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0", "bias", "ifgo")
-    >>> init(jax.random.key(0), (4 * 3,)).tolist()
-    [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    Examples:
+        >>> import jax, rnninit.flax as rf
+        >>> init = rf.role("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0", "bias", "ifgo")
+        >>> init(jax.random.key(0), (4 * 3,)).tolist()
+        [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     """
     spec = Spec.coerce(spec)
     parsed = parse_gates(gates)

@@ -78,11 +78,12 @@ class Linen:
 def linen(module: nn.Module, variables: Mapping[str, Any], *args, **kwargs) -> Linen:
     """Bundle a Linen model with its variables and the arguments ``module.apply(variables, ...)`` takes.
 
-    >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit as ri, rnninit.flax as rf
-    >>> model, x, spec = nn.RNN(nn.LSTMCell(16)), jnp.ones((2, 5, 8)), "ih=normal(std=0.5) hh=orthogonal"
-    >>> variables, _ = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
-    >>> ri.audit(rf.linen(model, variables, x), spec).ok
-    True
+    Examples:
+        >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit as ri, rnninit.flax as rf
+        >>> model, x, spec = nn.RNN(nn.LSTMCell(16)), jnp.ones((2, 5, 8)), "ih=normal(std=0.5) hh=orthogonal"
+        >>> variables, _ = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
+        >>> ri.audit(rf.linen(model, variables, x), spec).ok
+        True
     """
     if not isinstance(module, nn.Module):
         raise LayoutError(f"linen() needs a flax.linen.Module, got {type(module).__name__}")

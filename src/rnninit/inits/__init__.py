@@ -57,15 +57,15 @@ INITS: dict[str, type[Init]] = {
         Spectral,
     )
 }
+"""Every init by its spec name (``"orthogonal"`` -> `Orthogonal`): what `make_init` builds from."""
 
-#: Other frameworks' names for an init that means exactly the same here (Keras' ``random_normal``,
-#: PyTorch's ``xavier_*``); a spec may use them and is written back with the canonical name.
 INIT_ALIASES: dict[str, str] = {
     "random_normal": "normal",
     "random_uniform": "uniform",
     "xavier_uniform": "glorot_uniform",
     "xavier_normal": "glorot_normal",
 }
+"""Other names an init is known by (Keras' ``random_normal``, ...) -> its spec name."""
 
 
 def make_init(name: str, *args: Any, **kwargs: Any) -> Init:

@@ -25,8 +25,10 @@ from rnninit.errors import SpecError, did_you_mean, one_of, shown
 from rnninit.inits.distributions import Dist
 from rnninit.inits.properties import ConstantValue, ExactProperty
 
-#: What a block is: a full matrix, the diagonal of a matrix stored as a vector, or a vector.
 BLOCK_KINDS = ("matrix", "diagonal", "vector")
+"""The shapes a block can have: a matrix, a diagonal (a vector acting as a diagonal matrix), or a vector (a
+bias).
+"""
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ def _nonnegative(init: Init, arg: str) -> None:
 class Normal(Init):
     """Normal distribution `\\mathcal{N}(\\text{mean}, \\text{std}^2)`.
 
-    >>> normal = Normal(std=0.5)
+    Examples:
+        >>> normal = Normal(std=0.5)
     """
 
     name: ClassVar[str] = "normal"

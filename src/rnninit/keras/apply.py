@@ -40,10 +40,11 @@ def apply(
     written: on any error no weight changes (`StorageError` for a weight
     that cannot take the values).
 
-    >>> import keras, rnninit.keras as rk
-    >>> lstm = keras.layers.LSTM(16); lstm.build((None, 5, 8))
-    >>> rk.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
-    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> lstm = keras.layers.LSTM(16); lstm.build((None, 5, 8))
+        >>> rk.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+        ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
     """
     found = find_cells(obj, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)

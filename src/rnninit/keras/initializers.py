@@ -48,10 +48,11 @@ class RoleInitializer(keras.initializers.Initializer):
             generator (``keras.utils.set_random_seed`` governs it).
         path, layer, direction: the block identity the random stream derives from.
 
-    >>> import keras, rnninit.keras as rk
-    >>> init = rk.RoleInitializer("ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros", "hh", gates="ifco", seed=0)
-    >>> tuple(init((16, 64)).shape)
-    (16, 64)
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> init = rk.RoleInitializer("ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros", "hh", gates="ifco", seed=0)
+        >>> tuple(init((16, 64)).shape)
+        (16, 64)
     """
 
     def __init__(

@@ -35,9 +35,6 @@ from rnninit.spec.parse import Call, Entry, Free, Parsed, free_arguments, parse
 from rnninit.spec.presets import PRESETS
 from rnninit.spec.spec import Spec, _sort_key
 
-#: Search range of a free argument written without bounds, by argument name. Scales (std, gain,
-#: radius) span four decades around the usual ~1/sqrt(fan) and ~1 values; t_max spans 3 to 10⁴
-#: steps (chrono needs > 2); additive values (biases, means, bounds of a uniform) span [-10, 10].
 DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
     "std": (1e-3, 10.0),
     "gain": (1e-3, 10.0),
@@ -48,6 +45,10 @@ DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
     "low": (-10.0, 10.0),
     "high": (-10.0, 10.0),
 }
+"""Search range of a free argument written without bounds, by argument name. Scales (std, gain, radius) span
+four decades around the usual ~1/sqrt(fan) and ~1 values; t_max spans 3 to 10⁴ steps (chrono needs > 2);
+additive values (biases, means, bounds of a uniform) span [-10, 10].
+"""
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,9 @@ def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
     """Inverse of `Init.to_config`; also takes an init string, a bare number (a constant) or an
     `Init`. An argument that takes an init may be written as text in a config.
 
-    >>> init_from_config("normal(std=0.5)") == init_from_config({"name": "normal", "std": 0.5})
-    True
+    Examples:
+        >>> init_from_config("normal(std=0.5)") == init_from_config({"name": "normal", "std": 0.5})
+        True
     """
     return inits.init_from_config(config, parse=parse_init)
 

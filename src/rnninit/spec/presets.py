@@ -68,6 +68,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {}
+"""Every preset by name (``"forget_bias"``, ``"chrono"``, ...): a base spec a spec's entries override."""
 
 
 def preset(name: str, *sources: Source):

@@ -16,6 +16,9 @@ from rnninit.spec.parse import Call, Parsed, build_init, locate_error, parse, re
 from rnninit.spec.presets import PRESETS, check_preset_args
 
 Key = tuple[str, Union[str, None]]
+"""A spec key: ``(role, gate)``, with ``gate`` ``None`` for a role-wide entry (``"bias[f]"`` is ``("bias",
+"f")``).
+"""
 _ROLE_ORDER = {"ih": 0, "hh": 1, "bias": 2}
 
 
@@ -61,7 +64,7 @@ class PresetCall:
         name: The preset's name, a key of `PRESETS`.
         kwargs: The arguments that differ from the preset's defaults, as ``(name, value)`` pairs.
 
-    Example:
+    Examples:
         >>> from rnninit.spec import PresetCall
         >>> call = PresetCall.make("chrono", t_max=100)
         >>> str(call), call.to_config()
@@ -90,7 +93,7 @@ class PresetCall:
         Raises:
             SpecError: An unknown preset, an unknown or repeated argument, or a bad value.
 
-        Example:
+        Examples:
             >>> from rnninit.spec import PresetCall
             >>> PresetCall.make("chrono", 100.0) == PresetCall("chrono", (("t_max", 100.0),))
             True
@@ -136,7 +139,7 @@ class Resolved:
         entries: Role-wide entries under ``(role, None)`` and per-gate ones under ``(role, gate)``
             with canonical gate names.
 
-    Example:
+    Examples:
         >>> from rnninit import Spec
         >>> resolved = Spec.parse("hh=orthogonal bias=zeros bias[f]=1.0").resolve("lstm")
         >>> init, per_gate = resolved.lookup("bias", "f")
@@ -196,7 +199,7 @@ class Spec:
         SpecError: A bad key, a key given twice, an init that cannot be built, or a fused init
             mixed with per-gate entries of the same role.
 
-    Example:
+    Examples:
         >>> from rnninit import Spec
         >>> from rnninit.inits import Orthogonal
         >>> spec = Spec(ih="normal(std=0.5)", hh=Orthogonal(), bias="zeros")
@@ -263,7 +266,7 @@ class Spec:
                 free argument: tune the family first, `SpecFamily`, `rnninit.tune`). The error's
                 ``position`` points into ``text``.
 
-        Example:
+        Examples:
             >>> from rnninit import Spec, SpecError
             >>> Spec.parse("chrono(t_max=100) hh=orthogonal").preset
             PresetCall(name='chrono', kwargs=(('t_max', 100.0),))
@@ -319,7 +322,7 @@ class Spec:
         Raises:
             SpecError: ``data`` is not a mapping, a bad preset, a free argument, or a bad entry.
 
-        Example:
+        Examples:
             >>> from rnninit import Spec
             >>> Spec.from_dict({"preset": "forget_bias", "hh": "orthogonal"})
             Spec.parse('forget_bias hh=orthogonal')
@@ -354,7 +357,7 @@ class Spec:
         Raises:
             SpecError: The file cannot be read or parsed, or does not hold a spec.
 
-        Example:
+        Examples:
             >>> import pathlib, tempfile
             >>> from rnninit import Spec
             >>> path = pathlib.Path(tempfile.mkdtemp()) / "init.yaml"
@@ -390,7 +393,7 @@ class Spec:
             SpecError: ``spec`` does not describe a spec, or is a `SpecFamily` with free
                 arguments (tune it first).
 
-        Example:
+        Examples:
             >>> from rnninit import Spec
             >>> Spec.coerce("forget_bias") == Spec.coerce({"preset": "forget_bias"})
             True
@@ -461,7 +464,7 @@ class Spec:
     def to_dict(self) -> dict[str, Any]:
         """The spec as plain data (YAML/JSON-ready); `from_dict` reads it back.
 
-        Example:
+        Examples:
             >>> from rnninit import Spec
             >>> Spec.parse("forget_bias hh=orthogonal").to_dict()
             {'preset': {'name': 'forget_bias'}, 'hh': {'name': 'orthogonal'}}
@@ -494,7 +497,7 @@ class Spec:
             SpecError: An unknown cell kind name, a role or gate this kind does not have, or an
                 init that does not fit its block (a fused init on an ungated role, for example).
 
-        Example:
+        Examples:
             >>> from rnninit import Spec
             >>> resolved = Spec.parse("forget_bias hh=orthogonal").resolve("lstm")
             >>> str(resolved.entries[("bias", "f")])
@@ -558,7 +561,7 @@ class Spec:
         Raises:
             SpecError: An entry that fits none of the kinds, or what `resolve` raises.
 
-        Example:
+        Examples:
             >>> from rnninit import Spec, CELL_KINDS
             >>> lstm, gru = Spec.parse("bias[f]=1.0").resolve_for([CELL_KINDS["lstm"], CELL_KINDS["gru"]])
             >>> sorted(lstm.entries), sorted(gru.entries)
@@ -613,6 +616,7 @@ def _fits(key: Key, kind: CellKind) -> bool:
 
 
 SpecLike = Union[Spec, str, Mapping[str, Any]]
+"""What every ``spec`` argument accepts: a `Spec`, a spec string or preset name, or a dict (`Spec.coerce`)."""
 
 
 def _check_fused(entries: Mapping[Key, Init], positions: Mapping[Key, int] | None = None) -> None:

@@ -52,12 +52,12 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
         StorageError: A parameter cannot take the values (no data, not writable, or a value not
             finite in its dtype).
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> lstm = torch.nn.LSTM(8, 16, num_layers=2, bidirectional=True)
         >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
         ApplyResult(seed=0, initialized=48 blocks, untouched=0 blocks)
-        >>> float(lstm.bias_ih_l0[16:32].min()), float(lstm.bias_hh_l0.abs().max())
+        >>> lstm.bias_ih_l0[16:32].min().item(), lstm.bias_hh_l0.abs().max().item()
         (1.0, 0.0)
     """
     layout = model_layout(module, strict=strict)

@@ -72,7 +72,7 @@ def declare(
             instance) names a parameter it lacks or does not fit its tensor's shape or the cell kind.
         SpecError: An unknown cell kind.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> class Cell(torch.nn.Module):
         ...     def __init__(self):
@@ -125,7 +125,7 @@ def declare_wrapped(
         LayoutError: ``inner`` is not a submodule of the instance (a class is checked when
             ``apply`` meets an instance).
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> class WeightDropout(torch.nn.Module):  # fastai's, reduced to what matters here
         ...     def __init__(self, module, layer="weight_hh_l0"):

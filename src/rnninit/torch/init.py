@@ -60,7 +60,7 @@ def init_(
 
     On any error ``tensor`` is left unchanged (and so is torch's global generator).
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> lstm = torch.nn.LSTM(8, 16)
         >>> _ = rt.init_(lstm.weight_hh_l0, "orthogonal", gates=4, seed=0)

@@ -98,7 +98,7 @@ def model_layout(model: nn.Module, *, strict: bool = True) -> ModelLayout:
         LayoutError: ``model`` is not a module, holds no recurrent cell rnninit knows, has an
             unexplained parameter (with ``strict``), or ties two cells' storage.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> layout = rt.model_layout(torch.nn.GRU(3, 4, num_layers=2))
         >>> [cell.kind.name for cell in layout.cells], layout.skipped

@@ -5,10 +5,11 @@ T=...)`` calls `rnninit.tune.tuner.tune`. What it optimizes, why, and where it f
 ``docs/tune.md``. The package imports torch only when a name from it is used, so that the CLI can
 report a bad family without loading a framework.
 
->>> import rnninit
->>> result = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
->>> result.spec
-Spec.parse('hh=orthogonal bias=zeros')
+Examples:
+    >>> import rnninit
+    >>> result = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
+    >>> result.spec
+    Spec.parse('hh=orthogonal bias=zeros')
 """
 
 import importlib

@@ -177,10 +177,11 @@ def tune(
     ``(T, batch, input_size)``. ``input_size`` defaults to ``hidden`` (or the data's last axis).
     ``builder`` (advanced): a function ``spec -> Stepper`` that replaces ``cell``.
 
-    >>> import rnninit
-    >>> r = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
-    >>> round(r.values["hh.gain"], 3)
-    1.0
+    Examples:
+        >>> import rnninit
+        >>> r = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
+        >>> round(r.values["hh.gain"], 3)
+        1.0
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # 2·H-sized matrices gain nothing from threads, and lose much on a busy machine

@@ -41,7 +41,7 @@ class ElmanCell(BuiltinCell):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> cell = rt.ElmanCell(3, 4, nonlinearity="relu", init="irnn", seed=0)
         >>> cell(torch.ones(2, 3)).shape
@@ -112,7 +112,7 @@ class Elman(BuiltinLayers):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> rnn = rt.Elman(8, 16, nonlinearity="relu", init="irnn", seed=0)
         >>> output, h_n = rnn(torch.zeros(5, 3, 8))

@@ -43,7 +43,7 @@ class GRUCell(BuiltinCell):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> cell = rt.GRUCell(3, 4, init="hh=orthogonal bias=zeros", seed=0)
         >>> cell(torch.ones(2, 3)).shape
@@ -98,7 +98,7 @@ class GRU(BuiltinLayers):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> gru = rt.GRU(8, 16, batch_first=True, init="hh=orthogonal bias=zeros", seed=0)
         >>> output, h_n = gru(torch.zeros(3, 5, 8))

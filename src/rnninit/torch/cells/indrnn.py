@@ -54,7 +54,7 @@ class IndRNNCell(CellModule):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> cell = rt.IndRNNCell(3, 4, init="indrnn(t_max=100)", seed=0)
         >>> bool((cell.weight_hh >= 0).all() and (cell.weight_hh <= 2 ** (1 / 100)).all())
@@ -133,7 +133,7 @@ class IndRNN(RecurrentLayers):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> rnn = rt.IndRNN(8, 16, num_layers=2, init="indrnn(t_max=100)", seed=0)
         >>> output, h_n = rnn(torch.zeros(5, 3, 8))

@@ -45,11 +45,11 @@ class LSTMCell(BuiltinCell):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> cell = rt.LSTMCell(3, 4, init="ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", seed=0)
         >>> h, c = cell(torch.ones(2, 3))
-        >>> h.shape, float((cell.bias_ih + cell.bias_hh)[4:8].min())
+        >>> h.shape, (cell.bias_ih + cell.bias_hh)[4:8].min().item()
         (torch.Size([2, 4]), 1.0)
     """
 
@@ -108,7 +108,7 @@ class LSTM(BuiltinLayers):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> lstm = rt.LSTM(8, 16, num_layers=2, bidirectional=True, init="forget_bias", seed=0)
         >>> output, (h_n, c_n) = lstm(torch.zeros(5, 3, 8))

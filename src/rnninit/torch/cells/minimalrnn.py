@@ -56,10 +56,10 @@ class MinimalRNNCell(CellModule):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> cell = rt.MinimalRNNCell(3, 4, init="forget_bias", seed=0)
-        >>> cell(torch.ones(2, 3)).shape, float(cell.bias.min())
+        >>> cell(torch.ones(2, 3)).shape, cell.bias.min().item()
         (torch.Size([2, 4]), 1.0)
     """
 
@@ -120,7 +120,7 @@ class MinimalRNN(RecurrentLayers):
         SpecError: ``init`` is malformed or does not fit this cell.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> rnn = rt.MinimalRNN(8, 16, bidirectional=True, seed=0)
         >>> output, h_n = rnn(torch.zeros(5, 3, 8))

@@ -23,9 +23,10 @@ backward is hand-derived and not itself differentiable, so when autograd records
 (``create_graph=True``) it recomputes the layer with the reference loop and differentiates that
 (`rnninit.torch.fast.autograd.differentiable_vjp`).
 
->>> import rnninit.torch.fast as fast
->>> with fast.use_backend("loop"):
-...     pass  # every rnninit layer inside runs the reference loop
+Examples:
+    >>> import rnninit.torch.fast as fast
+    >>> with fast.use_backend("loop"):
+    ...     pass  # every rnninit layer inside runs the reference loop
 """
 
 from __future__ import annotations
