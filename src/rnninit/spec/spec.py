@@ -28,12 +28,32 @@ def _sort_key(key: Key) -> tuple:
 
 
 def format_key(key: Key) -> str:
+    """``('bias', 'f')`` -> ``'bias[f]'``; ``('ih', None)`` -> ``'ih'``: the inverse of `parse_key`.
+
+    Examples:
+        >>> format_key(("bias", "f")), format_key(("ih", None))
+        ('bias[f]', 'ih')
+    """
     role, gate = key
     return f"{role}[{gate}]" if gate is not None else role
 
 
 def parse_key(text: str) -> Key:
-    """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
+    """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``.
+
+    Args:
+        text: A spec key: a role, optionally with one gate in brackets.
+
+    Returns:
+        ``(role, gate)``, with ``gate`` ``None`` for a role-wide key.
+
+    Raises:
+        SpecError: ``text`` is not a string or not a key (its ``position`` points into ``text``).
+
+    Examples:
+        >>> parse_key("bias[f]"), parse_key("ih")
+        (('bias', 'f'), ('ih', None))
+    """
     if not isinstance(text, str):
         raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {shown(text)}")
     try:
