@@ -148,7 +148,20 @@ class Description:
     """What `describe` inferred: ``spec`` for the model, and per cell and per block details.
 
     ``open`` lists the blocks describe could not decide (too few entries to tell the candidates apart,
-    or none fits); ``spec`` has no entry for them."""
+    or none fits); ``spec`` has no entry for them.
+
+    Attributes:
+        spec: A spec that explains every block of the model (``str(description)`` is its text).
+        cells: Each cell's own spec, by cell path.
+        blocks: What each block looked like and which init explains it.
+        notes: What describe could not decide, and why.
+
+    Examples:
+        >>> import torch, rnninit as ri
+        >>> description = ri.describe(torch.nn.GRU(8, 16))
+        >>> str(description), list(description.cells), description.open
+        ('pytorch_default', ['<model>'], [])
+    """
 
     spec: Spec
     cells: dict[str, Spec]
@@ -798,10 +811,26 @@ def describe(
     Blocks too small to tell the candidates apart are left out of the spec and listed in
     `Description.open` and the notes (see the module docstring).
 
+    Args:
+        model: The model to read, in any framework rnninit reads (as for `rnninit.audit`).
+        roles: Tensor name -> role declaration, for a cell no layout knows.
+        cell: The cell kind of such a cell, when its declared gates do not tell.
+
+    Returns:
+        The spec for the model (``str()`` of the description), one spec per cell, and what each
+        block looked like.
+
+    Raises:
+        LayoutError: ``model`` is not a model rnninit reads or holds no recurrent cell it knows.
+
     Examples:
-        >>> import torch, rnninit as ri
+        >>> import torch, rnninit as ri, rnninit.torch as rt
         >>> str(ri.describe(torch.nn.LSTM(8, 16)))
         'pytorch_default'
+        >>> lstm = torch.nn.LSTM(8, 16)
+        >>> _ = rt.apply("hh=orthogonal", lstm, seed=0)
+        >>> ri.describe(lstm).spec
+        Spec.parse('pytorch_default hh=orthogonal')
     """
     backend = backend_for(model)
     layout, notes = audited_layout(backend, model, roles, cell, strict=True)

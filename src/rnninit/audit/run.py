@@ -75,10 +75,35 @@ def audit(
     ``max_sample`` entries are tested on a random subsample of that size (range, NaN and exact
     checks always see every entry).
 
+    Args:
+        model: The model to check, in any framework rnninit reads.
+        spec: What each block should have got: a `Spec`, a spec string, a preset name or a dict.
+        roles: Tensor name -> role declaration, for a cell no layout knows.
+        cell: The cell kind of such a cell, when its declared gates do not tell.
+        alpha: The family-wise false-positive rate of the whole audit, in ``(0, 1)``.
+        strict: If true, a parameter of a recognized cell that no layout explains is an error; if
+            false, it is left out and named in the notes.
+        max_sample: The largest number of entries per block the distribution tests see.
+
+    Returns:
+        The report: one row per block, the findings (empty when ``ok``), notes and limits.
+        Printing it shows a table.
+
+    Raises:
+        SpecError: The spec is malformed or does not fit the model's cells, or ``alpha`` is not
+            in ``(0, 1)``.
+        LayoutError: ``model`` is not a model rnninit reads, holds no recurrent cell it knows,
+            or has an unexplained parameter (with ``strict``).
+
     Examples:
-        >>> import torch, rnninit as ri
+        >>> import torch, rnninit as ri, rnninit.torch as rt
         >>> ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").ok
         True
+        >>> lstm = torch.nn.LSTM(8, 16)
+        >>> _ = rt.apply("hh=orthogonal", lstm, seed=0)
+        >>> report = ri.audit(lstm, "hh=normal(std=0.1)")
+        >>> report.ok, report.findings[0].tensors
+        (False, ('weight_hh_l0',))
     """
     if not 0 < alpha < 1:
         raise SpecError(f"alpha must be in (0, 1), got {alpha!r}")
