@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from rnninit.audit.backends import Backend
 from rnninit.errors import LayoutError
 from rnninit.layout.declared import declared_layout, parse_declaration
-from rnninit.layout.kinds import CELL_KINDS, ELMAN, CellKind, cell_kind
+from rnninit.layout.kinds import CellKind, cell_kind, kind_for_gates
 from rnninit.layout.storage import CellLayout, ModelLayout
 
 #: Local tensor name patterns (case-insensitive) and the role each implies.
