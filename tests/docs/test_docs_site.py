@@ -10,8 +10,10 @@ import re
 import subprocess
 import sys
 
+import griffe  # mkdocstrings' reader of the sources: where each exported name is documented
 import mkdocs  # noqa: F401  (the dev extra installs the docs tools: missing, the build fails, not skips)
 import mkdocstrings  # noqa: F401
+import pytest
 from helpers import ROOT
 
 PUBLIC = ("inits", "spec", "layout", "torch", "keras", "flax", "audit", "dynamics", "tune", "experiments")
@@ -84,7 +86,6 @@ def _documented_path(module, griffe_module, name: str) -> str:
 
 
 def test_every_exported_name_has_an_entry_in_the_reference(site):
-    griffe = pytest.importorskip("griffe")
     anchors: set[str] = set()
     for page in (site / "reference").rglob("*.html"):
         anchors |= set(re.findall(r'id="(rnninit[\w.]*)"', page.read_text()))
