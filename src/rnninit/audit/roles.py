@@ -2,8 +2,8 @@
 
 ``roles={"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}`` maps tensor names (local to the
 layer or module that owns them, or fully qualified) to roles, in the declaration language of
-:mod:`rnninit.layout.declared` (``"ih[i,f,g,o]"`` for gates stacked in that order). Without
-``roles``, conventional names are recognized (:data:`CONVENTIONAL_NAMES`) in every layer or module
+`rnninit.layout.declared` (``"ih[i,f,g,o]"`` for gates stacked in that order). Without
+``roles``, conventional names are recognized (`CONVENTIONAL_NAMES`) in every layer or module
 that has a recurrent weight, and the report says what was inferred.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from rnninit.audit.backends import Backend
 from rnninit.errors import LayoutError
 from rnninit.layout.declared import declared_layout, parse_declaration
-from rnninit.layout.kinds import CELL_KINDS, ELMAN, CellKind, cell_kind
+from rnninit.layout.kinds import CellKind, cell_kind, kind_for_gates
 from rnninit.layout.storage import CellLayout, ModelLayout
 
 #: Local tensor name patterns (case-insensitive) and the role each implies.

@@ -3,18 +3,17 @@ statement's incorrect cell is caught, naming kernel_hh, expected std 1.0, found 
 
 import re
 import sys
-from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
-
-keras = pytest.importorskip("keras")
+from helpers import ROOT
 
 import rnninit as ri
 import rnninit.keras as rk
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "seed"))
-from problem import CustomRNNCell, IncorrectInitializer
+sys.path.insert(0, str(ROOT / "examples" / "seed"))
+from problem import CustomRNNCell, IncorrectInitializer  # noqa: E402 (examples/seed is not a package)
 
 SPEC = "ih=normal(std=0.5) hh=normal(std=1.0)"
 
