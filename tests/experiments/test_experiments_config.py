@@ -1,8 +1,7 @@
 """Experiment files are validated completely before any run starts; errors name the bad entry."""
 
-from pathlib import Path
-
 import pytest
+from helpers import ROOT
 
 from rnninit.errors import RnninitError
 from rnninit.experiments.config import DEFAULT_CONFIG, load_experiment, parse_experiment
@@ -117,7 +116,7 @@ def test_embedded_default_is_valid():
     assert {e.task["name"] for e in exp.experiments} == {"adding"}
 
 
-DOCUMENTED_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "docs" / "experiments").glob("*.yaml"))
+DOCUMENTED_CONFIGS = sorted((ROOT / "docs" / "experiments").glob("*.yaml"))
 
 
 @pytest.mark.parametrize(
@@ -132,6 +131,10 @@ DOCUMENTED_CONFIGS = sorted((Path(__file__).resolve().parents[1] / "docs" / "exp
 def test_every_run_config_of_docs_experiments_is_valid(path):
     sweep = load_experiment(path)
     assert sweep.runs and all(run.spec for run in sweep.runs)
+
+
+def test_the_run_configs_of_docs_experiments_are_found():
+    assert {"adding.yaml", "tune-elman-ih1.yaml"} <= {p.name for p in DOCUMENTED_CONFIGS}
 
 
 def _sweep(**changes):

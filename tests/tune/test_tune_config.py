@@ -2,10 +2,10 @@
 what every seed trains, it is stored with each run, and the report and summary show it."""
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml
+from helpers import ROOT
 
 from rnninit.cli import main
 from rnninit.experiments.config import RunSpec, load_experiment, parse_experiment
@@ -86,7 +86,7 @@ def test_a_tuned_run_end_to_end_reports_its_family_and_chosen_values(tmp_path, c
     assert "Tuned by <code>rnninit.tune</code> from the family" in page and "hh.gain" in page
 
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "experiments"
+DOCS = ROOT / "docs" / "experiments"
 
 
 @pytest.mark.slow
