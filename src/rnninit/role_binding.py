@@ -16,7 +16,7 @@ import numpy as np
 
 from rnninit.errors import LayoutError, SpecError, one_of
 from rnninit.layout.declared import declared_layout
-from rnninit.layout.kinds import CELL_KINDS, CellKind
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import ModelLayout
 from rnninit.plan import make_plan
 from rnninit.spec import Spec

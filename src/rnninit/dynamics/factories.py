@@ -33,7 +33,7 @@ class CellFactory:
     its default initialization drawn from ``seed``; ``parts`` names its state (``("h", "c")`` for an LSTM)."""
 
     name: str
-    build: Callable[[int, int, int], nn.Module]
+    build: Callable[[int, int, int], object]  # a torch module or a Keras cell
     parts: tuple[str, ...]
     doc: str
 
@@ -44,7 +44,7 @@ CELLS: dict[str, CellFactory] = {}
 
 
 def register_cell(
-    name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str
+    name: str, build: Callable[[int, int, int], object], parts: tuple[str, ...], doc: str
 ) -> None:
     """Make cell ``name`` available to :func:`make_cell` (in this process)."""
     CELLS[name] = CellFactory(name, build, parts, doc)
@@ -152,6 +152,11 @@ def make_cell(
         if spec is not None:
             keras_apply(spec, built, seed=seed)
         return torch_twin(built)
+    if not isinstance(built, nn.Module):
+        raise DynamicsError(
+            f"cell {name!r} was built as a {type(built).__name__}; a registered cell builds a torch.nn.Module "
+            "or a Keras cell"
+        )
     module = built.to(dtype)
     if spec is not None:
         apply(spec, module, seed=seed)

@@ -138,7 +138,7 @@ def _int(where: str, value: Any, minimum: int) -> int:
 
 
 def _positive_number(value: Any) -> bool:
-    return is_number(value) and math.isfinite(value) and value > 0
+    return is_number(value) and math.isfinite(value) and float(value) > 0
 
 
 def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> TrainConfig:

@@ -227,7 +227,7 @@ class Init:
         args = self.non_default_args()
         if not args:
             return self.name
-        parts = []
+        parts: list[str] = []
         for k, v in args.items():
             bare = len(parts) < len(self.positional) and self.positional[len(parts)] == k
             parts.append(_format_value(v) if bare else f"{k}={_format_value(v)}")

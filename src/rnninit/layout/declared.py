@@ -75,7 +75,9 @@ class Declaration:
 
 def _split_top_level(text: str) -> list[str]:
     """Split at commas outside brackets."""
-    out, depth, current = [], 0, []
+    out: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "[":
             depth += 1
@@ -289,8 +291,9 @@ def _blocks(kind: CellKind, name: str, declaration: Declaration) -> list[tuple[s
     for part in declaration.parts:
         role = kind.role(part.role)
         if role.gated:
+            named = part.gates or tuple(g for g in kind.role_gates(role) if g is not None)  # all str: gated
             try:
-                gates = tuple(kind.canonical_gate(role, g) for g in (part.gates or kind.role_gates(role)))
+                gates = tuple(kind.canonical_gate(role, g) for g in named)
             except SpecError as exc:
                 raise LayoutError(f"tensor {name!r}: {exc}") from None
             if len(set(gates)) != len(gates):

@@ -115,7 +115,7 @@ class Spec:
 
     def __init__(
         self,
-        entries: Mapping[str | Key, Any] | None = None,
+        entries: Mapping[str, Any] | Mapping[Key, Any] | Mapping[str | Key, Any] | None = None,
         *,
         preset: str | PresetCall | None = None,
         **roles: Any,

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -72,7 +73,10 @@ def step_mask(lengths: Tensor | None, steps: int, like: Tensor) -> Tensor | None
     return (time < lengths.to(like.device).unsqueeze(0)).unsqueeze(2)
 
 
-def _time_order(items: list, reverse: bool) -> list:
+_Steps = TypeVar("_Steps", list[Any], tuple[Any, ...])
+
+
+def _time_order(items: _Steps, reverse: bool) -> _Steps:
     return items[::-1] if reverse else items
 
 

@@ -40,11 +40,7 @@ def builtin_layout(module: nn.Module, path: str) -> Owned | None:
             source=source,
         )
     if isinstance(module, nn.RNNCellBase):
-        kind = {nn.RNNCell: ELMAN, nn.LSTMCell: LSTM, nn.GRUCell: GRU}.get(type(module))
-        if kind is None:
-            kind = (
-                LSTM if isinstance(module, nn.LSTMCell) else GRU if isinstance(module, nn.GRUCell) else ELMAN
-            )
+        kind = LSTM if isinstance(module, nn.LSTMCell) else GRU if isinstance(module, nn.GRUCell) else ELMAN
         cell, tensors = torch_cell_layout(
             kind,
             path=path,

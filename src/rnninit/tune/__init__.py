@@ -14,8 +14,13 @@ Spec.parse('hh=orthogonal bias=zeros')
 import importlib
 import sys
 import types
+from typing import TYPE_CHECKING
 
 from rnninit.errors import TuneError
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
+    from rnninit.tune.objective import Measurement, measure
+    from rnninit.tune.tuner import TunePoint, TuneResult, tune
 
 #: Public names and the module that defines each (imported on first use: they need torch).
 _LAZY = {
