@@ -170,7 +170,8 @@ def observe(value: np.ndarray, *, gram: bool = True) -> dict[str, float]:
 
 
 def orthogonality(value: np.ndarray, rng: np.random.Generator | None) -> tuple[float, float]:
-    """``(max |G/g² - I|, g)`` where ``G`` is the Gram matrix of the shorter side and ``g²`` its mean diagonal.
+    """``(max |G/g² - I|, g)`` where ``G`` is the Gram matrix of the shorter side and ``g²`` its mean
+    diagonal.
 
     A block with more than :data:`MAX_GRAM` rows (columns, if tall) uses a random subset of them
     (the first ones when ``rng`` is None): any subset of an orthonormal set is orthonormal.

@@ -235,7 +235,8 @@ def _power_limits(rows: list[BlockRow], threshold: float) -> list[str]:
 
 def _what(row: BlockRow) -> str:
     where = row.cell
-    return f"{', '.join(row.tensors)} ({format_key((row.role, row.gate)) if not row.fused else row.role + ' (fused)'} of {where})"
+    block = row.role + " (fused)" if row.fused else format_key((row.role, row.gate))
+    return f"{', '.join(row.tensors)} ({block} of {where})"
 
 
 def _mismatch_findings(checked: list[_Checked], threshold: float) -> list[Finding]:
@@ -299,8 +300,8 @@ def _duplicate_findings(checked: list[_Checked]) -> list[Finding]:
         findings.append(
             Finding(
                 "duplicate",
-                f"identical values in {' and '.join(tensors)} ({described}): a shared or reused random stream "
-                "(e.g. one unseeded Keras initializer object used for several weights)",
+                f"identical values in {' and '.join(tensors)} ({described}): a shared or reused random "
+                "stream (e.g. one unseeded Keras initializer object used for several weights)",
                 tensors,
                 first.cell,
                 first.role,

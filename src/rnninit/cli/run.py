@@ -157,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
     if tracker is not None:
         console.print(
             escape(
-                f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged now, "
-                f"{len(tracker.logged)} in all"
+                f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged "
+                f"now, {len(tracker.logged)} in all"
             )
         )
     for label, s in summary["models"].items():

@@ -85,9 +85,9 @@ def _keras(cls, **kwargs) -> Callable[[int, int, int], object]:
         stored = str(cell.kernel.numpy().dtype)  # the array's, not the variable's declared dtype
         if stored != "float64":
             raise DynamicsError(
-                f"Keras on its {keras.backend.backend()} backend built a {stored} cell where float64 was asked "
-                "for (JAX computes in float32 unless JAX_ENABLE_X64=1 is set before it is imported); set "
-                "JAX_ENABLE_X64=1, or diagnose the cell on another Keras backend"
+                f"Keras on its {keras.backend.backend()} backend built a {stored} cell where float64 was "
+                "asked for (JAX computes in float32 unless JAX_ENABLE_X64=1 is set before it is imported); "
+                "set JAX_ENABLE_X64=1, or diagnose the cell on another Keras backend"
             )
         return cell
 
@@ -154,8 +154,8 @@ def make_cell(
         return torch_twin(built)
     if not isinstance(built, nn.Module):
         raise DynamicsError(
-            f"cell {name!r} was built as a {type(built).__name__}; a registered cell builds a torch.nn.Module "
-            "or a Keras cell"
+            f"cell {name!r} was built as a {type(built).__name__}; a registered cell builds a "
+            "torch.nn.Module or a Keras cell"
         )
     module = built.to(dtype)
     if spec is not None:

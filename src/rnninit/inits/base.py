@@ -164,7 +164,8 @@ class Init:
         assert out.shape == block.shape, (self, out.shape, block.shape)
         if not np.isfinite(out).all():
             raise SpecError(
-                f"{self} drew values beyond a float's range for {block.describe()}; its arguments are too large",
+                f"{self} drew values beyond a float's range for {block.describe()}; "
+                "its arguments are too large",
                 token=str(self),
             )
         return out

@@ -301,8 +301,8 @@ def _blocks(kind: CellKind, name: str, declaration: Declaration) -> list[tuple[s
             out += [(role.name, g, part.additive) for g in gates]
         elif part.gates:
             message = (
-                f"tensor {name!r}: role '{part.role}' of {kind.a_cell} has no gates, so it cannot be declared "
-                f"with [{', '.join(part.gates)}]"
+                f"tensor {name!r}: role '{part.role}' of {kind.a_cell} has no gates, so it cannot be "
+                f"declared with [{', '.join(part.gates)}]"
             )
             fits = [
                 k.name
@@ -410,8 +410,8 @@ def _not_square(kind: CellKind, name: str, shape, role: RoleDef, rows: int, cols
             listed = " or ".join(f"'{k}'" for k in gated)
             message += (
                 f". It stacks {rows // cols} blocks of {cols} rows, like the gates of a {' or '.join(gated)} "
-                f"cell: declare the cell's kind ({listed}: kind= in rnninit.torch.declare, rnninit_kind on the "
-                "class, cell= for the audit's roles=)"
+                f"cell: declare the cell's kind ({listed}: kind= in rnninit.torch.declare, rnninit_kind on "
+                "the class, cell= for the audit's roles=)"
             )
     return message
 
