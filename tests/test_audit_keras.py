@@ -10,11 +10,12 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-import rnninit as ri
-import rnninit.keras as rk
+# after the skip above (rnninit.keras imports keras) and the path of the seed example: E402 on purpose
+import rnninit as ri  # noqa: E402
+import rnninit.keras as rk  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "seed"))
-from problem import CustomRNNCell, IncorrectInitializer
+from problem import CustomRNNCell, IncorrectInitializer  # noqa: E402
 
 SPEC = "ih=normal(std=0.5) hh=normal(std=1.0)"
 
