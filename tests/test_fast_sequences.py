@@ -122,7 +122,7 @@ def test_only_the_requested_gradients_are_computed():
 
 def test_an_unknown_nonlinearity_is_a_value_error_naming_the_valid_ones():
     module = nn.RNN(INPUT, HIDDEN)
-    with pytest.raises(ValueError, match="'tanh' or 'relu'"):
+    with pytest.raises(ValueError, match="valid: 'tanh', 'relu'"):
         x, h0 = torch.zeros(STEPS, BATCH, INPUT), torch.zeros(BATCH, HIDDEN)
         elman_sequence(x, h0, *layer_params(module), "gelu")
 

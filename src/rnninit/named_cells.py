@@ -9,10 +9,11 @@ name offers exactly the uses it has modules for. Modules are written ``"module:a
 imported only when built, so listing the names (as the command line's parser does) imports no
 framework.
 
->>> [cell.name for cell in NAMED_CELLS.values() if cell.dropin]
-['lstm', 'gru', 'elman']
->>> NAMED_CELLS["indrnn_tanh"].kind, dict(NAMED_CELLS["indrnn_tanh"].arguments)
-('indrnn', {'nonlinearity': 'tanh'})
+Examples:
+    >>> [cell.name for cell in NAMED_CELLS.values() if cell.dropin]
+    ['lstm', 'gru', 'elman']
+    >>> NAMED_CELLS["indrnn_tanh"].kind, dict(NAMED_CELLS["indrnn_tanh"].arguments)
+    ('indrnn', {'nonlinearity': 'tanh'})
 """
 
 from __future__ import annotations
