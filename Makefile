@@ -23,10 +23,10 @@ demo: $(STAMP)
 # to the first run (the second loads it in a fresh JAX process instead). rnninit.dynamics' Keras
 # cells are float64, which JAX gives only with JAX_ENABLE_X64: without it they are an error, which
 # tests/dynamics/test_dynamics_keras.py checks in subprocesses on both settings.
-KERAS_JAX_TESTS := tests/test_keras_apply.py tests/test_keras_builtin_layout.py tests/test_keras_cells.py \
-	tests/test_keras_initializer.py tests/test_keras_saving.py tests/test_keras_torch_parity.py \
-	tests/test_audit_keras.py \
-	--deselect tests/test_keras_saving.py::test_saved_model_loads_in_a_fresh_process_on_the_torch_backend_with_identical_weights
+KERAS_JAX_TESTS := tests/keras/test_keras_apply.py tests/keras/test_keras_builtin_layout.py tests/keras/test_keras_cells.py \
+	tests/keras/test_keras_initializer.py tests/keras/test_keras_saving.py tests/keras/test_keras_torch_parity.py \
+	tests/audit/test_audit_keras.py \
+	--deselect tests/keras/test_keras_saving.py::test_saved_model_loads_in_a_fresh_process_on_the_torch_backend_with_identical_weights
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"

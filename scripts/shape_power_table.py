@@ -5,7 +5,7 @@ truncated normal), with 99% power.
     PYTHONPATH=src python scripts/shape_power_table.py
 
 The numbers come from :mod:`rnninit.audit.power` (a lower bound on the power, so they are upper
-bounds on the entries needed); ``tests/test_audit_power.py`` checks that the doc shows this output.
+bounds on the entries needed); ``tests/audit/test_audit_power.py`` checks that the doc shows this output.
 """
 
 from __future__ import annotations

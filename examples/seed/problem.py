@@ -1,6 +1,6 @@
 """The problem statement's code, as written: three initializers and a cell, each wrong in its own way.
 
-Kept to show the failures next to the fix (``fixed.py``); ``tests/test_examples_seed.py`` proves them.
+Kept to show the failures next to the fix (``fixed.py``); ``tests/docs/test_examples_seed.py`` proves them.
 
 1. :class:`IncorrectInitializer` takes ``scale_ih`` and ``scale_hh`` but only ever uses ``scale_ih``:
    Keras calls an initializer as ``init(shape, dtype)``, never saying which weight it builds.

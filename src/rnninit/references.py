@@ -2,7 +2,7 @@
 
 A preset names its sources by key (``rnninit.spec.presets``), and the docs, the README and the
 docstrings cite papers as ``Surname, Surname & Surname YEAR`` (or ``Surname et al. YEAR``), optionally
-followed by the quoted title; ``tests/test_references.py`` checks that every such citation names a
+followed by the quoted title; ``tests/core/test_references.py`` checks that every such citation names a
 paper here with those authors, that year and, where quoted, that title. To cite something new,
 add it here first.
 

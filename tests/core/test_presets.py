@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from core_blocks import ALPHA
 from scipy import stats
 
@@ -106,9 +107,6 @@ def test_entries_after_a_preset_override_it():
 def test_a_bare_preset_name_with_defaults_is_a_spec():
     assert Spec.coerce("pytorch_default") == Spec(preset="pytorch_default")
     assert str(Spec.parse("forget_bias(value=1.0)")) == "forget_bias"
-
-
-torch = pytest.importorskip("torch")
 
 
 def _effective_biases(module, gates: slice) -> np.ndarray:

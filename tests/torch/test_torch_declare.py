@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from helpers import assert_torch_unchanged, torch_state
 from torch import nn
 
 import rnninit as ri
@@ -88,26 +89,26 @@ def test_two_declared_biases_are_additive_when_the_declaration_says_so():
 def test_two_tensors_with_one_role_and_no_plus_are_refused_not_summed():
     cell = Undeclared()
     cell.hh = nn.Linear(H, H)
-    before = {k: v.clone() for k, v in cell.state_dict().items()}
+    before = torch_state(cell)
     with pytest.raises(ri.LayoutError, match=r"'ih.bias' and 'hh.bias' are both declared as bias.*'\+bias'"):
         rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "ih.bias": "bias", "hh.bias": "bias"})
     cell.hh_reverse = nn.Linear(H, H, bias=False)  # e.g. a wrapper's reverse direction
-    before = {k: v.clone() for k, v in cell.state_dict().items()}
+    before = torch_state(cell)
     with pytest.raises(
         ri.LayoutError, match=r"'hh.weight' and 'hh_reverse.weight' are both declared as hh.*'hh @ reverse'"
     ):
         rt.declare(cell, {"ih.weight": "ih", "hh.weight": "hh", "hh_reverse.weight": "hh"})
-    assert all(torch.equal(before[k], v) for k, v in cell.state_dict().items())
+    assert_torch_unchanged(cell, before)
     assert "rnninit_roles" not in vars(cell)
 
 
 def test_strict_mode_lists_undeclared_parameters_and_non_strict_leaves_them():
     cell = rt.declare(Undeclared(), {"ih.weight": "ih", "hh.weight": "hh"})
-    before = {k: v.clone() for k, v in cell.state_dict().items()}
+    before = torch_state(cell)
     with pytest.raises(ri.LayoutError, match=r"gain, ih\.bias") as info:
         rt.apply("ih=1.0 hh=2.0", cell, seed=0)
     assert "strict=False" in str(info.value)
-    assert all(torch.equal(before[k], v) for k, v in cell.state_dict().items())
+    assert_torch_unchanged(cell, before)
     rt.apply("ih=1.0 hh=2.0", cell, seed=0, strict=False)
     assert torch.all(cell.ih.weight == 1) and torch.equal(cell.ih.bias, before["ih.bias"])
     assert torch.all(cell.gain == 7)

@@ -9,6 +9,7 @@ wrapped module as ``name + '_raw'`` and the original becomes a plain attribute).
 import pytest
 import torch
 import torch.nn.functional as F
+from helpers import assert_torch_unchanged, torch_state
 from torch import nn
 
 import rnninit as ri
@@ -103,7 +104,7 @@ def test_salesforce_weight_drop_is_declared_with_the_same_one_liner():
 
 def test_a_wrapped_lstm_inside_a_model_names_the_wrapper_and_how_to_declare_it():
     model = nn.Sequential(nn.Linear(3, 3), WeightDrop(nn.LSTM(3, 4)))
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    before = torch_state(model)
     with pytest.raises(ri.LayoutError) as info:
         rt.apply(SPEC, model, seed=0)
     message = str(info.value)
@@ -114,7 +115,7 @@ def test_a_wrapped_lstm_inside_a_model_names_the_wrapper_and_how_to_declare_it()
         "declare_wrapped(model[1], inner='module', renamed={'weight_hh_l0': 'module.weight_hh_l0_raw'})"
         in message
     )
-    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert_torch_unchanged(model, before)
 
     rt.declare_wrapped(model[1], inner="module", renamed={"weight_hh_l0": "module.weight_hh_l0_raw"})
     rt.apply(SPEC, model, seed=0)
@@ -191,10 +192,10 @@ def test_tied_weights_are_refused_naming_both_and_nothing_is_written():
     a, b = nn.LSTMCell(3, 4), nn.LSTMCell(3, 4)
     b.weight_hh = a.weight_hh  # tied
     model = nn.ModuleDict({"a": a, "b": b})
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    before = torch_state(model)
     with pytest.raises(ri.LayoutError, match=r"a.weight_hh and b.weight_hh share storage \(tied weights\)"):
         rt.apply(SPEC, model, seed=0)
-    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert_torch_unchanged(model, before)
     c = nn.LSTMCell(3, 4)
     c.weight_ih = nn.Parameter(a.weight_ih.detach()[:, :])  # a view: shares memory, another Parameter
     with pytest.raises(ri.LayoutError, match=r"share storage"):

@@ -5,6 +5,7 @@ import json
 
 import pytest
 import torch
+from helpers import assert_torch_unchanged, torch_state
 
 import rnninit as ri
 import rnninit.torch as rt
@@ -104,11 +105,11 @@ def test_a_spec_string_with_a_free_argument_says_to_tune_it_first(text):
 
 def test_apply_and_audit_refuse_a_family_and_change_no_weight():
     lstm = torch.nn.LSTM(3, 4)
-    before = {k: v.clone() for k, v in lstm.state_dict().items()}
+    before = torch_state(lstm)
     as_dict = {"hh": {"name": "orthogonal", "gain": "?"}}
     for family in ("hh=orthogonal(gain=?)", SpecFamily.parse("hh=orthogonal(gain=?)"), as_dict):
         with pytest.raises(ri.SpecError, match="(?i)tune it first"):
             rt.apply(family, lstm, seed=0)
         with pytest.raises(ri.SpecError, match="(?i)tune it first"):
             ri.audit(lstm, family)
-    assert all(torch.equal(v, lstm.state_dict()[k]) for k, v in before.items())
+    assert_torch_unchanged(lstm, before)

@@ -89,13 +89,14 @@ def test_chosen_values_are_rounded_and_inside_the_bounds_and_the_trace_holds_eve
 
 
 def test_a_factory_keras_cell_and_a_library_class_are_tuned_like_builtin_cells():
+    import keras
+
     import rnninit.torch as rt
 
     by_class = rnninit.tune(
         "hh=orthogonal(gain=?) bias=zeros", cell=rt.ElmanCell, hidden=8, T=30, input="zeros"
     )
     assert by_class.values["hh.gain"] == pytest.approx(1.0, rel=0.02)
-    keras = pytest.importorskip("keras")
     by_keras = rnninit.tune(
         "hh=orthogonal(gain=?) bias=zeros",
         cell=lambda i, h: keras.layers.SimpleRNNCell(h, dtype="float64"),

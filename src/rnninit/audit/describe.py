@@ -37,7 +37,8 @@ fused. When nothing fits, the block is open too, with the best candidates.
 Gates that agree become one role-wide entry; a cell whose entries match a preset for more roles than
 it leaves to overrides is written as that preset plus overrides; cells that agree give one spec for
 the model. Applying the description to a fresh model of the same architecture gives a model that
-passes the audit against the spec the described model was made with (``tests/test_describe_roundtrip.py``).
+passes the audit against the spec the described model was made with
+(``tests/audit/test_describe_roundtrip.py``).
 """
 
 from __future__ import annotations

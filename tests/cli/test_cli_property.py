@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import yaml
+from helpers import src_env
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -383,7 +384,7 @@ def test_the_real_stderr_of_a_fresh_process_is_one_line(tmp_path):
 
     (tmp_path / "model.keras").write_bytes(b"PK\x03\x04 not really a zip")
     (tmp_path / "exp.yaml").write_text("name: x\ntask: {name: adding}\nmodels: [{cell: gru}]\n")
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    env = src_env()
     env.pop("TF_CPP_MIN_LOG_LEVEL", None)
     for argv in (
         ["describe", "model.keras"],

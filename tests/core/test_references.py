@@ -12,15 +12,14 @@ from __future__ import annotations
 
 import doctest
 import re
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
 import rnninit.references
 from rnninit.references import REFERENCES, Code, Paper, cite
 from rnninit.spec import PRESETS
 
-ROOT = Path(__file__).resolve().parents[1]
 CITING_FILES = sorted(
     [ROOT / "README.md", *ROOT.glob("docs/**/*.md"), *ROOT.glob("docs/**/*.yaml")]
     + [*ROOT.glob("src/rnninit/**/*.py"), *ROOT.glob("src/rnninit/**/*.yaml")]

@@ -4,11 +4,11 @@ scratch directory (a file, so that TorchScript can read the source of a ScriptMo
 import os
 import re
 import runpy
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-COOKBOOK = Path(__file__).resolve().parents[1] / "docs" / "cookbook.md"
+COOKBOOK = ROOT / "docs" / "cookbook.md"
 
 
 def sections() -> list[tuple[str, str]]:

@@ -8,14 +8,12 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import yaml
+from helpers import src_env
 
 from rnninit.cli import main
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 SMALL = {
     "name": "small",
@@ -97,7 +95,7 @@ def test_bad_config_exits_2_before_running_anything(tmp_path, capsys):
 
 
 def _run(config, out, workers):
-    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
+    env = src_env(OMP_NUM_THREADS="1")
     return subprocess.Popen(
         [
             sys.executable,

@@ -9,13 +9,12 @@ deterministic.
 import runpy
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import torch
+from helpers import ROOT, SRC
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "torch_custom_cell.py"
-SRC = Path(__file__).resolve().parents[1] / "src"
+EXAMPLE = ROOT / "examples" / "torch_custom_cell.py"
 
 
 @pytest.fixture(scope="module")

@@ -1,12 +1,12 @@
 """The README's Python examples run as written (in order, in one namespace, in a scratch directory)."""
 
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = ROOT / "README.md"
 
 
 def python_blocks() -> list[str]:

@@ -9,13 +9,10 @@ import sys
 
 import pytest
 import yaml
+from mlflow.tracking import MlflowClient
 
 from rnninit.cli import main
-
-mlflow = pytest.importorskip("mlflow")
-from mlflow.tracking import MlflowClient  # noqa: E402
-
-from rnninit.experiments.tracking import default_uri  # noqa: E402
+from rnninit.experiments.tracking import default_uri
 
 pytestmark = pytest.mark.xdist_group("mlflow")  # one worker: the tests share one store
 

@@ -3,19 +3,17 @@ statement's incorrect cell is caught, naming kernel_hh, expected std 1.0, found 
 
 import re
 import sys
-from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+from helpers import ROOT
 
-keras = pytest.importorskip("keras")
+import rnninit as ri
+import rnninit.keras as rk
 
-# after the skip above (rnninit.keras imports keras) and the path of the seed example: E402 on purpose
-import rnninit as ri  # noqa: E402
-import rnninit.keras as rk  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "seed"))
-from problem import CustomRNNCell, IncorrectInitializer  # noqa: E402
+sys.path.insert(0, str(ROOT / "examples" / "seed"))
+from problem import CustomRNNCell, IncorrectInitializer  # noqa: E402 (examples/seed is not a package)
 
 SPEC = "ih=normal(std=0.5) hh=normal(std=1.0)"
 

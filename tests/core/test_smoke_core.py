@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from helpers import assert_torch_unchanged, torch_state
 
 import rnninit as ri
 import rnninit.torch as rt
@@ -24,8 +25,7 @@ def test_apply_sets_effective_forget_bias_once_across_two_torch_biases():
 
 def test_failed_apply_changes_no_weight():
     lstm = torch.nn.LSTM(3, 5, proj_size=2)
-    before = {k: v.clone() for k, v in lstm.state_dict().items()}
+    before = torch_state(lstm)
     with pytest.raises(ri.SpecError, match="identity needs a square block"):
         rt.apply("ih=normal bias=ones hh=identity", lstm, seed=0)
-    for key, value in lstm.state_dict().items():
-        assert torch.equal(value, before[key]), key
+    assert_torch_unchanged(lstm, before)

@@ -1,15 +1,13 @@
 """docs/security.md: the limits it prints are the code's, and its safe-loading example runs."""
 
-import os
 import re
 import shlex
 import subprocess
 import sys
-from pathlib import Path
 
 import torch
+from helpers import ROOT, src_env
 
-ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "security.md"
 
 
@@ -18,7 +16,7 @@ def test_the_limits_the_page_prints_are_the_ones_the_code_has():
     command = re.search(r'```bash\n(python -c ".*?")\n```', text).group(1)
     shown = re.search(r"```text\n(.*?)\n```", text, re.S).group(1)
     argv = [sys.executable, *shlex.split(command)[1:]]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    env = src_env()
     assert subprocess.run(argv, capture_output=True, text=True, env=env, check=True).stdout.strip() == shown
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import SRC
 
 from rnninit import Spec
 from rnninit.cli import main
@@ -21,8 +22,6 @@ from rnninit.experiments.errors import ConfigError
 from rnninit.experiments.executor import Executor
 from rnninit.experiments.runner import run_experiment
 from rnninit.experiments.store import ResultStore, StoreError, write_atomic
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 TINY = {
     "name": "tiny",
@@ -271,7 +270,7 @@ def test_a_second_run_on_the_same_out_waits_and_trains_nothing_twice(tmp_path):
             json.dumps(sweep_data),
             json.dumps(DONE),
         ],
-        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(SRC), "PATH": "/usr/bin:/bin"},
     )
     try:
         deadline = time.monotonic() + 120

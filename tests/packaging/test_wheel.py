@@ -21,8 +21,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
 
 pytestmark = pytest.mark.xdist_group("wheel")
 

@@ -53,8 +53,6 @@ def test_step_cell_reproduces_the_sequence_module_step_by_step(index):
 
 
 def test_report_has_audit_and_dynamics_sections_when_installed(tmp_path):
-    pytest.importorskip("rnninit.audit")
-    pytest.importorskip("rnninit.dynamics")
     from rnninit.experiments.executor import LocalExecutor
     from rnninit.experiments.report import write_report
     from rnninit.experiments.runner import run_experiment
@@ -69,7 +67,6 @@ def test_report_has_audit_and_dynamics_sections_when_installed(tmp_path):
 
 
 def test_audit_against_the_intended_spec_names_the_wrongly_scaled_kernel():
-    pytest.importorskip("rnninit.audit")
     from rnninit.experiments.init_views import audit_html
 
     data = {

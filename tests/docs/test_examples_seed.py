@@ -6,16 +6,16 @@ a correct implementation fails it with probability < 1e-18 for any seed.
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import keras
 import numpy as np
 import pytest
+from helpers import ROOT
 
 import rnninit as ri
 import rnninit.keras as rk
 
-EXAMPLES = Path(__file__).parent.parent / "examples" / "seed"
+EXAMPLES = ROOT / "examples" / "seed"
 SCALE_IH, SCALE_HH, UNITS = 1.0, 0.05, 128
 
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 import torch
+from helpers import assert_torch_unchanged, torch_state
 from torch import nn
 
 import rnninit as ri
@@ -36,13 +37,12 @@ def test_gate_and_role_entries_apply_only_to_the_cells_that_have_them():
 
 def test_an_entry_that_fits_no_cell_of_the_model_is_still_an_error_and_changes_nothing():
     model = Mixed()
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    before = torch_state(model)
     with pytest.raises(ri.SpecError, match="unknown gate 'q'"):
         rt.apply("ih=normal(std=0.1) bias[q]=1.0", model, seed=0)
     with pytest.raises(ri.SpecError, match="unknown role 'peephole'"):
         rt.apply("peephole=zeros", model, seed=0)
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, before[key]), key
+    assert_torch_unchanged(model, before)
 
 
 def test_the_audit_reads_a_mixed_spec_the_same_way():

@@ -10,6 +10,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import pytest
+from helpers import SRC
 
 import rnninit.keras as rk
 
@@ -58,7 +59,7 @@ def save(folder: Path) -> None:
 
 def run_fresh(folder: Path, backend: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "KERAS_BACKEND": backend, "OMP_NUM_THREADS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env["PYTHONPATH"] = os.pathsep.join([str(HERE.parent / "src"), env.get("PYTHONPATH", "")])
+    env["PYTHONPATH"] = os.pathsep.join([str(SRC), env.get("PYTHONPATH", "")])
     return subprocess.run(
         [sys.executable, str(HERE / "keras_fresh_process.py"), str(folder)],
         check=False,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from helpers import src_env
 
 import rnninit
 from rnninit.cli import main
@@ -25,8 +26,6 @@ from rnninit.experiments.executor import LocalExecutor, make_executor
 from rnninit.experiments.ray_executor import CANCEL_TIMEOUT_S, RayExecutor
 from rnninit.experiments.runner import run_experiment
 from rnninit.experiments.worker import execute_run
-
-SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 TINY = {
     "name": "tiny",
@@ -255,7 +254,7 @@ def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, t
     config.write_text(yaml.safe_dump(one))
     address = ray_cluster.address_info["gcs_address"]
     # the instance uses token authentication (Ray's default); the token is in ~/.ray/auth_token
-    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1", "RAY_AUTH_MODE": "token"}
+    env = src_env(OMP_NUM_THREADS="1", RAY_AUTH_MODE="token")
     env.pop("RAY_ADDRESS", None)
     done = subprocess.run(
         [
@@ -291,7 +290,7 @@ def test_cli_executor_ray_alone_starts_and_stops_a_private_local_instance(tmp_pa
     reference = run_experiment(parse_sweep(one), tmp_path / "local", LocalExecutor())
     config = tmp_path / "one.yaml"
     config.write_text(yaml.safe_dump(one))
-    env = {**os.environ, "PYTHONPATH": SRC, "OMP_NUM_THREADS": "1"}
+    env = src_env(OMP_NUM_THREADS="1")
     env.pop("RAY_ADDRESS", None)
     code = (
         "import sys, ray; from rnninit.cli import main; code = main(sys.argv[1:]); "

@@ -5,6 +5,7 @@ import math
 
 import numpy as np
 import pytest
+from helpers import ROOT
 
 from rnninit.audit.checks import distribution_tests
 from rnninit.audit.distributions import normal, triangular, uniform
@@ -92,9 +93,8 @@ def test_estimates_are_round_where_the_data_allow_and_a_fitted_support_holds_the
 def test_docs_show_the_table_the_script_prints():
     """docs/audit.md "Too small to tell" shows the output of scripts/shape_power_table.py."""
     import runpy
-    from pathlib import Path
 
-    root = Path(__file__).resolve().parents[1]
+    root = ROOT
     table = runpy.run_path(str(root / "scripts" / "shape_power_table.py"))["table"]()
     doc = (root / "docs" / "audit.md").read_text()
     shown = doc.split("<!-- shape-power-table -->\n")[1].split("<!-- /shape-power-table -->")[0]
