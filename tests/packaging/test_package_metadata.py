@@ -3,11 +3,11 @@ distribution), and the LICENSE file is the license pyproject.toml declares."""
 
 import importlib.metadata
 import tomllib
-from pathlib import Path
+
+from helpers import ROOT
 
 import rnninit
 
-ROOT = Path(__file__).resolve().parents[2]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
 
 

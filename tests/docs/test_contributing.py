@@ -1,11 +1,10 @@
 """CONTRIBUTING.md stays true: every file or folder it names exists."""
 
 import re
-from pathlib import Path
 
 import pytest
+from helpers import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 TEXT = (ROOT / "CONTRIBUTING.md").read_text()
 # code spans that are paths in the repository: src/..., tests/..., docs/..., and top-level files
 NAMED = sorted(
