@@ -1,9 +1,10 @@
 """rnninit: declare an RNN initialization once, apply it to any cell, prove it took effect.
 
->>> import rnninit as ri
->>> spec = ri.Spec.parse("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
->>> ri.Spec.parse(str(spec)) == spec
-True
+Examples:
+    >>> import rnninit as ri
+    >>> spec = ri.Spec.parse("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
+    >>> ri.Spec.parse(str(spec)) == spec
+    True
 
 The core (inits, specs, layouts, plans, seeding) is imported here; the layers above it are
 imported when first used: ``rnninit.audit`` and ``rnninit.describe`` (which read models of any

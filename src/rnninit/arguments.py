@@ -2,7 +2,7 @@
 
 Python's ``True`` is an ``int`` and ``1``; here it is never a count, a size, a seed or a scale, so the
 checks below refuse a bool wherever a number is asked for. Each check raises the error type of the
-layer that asks (a :class:`~rnninit.errors.SpecError` for a spec, a ``ConfigError`` for a config
+layer that asks (a `SpecError` for a spec, a ``ConfigError`` for a config
 file, ...), so callers catch what their layer documents.
 """
 
@@ -16,7 +16,7 @@ from typing import Any, TypeGuard
 from rnninit.errors import Arg, SpecError, did_you_mean, one_of, shown
 
 #: An error class, or any callable that builds the exception to raise from a message (from its parts,
-#: when the message names an :class:`~rnninit.errors.Arg`).
+#: when the message names an `Arg`).
 ErrorType = Callable[..., Exception]
 
 
@@ -43,15 +43,16 @@ def check_integer(
 
     Otherwise ``error(f"{name} must be {expected}, got {shown(value)}")``; ``expected`` defaults to
     ``"an integer >= {minimum}"`` (or ``"an integer"``). A ``name`` given as an
-    :class:`~rnninit.errors.Arg` stays a part of its own (``error(name, " must be ...")``), so the
+    `Arg` stays a part of its own (``error(name, " must be ...")``), so the
     command line can name its flag instead.
 
-    >>> check_integer(3, "hidden", error=ValueError, minimum=1)
-    3
-    >>> check_integer(True, "hidden", error=ValueError, minimum=1)
-    Traceback (most recent call last):
-    ...
-    ValueError: hidden must be an integer >= 1, got True
+    Examples:
+        >>> check_integer(3, "hidden", error=ValueError, minimum=1)
+        3
+        >>> check_integer(True, "hidden", error=ValueError, minimum=1)
+        Traceback (most recent call last):
+        ...
+        ValueError: hidden must be an integer >= 1, got True
     """
     if isinstance(value, numbers.Integral) and not isinstance(value, bool):
         number = int(value)
@@ -66,7 +67,7 @@ def check_integer(
 
 def finite_float(owner: str, arg: str, value: int | float) -> float:
     """``value`` (a number) as a float; NaN, infinities and integers too large for a float are a
-    :class:`~rnninit.errors.SpecError` naming ``owner``'s argument ``arg``."""
+    `SpecError` naming ``owner``'s argument ``arg``."""
     try:
         converted = float(value)
     except OverflowError:
@@ -92,10 +93,11 @@ def bind_arguments(
     Positional arguments fill ``names`` in order; ``aliases`` (other name -> argument) are accepted
     and replaced by the argument's own name. A surplus positional argument, an unknown name, an
     argument given twice (also through an alias) and a missing ``required`` one are each a
-    :class:`~rnninit.errors.SpecError` whose ``token`` is the offending name (``call`` for a count).
+    `SpecError` whose ``token`` is the offending name (``call`` for a count).
 
-    >>> bind_arguments("normal", "normal", ("mean", "std"), (0.0,), {"std": 2.0})
-    {'mean': 0.0, 'std': 2.0}
+    Examples:
+        >>> bind_arguments("normal", "normal", ("mean", "std"), (0.0,), {"std": 2.0})
+        {'mean': 0.0, 'std': 2.0}
     """
     aliases = aliases or {}
     given = dict(kwargs)

@@ -2,10 +2,10 @@
 
 - YAML is read with PyYAML's safe loader (plain data, never Python objects), and numbers are
   numbers as in YAML 1.2 and JSON: ``1e-3`` is a float (YAML 1.1 reads it as the string "1e-3").
-- Nesting is bounded (:data:`MAX_DEPTH` levels): a file nested thousands of levels deep is an
+- Nesting is bounded (`MAX_DEPTH` levels): a file nested thousands of levels deep is an
   error that says so, not a ``RecursionError``. The depth is measured once per distinct node, so
   YAML aliases that repeat one list millions of times cost nothing.
-- Errors are the caller's :class:`~rnninit.errors.RnninitError` subclass, one bounded line.
+- Errors are the caller's `RnninitError` subclass, one bounded line.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def load_data_file(path: str | Path, *, what: str, error: type[RnninitError]) ->
 
 
 def check_depth(data: Any, fail: Callable[[str], Exception]) -> None:
-    """Raise ``fail(reason)`` if lists and mappings in ``data`` nest more than :data:`MAX_DEPTH`
+    """Raise ``fail(reason)`` if lists and mappings in ``data`` nest more than `MAX_DEPTH`
     levels, or if one contains itself (YAML can say so with an alias).
 
     Iterative, and each distinct container is walked once (the height below it is remembered), so

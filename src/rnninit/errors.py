@@ -1,11 +1,11 @@
 """Typed exceptions: each names what is wrong and what would be valid.
 
-Every error a user can cause derives from :class:`RnninitError`, so one ``except`` clause
+Every error a user can cause derives from `RnninitError`, so one ``except`` clause
 catches them all; each also derives from the builtin a caller would naturally expect. Every error
 class rnninit defines is defined here.
 
 An error speaks of the library's arguments, never of a command-line flag: a message that names an
-argument holds it as an :class:`Arg`, which reads ``workers`` (or ``clock='cpu'``) to a Python caller
+argument holds it as an `Arg`, which reads ``workers`` (or ``clock='cpu'``) to a Python caller
 and which the command line renders as its flag (``--workers``, ``--clock cpu``).
 """
 
@@ -30,10 +30,11 @@ class Arg:
 
     ``str(arg)`` is how a Python caller writes it: ``workers``, or with a value ``clock='cpu'``.
     The command line writes its own flag instead (``--workers``, ``--clock cpu``), through
-    :meth:`RnninitError.render`.
+    `RnninitError.render`.
 
-    >>> str(Arg("clock", "cpu")), str(Arg("workers"))
-    ("clock='cpu'", 'workers')
+    Examples:
+        >>> str(Arg("clock", "cpu")), str(Arg("workers"))
+        ("clock='cpu'", 'workers')
     """
 
     def __init__(self, name: str, *value: object):
@@ -59,8 +60,8 @@ class Arg:
 class RnninitError(Exception):
     """Base class of every error raised by rnninit for bad input.
 
-    The message is the error's argument (text), or several parts, some of them :class:`Arg`:
-    ``str(error)`` writes those as a Python caller would, :meth:`render` as the caller says.
+    The message is the error's argument (text), or several parts, some of them `Arg`:
+    ``str(error)`` writes those as a Python caller would, `render` as the caller says.
     """
 
     def __str__(self) -> str:
@@ -69,11 +70,12 @@ class RnninitError(Exception):
         return super().__str__()
 
     def render(self, name: Callable[[Arg], str] = str) -> str:
-        """The message, each :class:`Arg` in it written by ``name`` (e.g. as a command-line flag).
+        """The message, each `Arg` in it written by ``name`` (e.g. as a command-line flag).
 
-        >>> error = RnninitError(Arg("threads"), " must be a positive integer, got 0")
-        >>> str(error), error.render(lambda arg: "--" + arg.name)
-        ('threads must be a positive integer, got 0', '--threads must be a positive integer, got 0')
+        Examples:
+            >>> error = RnninitError(Arg("threads"), " must be a positive integer, got 0")
+            >>> str(error), error.render(lambda arg: "--" + arg.name)
+            ('threads must be a positive integer, got 0', '--threads must be a positive integer, got 0')
         """
         if not any(isinstance(part, Arg) for part in self.args):
             return str(self)
@@ -188,8 +190,9 @@ def shown(value: object, limit: int = SHOWN_MAX) -> str:
     message, anything else ``reprlib``-style (never expanding a deeply nested or self-referencing
     structure); cut to ``limit`` characters, saying how much was left out.
 
-    >>> shown("x" * 1000, limit=10)
-    "'xxxxxxxxxx'… (1000 characters)"
+    Examples:
+        >>> shown("x" * 1000, limit=10)
+        "'xxxxxxxxxx'… (1000 characters)"
     """
     if isinstance(value, str):
         if len(value) <= limit:

@@ -2,8 +2,8 @@
 indrnn_tanh``, ``cell: elman`` in a run config, ``rnninit speed --cells gru``.
 
 This is the one table of those names. Each says which cell kind its spec is validated against and
-which modules build it: a one-step cell (what :mod:`rnninit.dynamics` and :mod:`rnninit.tune`
-measure), a batch-first sequence module (what :mod:`rnninit.experiments` trains), and rnninit's own
+which modules build it: a one-step cell (what `rnninit.dynamics` and `rnninit.tune`
+measure), a batch-first sequence module (what `rnninit.experiments` trains), and rnninit's own
 module computing what that sequence module computes (what ``rnninit speed`` times against it). A
 name offers exactly the uses it has modules for. Modules are written ``"module:attribute"`` and
 imported only when built, so listing the names (as the command line's parser does) imports no
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-#: What each module of a :class:`NamedCell` is for.
+#: What each module of a `NamedCell` is for.
 USES = ("step", "sequence", "dropin")
 
 
@@ -32,7 +32,7 @@ USES = ("step", "sequence", "dropin")
 class NamedCell:
     """One cell name and what it builds.
 
-    ``kind`` is the name of its :class:`~rnninit.layout.CellKind`. ``step``, ``sequence`` and
+    ``kind`` is the name of its `CellKind`. ``step``, ``sequence`` and
     ``dropin`` are ``"module:attribute"`` of its one-step cell, its batch-first sequence module and
     rnninit's module with the sequence module's calling convention (``None``: the name has no such
     use). ``arguments`` are constructor arguments the name fixes (``nonlinearity="relu"``);
@@ -165,8 +165,9 @@ NAMED_CELLS: Mapping[str, NamedCell] = _cells(
 def cell_names(use: str) -> tuple[str, ...]:
     """The names that have a module for ``use`` (``"step"``, ``"sequence"`` or ``"dropin"``), in order.
 
-    >>> cell_names("sequence")
-    ('lstm', 'gru', 'elman', 'indrnn', 'minimalrnn', 'two_kernel_tanh')
+    Examples:
+        >>> cell_names("sequence")
+        ('lstm', 'gru', 'elman', 'indrnn', 'minimalrnn', 'two_kernel_tanh')
     """
     if use not in USES:
         raise ValueError(f"unknown use {use!r}; valid: {', '.join(USES)}")

@@ -2,7 +2,7 @@
 
 A plot or a results directory that turns out to be unwritable after minutes of computing is a
 wasted run; a path that names a directory where a file is expected, or a file where a directory
-is, is a confusing traceback. These checks turn each into an :class:`OutputError` up front.
+is, is a confusing traceback. These checks turn each into an `OutputError` up front.
 
 Writability is tested by creating (and at once discarding) an anonymous temporary file where the
 output will go, so it is right for every user (root included), read-only filesystems, ACLs and
@@ -29,7 +29,7 @@ def can_create_in(folder: Path) -> str | None:
 
 
 def check_output_file(path: str | Path, what: str | Arg, suffixes: tuple[str, ...] | None = None) -> Path:
-    """``path`` as a :class:`Path`, once it is known that a file can be written there.
+    """``path`` as a `Path`, once it is known that a file can be written there.
 
     ``what`` names the output in messages (``Arg("plot")``, or text); ``suffixes`` (lower case, with the dot)
     are the extensions the writer understands.
@@ -57,7 +57,7 @@ def check_output_file(path: str | Path, what: str | Arg, suffixes: tuple[str, ..
 
 
 def check_output_dir(path: str | Path, what: str | Arg) -> Path:
-    """``path`` as a :class:`Path`, once it is known that it is (or can be made) a writable directory.
+    """``path`` as a `Path`, once it is known that it is (or can be made) a writable directory.
 
     ``what`` names the directory in messages (``Arg("root")``, or text). Nothing is created: a
     directory that does not exist yet is checked through its nearest existing ancestor.

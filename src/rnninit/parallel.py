@@ -1,6 +1,6 @@
 """Independent blocks, sampled and written on several cores.
 
-Every block has its own random stream (:mod:`rnninit.seeding`), so blocks can be sampled in any
+Every block has its own random stream (`rnninit.seeding`), so blocks can be sampled in any
 order, and at once: the numbers do not depend on how many threads there are. NumPy's generators
 and LAPACK release the GIL for large arrays, so threads suffice. BLAS is limited to one thread per
 block while the blocks run side by side (a 2048² QR parallelizes better across blocks than inside

@@ -1,8 +1,8 @@
 """From a spec, a model layout and a seed to the values every block will receive.
 
-:func:`make_plan` validates the whole spec against every cell and samples every block in
+`make_plan` validates the whole spec against every cell and samples every block in
 NumPy *before* anything is written, so a backend that writes only a finished plan changes
-either every weight or none. :meth:`Plan.new_arrays` turns the plan into new tensor contents.
+either every weight or none. `Plan.new_arrays` turns the plan into new tensor contents.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class Assignment:
     init: Init
     value: np.ndarray
     fused: bool = False
-    #: Set when a rule, not a spec entry, chose the init (see :mod:`rnninit.walk`).
+    #: Set when a rule, not a spec entry, chose the init (see `rnninit.walk`).
     rule: str | None = None
 
     def record(self) -> dict:
@@ -51,7 +51,7 @@ class Assignment:
 
 @dataclass
 class Plan:
-    """What :func:`make_plan` decided: assignments, plus blocks the spec leaves alone."""
+    """What `make_plan` decided: assignments, plus blocks the spec leaves alone."""
 
     layout: ModelLayout
     spec: Spec
@@ -65,7 +65,7 @@ class Plan:
 
     def partly_touched_tensors(self) -> set[str]:
         """Tensors the plan writes only in part: their other blocks keep their current values, so
-        :meth:`new_arrays` needs their current contents (and only theirs)."""
+        `new_arrays` needs their current contents (and only theirs)."""
         kept = {p.tensor for _, slot in self.untouched for p in slot.placements}
         return self.touched_tensors() & kept
 
@@ -74,7 +74,7 @@ class Plan:
     ) -> dict[str, np.ndarray]:
         """New contents for every tensor the plan touches (others are not returned).
 
-        ``current`` must hold at least :meth:`partly_touched_tensors`; a tensor the plan overwrites
+        ``current`` must hold at least `partly_touched_tensors`; a tensor the plan overwrites
         whole is built from scratch. Arrays are float64, or, for a tensor ``dtypes`` names as
         ``float32``/``float16``, that dtype: each value is then rounded once, when written, exactly as
         converting the float64 array would (half the memory to fill and no second pass).
@@ -138,7 +138,7 @@ class Plan:
 def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
     """Validate ``spec`` against every cell of ``layout`` and sample every block it names.
 
-    Blocks are sampled on several cores when they are big (:mod:`rnninit.parallel`); each has its
+    Blocks are sampled on several cores when they are big (`rnninit.parallel`); each has its
     own random stream, so the numbers are the same however many threads there are.
     """
     spec = Spec.coerce(spec)

@@ -6,9 +6,10 @@ followed by the quoted title; ``tests/core/test_references.py`` checks that ever
 paper here with those authors, that year and, where quoted, that title. To cite something new,
 add it here first.
 
->>> from rnninit.references import REFERENCES
->>> REFERENCES["tallec2018"].cite()
-"Tallec & Ollivier 2018, 'Can recurrent neural networks warp time?', arXiv 1804.11188"
+Examples:
+    >>> from rnninit.references import REFERENCES
+    >>> REFERENCES["tallec2018"].cite()
+    "Tallec & Ollivier 2018, 'Can recurrent neural networks warp time?', arXiv 1804.11188"
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 A framework's initializer is called with a shape and never told which weight it builds. A *bound
 role* is told when it is made (``role="hh"``, ``gates="ifgo"``), so the shape only splits the weight
 into its gate blocks, each sampled as the block ``(path, layer, direction, role, gate)`` of
-:func:`rnninit.plan.make_plan`: a weight initialized this way holds exactly what ``apply`` would
+`rnninit.plan.make_plan`: a weight initialized this way holds exactly what ``apply`` would
 write to that block. ``rnninit.keras.role`` and ``rnninit.flax.role`` are built on this.
 """
 
@@ -74,7 +74,7 @@ def sample_declared(
     who: str = "a role initializer",
 ) -> dict[str, np.ndarray]:
     """The float64 values of weights of ``shapes`` that hold what ``declarations`` say
-    (:func:`~rnninit.layout.declared.declared_layout`), sampled from the streams of the block
+    (`declared_layout`), sampled from the streams of the block
     identities ``(seed, path, layer, direction, role, gate)``. Every block must get an init."""
     try:
         cells, tensors = declared_layout(
@@ -104,6 +104,6 @@ def sample_role(
     **identity,
 ) -> np.ndarray:
     """The float64 value of one weight of ``shape`` holding ``role_name`` (its ``gates`` stacked along
-    the output axis, the last one when ``transpose``); see :func:`sample_declared`."""
+    the output axis, the last one when ``transpose``); see `sample_declared`."""
     declaration = role_name + (f"[{','.join(gates)}]" if gates else "")
     return sample_declared(spec, kind, {_WEIGHT: shape}, {_WEIGHT: declaration}, seed, **identity)[_WEIGHT]

@@ -1,11 +1,12 @@
 """Helpers for users' own test suites.
 
->>> import torch, rnninit.torch as rt
->>> from rnninit.testing import assert_initialized
->>> lstm = torch.nn.LSTM(8, 16)
->>> _ = rt.apply("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
->>> assert_initialized(lstm, "ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
-AuditReport(ok=True, findings=0, blocks=12, tests=12, alpha=0.001)
+Examples:
+    >>> import torch, rnninit.torch as rt
+    >>> from rnninit.testing import assert_initialized
+    >>> lstm = torch.nn.LSTM(8, 16)
+    >>> _ = rt.apply("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+    >>> assert_initialized(lstm, "ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
+    AuditReport(ok=True, findings=0, blocks=12, tests=12, alpha=0.001)
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ def assert_initialized(
     """Audit ``model`` against ``spec``; raise an ``AssertionError`` carrying the findings and the table.
 
     A correctly initialized model fails with probability at most ``alpha`` (default 1e-3).
-    Returns the :class:`~rnninit.audit.AuditReport` when all is well.
+    Returns the `AuditReport` when all is well.
     """
     from rnninit.audit import audit
 

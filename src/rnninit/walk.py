@@ -1,6 +1,6 @@
 """The one walk over a cell's blocks that ``apply`` (the plan), the audit and ``describe`` share.
 
-For a cell resolved against a spec, :func:`walk_cell` yields one :class:`Visit` per unit of
+For a cell resolved against a spec, `walk_cell` yields one `Visit` per unit of
 initialization: a single gate block, or, for a fused init (``orthogonal(fused=true)``), all gate
 blocks of a role at once. Each visit says which init the spec gives it (``None``: the spec leaves
 it alone) and why. The rules live here and nowhere else:
@@ -8,9 +8,9 @@ it alone) and why. The rules live here and nowhere else:
 * a per-gate entry (``bias[f]=...``) beats the role-wide entry (``bias=...``);
 * a fused role-wide entry covers the stacked gates unless a per-gate entry names one of them;
 * the *effective-bias rule*: a spec that sets ``bias`` sets the cell's whole effective bias, so a
-  bias vector that adds to a gate apart from it (GRU's ``b_hn``, :attr:`RoleDef.bias_part`) gets
+  bias vector that adds to a gate apart from it (GRU's ``b_hn``, `RoleDef.bias_part`) gets
   zeros unless the spec names that role. With additive storage (``bias_ih + bias_hh``) the value goes
-  to the first tensor and zeros to the others (:meth:`~rnninit.layout.storage.Slot.write`). So one spec
+  to the first tensor and zeros to the others (`write`). So one spec
   gives one function in every framework.
 """
 
@@ -42,7 +42,7 @@ class Visit:
     fused: bool = False
     #: True when a per-gate entry (``bias[f]=...``) chose the init.
     from_gate_entry: bool = False
-    #: Set when a rule, not a spec entry, chose the init (:data:`EFFECTIVE_BIAS_RULE`).
+    #: Set when a rule, not a spec entry, chose the init (`EFFECTIVE_BIAS_RULE`).
     rule: str | None = None
 
     @property
@@ -94,7 +94,7 @@ def stream_factory(cell: CellLayout, role: str, seed: int) -> Callable[[str | No
 
 
 def check_unstored(cell: CellLayout, resolved: Resolved) -> None:
-    """Refuse a spec that gives a role this cell does not store (:attr:`CellLayout.unstored`: its code
+    """Refuse a spec that gives a role this cell does not store (`CellLayout.unstored`: its code
     fixes it at zero, as ``flax.nnx.GRUCell`` does ``b_hn``) anything but zeros: no weight could hold
     the value, and the same spec would give another framework's cell a different function."""
     for role_name in cell.unstored:
@@ -119,8 +119,8 @@ def check_unstored(cell: CellLayout, resolved: Resolved) -> None:
 
 def walk_cell(cell: CellLayout, resolved: Resolved) -> Iterator[Visit]:
     """Every block of ``cell`` with the init ``resolved`` gives it, in slot order; a
-    :class:`~rnninit.errors.SpecError` first if the spec gives a role the cell does not store
-    anything but zeros (:func:`check_unstored`)."""
+    `SpecError` first if the spec gives a role the cell does not store
+    anything but zeros (`check_unstored`)."""
     check_unstored(cell, resolved)
     sets_bias = any(role == "bias" for role, _ in resolved.entries)
     for role, slots in cell.role_groups():

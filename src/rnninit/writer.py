@@ -1,6 +1,6 @@
 """Write new tensor contents into a model: every tensor, or (on any error) none.
 
-``apply`` samples a whole :class:`~rnninit.plan.Plan` before writing, so a bad spec changes no
+``apply`` samples a whole `Plan` before writing, so a bad spec changes no
 weight. This module keeps that promise while writing, for every framework backend alike:
 
 1. every target tensor is checked before any is written: it must hold data (not PyTorch's
@@ -13,7 +13,7 @@ weight. This module keeps that promise while writing, for every framework backen
 3. the tensors are written one by one, each after a copy of its old contents is kept; if a
    write still fails, every tensor written so far is restored before the error is raised.
 
-A backend supplies a :class:`Target` (``rnninit.torch.layouts.TorchTarget``,
+A backend supplies a `Target` (``rnninit.torch.layouts.TorchTarget``,
 ``rnninit.keras.target.KerasTarget``, ``rnninit.flax.target.FlaxTarget``): the framework-specific
 checks, conversion and copy.
 """
@@ -38,7 +38,7 @@ LARGEST = {
 
 
 class Target(ABC):
-    """One framework's named tensors of one model, as :func:`write_all` sees them."""
+    """One framework's named tensors of one model, as `write_all` sees them."""
 
     @abstractmethod
     def dtype(self, name: str) -> str:
@@ -50,7 +50,7 @@ class Target(ABC):
 
     @abstractmethod
     def convert(self, name: str, value: np.ndarray) -> Any:
-        """``value`` in the tensor's dtype (and on its device), ready for :meth:`assign`."""
+        """``value`` in the tensor's dtype (and on its device), ready for `assign`."""
 
     @abstractmethod
     def nonfinite(self, converted: Any) -> np.ndarray:
@@ -58,7 +58,7 @@ class Target(ABC):
 
     @abstractmethod
     def save(self, name: str) -> Any:
-        """A copy of the tensor's current contents, which :meth:`assign` can put back."""
+        """A copy of the tensor's current contents, which `assign` can put back."""
 
     @abstractmethod
     def assign(self, name: str, value: Any) -> None:
@@ -68,7 +68,7 @@ class Target(ABC):
 def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> None:
     """Write ``arrays`` (tensor name -> new float64 contents) into ``target``, all or nothing.
 
-    ``plan`` (the :class:`~rnninit.plan.Plan` the arrays come from) lets an overflow error name
+    ``plan`` (the `Plan` the arrays come from) lets an overflow error name
     the block; without it the error names the tensor.
 
     Raises:

@@ -1,12 +1,13 @@
 """Audit: prove that every weight block got what the spec says; describe what a model got.
 
 ``rnninit.audit`` is both this package and a function: ``rnninit.audit(model, spec)`` calls
-:func:`rnninit.audit.audit`.
+`rnninit.audit.audit`.
 
->>> import torch, rnninit as ri
->>> report = ri.audit(torch.nn.LSTM(8, 16), "pytorch_default")
->>> report.ok
-True
+Examples:
+    >>> import torch, rnninit as ri
+    >>> report = ri.audit(torch.nn.LSTM(8, 16), "pytorch_default")
+    >>> report.ok
+    True
 """
 
 import sys
@@ -18,7 +19,7 @@ from rnninit.audit.run import audit
 
 
 class _CallableModule(types.ModuleType):
-    """Lets ``rnninit.audit(model, spec)`` call :func:`audit` while ``rnninit.audit.X`` stays a package."""
+    """Lets ``rnninit.audit(model, spec)`` call `audit` while ``rnninit.audit.X`` stays a package."""
 
     def __call__(self, *args, **kwargs) -> AuditReport:
         return audit(*args, **kwargs)

@@ -1,6 +1,6 @@
 """Which framework a model belongs to, and its layout and tensor reader.
 
-The audit never touches a framework directly: it gets a :class:`~rnninit.layout.ModelLayout`
+The audit never touches a framework directly: it gets a `ModelLayout`
 and a function that reads named tensors as float64 arrays, from the same layout code ``apply``
 uses (``rnninit.torch.layouts``, ``rnninit.keras.layouts``, ``rnninit.flax.layouts``). For a cell
 no layout knows, the tensors are listed by owner (``Backend.owners``) so that declared or inferred
@@ -161,7 +161,7 @@ def _keras_backend() -> Backend:
 
 
 def backend_for(model: object) -> Backend:
-    """The backend of a torch module, a Keras layer/model or a Flax model; a :class:`LayoutError`
+    """The backend of a torch module, a Keras layer/model or a Flax model; a `LayoutError`
     otherwise."""
     # Keras first: on Keras' torch backend a Keras layer is also a torch.nn.Module
     if _is_keras(model):

@@ -1,13 +1,13 @@
 """Does one block's effective value plausibly come from the init the spec gives it?
 
-:func:`check_block` asks the init what it is and returns a :class:`BlockCheck`: observed statistics,
-the expected ones, and a list of :class:`Test` s of two kinds. What holds exactly of every sample
-(:meth:`rnninit.inits.Init.exact_property`, one of :mod:`rnninit.inits.properties`) gets exact tests
-(:func:`check_property`); otherwise the law of one entry (:meth:`rnninit.inits.Init.entry_distribution`)
+`check_block` asks the init what it is and returns a `BlockCheck`: observed statistics,
+the expected ones, and a list of `Test` s of two kinds. What holds exactly of every sample
+(`rnninit.inits.Init.exact_property`, one of `rnninit.inits.properties`) gets exact tests
+(`check_property`); otherwise the law of one entry (`rnninit.inits.Init.entry_distribution`)
 gets the distribution tests.
 
 *Exact* tests have no false positives beyond floating-point rounding; their tolerances follow the
-dtype the weights are stored in (:func:`unit_roundoff`; float32 when unknown, see below):
+dtype the weights are stored in (`unit_roundoff`; float32 when unknown, see below):
 ``constant``/``zeros``/``ones`` and ``identity`` entry by entry; ``orthogonal`` by the Gram
 matrix (``W Wᵀ = gain² I`` for a wide block, ``Wᵀ W`` for a tall one) and "not a signed
 permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radius; chrono's
@@ -16,7 +16,7 @@ permutation" (a Haar-random matrix never is); ``spectral`` by its spectral radiu
 
 *Statistical* tests give a p-value, which the audit compares with ``alpha / m`` (Bonferroni over
 all ``m`` statistical tests of one audit, so the family-wise false-positive rate is at most
-``alpha``). For i.i.d. entries with distribution ``F`` (see :mod:`rnninit.audit.distributions`),
+``alpha``). For i.i.d. entries with distribution ``F`` (see `rnninit.audit.distributions`),
 on at most ``max_sample`` entries drawn without replacement:
 
 - Kolmogorov–Smirnov against ``F`` (exact p-value for n ≤ 10⁴, asymptotic above);
@@ -52,19 +52,19 @@ from rnninit.inits.properties import (
 
 #: Relative tolerance of exact checks: float32 rounds to about 6e-8 relative; this leaves room for
 #: the sum of two stored biases and for frameworks that compute in float32. Weights stored in a
-#: coarser dtype get ``4 u`` (:func:`exact_rtol`).
+#: coarser dtype get ``4 u`` (`exact_rtol`).
 EXACT_RTOL = 1e-5
 #: Largest |G - I| accepted for the normalized Gram matrix of an orthogonal block (float32 QR in
-#: the frameworks leaves errors around 1e-6 to 1e-5). Coarser dtypes: :func:`orthogonality_tol`.
+#: the frameworks leaves errors around 1e-6 to 1e-5). Coarser dtypes: `orthogonality_tol`.
 ORTHOGONALITY_TOL = 1e-3
-#: Relative tolerance on a spectral radius (coarser dtypes: :func:`spectral_tolerance`).
+#: Relative tolerance on a spectral radius (coarser dtypes: `spectral_tolerance`).
 SPECTRAL_RTOL = 1e-3
 
 #: Unit roundoff ``u`` (half the machine epsilon) of the dtypes weights are stored in: rounding a
 #: real number to the dtype changes it by at most ``u`` relative.
 ROUNDOFF = {"float64": 2.0**-53, "float32": 2.0**-24, "float16": 2.0**-11, "bfloat16": 2.0**-8}
 FLOAT32_ROUNDOFF = ROUNDOFF["float32"]
-#: Failure probability allowed to the probabilistic rounding bound of :func:`spectral_tolerance`.
+#: Failure probability allowed to the probabilistic rounding bound of `spectral_tolerance`.
 ROUNDING_DELTA = 1e-9
 
 
@@ -141,14 +141,14 @@ class BlockCheck:
 
     @property
     def ok(self) -> bool:
-        """No test failed (statistical tests must have been judged, see :func:`check_value`)."""
+        """No test failed (statistical tests must have been judged, see `check_value`)."""
         return all(t.passed is not False for t in self.tests)
 
 
 def observe(value: np.ndarray, *, gram: bool = True) -> dict[str, float]:
-    """Mean, std, min, max of a block; for a matrix up to :data:`MAX_GRAM` on a side, also its
+    """Mean, std, min, max of a block; for a matrix up to `MAX_GRAM` on a side, also its
     normalized orthogonality error, its gain and (square) spectral radius. The range sees every entry;
-    mean and std of a block above :data:`MAX_SAMPLE` entries come from a strided sample of it."""
+    mean and std of a block above `MAX_SAMPLE` entries come from a strided sample of it."""
     flat = value.reshape(-1)
     if not flat.size:
         return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan}
@@ -173,7 +173,7 @@ def orthogonality(value: np.ndarray, rng: np.random.Generator | None) -> tuple[f
     """``(max |G/g² - I|, g)`` where ``G`` is the Gram matrix of the shorter side and ``g²`` its mean
     diagonal.
 
-    A block with more than :data:`MAX_GRAM` rows (columns, if tall) uses a random subset of them
+    A block with more than `MAX_GRAM` rows (columns, if tall) uses a random subset of them
     (the first ones when ``rng`` is None): any subset of an orthonormal set is orthonormal.
     """
     w = value if value.shape[0] <= value.shape[1] else value.T
@@ -267,7 +267,7 @@ class Context:
     #: For chrono's input gate: the effective value of the forget gate's bias, when the same chrono
     #: init drew it (then ``b_i = -b_f`` is checked exactly).
     forget_value: np.ndarray | None = None
-    #: Unit roundoff of the dtype the block is stored in (:func:`unit_roundoff`): exact checks
+    #: Unit roundoff of the dtype the block is stored in (`unit_roundoff`): exact checks
     #: allow for rounding to it.
     roundoff: float = FLOAT32_ROUNDOFF
 
@@ -292,15 +292,16 @@ def check_block(init: Init, block: Block, value: np.ndarray, ctx: Context) -> Bl
 def check_value(
     init: Init, block: Block, value: np.ndarray, *, alpha: float = 1e-3, dtype: str = "float32"
 ) -> BlockCheck:
-    """Check one block on its own: :func:`check_block`, with its statistical tests judged at
+    """Check one block on its own: `check_block`, with its statistical tests judged at
     ``alpha / m`` (Bonferroni over its ``m`` tests); ``.ok`` is False with probability at most
     ``alpha`` for a genuine sample. ``dtype`` is the dtype the values were stored in (exact checks
     allow for rounding to it).
 
-    >>> from rnninit.inits import Block, Normal
-    >>> block = Block("hh", None, (64, 64), "matrix", 64)
-    >>> check_value(Normal(std=0.5), block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
-    True
+    Examples:
+        >>> from rnninit.inits import Block, Normal
+        >>> block = Block("hh", None, (64, 64), "matrix", 64)
+        >>> check_value(Normal(std=0.5), block, np.random.default_rng(0).normal(0, 0.5, (64, 64))).ok
+        True
     """
     ctx = Context(np.random.default_rng(0), roundoff=unit_roundoff(dtype))
     result = check_block(init, block, np.asarray(value, dtype=np.float64), ctx)
@@ -329,7 +330,7 @@ def _dispatch(init: Init, block: Block, value: np.ndarray, ctx: Context, result:
 
 @functools.singledispatch
 def check_property(prop: ExactProperty, value: np.ndarray, ctx: Context, result: BlockCheck) -> list[Test]:
-    """The exact tests of ``value`` against one of the properties of :mod:`rnninit.inits.properties`
+    """The exact tests of ``value`` against one of the properties of `rnninit.inits.properties`
     (``result.expected`` is filled in); one function per property."""
     raise TypeError(f"the audit has no check for {type(prop).__name__}")
 
@@ -429,11 +430,11 @@ def _top_eigenpair(value: np.ndarray) -> tuple[complex, np.ndarray, np.ndarray]:
 def spectral_tolerance(value: np.ndarray, radius: float, expected: float, roundoff: float) -> float:
     """Absolute tolerance on the spectral radius of ``value`` stored with unit roundoff ``u``.
 
-    :data:`SPECTRAL_RTOL` relative, or what rounding each entry by up to ``u`` relative can do to
+    `SPECTRAL_RTOL` relative, or what rounding each entry by up to ``u`` relative can do to
     the top eigenvalue ``λ`` (right and left eigenvectors ``x``, ``y``), if larger. To first order
     ``Δλ = yᴴ E x / yᴴ x`` with ``|E_ij| ≤ u |W_ij|``, so with ``c_ij = |y_i| |W_ij| |x_j|``:
     at most ``u Σ c / |yᴴ x|``, and (independent rounding errors, Hoeffding) beyond
-    ``u √(2 ln(2/δ) Σ c²) / |yᴴ x|`` with probability at most δ = :data:`ROUNDING_DELTA`. The
+    ``u √(2 ln(2/δ) Σ c²) / |yᴴ x|`` with probability at most δ = `ROUNDING_DELTA`. The
     smaller of the two, doubled for the second-order terms. A nearly defective ``λ`` (a large
     ``1 / |yᴴ x|``) is that sensitive to rounding; a float32 or float64 block never needs it.
     """

@@ -6,7 +6,7 @@ at again:
 
 1. **Exact structure**, per gate block: a constant (``zeros``, ``ones``, ``constant(c)``),
    ``identity(gain)``, ``orthogonal(gain)``, ``spectral(radius)`` (a square block whose spectral radius
-   is a short decimal, see :mod:`rnninit.audit.fit`), and chrono gate biases. Then ``orthogonal`` over
+   is a short decimal, see `rnninit.audit.fit`), and chrono gate biases. Then ``orthogonal`` over
    the stacked gates of a role (``fused=true``, as Keras' default): per-gate orthogonal blocks of a
    tall role are always orthogonal stacked too (with gain ``√gates``), so the per-gate reading is kept
    there; a stacked matrix whose *rows* are orthonormal across gates is the fused claim, which is the
@@ -19,18 +19,18 @@ at again:
 3. **Named schemes without free arguments** per role, over the role's gate blocks together:
    ``torch_default``, Glorot, LeCun and He (uniform and normal), per gate and ``fused=true``.
 4. **A free-argument family** (``normal``, ``uniform``, ``truncated_normal``) with arguments estimated
-   as the shortest decimals the data allow (:mod:`rnninit.audit.fit`); per role, else per gate.
+   as the shortest decimals the data allow (`rnninit.audit.fit`); per role, else per gate.
 
 A candidate *fits* when the audit's own tests of it (range, Kolmogorov–Smirnov, mean, std;
-:func:`~rnninit.audit.checks.distribution_tests`, Bonferroni-combined) give ``p ≥`` :data:`ACCEPT_P`.
+`distribution_tests`, Bonferroni-combined) give ``p ≥`` `ACCEPT_P`.
 Stage 2 names a preset when exactly one preset's schemes fit. Stages 3 and 4 compete together, named
 schemes first: the first that fits is named unless a *rival* fits too (another named scheme with a
 different distribution, e.g. per-gate against fused Glorot on a small block; an estimated family of
 another shape, e.g. a normal where a uniform fits; or one of the same shape whose confidence region
 does not hold the first). Then the block is too small to tell them apart and describe **leaves it
-open** instead of guessing: no entry in the spec, :attr:`Description.open` lists it with the candidates
+open** instead of guessing: no entry in the spec, `Description.open` lists it with the candidates
 that fit, and a note says how many entries the tests would need to tell the shapes apart
-(:mod:`rnninit.audit.power`). Candidates with the same distribution (Glorot and LeCun on a square
+(`rnninit.audit.power`). Candidates with the same distribution (Glorot and LeCun on a square
 block; a per-gate and a fused scheme that coincide) are no choice: the first is named, per gate before
 fused. When nothing fits, the block is open too, with the best candidates.
 
@@ -146,10 +146,23 @@ class DescribedBlock:
 
 @dataclass(repr=False)
 class Description:
-    """What :func:`describe` inferred: ``spec`` for the model, and per cell and per block details.
+    """What `describe` inferred: ``spec`` for the model, and per cell and per block details.
 
     ``open`` lists the blocks describe could not decide (too few entries to tell the candidates apart,
-    or none fits); ``spec`` has no entry for them."""
+    or none fits); ``spec`` has no entry for them.
+
+    Attributes:
+        spec: A spec that explains every block of the model (``str(description)`` is its text).
+        cells: Each cell's own spec, by cell path.
+        blocks: What each block looked like and which init explains it.
+        notes: What describe could not decide, and why.
+
+    Examples:
+        >>> import torch, rnninit as ri
+        >>> description = ri.describe(torch.nn.GRU(8, 16))
+        >>> str(description), list(description.cells), description.open
+        ('pytorch_default', ['<model>'], [])
+    """
 
     spec: Spec
     cells: dict[str, Spec]
@@ -272,7 +285,7 @@ def _fit_p(values: Sequence[np.ndarray], dists: Sequence[Dist | None]) -> float:
     Blocks claimed to share a distribution are also tested pooled (more entries: more power against
     another shape); each block is tested alone too (a gate that differs from the others). All these
     p-values are Bonferroni-combined. A normal or uniform must moreover lie in the confidence region
-    of its family fitted to the pooled entries (:class:`~rnninit.audit.fit.Fitted`): for a uniform this
+    of its family fitted to the pooled entries (`Fitted`): for a uniform this
     is a test of the support's ends from the sample's extremes, far stronger than Kolmogorov–Smirnov
     (32 entries all within ±0.5 rule out U(±0.7), which KS accepts)."""
     if any(d is None for d in dists):
@@ -440,7 +453,7 @@ class _Role:
 
     def too_small(self, shown: Sequence[_Candidate]) -> str:
         """Why these candidates cannot be told apart: the entries, and how many the tests would need to
-        tell the first's shape from each other one's (:func:`rnninit.audit.power.entries_to_tell_apart`)."""
+        tell the first's shape from each other one's (`rnninit.audit.power.entries_to_tell_apart`)."""
         text = f"{self.entries()} entries are too few to tell them apart"
         first = shown[0].dists[0]
         needed = []
@@ -760,7 +773,7 @@ def _as_preset(
 
 
 def _slots_equal(a, b, roles) -> bool:
-    """Whether two resolutions give every block of ``roles`` the same values (see :func:`_canonical`)."""
+    """Whether two resolutions give every block of ``roles`` the same values (see `_canonical`)."""
     for role in roles:
         role_def = a.kind.role(role)
         for gate in a.kind.role_gates(role_def):
@@ -802,11 +815,28 @@ def describe(
     """The most specific init that explains every block of ``model``, as a spec that parses.
 
     Blocks too small to tell the candidates apart are left out of the spec and listed in
-    :attr:`Description.open` and the notes (see the module docstring).
+    `Description.open` and the notes (see the module docstring).
 
-    >>> import torch, rnninit as ri
-    >>> str(ri.describe(torch.nn.LSTM(8, 16)))
-    'pytorch_default'
+    Args:
+        model: The model to read, in any framework rnninit reads (as for `rnninit.audit`).
+        roles: Tensor name -> role declaration, for a cell no layout knows.
+        cell: The cell kind of such a cell, when its declared gates do not tell.
+
+    Returns:
+        The spec for the model (``str()`` of the description), one spec per cell, and what each
+        block looked like.
+
+    Raises:
+        LayoutError: ``model`` is not a model rnninit reads or holds no recurrent cell it knows.
+
+    Examples:
+        >>> import torch, rnninit as ri, rnninit.torch as rt
+        >>> str(ri.describe(torch.nn.LSTM(8, 16)))
+        'pytorch_default'
+        >>> lstm = torch.nn.LSTM(8, 16)
+        >>> _ = rt.apply("hh=orthogonal", lstm, seed=0)
+        >>> ri.describe(lstm).spec
+        Spec.parse('pytorch_default hh=orthogonal')
     """
     backend = backend_for(model)
     layout, notes = audited_layout(backend, model, roles, cell, strict=True)

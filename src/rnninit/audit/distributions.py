@@ -1,7 +1,7 @@
 """The exact distribution of one entry of a block under a random init, for the audit's tests.
 
-Each init says it itself (:meth:`rnninit.inits.Init.entry_distribution`, a
-:class:`~rnninit.inits.distributions.Dist`: CDF, mean, std, excess kurtosis, support) for every
+Each init says it itself (`rnninit.inits.Init.entry_distribution`, a
+`Dist`: CDF, mean, std, excess kurtosis, support) for every
 init whose entries are i.i.d.: ``normal``, ``truncated_normal``, ``uniform``, the variance
 scaling family (Glorot, He, LeCun, Keras' ``variance_scaling``, PyTorch's ``kaiming_*``; per block
 or fused; truncated or not), and ``torch_default``, whose *effective* bias on PyTorch's two additive
@@ -16,13 +16,13 @@ from rnninit.inits.distributions import Dist, irwin_hall, normal, triangular, un
 
 
 def explicit(init: Init) -> str:
-    """``normal(mean=0.0, std=1.0)`` rather than ``normal``: :meth:`rnninit.inits.Init.explicit`."""
+    """``normal(mean=0.0, std=1.0)`` rather than ``normal``: `rnninit.inits.Init.explicit`."""
     return init.explicit()
 
 
 def entry_distribution(init: Init, block: Block) -> Dist | None:
     """The distribution of every entry of ``block`` under ``init``, or ``None`` if entries are not i.i.d.
-    (:meth:`rnninit.inits.Init.entry_distribution`).
+    (`rnninit.inits.Init.entry_distribution`).
 
     A zero-width distribution (``std=0``) is also ``None``: it is a constant, checked exactly.
     """

@@ -1,7 +1,7 @@
-"""Free arguments estimated from a block's values, for :func:`rnninit.describe`.
+"""Free arguments estimated from a block's values, for `rnninit.describe`.
 
 An estimated argument is **the decimal with the fewest significant digits inside its confidence
-interval** at level :data:`ACCEPT_P` (the simplest value the data cannot reject), so a block drawn
+interval** at level `ACCEPT_P` (the simplest value the data cannot reject), so a block drawn
 with ``normal(std=0.3)`` is described as ``normal(std=0.3)``, not ``normal(std=0.2987)``. Among
 equally short decimals the one nearest the point estimate is taken; for a bound of the support
 (``uniform``'s ``low``/``high``, ``truncated_normal``'s ``2·std``, ``chrono``'s ``t_max``) the
@@ -16,8 +16,8 @@ Intervals (``a = ACCEPT_P``, ``n`` entries, ``z = Φ⁻¹(1 - a/2)``):
 - an upper bound of a uniform support ``[l, h]``: ``h ∈ [max, max + w·((a/2)^(-1/n) - 1)]``
   (``P(max < h - t) = (1 - t/(h - l))^n``, ``w = (max - min)(n + 1)/(n - 1)`` the width's unbiased
   estimate); a lower bound likewise;
-- ``spectral``'s radius: only a decimal of at most :data:`SPECTRAL_DIGITS` significant digits within
-  relative :data:`SPECTRAL_RTOL` of the measured radius (the radius of a random matrix is not special;
+- ``spectral``'s radius: only a decimal of at most `SPECTRAL_DIGITS` significant digits within
+  relative `SPECTRAL_RTOL` of the measured radius (the radius of a random matrix is not special;
   a rescaled one is exactly its target, so only a short decimal is evidence of the rescaling).
 """
 
@@ -193,7 +193,7 @@ def fit_chrono(forget_bias: np.ndarray) -> Chrono | None:
 
 
 def fit_spectral(radius: float) -> Spectral | None:
-    """``spectral(radius)`` when the measured radius is a short decimal (see :data:`SPECTRAL_RTOL`)."""
+    """``spectral(radius)`` when the measured radius is a short decimal (see `SPECTRAL_RTOL`)."""
     if not radius > 0:
         return None
     found = shortest_decimal(

@@ -2,10 +2,10 @@
 
 The audit's mean and std tests cannot tell two distributions with the same mean and standard
 deviation apart; only the range test (every entry) and Kolmogorov–Smirnov (on at most
-:data:`~rnninit.audit.checks.MAX_SAMPLE` entries) can. The alternatives that matter in practice
+`MAX_SAMPLE` entries) can. The alternatives that matter in practice
 are the two shapes inits come in, a **normal** and a **uniform**, with the expected mean and std:
 a uniform where a normal is expected, a normal where a uniform is expected, and both where a third
-shape is (``torch_default``'s triangular effective bias, a truncated normal). :func:`shape_power`
+shape is (``torch_default``'s triangular effective bias, a truncated normal). `shape_power`
 gives a lower bound on the probability that the audit's tests reject the expected distribution
 when the entries follow the alternative they are weakest against:
 
@@ -18,7 +18,7 @@ when the entries follow the alternative they are weakest against:
 
 Each bound is exact for its event, so their maximum is a valid lower bound on the power (the true
 power is higher: KS looks at every point at once). A block is **too small** when this bound is below
-:data:`TARGET_POWER`; :func:`entries_needed` gives the size from which it is not.
+`TARGET_POWER`; `entries_needed` gives the size from which it is not.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class Power:
     power: float
     #: ``"uniform"`` or ``"normal"``: the shape of the alternative.
     alternative: str
-    #: For a block that is too small: the entries from which the bound reaches :data:`TARGET_POWER`
+    #: For a block that is too small: the entries from which the bound reaches `TARGET_POWER`
     #: against every alternative (``None`` otherwise, or when no size reaches it at this level).
     needed: int | None
 
@@ -136,7 +136,7 @@ def _shape_terms(dist: Dist, alt: Dist) -> tuple[np.ndarray, np.ndarray, float]:
 
 def power_against(dist: Dist, alt: Dist, n: int, n_ks: int, level: float) -> float:
     """Lower bound on P(the tests reject ``dist``) when a block's ``n`` entries follow ``alt`` (which has
-    ``dist``'s mean and std, see :func:`like`). The range test sees all ``n`` entries,
+    ``dist``'s mean and std, see `like`). The range test sees all ``n`` entries,
     Kolmogorov–Smirnov ``n_ks`` of them, at ``level``."""
     if n <= 0 or n_ks <= 0:
         return 0.0
@@ -154,7 +154,7 @@ _NEEDED: dict[tuple, int | None] = {}
 
 
 def entries_needed(dist: Dist, alt: Dist, level: float, max_sample: int) -> int | None:
-    """The fewest entries from which :func:`power_against` reaches :data:`TARGET_POWER` (``None``: never)."""
+    """The fewest entries from which `power_against` reaches `TARGET_POWER` (``None``: never)."""
     key = (_shape_key(dist), _shape_key(alt), level, max_sample)
     if key not in _NEEDED:
 
@@ -177,7 +177,7 @@ def entries_needed(dist: Dist, alt: Dist, level: float, max_sample: int) -> int 
 
 def shape_power(dist: Dist, n: int, level: float, max_sample: int) -> Power:
     """The tests' power on a block of ``n`` entries against the same-std alternative they are weakest
-    against; when that is below :data:`TARGET_POWER`, also the entries from which every alternative is
+    against; when that is below `TARGET_POWER`, also the entries from which every alternative is
     rejected with that power."""
     pairs = alternatives(dist)
     powers = [power_against(dist, alt, n, min(n, max_sample), level) for _, alt in pairs]
@@ -191,7 +191,7 @@ def shape_power(dist: Dist, n: int, level: float, max_sample: int) -> Power:
 
 def entries_to_tell_apart(a: Dist, b: Dist, level: float, max_sample: int) -> int | None:
     """Entries from which the tests tell ``a``'s shape from ``b``'s (each at the other's mean and std)
-    with :data:`TARGET_POWER`, both ways; ``None`` when no size does."""
+    with `TARGET_POWER`, both ways; ``None`` when no size does."""
     sizes = [
         entries_needed(a, like(b, a), level, max_sample),
         entries_needed(b, like(a, b), level, max_sample),

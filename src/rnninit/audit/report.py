@@ -14,7 +14,28 @@ from rnninit.audit.power import Power
 
 @dataclass
 class BlockRow:
-    """One logical weight block: where it is stored, what the spec expects, what was found."""
+    """One logical weight block: where it is stored, what the spec expects, what was found.
+
+    Attributes:
+        cell: The cell's name in the model (``<model>`` for the model itself).
+        path: The cell's path in the model.
+        layer: The layer index.
+        direction: 0 forward, 1 reverse.
+        role: The block's role (``ih``, ``hh``, ``bias``, ...).
+        gate: Its gate, or ``None`` for an ungated role.
+        tensors: The tensors that store it (two for PyTorch's additive biases).
+        shape: The block's shape.
+        init: The init the spec gives it (``None``: the spec does not mention it).
+        observed: Statistics of the values (mean, std, min, max, ...).
+        expected: The same statistics as the init implies them.
+        tests: The checks run on the block and their outcome.
+
+    Examples:
+        >>> import torch, rnninit as ri
+        >>> row = ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").rows[0]
+        >>> row.label, row.tensors, row.shape, row.verdict
+        ('ih[i]', ('weight_ih_l0',), (16, 8), 'ok')
+    """
 
     cell: str
     path: str
@@ -36,7 +57,7 @@ class BlockRow:
     #: Set when a rule, not a spec entry, gave the expected init (the effective-bias rule).
     rule: str | None = None
     #: For a block checked against an entry distribution: the tests' power against the same-std
-    #: alternative shape they are weakest against (:mod:`rnninit.audit.power`).
+    #: alternative shape they are weakest against (`rnninit.audit.power`).
     power: Power | None = None
 
     @property
@@ -92,7 +113,18 @@ class BlockRow:
 
 @dataclass
 class Finding:
-    """Something wrong, named by tensor, cell (layer/direction), role and gate."""
+    """Something wrong, named by tensor, cell (layer/direction), role and gate.
+
+    ``str(finding)`` is one line that says what was expected and what was found.
+
+    Examples:
+        >>> import torch, rnninit as ri, rnninit.torch as rt
+        >>> lstm = torch.nn.LSTM(8, 16)
+        >>> _ = rt.apply("hh=orthogonal", lstm, seed=0)
+        >>> finding = ri.audit(lstm, "hh=normal(std=0.1)").findings[0]
+        >>> finding.tensors, finding.role, finding.gate
+        (('weight_hh_l0',), 'hh', 'i')
+    """
 
     kind: str
     message: str
@@ -121,7 +153,28 @@ class Finding:
 
 @dataclass(repr=False)
 class AuditReport:
-    """What :func:`rnninit.audit` found. ``ok`` is True when there are no findings."""
+    """What `rnninit.audit` found. ``ok`` is True when there are no findings.
+
+    Printing the report shows one table row per block; ``to_dict`` gives it as plain data.
+
+    Attributes:
+        spec: The spec checked against.
+        framework: The model's framework.
+        rows: One `BlockRow` per block.
+        findings: One `Finding` per problem (empty when ``ok``).
+        alpha: The family-wise false-positive rate.
+        tests: The number of statistical tests run.
+        threshold: The per-test significance level, ``alpha / tests`` (Bonferroni).
+        notes: What the audit assumed or left out.
+        limits: What it could not establish although every test passed (blocks too small to
+            tell the expected shape from a normal or uniform of the same mean and std).
+
+    Examples:
+        >>> import torch, rnninit as ri
+        >>> report = ri.audit(torch.nn.LSTM(8, 16), "pytorch_default")
+        >>> report.ok, len(report.rows), report.tests, report.findings
+        (True, 12, 12, [])
+    """
 
     spec: str
     framework: str
@@ -199,7 +252,7 @@ class AuditReport:
     )
 
     def to_table(self):
-        """A :class:`rich.table.Table` (print it with ``rich.print`` or ``Console().print``)."""
+        """A `rich.table.Table` (print it with ``rich.print`` or ``Console().print``)."""
         from rich.markup import escape
         from rich.table import Table
 

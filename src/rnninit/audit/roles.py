@@ -2,8 +2,8 @@
 
 ``roles={"kernel_ih": "ih", "kernel_hh": "hh", "bias": "bias"}`` maps tensor names (local to the
 layer or module that owns them, or fully qualified) to roles, in the declaration language of
-:mod:`rnninit.layout.declared` (``"ih[i,f,g,o]"`` for gates stacked in that order). Without
-``roles``, conventional names are recognized (:data:`CONVENTIONAL_NAMES`) in every layer or module
+`rnninit.layout.declared` (``"ih[i,f,g,o]"`` for gates stacked in that order). Without
+``roles``, conventional names are recognized (`CONVENTIONAL_NAMES`) in every layer or module
 that has a recurrent weight, and the report says what was inferred.
 """
 

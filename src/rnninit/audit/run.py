@@ -1,9 +1,9 @@
 """``rnninit.audit(model, spec)``: is every weight block what the spec says?
 
 The audit walks the same layouts as ``apply``: for every cell (layer, direction) it resolves the
-spec against the cell kind, builds each block exactly as :func:`rnninit.plan.make_plan` does
+spec against the cell kind, builds each block exactly as `rnninit.plan.make_plan` does
 (fused inits over the stacked gates), reads the block's *effective* value (the sum over redundant
-storage) and checks it (:mod:`rnninit.audit.checks`). All statistical tests of one audit share a
+storage) and checks it (`rnninit.audit.checks`). All statistical tests of one audit share a
 Bonferroni correction, so a correctly initialized model is flagged with probability at most
 ``alpha`` (default 1e-3). Findings that need no spec (NaN/Inf, blocks with identical values, zeros
 where random values were expected, a module still at its framework's default) come on top.
@@ -75,9 +75,35 @@ def audit(
     ``max_sample`` entries are tested on a random subsample of that size (range, NaN and exact
     checks always see every entry).
 
-    >>> import torch, rnninit as ri
-    >>> ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").ok
-    True
+    Args:
+        model: The model to check, in any framework rnninit reads.
+        spec: What each block should have got: a `Spec`, a spec string, a preset name or a dict.
+        roles: Tensor name -> role declaration, for a cell no layout knows.
+        cell: The cell kind of such a cell, when its declared gates do not tell.
+        alpha: The family-wise false-positive rate of the whole audit, in ``(0, 1)``.
+        strict: If true, a parameter of a recognized cell that no layout explains is an error; if
+            false, it is left out and named in the notes.
+        max_sample: The largest number of entries per block the distribution tests see.
+
+    Returns:
+        The report: one row per block, the findings (empty when ``ok``), notes and limits.
+        Printing it shows a table.
+
+    Raises:
+        SpecError: The spec is malformed or does not fit the model's cells, or ``alpha`` is not
+            in ``(0, 1)``.
+        LayoutError: ``model`` is not a model rnninit reads, holds no recurrent cell it knows,
+            or has an unexplained parameter (with ``strict``).
+
+    Examples:
+        >>> import torch, rnninit as ri, rnninit.torch as rt
+        >>> ri.audit(torch.nn.LSTM(8, 16), "pytorch_default").ok
+        True
+        >>> lstm = torch.nn.LSTM(8, 16)
+        >>> _ = rt.apply("hh=orthogonal", lstm, seed=0)
+        >>> report = ri.audit(lstm, "hh=normal(std=0.1)")
+        >>> report.ok, report.findings[0].tensors
+        (False, ('weight_hh_l0',))
     """
     if not 0 < alpha < 1:
         raise SpecError(f"alpha must be in (0, 1), got {alpha!r}")
@@ -160,7 +186,7 @@ def _fingerprint(value: np.ndarray) -> tuple | None:
 def _audit_cell(
     cell: CellLayout, resolved: Resolved, values, max_sample: int, roundoff: float = FLOAT32_ROUNDOFF
 ) -> list[_Checked]:
-    """Check every block of one cell, on the walk the plan takes (:func:`rnninit.walk.walk_cell`)."""
+    """Check every block of one cell, on the walk the plan takes (`rnninit.walk.walk_cell`)."""
     out: list[_Checked] = []
     for visit in walk_cell(cell, resolved):
         value = visit.join(values)
@@ -205,7 +231,7 @@ def _check(visit: Visit, init: Init, block: Block, value: np.ndarray, ctx: Conte
 
 def _power_limits(rows: list[BlockRow], threshold: float) -> list[str]:
     """One line per role (and size) whose blocks are too small for the distribution tests to tell the
-    expected distribution from another shape with the same mean and std (:mod:`rnninit.audit.power`)."""
+    expected distribution from another shape with the same mean and std (`rnninit.audit.power`)."""
     groups: dict[tuple, list[BlockRow]] = {}
     for row in rows:
         if row.power is not None and row.power.too_small:

@@ -4,8 +4,8 @@ In the manner of PyTorch's ``benchmarks/fastrnns``: forward and backward are tim
 warm-up; every candidate of a grid point is run in the same process, interleaved repeat by repeat
 (so that a noisy neighbour slows all of them alike), and what is reported is the median of the
 per-repeat ratios to the built-in with their range. FLOP rates are compared with the time the same
-matrix products take on their own, measured the same way (:mod:`rnninit.bench.flops`).
+matrix products take on their own, measured the same way (`rnninit.bench.flops`).
 
-Entry points: :func:`rnninit.bench.suite.run_speed` with a :class:`rnninit.bench.suite.SpeedConfig`,
-or ``rnninit speed`` (:mod:`rnninit.cli.speed`).
+Entry points: `rnninit.bench.suite.run_speed` with a `rnninit.bench.suite.SpeedConfig`,
+or ``rnninit speed`` (`rnninit.cli.speed`).
 """

@@ -58,7 +58,7 @@ def module_case(
     *,
     double_backward: bool = False,
 ) -> Case:
-    """Time ``module`` on ``point``; ``backend`` forces a :mod:`rnninit.torch.fast` backend.
+    """Time ``module`` on ``point``; ``backend`` forces a `rnninit.torch.fast` backend.
 
     With ``double_backward`` the backward is a gradient-penalty step: ``g = d<y, dy>/dx`` with
     ``create_graph=True``, then ``|g|^2`` backpropagated to the parameters (second derivatives).
@@ -138,7 +138,7 @@ class UserLSTM(nn.Module):
 
 
 class UserLSTMFunctional(UserLSTM):
-    """The same user cell, its forward written with :func:`rnninit.torch.functional.lstm_layer`."""
+    """The same user cell, its forward written with `rnninit.torch.functional.lstm_layer`."""
 
     def forward(self, x):
         return Fr.lstm_layer(x, self.initial_state(x), self.W, self.U, self.b, None)

@@ -9,7 +9,7 @@ over ``T`` steps of a batch of ``B``, multiplies in its forward pass::
 the backward pass does twice that (``dx``, ``dW_ih`` from the input side; ``dh``, ``dW_hh`` from the
 hidden side), so a training step is ``3 x FLOPs_forward``.
 
-:func:`gemm_case` times exactly those products with nothing else: one ``(TB x I)(I x GH)`` GEMM
+`gemm_case` times exactly those products with nothing else: one ``(TB x I)(I x GH)`` GEMM
 and ``T`` ``(B x H)(H x GH)`` ones forward; ``T`` ``(B x GH)(GH x H)`` ones and three
 ``TB``-sized ones backward. Its time is the GEMM floor of any implementation that does the
 recurrence one step at a time, and ``FLOPs / floor`` is the machine's measured matrix-multiply rate
@@ -38,7 +38,7 @@ def training_flops(kind: str, steps: int, batch: int, input_size: int, hidden: i
 def gemm_case(
     kind: str, steps: int, batch: int, input_size: int, hidden: int, dtype: torch.dtype, device: str = "cpu"
 ) -> Case:
-    """A :class:`Case` that runs only the layer's matrix products (forward and backward)."""
+    """A `Case` that runs only the layer's matrix products (forward and backward)."""
     gates = GATES[kind] * hidden
     gen = torch.Generator().manual_seed(0)
 

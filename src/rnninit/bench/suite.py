@@ -1,6 +1,6 @@
 """The speed benchmark: a grid of cells and shapes, a user's own cell, and apply/audit on a big model.
 
-:func:`run_speed` returns plain dicts (what ``rnninit speed --json`` prints): per grid point and
+`run_speed` returns plain dicts (what ``rnninit speed --json`` prints): per grid point and
 candidate the median forward and backward milliseconds, the ratio to the built-in (median and range
 over repeats), the achieved GFLOP/s (training FLOPs ``3 x 2 T B G H (I + H)`` over the measured time)
 and the fraction of the GEMM rate (the time the same matrix products take alone, over the
@@ -43,14 +43,14 @@ from rnninit.inits import orthogonal_matrix
 from rnninit.named_cells import NAMED_CELLS
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
-#: The spec of the apply benchmark (the one of the apply-speed issue), and :func:`torch_init_reference`
+#: The spec of the apply benchmark (the one of the apply-speed issue), and `torch_init_reference`
 #: is the same work written with ``torch.nn.init``.
 APPLY_SPEC = "ih=normal(std=0.02) hh=orthogonal bias=zeros bias[f]=1.0"
 
 
 @dataclass
 class SpeedConfig:
-    """What to measure. The defaults are the full grid of the speed issue; :meth:`quick` is a smoke run."""
+    """What to measure. The defaults are the full grid of the speed issue; `quick` is a smoke run."""
 
     cells: tuple[str, ...] = CELLS
     steps: tuple[int, ...] = (50, 200)
@@ -292,7 +292,7 @@ def double_backward_rows(config: SpeedConfig, progress: Callable[[str], None] | 
 
 
 def torch_init_reference(model: nn.LSTM) -> None:
-    """:data:`APPLY_SPEC` written with ``torch.nn.init``: the same work, for the apply benchmark's ratio.
+    """`APPLY_SPEC` written with ``torch.nn.init``: the same work, for the apply benchmark's ratio.
 
     ``normal_(std=0.02)`` on every ``weight_ih``, ``orthogonal_`` on each gate block of every ``weight_hh``
     (rnninit's ``orthogonal`` is per gate block), zeros on the biases and the effective forget bias 1 in

@@ -33,7 +33,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def one_line(text: str) -> str:
-    """``text`` on one line (line breaks become spaces), at most :data:`MESSAGE_MAX` characters."""
+    """``text`` on one line (line breaks become spaces), at most `MESSAGE_MAX` characters."""
     text = re.sub(r"\s*\n\s*", " ", text.strip())
     if len(text) > MESSAGE_MAX:
         text = f"{text[:MESSAGE_MAX]}… ({len(text) - MESSAGE_MAX} more characters)"

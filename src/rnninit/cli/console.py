@@ -12,5 +12,5 @@ PIPE_WIDTH = 200
 
 
 def stdout_console() -> Console:
-    """A console for standard output: the terminal's width, or :data:`PIPE_WIDTH` when piped."""
+    """A console for standard output: the terminal's width, or `PIPE_WIDTH` when piped."""
     return Console() if sys.stdout.isatty() else Console(width=PIPE_WIDTH)

@@ -4,7 +4,7 @@
 Without CONFIG the embedded default experiment runs (``rnninit/experiments/default.yaml``: the
 adding problem under several initializations, a few minutes on 2 cores). Rerunning the same command
 reuses every finished run. With ``--json`` the last line printed is a JSON summary. With ``--mlflow``
-every run is also logged to MLflow (:mod:`rnninit.experiments.tracking`; default store DIR/mlflow.db).
+every run is also logged to MLflow (`rnninit.experiments.tracking`; default store DIR/mlflow.db).
 """
 
 from __future__ import annotations

@@ -84,7 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def config_from_args(args: argparse.Namespace):
-    """The :class:`~rnninit.bench.suite.SpeedConfig` the command line asks for."""
+    """The `SpeedConfig` the command line asks for."""
     from rnninit.bench.suite import SpeedConfig
 
     overrides: dict = {

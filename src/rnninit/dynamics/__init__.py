@@ -1,9 +1,10 @@
 """Dynamics at initialization: what a spec does to signal and gradient flow, before any training.
 
->>> from rnninit.dynamics import diagnose_spec
->>> d = diagnose_spec("lstm", "chrono(t_max=100)", hidden_size=32, steps=50, inputs="normal")
->>> sorted(d.spectral_radius)
-['hh[f]', 'hh[g]', 'hh[i]', 'hh[o]']
+Examples:
+    >>> from rnninit.dynamics import diagnose_spec
+    >>> d = diagnose_spec("lstm", "chrono(t_max=100)", hidden_size=32, steps=50, inputs="normal")
+    >>> sorted(d.spectral_radius)
+    ['hh[f]', 'hh[g]', 'hh[i]', 'hh[o]']
 
 See ``docs/dynamics.md`` for what each number means and the checks against theory.
 """

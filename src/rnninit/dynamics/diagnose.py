@@ -29,7 +29,7 @@ from rnninit.spec import Spec, SpecLike
 
 @dataclass(frozen=True)
 class Diagnosis:
-    """Everything :func:`diagnose` measured. Norms over a batch are means of per-sequence norms.
+    """Everything `diagnose` measured. Norms over a batch are means of per-sequence norms.
 
     - ``spectral_radius[block]``, ``singular_values[block]``: of each recurrent weight block
       (``hh``, ``hh[f]``, …; ``hh[*]`` = all gates stacked, singular values only).
@@ -119,9 +119,9 @@ def diagnose(
 ) -> Diagnosis:
     """Measure an initialized cell over ``steps`` steps of ``inputs``.
 
-    ``cell`` is a :class:`Stepper`, a cell module (``torch.nn.RNNCell``/``GRUCell``/``LSTMCell``
-    or one with ``input_size``/``hidden_size``; see :meth:`Stepper.for_module`), or a built Keras
-    cell (measured through its exact PyTorch twin, :func:`~rnninit.dynamics.keras_twin.torch_twin`).
+    ``cell`` is a `Stepper`, a cell module (``torch.nn.RNNCell``/``GRUCell``/``LSTMCell``
+    or one with ``input_size``/``hidden_size``; see `Stepper.for_module`), or a built Keras
+    cell (measured through its exact PyTorch twin, `torch_twin`).
     ``inputs``:
     ``"zeros"``, ``"normal"`` (N(0, 1), drawn from ``seed``) or data ``(steps, batch, input)``.
     ``initial_state``: the flat state ``s_0`` ``(batch, S)`` or ``(S,)``; zeros if ``None``.
@@ -208,13 +208,14 @@ def diagnose_spec(
     seed: int = 0,
     probes: int = 8,
 ) -> Diagnosis:
-    """Build cell ``cell`` (a name from :data:`rnninit.dynamics.CELLS`), initialize it from ``spec``
-    with ``seed``, and :func:`diagnose` it. ``input_size`` defaults to ``hidden_size``.
+    """Build cell ``cell`` (a name from `rnninit.dynamics.CELLS`), initialize it from ``spec``
+    with ``seed``, and `diagnose` it. ``input_size`` defaults to ``hidden_size``.
 
-    >>> from rnninit.dynamics import diagnose_spec
-    >>> d = diagnose_spec("elman", "hh=orthogonal(gain=0.9) bias=zeros", hidden_size=16, steps=20)
-    >>> round(float(d.jacobian_norms[-1]), 6) == round(0.9**20, 6)
-    True
+    Examples:
+        >>> from rnninit.dynamics import diagnose_spec
+        >>> d = diagnose_spec("elman", "hh=orthogonal(gain=0.9) bias=zeros", hidden_size=16, steps=20)
+        >>> round(float(d.jacobian_norms[-1]), 6) == round(0.9**20, 6)
+        True
     """
     spec = Spec.coerce(spec) if spec is not None else None
     stepper = make_cell(cell, input_size or hidden_size, hidden_size, spec, seed=seed)

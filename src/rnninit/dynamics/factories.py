@@ -1,13 +1,13 @@
 """Build a named cell for a diagnosis (the names and their modules are
-:data:`rnninit.named_cells.NAMED_CELLS`).
+`rnninit.named_cells.NAMED_CELLS`).
 
 ``make_cell("lstm", input_size=8, hidden_size=64, spec="orthogonal", seed=0)`` builds the cell
 with its framework default under a seeded generator, then applies ``spec`` with
-:func:`rnninit.torch.apply` (roles the spec does not mention keep the framework default).
-The result is a :class:`~rnninit.dynamics.stepper.Stepper` (the module and how its state is laid
-out), which is what :func:`rnninit.dynamics.diagnose` measures. ``keras_*`` cells are Keras' own,
+`rnninit.torch.apply` (roles the spec does not mention keep the framework default).
+The result is a `Stepper` (the module and how its state is laid
+out), which is what `rnninit.dynamics.diagnose` measures. ``keras_*`` cells are Keras' own,
 initialized with Keras' defaults and ``rnninit.keras.apply``, and measured through their exact
-PyTorch twin (:mod:`rnninit.dynamics.keras_twin`).
+PyTorch twin (`rnninit.dynamics.keras_twin`).
 """
 
 from __future__ import annotations
@@ -38,15 +38,16 @@ class CellFactory:
     doc: str
 
 
-#: The cells :func:`make_cell` builds, by name: every name of :data:`rnninit.named_cells.NAMED_CELLS`
-#: with a one-step cell, then any that :func:`register_cell` adds.
 CELLS: dict[str, CellFactory] = {}
+"""The cells `make_cell` builds, by name: every name of `rnninit.named_cells.NAMED_CELLS` with a one-step
+cell, then any that `register_cell` adds.
+"""
 
 
 def register_cell(
     name: str, build: Callable[[int, int, int], object], parts: tuple[str, ...], doc: str
 ) -> None:
-    """Make cell ``name`` available to :func:`make_cell` (in this process)."""
+    """Make cell ``name`` available to `make_cell` (in this process)."""
     CELLS[name] = CellFactory(name, build, parts, doc)
 
 

@@ -1,6 +1,6 @@
 """Recurrent Jacobians along a trajectory, and the gradient's norm through time.
 
-With ``s_t = F(x_t, s_{t-1})`` (a :class:`~rnninit.dynamics.stepper.Stepper`; ``s = [h; c]`` for an
+With ``s_t = F(x_t, s_{t-1})`` (a `Stepper`; ``s = [h; c]`` for an
 LSTM), the one-step Jacobian is ``J_t = ∂s_t/∂s_{t-1}``, evaluated at the state the cell actually
 visits, and by the chain rule
 
@@ -84,7 +84,7 @@ class GradientFlow:
 def gradient_flow(stepper: Stepper, inputs: Tensor, states: Tensor, probes: int = 8) -> GradientFlow:
     """Walk back from ``T`` to 1 accumulating ``∂s_T/∂s_{t-1} = (∂s_T/∂s_t) J_t``.
 
-    ``states`` is the :func:`trajectory` of ``inputs``. Cost per step: one Jacobian (``S`` batched
+    ``states`` is the `trajectory` of ``inputs``. Cost per step: one Jacobian (``S`` batched
     vector-Jacobian products), one ``S × S`` matrix product and a few symmetric eigenproblems per
     sequence; ``ρ(J_t)`` (a non-symmetric eigenproblem) only at the ``probes`` steps.
     """

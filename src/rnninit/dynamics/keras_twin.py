@@ -3,7 +3,7 @@
 A Keras cell (built-in ``SimpleRNNCell``/``LSTMCell``/``GRUCell`` or an ``rnninit.keras`` cell) and a
 PyTorch cell of the same kind compute the same function once their *effective* role/gate blocks are
 equal: the layouts already say where each block lives in either framework (Keras' transposed,
-``i f c o``/``z r h``-ordered storage; PyTorch's two additive biases). So :func:`torch_twin` reads
+``i f c o``/``z r h``-ordered storage; PyTorch's two additive biases). So `torch_twin` reads
 every block of the Keras cell through its layout and writes it into a float64 PyTorch cell through
 that cell's layout, and the diagnosis runs on the twin. Only cells whose equations have an exact
 PyTorch twin are accepted (a GRU with ``reset_after=False`` or non-default activations are refused).
@@ -82,7 +82,7 @@ def is_keras_cell(obj: object) -> bool:
 
 
 def torch_twin(cell) -> Stepper:
-    """A float64 PyTorch cell computing what the built Keras ``cell`` computes, as a :class:`Stepper`."""
+    """A float64 PyTorch cell computing what the built Keras ``cell`` computes, as a `Stepper`."""
     from rnninit.keras.layouts import is_cell
     from rnninit.keras.layouts import model_layout as keras_layout
     from rnninit.keras.layouts import read_arrays as keras_read

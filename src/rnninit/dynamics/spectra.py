@@ -31,6 +31,21 @@ class Spectrum:
 
 
 def spectrum(matrix: np.ndarray) -> Spectrum:
+    """The singular values of a matrix and, if it is square, its spectral radius.
+
+    Args:
+        matrix: A 2-D array (any array-like; computed in float64).
+
+    Returns:
+        The singular values, largest first, and the spectral radius (``None`` for a
+        non-square matrix).
+
+    Examples:
+        >>> import numpy as np
+        >>> s = spectrum(np.diag([3.0, -2.0]))
+        >>> s.singular_values.round(12).tolist(), s.spectral_radius
+        ([3.0, 2.0], 3.0)
+    """
     matrix = np.asarray(matrix, dtype=np.float64)
     singular = np.linalg.svd(matrix, compute_uv=False)
     radius = None
@@ -62,5 +77,5 @@ def recurrent_blocks(module: nn.Module) -> dict[str, np.ndarray]:
 
 
 def recurrent_spectra(module: nn.Module) -> dict[str, Spectrum]:
-    """:func:`spectrum` of every block of :func:`recurrent_blocks`."""
+    """`spectrum` of every block of `recurrent_blocks`."""
     return {label: spectrum(block) for label, block in recurrent_blocks(module).items()}

@@ -2,7 +2,7 @@
 
 A cell is called as ``module(x_t, state) -> state``, the convention of ``torch.nn.RNNCell``,
 ``GRUCell`` (state ``h``) and ``LSTMCell`` (state ``(h, c)``), and of the library's cells. A
-:class:`Stepper` names the state's parts and their sizes, and concatenates them into one vector
+`Stepper` names the state's parts and their sizes, and concatenates them into one vector
 ``s = [h; c]`` of size ``S``, so that the recurrent Jacobian ``∂s_t/∂s_{t-1}`` is one ``S × S``
 matrix whatever the cell. The first part is the cell's output ``h``.
 """

@@ -1,12 +1,13 @@
 """Measure what an initialization does to training: long-memory tasks, a trainer, sweeps of
 cells x specs x seeds with a crash-safe results store, and an HTML report.
 
->>> from rnninit.experiments import load_experiment, run_experiment, LocalExecutor, write_report
->>> sweep = load_experiment(None)  # the embedded default; validated before anything runs
->>> [e.name for e in sweep.experiments]
-['lstm-adding-T100', 'elman-adding-T30']
->>> outcome = run_experiment(sweep, "runs/demo", LocalExecutor(workers=2))  # doctest: +SKIP
->>> write_report(outcome, "runs/demo")  # doctest: +SKIP
+Examples:
+    >>> from rnninit.experiments import load_experiment, run_experiment, LocalExecutor, write_report
+    >>> sweep = load_experiment(None)  # the embedded default; validated before anything runs
+    >>> [e.name for e in sweep.experiments]
+    ['lstm-adding-T100', 'elman-adding-T30']
+    >>> outcome = run_experiment(sweep, "runs/demo", LocalExecutor(workers=2))  # doctest: +SKIP
+    >>> write_report(outcome, "runs/demo")  # doctest: +SKIP
 
 The command line does the same: ``rnninit run [CONFIG] --out DIR --workers 2``. Names are imported
 lazily, so ``import rnninit.experiments`` (and building the CLI's parser) imports no framework.

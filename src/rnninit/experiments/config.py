@@ -15,13 +15,13 @@
 
 Runs are models x seeds. A model may override any ``train`` field, and may give ``tune:`` (a spec
 family with ``?``) instead of ``spec:``: the family is tuned for the model's cell and the task before
-any run starts (:mod:`rnninit.experiments.tuning`). ``intended`` (optional, a spec)
+any run starts (`rnninit.experiments.tuning`). ``intended`` (optional, a spec)
 is what the model was meant to get: the report audits the initialized model against it, so a spec
 applied wrongly shows up as audit findings (it does not change training). A file may also hold several
 experiments (each with its own task) under ``experiments:``, with ``train``/``seeds`` defaults at the
-top (see :func:`parse_sweep`); they run as one sweep into one store and one report. Every spec is
-checked against its cell by building the model and planning the initialization (``rnninit.torch.apply``),
-so an invalid cell/spec pair is a :class:`ConfigError` naming the model, not a failure halfway through.
+top (see `parse_sweep`); they run as one sweep into one store and one report. Every spec is checked
+against its cell by building the model and planning the initialization (``rnninit.torch.apply``), so an
+invalid cell/spec pair is a `ConfigError` naming the model, not a failure halfway through.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ RUN_FORMAT = 1
 
 @dataclass(frozen=True)
 class RunSpec:
-    """Everything that determines one run; its :attr:`key` names it in the results store."""
+    """Everything that determines one run; its `key` names it in the results store."""
 
     label: str
     cell: str
@@ -244,7 +244,7 @@ def _model(index: int, data: Any, task, train: TrainConfig, labels: set[str]) ->
 
 
 def _tune(where: str, cell: str, hidden: int, options: dict, task, value: Any) -> dict:
-    """Tune the model's family (:mod:`rnninit.experiments.tuning`); errors name the model."""
+    """Tune the model's family (`rnninit.experiments.tuning`); errors name the model."""
     from rnninit.experiments.tuning import tune_model, tune_settings, tuned_summary
 
     settings = tune_settings(where, value)
@@ -365,9 +365,9 @@ DEFAULT_CONFIG = Path(__file__).with_name("default.yaml")
 
 
 def load_experiment(path: str | Path | None = None) -> Sweep:
-    """Load and validate an experiment file (see :func:`parse_sweep`); ``None`` loads the embedded default.
+    """Load and validate an experiment file (see `parse_sweep`); ``None`` loads the embedded default.
 
-    The file is read safely and with bounded nesting (:func:`rnninit.datafile.load_data_file`)."""
+    The file is read safely and with bounded nesting (`rnninit.datafile.load_data_file`)."""
     path = Path(path) if path is not None else DEFAULT_CONFIG
     data = load_data_file(path, what="experiment file", error=ConfigError)
     try:

@@ -3,7 +3,7 @@ consumes ``(index, result)`` pairs in completion order; it stores each result as
 
 An executor only moves runs and results: it never touches the store, the summary or the report,
 so another backend (e.g. a Ray cluster, issue 8) is one more subclass registered in
-:data:`EXECUTORS`, with no change to the runner.
+`EXECUTORS`, with no change to the runner.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from rnninit.errors import Arg, ConfigError, did_you_mean, one_of
 
 
 class Executor(ABC):
-    """Runs :func:`~rnninit.experiments.worker.execute_run` on each run and yields results as they finish.
+    """Runs `execute_run` on each run and yields results as they finish.
 
-    Importing this module imports no framework (the CLI builds its parser from :data:`EXECUTORS`)."""
+    Importing this module imports no framework (the CLI builds its parser from `EXECUTORS`)."""
 
     name: str = ""
 
@@ -65,7 +65,7 @@ EXECUTORS: dict[str, str] = {
 
 
 def executor_class(name: str) -> type[Executor]:
-    """The executor class registered under ``name``; a :class:`ConfigError` listing the valid names."""
+    """The executor class registered under ``name``; a `ConfigError` listing the valid names."""
     where = EXECUTORS.get(name)
     if where is None:
         raise ConfigError(

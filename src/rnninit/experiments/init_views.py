@@ -1,6 +1,6 @@
 """The report's view of each model at initialization, before any training: its audit (does every
-weight block hold what the spec says?, :mod:`rnninit.audit`) and its dynamics (spectra, Jacobian
-norms through time, :mod:`rnninit.dynamics`). Used by :mod:`rnninit.experiments.report` when those
+weight block hold what the spec says?, `rnninit.audit`) and its dynamics (spectra, Jacobian
+norms through time, `rnninit.dynamics`). Used by `rnninit.experiments.report` when those
 modules are installed; each model is rebuilt exactly as its first seed's run started.
 """
 
@@ -38,7 +38,7 @@ def initial_model(experiment: Experiment, model: dict) -> nn.Module:
 
 def step_cell(rnn: nn.Module) -> nn.Module:
     """A one-step cell computing exactly what the one-layer sequence module ``rnn`` computes per step
-    (its ``*_l0`` weights copied into the matching ``*Cell``), for :func:`rnninit.dynamics.diagnose`."""
+    (its ``*_l0`` weights copied into the matching ``*Cell``), for `rnninit.dynamics.diagnose`."""
     import rnninit.torch as rt
 
     if isinstance(rnn, TwoKernelTanhRNN):  # h' = tanh(x K_ih + h K_hh) = tanh(W_ih x + W_hh h), W = K^T

@@ -1,5 +1,5 @@
 """The model every task trains: the recurrent module a cell name builds
-(:data:`rnninit.named_cells.NAMED_CELLS`), then a linear readout."""
+(`rnninit.named_cells.NAMED_CELLS`), then a linear readout."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ CELLS: Mapping[str, NamedCell] = MappingProxyType(
 
 
 def check_options(cell: str, options: Mapping[str, Any]) -> None:
-    """A :class:`ConfigError` for an option value ``cell`` does not take (``nonlinearity: sigmoid``)."""
+    """A `ConfigError` for an option value ``cell`` does not take (``nonlinearity: sigmoid``)."""
     for key, value in options.items():
         valid = CELLS[cell].options.get(key)
         if valid is None:

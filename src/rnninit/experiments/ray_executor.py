@@ -1,6 +1,6 @@
 """Run a sweep on a Ray cluster: each run is one Ray task with one CPU.
 
-The executor only moves runs and results, like :class:`~rnninit.experiments.executor.LocalExecutor`:
+The executor only moves runs and results, like `LocalExecutor`:
 the runner stores each result in the crash-safe store as it arrives and writes the summary and the
 report, so they are the same as with the local executor for the same seeds (a run's numbers depend
 only on its config and seed, never on the process or machine it ran in).
@@ -14,11 +14,11 @@ What is retried, and why nothing is counted twice:
 * retries exhausted: the run becomes ``{"status": "failed", "reason": ...}``, like a run whose
   trainer raised. The store does not treat ``failed`` as final, so the next ``rnninit run`` tries it
   again; the other runs of the sweep are unaffected.
-* an exception inside a run is not retried by Ray: :func:`~rnninit.experiments.worker.execute_run`
+* an exception inside a run is not retried by Ray: `execute_run`
   records it as ``failed`` (see above).
 
 Ray is an optional dependency (``pip install 'rnninit[ray]'``); it is imported when a
-:class:`RayExecutor` is made, never at import time of this module.
+`RayExecutor` is made, never at import time of this module.
 
 The workers run the driver's copy of ``rnninit``: when the executor connects to Ray itself, it ships
 the package with the job (Ray's ``runtime_env={"py_modules": [rnninit]}``), so a cluster whose nodes
@@ -53,7 +53,7 @@ logger = logging.getLogger(__name__)
 
 
 def import_ray():
-    """Import Ray, or raise :class:`RayNotInstalledError` saying how to install it."""
+    """Import Ray, or raise `RayNotInstalledError` saying how to install it."""
     try:
         import ray
     except ImportError as exc:
@@ -74,11 +74,11 @@ class RayExecutor(Executor):
     * ``address`` given (``"auto"``, ``"HOST:6379"`` or ``"ray://HOST:10001"``), or else the
       ``RAY_ADDRESS`` environment variable: connect to that cluster; ``workers`` is not used, every
       CPU of the cluster can take a run.
-    * otherwise: start a private local Ray instance with ``workers`` CPUs (shut down by :meth:`close`).
+    * otherwise: start a private local Ray instance with ``workers`` CPUs (shut down by `close`).
 
     ``max_retries``: how many times a run is started again after its worker process died.
     ``function``: what each task calls on a run dict (default
-    :func:`~rnninit.experiments.worker.execute_run`); it must be importable or picklable by value
+    `execute_run`); it must be importable or picklable by value
     on the workers.
     """
 
@@ -160,7 +160,7 @@ class RayExecutor(Executor):
         lost: Ray forwards it to the worker the task was pushed to, and when it arrives before the
         task itself the worker does not know the task, drops the cancel, and then runs the task to
         its end (holding its CPU for a whole run). So a run that has not stopped within
-        :data:`CANCEL_RETRY_S` is cancelled again; by then the worker has it, and kills it.
+        `CANCEL_RETRY_S` is cancelled again; by then the worker has it, and kills it.
         """
         ray = self.ray
         deadline = time.monotonic() + CANCEL_TIMEOUT_S

@@ -1,7 +1,7 @@
 """A results store that survives a crash and a second ``rnninit run`` on the same directory.
 
 ``DIR/runs/<key>.json`` holds a run's full config and its result; ``key`` is a hash of the config
-(:attr:`RunSpec.key`), so an identical run is found again and a changed one is not.
+(`RunSpec.key`), so an identical run is found again and a changed one is not.
 
 What the store guarantees (docs/security.md says the same for users):
 
@@ -11,7 +11,7 @@ What the store guarantees (docs/security.md says the same for users):
   is complete or absent: a rerun reuses every stored run and redoes the rest.
 - **Temporary files.** A store removes only temporary files it can prove stale: written on this
   host by a process that no longer exists. Another live process's file in flight is never touched.
-- **One writer at a time.** :meth:`ResultStore.lock` holds an exclusive lock on ``DIR/.rnninit-lock``
+- **One writer at a time.** `ResultStore.lock` holds an exclusive lock on ``DIR/.rnninit-lock``
   (``fcntl.flock``; the kernel releases it when the process exits, however it exits). A second
   ``rnninit run`` on the same directory waits for the first, then reuses everything it stored,
   so no run is trained twice.
@@ -62,9 +62,9 @@ _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<host>[A-Za-z0-9-]+)\.(?P<pid>\d+)\.[A-
 
 
 def check_root(root: str | Path, *, name: str = "root") -> Path:
-    """``root`` as a :class:`Path` once it is known a store may live there; creates nothing.
+    """``root`` as a `Path` once it is known a store may live there; creates nothing.
 
-    Raises :class:`StoreError` (or :class:`~rnninit.outputs.OutputError`) for a file, an unwritable
+    Raises `StoreError` (or `OutputError`) for a file, an unwritable
     place, or a non-empty directory that is not an rnninit run directory. ``name`` is what the
     messages call the argument that gave ``root`` (``rnninit run`` passes ``"out"``, its ``--out``)."""
     path = check_output_dir(root, Arg(name))
@@ -207,7 +207,7 @@ def _number_or_none(value: object) -> bool:
 
 
 def is_final_result(result: object) -> bool:
-    """``result`` has the shape of a finished run's result (:class:`~rnninit.experiments.trainer.TrainResult`
+    """``result`` has the shape of a finished run's result (`TrainResult`
     as a dict: a final status, a curve of ``[step, metric, loss]`` rows, numbers where numbers go)."""
     if not isinstance(result, dict) or result.get("status") not in FINAL:
         return False

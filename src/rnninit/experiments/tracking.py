@@ -10,7 +10,7 @@ final metrics (``final_<metric>``, ``solved``, ``steps_to_solve``, ``wall_s``) a
 sweep's counts as metrics and ``report.html``, ``summary.json`` and the config as artifacts.
 
 The parent run stands for one ``--out`` directory (its results store): a rerun finds it again and
-refreshes its artifacts. Each child run is tagged with its run's key (:attr:`RunSpec.key`), and a
+refreshes its artifacts. Each child run is tagged with its run's key (`RunSpec.key`), and a
 run the parent already holds with a final status is never logged again: rerunning a sweep, or logging
 one whose runs were all reused from the results store, adds only what MLflow does not hold yet. A run
 whose logging was interrupted (no ``rnninit.logged`` tag) is deleted and logged again. A ``failed``

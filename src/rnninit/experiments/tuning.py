@@ -4,7 +4,7 @@
       - {cell: elman, hidden: 32, tune: "hh=orthogonal(gain=?) bias=zeros", label: tanh-tuned}
       - {cell: lstm, hidden: 32, tune: {family: "chrono(t_max=?)", input: normal}, label: lstm-tuned}
 
-Before any run starts, :func:`rnninit.tune.tuner.tune` fills the family in for the model's own cell (the
+Before any run starts, `rnninit.tune.tuner.tune` fills the family in for the model's own cell (the
 recurrent module the runs train, one step of it), hidden size and the task's sequence length, driven
 by ``input``: ``task`` (default: 8 sequences of the task's own training data, drawn with seed 0),
 ``normal``, ``uniform`` or ``zeros``. The tuned spec is what every seed of the model trains with; it is
@@ -58,7 +58,7 @@ def tune_settings(where: str, value: Any) -> dict[str, Any]:
 
 
 def tune_model(cell: str, hidden: int, options: dict, task, settings: dict[str, Any]):
-    """Tune ``settings['family']`` for this model's recurrent module on the task: a :class:`TuneResult`."""
+    """Tune ``settings['family']`` for this model's recurrent module on the task: a `TuneResult`."""
     from rnninit.dynamics.stepper import Stepper
     from rnninit.experiments.init_views import step_cell
     from rnninit.experiments.models import build_model

@@ -47,7 +47,7 @@ def key_to_seed(key: jax.Array) -> int:
 
 
 def resolve_seed(seed: int | jax.Array | None) -> int:
-    """``None`` -> fresh OS entropy; a JAX key -> :func:`key_to_seed`; an int -> itself, checked."""
+    """``None`` -> fresh OS entropy; a JAX key -> `key_to_seed`; an int -> itself, checked."""
     if seed is None:
         return secrets.randbelow(MAX_SEED + 1)
     if isinstance(seed, jax.Array):
@@ -65,22 +65,23 @@ def apply(
 ) -> ApplyResult:
     """Initialize every recurrent cell in an ``flax.nnx`` module from ``spec``, in place.
 
-    ``spec`` is a :class:`~rnninit.Spec`, a spec string, a preset name or a dict. Roles are the math:
+    ``spec`` is a `Spec`, a spec string, a preset name or a dict. Roles are the math:
     ``bias`` is the effective gate bias, wherever Flax keeps it (``hf.bias`` of an ``LSTMCell``,
     ``dense_i.bias`` of a ``GRUCell``). ``nnx.GRUCell`` has no hidden-side ``b_hn``: a spec giving
-    ``bias_hn`` anything but zeros is a :class:`~rnninit.errors.SpecError` there. Blocks whose role the
+    ``bias_hn`` anything but zeros is a `SpecError` there. Blocks whose role the
     spec does not mention are left as they are. Each parameter keeps its dtype and sharding.
 
     ``seed``: an int (the numbers ``rnninit.torch.apply`` gives the same blocks), a JAX key, or
-    ``None`` (fresh OS entropy; JAX has no global generator); see :mod:`rnninit.flax.apply`.
+    ``None`` (fresh OS entropy; JAX has no global generator); see `rnninit.flax.apply`.
     Everything is validated and sampled before anything is written, and every value is checked to be
-    finite in its parameter's dtype (:func:`rnninit.writer.write_all`): on any error no weight changes.
+    finite in its parameter's dtype (`rnninit.writer.write_all`): on any error no weight changes.
 
-    >>> from flax import nnx
-    >>> import rnninit.flax as rf
-    >>> lstm = nnx.RNN(nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0)))
-    >>> rf.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
-    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    Examples:
+        >>> from flax import nnx
+        >>> import rnninit.flax as rf
+        >>> lstm = nnx.RNN(nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0)))
+        >>> rf.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+        ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
     """
     if isinstance(module, nn.Module):
         raise LayoutError(
@@ -113,17 +114,18 @@ def apply_linen(
 
     ``variables`` is what ``module.init`` returned (``{'params': ...}``, other collections passed
     through); ``*args, **kwargs`` are what ``module.apply(variables, ...)`` takes: the model is traced
-    once, abstractly, to see which cell owns which parameters (:mod:`rnninit.flax.layouts`). Nothing
+    once, abstractly, to see which cell owns which parameters (`rnninit.flax.layouts`). Nothing
     is modified: returns ``(new_variables, result)``, with the same container type. ``seed`` and
-    ``strict`` are as for :func:`apply`; ``linen.GRUCell`` and ``MGUCell`` do have ``b_hn``
+    ``strict`` are as for `apply`; ``linen.GRUCell`` and ``MGUCell`` do have ``b_hn``
     (``hn.bias``, role ``bias_hn``).
 
-    >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
-    >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
-    >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros", model,
-    ...                                    model.init(jax.random.key(0), x), x, seed=0)
-    >>> result
-    ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
+    Examples:
+        >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
+        >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
+        >>> spec = "ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros"
+        >>> variables, result = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
+        >>> result
+        ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
     """
     found = find_linen_cells(linen(module, variables, *args, **kwargs), strict=strict)
     seed = resolve_seed(seed)

@@ -6,9 +6,9 @@ As class attributes (nnx or Linen)::
         rnninit_roles = {"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]", "b": "bias[i,f,g,o]"}
         rnninit_kind = "lstm"             # optional for ungated (Elman-like) cells
 
-or with :func:`declare` on a class (nnx or Linen) or on one nnx instance. Names are the dotted
+or with `declare` on a class (nnx or Linen) or on one nnx instance. Names are the dotted
 parameter paths inside the cell (``"dense_i.kernel"`` for a sub-layer's); declarations use
-:func:`rnninit.layout.declared.declared_layout`'s syntax. Flax stores matrices ``(in, out)``, as
+`rnninit.layout.declared.declared_layout`'s syntax. Flax stores matrices ``(in, out)``, as
 ``x @ W``, so declared matrices are read that way unless ``transpose=False``
 (``rnninit_transpose = False``) says they are ``(out, in)``.
 """
@@ -68,14 +68,15 @@ def declare(
     A Linen module is declared by class (its instances are frozen dataclasses). Declaring an nnx
     instance checks the declaration against its parameters at once.
 
-    >>> import jax.numpy as jnp, rnninit.flax as rf
-    >>> from flax import nnx
-    >>> class Cell(nnx.Module):
-    ...     def __init__(self):
-    ...         self.W = nnx.Param(jnp.zeros((3, 4))); self.U = nnx.Param(jnp.zeros((4, 4)))
-    >>> cell = rf.declare(Cell(), {"W": "ih", "U": "hh"})
-    >>> rf.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
-    ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
+    Examples:
+        >>> import jax.numpy as jnp, rnninit.flax as rf
+        >>> from flax import nnx
+        >>> class Cell(nnx.Module):
+        ...     def __init__(self):
+        ...         self.W = nnx.Param(jnp.zeros((3, 4))); self.U = nnx.Param(jnp.zeros((4, 4)))
+        >>> cell = rf.declare(Cell(), {"W": "ih", "U": "hh"})
+        >>> rf.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
+        ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
     """
     is_class = isinstance(module_or_class, type)
     modules = (nnx.Module, nn.Module)

@@ -36,7 +36,7 @@ from rnninit.spec import Spec, SpecLike
 class RoleInitializer:
     """Initialize one weight (its gate blocks side by side) by one role of a spec.
 
-    Made by :func:`role`; hashable and comparable, as Flax module attributes should be.
+    Made by `role`; hashable and comparable, as Flax module attributes should be.
     """
 
     spec: Spec
@@ -103,12 +103,13 @@ def role(
     order along its last axis; ``None``: all of the kind's gates, canonical order).
 
     ``kind`` is inferred from ``gates`` when omitted (``elman`` without gates); ``seed`` and the block
-    identity ``path, layer, direction`` are described in :mod:`rnninit.flax.initializers`.
+    identity ``path, layer, direction`` are described in `rnninit.flax.initializers`.
 
-    >>> import jax, rnninit.flax as rf
-    >>> init = rf.role("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0", "bias", "ifgo")
-    >>> init(jax.random.key(0), (4 * 3,)).tolist()
-    [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    Examples:
+        >>> import jax, rnninit.flax as rf
+        >>> init = rf.role("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0", "bias", "ifgo")
+        >>> init(jax.random.key(0), (4 * 3,)).tolist()
+        [0.0, 0.0, 0.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
     """
     spec = Spec.coerce(spec)
     parsed = parse_gates(gates)

@@ -1,15 +1,15 @@
-"""Find the recurrent cells in a Flax model and build its :class:`~rnninit.layout.ModelLayout`.
+"""Find the recurrent cells in a Flax model and build its `ModelLayout`.
 
-Recognized cells: Flax's built-ins (:mod:`rnninit.layout.flax_builtin`), alone or inside
+Recognized cells: Flax's built-ins (`rnninit.layout.flax_builtin`), alone or inside
 ``RNN``/``Bidirectional`` wrappers or any module around them, and users' cells that declare their
-parameters' roles (:mod:`rnninit.flax.declare`). Other modules are walked into, never touched.
+parameters' roles (`rnninit.flax.declare`). Other modules are walked into, never touched.
 
 * **NNX** (``flax.nnx.Module``): the module graph is walked; parameters are the ``nnx.Param`` s
   found there, changed in place.
 * **Linen** (``flax.linen.Module``): a Linen module holds no weights, and ``@compact`` modules create
   their sub-modules only while they run, so the model is traced once, abstractly
   (``jax.eval_shape`` of ``module.apply(variables, *args, **kwargs)``, nothing computed), with every
-  module call intercepted to see which cell lives at which scope path. :func:`linen` bundles
+  module call intercepted to see which cell lives at which scope path. `linen` bundles
   the three.
 
 Identity of a block (what its random stream derives from), as for ``torch.nn.LSTM``: a cell in an
@@ -65,8 +65,8 @@ _LINEN_BUILTINS = (
 class Linen:
     """A Linen model, its variables (what ``module.init`` returned) and the arguments of one call.
 
-    Made by :func:`linen`; accepted by ``rnninit.audit``, ``rnninit.describe`` and
-    :func:`rnninit.flax.model_layout`.
+    Made by `linen`; accepted by ``rnninit.audit``, ``rnninit.describe`` and
+    `rnninit.flax.model_layout`.
     """
 
     module: nn.Module
@@ -78,11 +78,12 @@ class Linen:
 def linen(module: nn.Module, variables: Mapping[str, Any], *args, **kwargs) -> Linen:
     """Bundle a Linen model with its variables and the arguments ``module.apply(variables, ...)`` takes.
 
-    >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit as ri, rnninit.flax as rf
-    >>> model, x, spec = nn.RNN(nn.LSTMCell(16)), jnp.ones((2, 5, 8)), "ih=normal(std=0.5) hh=orthogonal"
-    >>> variables, _ = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
-    >>> ri.audit(rf.linen(model, variables, x), spec).ok
-    True
+    Examples:
+        >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit as ri, rnninit.flax as rf
+        >>> model, x, spec = nn.RNN(nn.LSTMCell(16)), jnp.ones((2, 5, 8)), "ih=normal(std=0.5) hh=orthogonal"
+        >>> variables, _ = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
+        >>> ri.audit(rf.linen(model, variables, x), spec).ok
+        True
     """
     if not isinstance(module, nn.Module):
         raise LayoutError(f"linen() needs a flax.linen.Module, got {type(module).__name__}")
@@ -421,7 +422,7 @@ def _model_layout(cells: list[CellLayout], tensors: dict, skipped: list[str], ty
 
 
 def find_cells(model: object, *, strict: bool = True) -> Found:
-    """Every recurrent cell of an nnx module or of a :class:`Linen` bundle."""
+    """Every recurrent cell of an nnx module or of a `Linen` bundle."""
     if isinstance(model, Linen):
         return find_linen_cells(model, strict=strict)
     if isinstance(model, nnx.Module):
@@ -435,7 +436,7 @@ def find_cells(model: object, *, strict: bool = True) -> Found:
 
 
 def model_layout(model: object, strict: bool = True) -> ModelLayout:
-    """The layout of every recurrent cell in an nnx module or a :class:`Linen` bundle."""
+    """The layout of every recurrent cell in an nnx module or a `Linen` bundle."""
     return find_cells(model, strict=strict).layout
 
 

@@ -1,4 +1,4 @@
-"""Flax parameters as a :class:`rnninit.writer.Target`: the checks ``apply`` makes before writing.
+"""Flax parameters as a `rnninit.writer.Target`: the checks ``apply`` makes before writing.
 
 An nnx module is written in place (``nnx.Param.set_value``); a Linen model's variables are
 immutable, so its target only collects the new values, which ``apply_linen`` returns. Both get the
@@ -24,9 +24,9 @@ def cast(value: np.ndarray, like) -> jax.Array | np.ndarray:
 
 
 class FlaxTarget(Target):
-    """The parameters a :class:`~rnninit.flax.layouts.Found` points to.
+    """The parameters a `Found` points to.
 
-    ``in_place``: write nnx ``Param`` s; otherwise keep the new values in :attr:`new`."""
+    ``in_place``: write nnx ``Param`` s; otherwise keep the new values in `new`."""
 
     def __init__(self, found, *, in_place: bool):
         self.found = found

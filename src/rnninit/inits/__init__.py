@@ -1,6 +1,6 @@
 """Framework-neutral initializers and their registry.
 
-``INITS`` maps each canonical name to its class; :func:`make_init` builds one from a name and
+``INITS`` maps each canonical name to its class; `make_init` builds one from a name and
 arguments, with errors that list the valid names and arguments.
 """
 
@@ -57,21 +57,21 @@ INITS: dict[str, type[Init]] = {
         Spectral,
     )
 }
+"""Every init by its spec name (``"orthogonal"`` -> `Orthogonal`): what `make_init` builds from."""
 
-#: Other frameworks' names for an init that means exactly the same here (Keras' ``random_normal``,
-#: PyTorch's ``xavier_*``); a spec may use them and is written back with the canonical name.
 INIT_ALIASES: dict[str, str] = {
     "random_normal": "normal",
     "random_uniform": "uniform",
     "xavier_uniform": "glorot_uniform",
     "xavier_normal": "glorot_normal",
 }
+"""Other names an init is known by (Keras' ``random_normal``, ...) -> its spec name."""
 
 
 def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
     """Build an init by name; positional arguments fill arguments in declared order.
 
-    Names in :data:`INIT_ALIASES` and argument aliases (:attr:`Init.aliases`, e.g. Keras' ``stddev``
+    Names in `INIT_ALIASES` and argument aliases (`Init.aliases`, e.g. Keras' ``stddev``
     for ``std``) are accepted and normalized, so the init is the same as with the canonical names.
     """
     cls = INITS.get(INIT_ALIASES.get(name, name))
@@ -95,11 +95,11 @@ def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
 def init_from_config(
     config: dict[str, Any] | str | float | int | Init, *, parse: Callable[[str], Init] | None = None
 ) -> Init:
-    """Inverse of :meth:`Init.to_config`; also takes a bare number (a constant) or an :class:`Init`.
+    """Inverse of `Init.to_config`; also takes a bare number (a constant) or an `Init`.
 
     An init written as text (``"normal(std=0.5)"``, alone or for an argument that takes an init) is the
-    spec language, which lives above the inits: :func:`rnninit.init_from_config` reads it, by passing
-    its parser as ``parse``. Without ``parse``, text is a :class:`SpecError` that says so.
+    spec language, which lives above the inits: `rnninit.init_from_config` reads it, by passing
+    its parser as ``parse``. Without ``parse``, text is a `SpecError` that says so.
     """
     if isinstance(config, Init):
         return config

@@ -1,4 +1,4 @@
-"""The :class:`Init` base class and the :class:`Block` an init samples for.
+"""The `Init` base class and the `Block` an init samples for.
 
 An init is a frozen, typed, framework-neutral value. It samples NumPy arrays for one logical
 weight block (one role, one gate, in one layer and direction of one cell) from a random stream
@@ -25,8 +25,10 @@ from rnninit.errors import SpecError, did_you_mean, one_of, shown
 from rnninit.inits.distributions import Dist
 from rnninit.inits.properties import ConstantValue, ExactProperty
 
-#: What a block is: a full matrix, the diagonal of a matrix stored as a vector, or a vector.
 BLOCK_KINDS = ("matrix", "diagonal", "vector")
+"""The shapes a block can have: a matrix, a diagonal (a vector acting as a diagonal matrix), or a vector (a
+bias).
+"""
 
 
 @dataclass(frozen=True)
@@ -76,16 +78,16 @@ class Init:
     """Base class of all initializers.
 
     Subclasses set ``name`` and ``summary``, declare typed fields (their arguments, in the order
-    positional arguments fill them), implement :meth:`_sample`, and say what they draw: the law of
-    an entry (:meth:`entry_distribution`) and what holds exactly (:meth:`exact_property`,
-    :meth:`constant_value`), which is all the audit and describe know of an init. ``fused=True``
+    positional arguments fill them), implement `_sample`, and say what they draw: the law of
+    an entry (`entry_distribution`) and what holds exactly (`exact_property`,
+    `constant_value`), which is all the audit and describe know of an init. ``fused=True``
     applies the init over all gates of a role at once, as Keras does for its default kernel
     initializers.
     """
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
-    #: Block kinds this init accepts; others are a :class:`SpecError` at validation.
+    #: Block kinds this init accepts; others are a `SpecError` at validation.
     accepts: ClassVar[tuple[str, ...]] = BLOCK_KINDS
     #: Arguments that ``str`` writes without their name when they come first (``constant(1.0)``).
     positional: ClassVar[tuple[str, ...]] = ()
@@ -107,10 +109,10 @@ class Init:
 
     # -- subclass hooks -------------------------------------------------------------------
     def _validate_args(self) -> None:
-        """Check argument values (not types); raise :class:`SpecError`."""
+        """Check argument values (not types); raise `SpecError`."""
 
     def _validate_block(self, block: Block) -> None:
-        """Check that this init makes sense for ``block``; raise :class:`SpecError`."""
+        """Check that this init makes sense for ``block``; raise `SpecError`."""
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
@@ -118,15 +120,15 @@ class Init:
     # -- what the init is: the audit and describe read these, never the init's class ------------
     def entry_distribution(self, block: Block) -> Dist | None:
         """The law every entry of ``block`` follows, independently, under this init
-        (:mod:`rnninit.inits.distributions`); ``None`` when the entries are not i.i.d. draws of one law
-        with a spread (a constant, a structured matrix, chrono's gate rule: see :meth:`exact_property`)."""
+        (`rnninit.inits.distributions`); ``None`` when the entries are not i.i.d. draws of one law
+        with a spread (a constant, a structured matrix, chrono's gate rule: see `exact_property`)."""
         return None
 
     def exact_property(self, block: Block) -> ExactProperty | None:
-        """What holds exactly of every value this init gives ``block`` (:mod:`rnninit.inits.properties`):
+        """What holds exactly of every value this init gives ``block`` (`rnninit.inits.properties`):
         every entry one value, ``gain·I``, orthogonal with a gain, a spectral radius, chrono's gate rule;
         ``None`` when only the law of the entries can be tested. By default the
-        :meth:`constant_value`, if there is one."""
+        `constant_value`, if there is one."""
         value = self.constant_value(block.kind)
         return None if value is None else ConstantValue(value)
 
@@ -138,7 +140,7 @@ class Init:
 
     # -- public API -----------------------------------------------------------------------
     def validate(self, block: Block) -> None:
-        """Raise :class:`SpecError` if this init cannot initialize ``block``."""
+        """Raise `SpecError` if this init cannot initialize ``block``."""
         if block.kind not in self.accepts:
             kinds = " or ".join(self.accepts)
             raise SpecError(
@@ -180,7 +182,7 @@ class Init:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
     def non_default_args(self) -> dict[str, Any]:
-        """Arguments that differ from their defaults (and required ones), in :meth:`arg_names` order."""
+        """Arguments that differ from their defaults (and required ones), in `arg_names` order."""
         out = {}
         fields = {f.name: f for f in dataclasses.fields(self)}
         for f in (fields[name] for name in self.arg_names()):
@@ -204,7 +206,7 @@ class Init:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Init:
-        """Inverse of :meth:`to_config` (works on the base class or the matching subclass)."""
+        """Inverse of `to_config` (works on the base class or the matching subclass)."""
         from rnninit.inits import init_from_config
 
         init = init_from_config(config)

@@ -1,11 +1,11 @@
-"""The law of one entry of a block: what an init's :meth:`~rnninit.inits.Init.entry_distribution` says.
+"""The law of one entry of a block: what an init's `entry_distribution` says.
 
-A :class:`Dist` gives the CDF, mean, standard deviation, excess kurtosis and support of one entry,
+A `Dist` gives the CDF, mean, standard deviation, excess kurtosis and support of one entry,
 for inits whose entries are drawn independently from one distribution: a normal, a uniform, a
-truncated normal (any scipy.stats frozen distribution, :meth:`Dist.from_scipy`), and the sum of
+truncated normal (any scipy.stats frozen distribution, `Dist.from_scipy`), and the sum of
 ``k`` uniforms that ``torch_default``'s effective bias over PyTorch's additive biases is (an
 Irwin–Hall distribution: triangular for two terms). It only describes; the audit
-(:mod:`rnninit.audit.checks`) tests blocks against it.
+(`rnninit.audit.checks`) tests blocks against it.
 """
 
 from __future__ import annotations

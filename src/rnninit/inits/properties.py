@@ -1,10 +1,10 @@
 """What holds exactly of every value an init gives a block: what an init's
-:meth:`~rnninit.inits.Init.exact_property` says.
+`exact_property` says.
 
-Random draws are described by their law (:mod:`rnninit.inits.distributions`); these are the facts
+Random draws are described by their law (`rnninit.inits.distributions`); these are the facts
 that hold for *every* sample, without statistics: every entry equal, a scaled identity, a scaled
 (semi-)orthogonal matrix, a spectral radius, chrono's rule for gate biases. They only describe; the
-audit (:mod:`rnninit.audit.checks`) checks a block against them, with tolerances for the storage's
+audit (`rnninit.audit.checks`) checks a block against them, with tolerances for the storage's
 rounding.
 """
 
@@ -60,7 +60,7 @@ class ChronoGate(ExactProperty):
     """Chrono's rule for one gate bias (Tallec & Ollivier 2018): on the ``forget`` gate,
     ``b = log u`` with ``u ~ U(1, t_max - 1)`` i.i.d.; on the ``input`` gate, ``b = -b_forget``, drawn
     from the forget gate's stream, so the two are exact negatives. (Other gates are a
-    :class:`ConstantValue` 0.)"""
+    `ConstantValue` 0.)"""
 
     random: ClassVar[bool] = True
     t_max: float

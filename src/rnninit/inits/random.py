@@ -31,9 +31,10 @@ def _nonnegative(init: Init, arg: str) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Normal(Init):
-    """Normal distribution :math:`\\mathcal{N}(\\text{mean}, \\text{std}^2)`.
+    """Normal distribution `\\mathcal{N}(\\text{mean}, \\text{std}^2)`.
 
-    >>> normal = Normal(std=0.5)
+    Examples:
+        >>> normal = Normal(std=0.5)
     """
 
     name: ClassVar[str] = "normal"
@@ -91,7 +92,7 @@ class TruncatedNormal(Init):
 
 @dataclass(frozen=True, kw_only=True)
 class Uniform(Init):
-    """Uniform distribution :math:`\\mathcal{U}(\\text{low}, \\text{high})`."""
+    """Uniform distribution `\\mathcal{U}(\\text{low}, \\text{high})`."""
 
     name: ClassVar[str] = "uniform"
     summary: ClassVar[str] = "U(low, high)"
@@ -146,9 +147,9 @@ def block_fan(block: Block, mode: str) -> float:
 
 @dataclass(frozen=True, kw_only=True)
 class _VarianceScaling(Init):
-    """Zero-mean i.i.d. entries whose standard deviation :meth:`std` depends on the block's fans.
+    """Zero-mean i.i.d. entries whose standard deviation `std` depends on the block's fans.
 
-    :meth:`sampler` says how they are drawn: ``uniform`` from ``U(±√3·std)``, ``normal`` from
+    `sampler` says how they are drawn: ``uniform`` from ``U(±√3·std)``, ``normal`` from
     ``N(0, std²)``, ``truncated_normal`` from a normal cut at ±2 of its own scale and rescaled so
     that the *truncated* distribution has standard deviation ``std`` (as Keras does).
     """
@@ -430,8 +431,8 @@ class TorchDefault(Init):
         return block.bias_terms if block.is_bias else 1
 
     def entry_distribution(self, block: Block) -> Dist:
-        """The sum of :meth:`terms_for` draws of ``U(±1/√H)``
-        (:func:`~rnninit.inits.distributions.irwin_hall`)."""
+        """The sum of `terms_for` draws of ``U(±1/√H)``
+        (`irwin_hall`)."""
         dist = irwin_hall(self.terms_for(block), self.bound(block))
         return dataclasses.replace(dist, label=f"{self.explicit()} = {dist.label}")
 

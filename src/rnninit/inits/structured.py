@@ -167,7 +167,7 @@ class Spectral(Init):
 
     def exact_property(self, block: Block) -> SpectralRadius:
         """Only the radius: the entries are ``base``'s draws divided by their own matrix's radius, so
-        they are not independent, and have no :meth:`entry_distribution`."""
+        they are not independent, and have no `entry_distribution`."""
         return SpectralRadius(self.radius)
 
     def _validate_block(self, block: Block) -> None:

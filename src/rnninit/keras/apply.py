@@ -26,24 +26,25 @@ def apply(
 ) -> ApplyResult:
     """Initialize every recurrent cell in ``obj`` (a *built* layer, cell or model) from ``spec``, in place.
 
-    ``spec`` is a :class:`~rnninit.Spec`, a spec string, a preset name or a dict. Gate names follow the
+    ``spec`` is a `Spec`, a spec string, a preset name or a dict. Gate names follow the
     math (LSTM ``i f g o``, GRU ``r z n``; Keras' ``c`` and ``h`` are accepted as aliases); ``bias`` is
     the effective gate bias, so on a GRU with ``reset_after=True`` the value goes to the input-bias row
     and the recurrent row gets zeros (its ``h`` entry is ``b_hn``, role ``bias_hn``). Blocks whose
     role the spec does not mention are left as they are.
 
-    Block identities (path, layer, direction) are those of :mod:`rnninit.keras.layouts`, so an
+    Block identities (path, layer, direction) are those of `rnninit.keras.layouts`, so an
     ``LSTM`` layer and a ``torch.nn.LSTM`` given the same spec and int seed get the same effective
     weights. ``seed=None`` draws one from Python's generator (``keras.utils.set_random_seed``
     governs it). Everything is validated and sampled before anything is written, every value is
     checked to be finite in its weight's dtype, and a write that still fails restores what was
-    written: on any error no weight changes (:class:`~rnninit.errors.StorageError` for a weight
+    written: on any error no weight changes (`StorageError` for a weight
     that cannot take the values).
 
-    >>> import keras, rnninit.keras as rk
-    >>> lstm = keras.layers.LSTM(16); lstm.build((None, 5, 8))
-    >>> rk.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
-    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> lstm = keras.layers.LSTM(16); lstm.build((None, 5, 8))
+        >>> rk.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+        ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
     """
     found = find_cells(obj, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)

@@ -2,14 +2,14 @@
 
 Keras calls an initializer as ``init(shape, dtype)`` and never says which weight it builds, so a
 single multi-argument initializer shared by all weights applies one argument set to all of them,
-and dispatching on shape breaks when ``input_dim == units``. A :class:`RoleInitializer` is told its
+and dispatching on shape breaks when ``input_dim == units``. A `RoleInitializer` is told its
 role when it is made (``rk.role(spec, "hh")``), so the shape is only used to split the weight into
 gate blocks. Keras stores matrices ``(in, out)``: the initializer samples each gate block in the
 neutral ``(out, in)`` orientation (fans per gate block) and writes it transposed.
 
 Every call draws from the stream of one block identity ``(seed, path, layer, direction, role,
 gate)``. The first call of an initializer uses its identity as given (so it reproduces what
-:func:`rnninit.keras.apply` gives that block); every further call of the same instance appends
+`rnninit.keras.apply` gives that block); every further call of the same instance appends
 ``#k`` to the path, so one initializer reused for two weights never gives them equal values (a
 seeded Keras initializer does).
 """
@@ -37,7 +37,7 @@ class RoleInitializer(keras.initializers.Initializer):
     """Initialize one weight (possibly several gate blocks side by side) by one role of a spec.
 
     Args:
-        spec: a :class:`~rnninit.Spec`, spec string, preset name or dict; the whole spec is kept
+        spec: a `Spec`, spec string, preset name or dict; the whole spec is kept
             (and serialized), the initializer uses the entries for ``role``.
         role: what the weight means: ``ih``, ``hh``, ``bias``, ... (see the cell kinds).
         gates: for a gated role, the gates stacked along the weight's last axis, in storage order
@@ -48,11 +48,12 @@ class RoleInitializer(keras.initializers.Initializer):
             generator (``keras.utils.set_random_seed`` governs it).
         path, layer, direction: the block identity the random stream derives from.
 
-    >>> import keras, rnninit.keras as rk
-    >>> spec = "ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros"
-    >>> init = rk.RoleInitializer(spec, "hh", gates="ifco", seed=0)
-    >>> tuple(init((16, 64)).shape)
-    (16, 64)
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> spec = "ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros"
+        >>> init = rk.RoleInitializer(spec, "hh", gates="ifco", seed=0)
+        >>> tuple(init((16, 64)).shape)
+        (16, 64)
     """
 
     def __init__(
@@ -199,7 +200,7 @@ def role(
 ) -> RoleInitializer:
     """The one-liner for a custom cell's ``build``: ``add_weight(..., initializer=rk.role(spec, "hh"))``.
 
-    See :class:`RoleInitializer` for the arguments.
+    See `RoleInitializer` for the arguments.
     """
     return RoleInitializer(
         spec, role, gates, kind=kind, seed=seed, path=path, layer=layer, direction=direction

@@ -1,4 +1,4 @@
-"""Find the recurrent cells in a Keras layer or model and build its :class:`~rnninit.layout.ModelLayout`.
+"""Find the recurrent cells in a Keras layer or model and build its `ModelLayout`.
 
 Recognized cells: Keras' ``SimpleRNNCell``, ``LSTMCell``, ``GRUCell`` (also inside ``SimpleRNN``,
 ``LSTM``, ``GRU``, ``keras.layers.RNN``, ``StackedRNNCells`` and ``Bidirectional``), rnninit's own
@@ -172,7 +172,7 @@ def local_cell_layout(
 
 def relocate(owned: Owned, **identity) -> Owned:
     """Give a local cell layout its identity in a model, and its tensors their names there
-    (:func:`rnninit.layout.storage.relocate`)."""
+    (`rnninit.layout.storage.relocate`)."""
     return relocate_cells(*owned, **identity)
 
 
@@ -333,7 +333,7 @@ def model_layout(obj: keras.layers.Layer, strict: bool = True) -> ModelLayout:
     """The layout of every recurrent cell in ``obj`` (a built Keras layer, cell or model).
 
     With ``strict``, a weight of a recognized cell that its layout does not explain, or a cell in a
-    ``keras.layers.RNN`` that rnninit does not know, is a :class:`~rnninit.errors.LayoutError`.
+    ``keras.layers.RNN`` that rnninit does not know, is a `LayoutError`.
     """
     return find_cells(obj, strict=strict).layout
 
@@ -359,8 +359,8 @@ def write_arrays(obj: keras.layers.Layer, arrays: Mapping[str, np.ndarray], plan
 
     Every weight is checked (shape, a context where assigning works) and every value converted and
     checked to be finite in the weight's dtype before any is written; a write that still fails
-    restores what was written (:func:`rnninit.writer.write_all`; ``plan`` lets its errors name the
-    block). Raises :class:`~rnninit.errors.StorageError`, with nothing changed.
+    restores what was written (`rnninit.writer.write_all`; ``plan`` lets its errors name the
+    block). Raises `StorageError`, with nothing changed.
     """
     from rnninit.keras.target import KerasTarget
     from rnninit.writer import write_all

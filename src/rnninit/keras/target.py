@@ -1,4 +1,4 @@
-"""Keras variables as a :class:`rnninit.writer.Target`: what ``apply`` writes, all or nothing."""
+"""Keras variables as a `rnninit.writer.Target`: what ``apply`` writes, all or nothing."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _in_stateless_scope() -> bool:
 
 
 class KerasTarget(Target):
-    """Named Keras variables, for :func:`rnninit.writer.write_all`."""
+    """Named Keras variables, for `rnninit.writer.write_all`."""
 
     def __init__(self, variables: Mapping[str, keras.Variable]):
         self.variables = dict(variables)

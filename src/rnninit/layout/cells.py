@@ -1,4 +1,4 @@
-"""The old name of :mod:`rnninit.layout.kinds` (cell kinds: the math of each cell). "Cells" now
+"""The old name of `rnninit.layout.kinds` (cell kinds: the math of each cell). "Cells" now
 means the modules (``rnninit.torch``, ``rnninit.keras``); this name stays for code that imports it."""
 
 from rnninit.layout.kinds import (

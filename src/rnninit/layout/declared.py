@@ -112,7 +112,7 @@ def _address(text: str, whole: str) -> tuple[int, int]:
 
 def parse_declaration(text: object) -> Declaration:
     """``'ih[i,f]'`` -> one part; ``'+bias @ layer 1 reverse'`` -> an additive part of layer 1's
-    reverse cell. Raises :class:`~rnninit.errors.LayoutError` with the grammar on invalid text."""
+    reverse cell. Raises `LayoutError` with the grammar on invalid text."""
     if not isinstance(text, str):
         raise LayoutError(f"invalid role declaration {text!r}; {SYNTAX}")
     body, at, address = text.partition("@")
@@ -147,7 +147,7 @@ def declared_layout(
 
     ``shapes`` maps each declared tensor's *local* name to its shape; tensor names in the result are
     qualified with ``path`` (``path.local``), or taken from ``names`` (local -> stored name) when
-    given. Raises :class:`~rnninit.errors.LayoutError` for a declaration that does not fit the shapes.
+    given. Raises `LayoutError` for a declaration that does not fit the shapes.
     """
     base = ELMAN if kind is None else cell_kind(kind)
     prefix = f"{path}." if path else ""

@@ -22,7 +22,7 @@ cell                              ``ih``                    ``hh``              
 ================================  ========================  ========================  ========================
 
 ``nnx.GRUCell`` computes ``n = tanh(W_in x + b_in + r ⊙ W_hn h)``: its recurrent ``Linear`` has no
-bias, so ``b_hn`` is fixed at 0 (:attr:`~rnninit.layout.storage.CellLayout.unstored`), while
+bias, so ``b_hn`` is fixed at 0 (`unstored`), while
 ``linen.GRUCell`` has it (``hn.bias``), like ``torch.nn.GRU``. ``linen.MGUCell(reset_gate=False)``
 is the kind ``mgu_no_reset``. ``SimpleCell(residual=True)`` (``h' = φ(W_i x + b + W_h h + h)``,
 whose recurrent matrix is ``W_h + I``) and ``linen.ConvLSTMCell`` (convolution kernels; a forget
@@ -111,7 +111,7 @@ def flax_cell_storage(
     api: str, class_name: str, *, residual: bool = False, reset_gate: bool = True
 ) -> FlaxCellStorage | None:
     """The storage of the built-in cell ``class_name`` of ``api`` (``"nnx"`` or ``"linen"``), ``None``
-    for a class Flax does not ship; an :class:`UnsupportedCellError` for a built-in no layout describes."""
+    for a class Flax does not ship; an `UnsupportedCellError` for a built-in no layout describes."""
     where = f"flax.{api}.{class_name}"
     if class_name in UNSUPPORTED:
         raise UnsupportedCellError(

@@ -12,7 +12,7 @@ axis in Keras' order: LSTM ``i, f, c, o`` (``c`` is the neutral ``g``), GRU ``z,
   PyTorch's GRU, so for ``z`` and ``r`` the two rows are additive storage of one effective bias and
   for ``h`` row 1 is ``b_hn`` (role ``bias_hn``).
 * GRU with ``reset_after=False`` computes ``h̃ = tanh(x W_h + (r ⊙ h) U_h + b_h)``: a different cell
-  (:data:`~rnninit.layout.kinds.GRU_RESET_BEFORE`) with one bias.
+  (`GRU_RESET_BEFORE`) with one bias.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def keras_cell_layout(
     """Layout of one built-in Keras cell, with its variables' local names (``kernel``, ...).
 
     ``kind`` is the cell's kind for ``reset_after=True`` (``GRU``); a GRU with ``reset_after=False``
-    is laid out as :data:`GRU_RESET_BEFORE`. Returns the layout (path ``""``, layer 0, direction 0)
+    is laid out as `GRU_RESET_BEFORE`. Returns the layout (path ``""``, layer 0, direction 0)
     and the variables it owns (local name -> shape).
     """
     if kind is GRU and not reset_after:

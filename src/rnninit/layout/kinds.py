@@ -1,9 +1,9 @@
 """Cell kinds: the math of each recurrent cell, independent of any framework's storage.
 
-A :class:`CellKind` names a cell's gates and the *roles* of its weights: what each weight
+A `CellKind` names a cell's gates and the *roles* of its weights: what each weight
 means in the cell's equations, its block shape in terms of the cell's sizes, and whether it has
 one block per gate. Specs are validated against a cell kind; storage layouts
-(:mod:`rnninit.layout.storage`) map its blocks onto a framework's tensors.
+(`rnninit.layout.storage`) map its blocks onto a framework's tensors.
 
 Canonical gate names and order follow PyTorch (LSTM ``i, f, g, o``; GRU ``r, z, n``); Keras'
 names are accepted as aliases (LSTM ``c`` for ``g``; GRU ``h`` for ``n``).
@@ -97,7 +97,7 @@ class CellKind:
         return role.gates if role.gates is not None else self.gates
 
     def canonical_gate(self, role: RoleDef, gate: str, *, position: int | None = None) -> str:
-        """Resolve a gate name (or a Keras alias) for ``role``; raise :class:`SpecError` if invalid."""
+        """Resolve a gate name (or a Keras alias) for ``role``; raise `SpecError` if invalid."""
         if not role.gated:
             gated = [r.name for r in self.roles if r.gated]
             hint = f" (gated roles: {one_of(gated)})" if gated else " (this cell has no gates)"
@@ -150,6 +150,7 @@ ELMAN = CellKind(
     equations="h' = φ(W_ih x + W_hh h + b),  φ = tanh or relu",
     torch_bias_terms={None: 2},
 )
+"""The Elman (vanilla) RNN cell, ``torch.nn.RNN``'s: one ungated block per role."""
 
 LSTM = CellKind(
     name="lstm",
@@ -168,6 +169,7 @@ LSTM = CellKind(
     gate_aliases={"c": "g"},
     torch_bias_terms={"i": 2, "f": 2, "g": 2, "o": 2},
 )
+"""The LSTM cell (gates ``i, f, g, o``; an optional projection, role ``proj``)."""
 
 GRU = CellKind(
     name="gru",
@@ -193,6 +195,7 @@ GRU = CellKind(
     gate_aliases={"h": "n"},
     torch_bias_terms={"r": 2, "z": 2, "n": 1},
 )
+"""The GRU cell with the reset gate after the recurrent product (PyTorch's, cuDNN's; gates ``r, z, n``)."""
 
 GRU_RESET_BEFORE = CellKind(
     name="gru_reset_before",
@@ -211,6 +214,9 @@ GRU_RESET_BEFORE = CellKind(
     gate_aliases={"h": "n"},
     torch_bias_terms={"r": 1, "z": 1, "n": 1},
 )
+"""The GRU cell with the reset gate before the recurrent product (Cho et al. 2014; Keras'
+``reset_after=False``).
+"""
 
 INDRNN = CellKind(
     name="indrnn",
@@ -222,6 +228,7 @@ INDRNN = CellKind(
     ),
     equations="h' = φ(W x + u ⊙ h + b)   (Li et al. 2018)",
 )
+"""The IndRNN cell: a diagonal recurrent weight (role ``hh`` is a vector)."""
 
 MINIMALRNN = CellKind(
     name="minimalrnn",
@@ -239,6 +246,7 @@ MINIMALRNN = CellKind(
     ),
     gate_semantics={"forget": "u"},
 )
+"""The MinimalRNN cell (Chen 2017): an input map, then one update gate ``u``."""
 
 MGU = CellKind(
     name="mgu",
@@ -262,6 +270,7 @@ MGU = CellKind(
     ),
     gate_semantics={"forget": "f"},
 )
+"""The minimal gated unit (Zhou et al. 2016; ``flax.linen.MGUCell``): one gate ``f`` that also resets."""
 
 MGU_NO_RESET = CellKind(
     name="mgu_no_reset",
@@ -277,10 +286,12 @@ MGU_NO_RESET = CellKind(
     ),
     gate_semantics={"forget": "f"},
 )
+"""The minimal gated unit without the reset (``flax.linen.MGUCell(reset_gate=False)``)."""
 
 CELL_KINDS: dict[str, CellKind] = {
     k.name: k for k in (ELMAN, LSTM, GRU, GRU_RESET_BEFORE, INDRNN, MINIMALRNN, MGU, MGU_NO_RESET)
 }
+"""Every cell kind by name: what `cell_kind` looks names up in, and what a spec is validated against."""
 
 
 def cell_kind(name: str | CellKind) -> CellKind:
@@ -312,8 +323,9 @@ def kind_for_gates(
     different gates (``f`` is a gate of ``lstm`` and of ``mgu``), are an ``error`` (the caller's type)
     that says to pass ``argument=``. No gates at all is ``elman``.
 
-    >>> kind_for_gates(["z", "r", "h"]).name, kind_for_gates(["i", "f", "c", "o"]).name
-    ('gru', 'lstm')
+    Examples:
+        >>> kind_for_gates(["z", "r", "h"]).name, kind_for_gates(["i", "f", "c", "o"]).name
+        ('gru', 'lstm')
     """
     named = list(dict.fromkeys(gates))
     if not named:

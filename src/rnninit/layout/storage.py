@@ -1,8 +1,8 @@
 """Storage layouts: which stored tensor holds which role and gate block, and how.
 
-A :class:`ModelLayout` describes every recurrent cell found in a model (one :class:`CellLayout`
-per layer and direction) and every tensor they own. Each logical block (:class:`Slot`) lists
-its :class:`Placement` s: where in which tensor it lives, and whether the tensor stores it
+A `ModelLayout` describes every recurrent cell found in a model (one `CellLayout`
+per layer and direction) and every tensor they own. Each logical block (`Slot`) lists
+its `Placement` s: where in which tensor it lives, and whether the tensor stores it
 transposed (Keras). A block with several placements is stored redundantly as a *sum* (PyTorch's
 ``bias_ih + bias_hh``): its effective value is the sum, and writing puts the value in the first
 placement and zeros in the others.

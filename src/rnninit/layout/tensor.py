@@ -4,7 +4,7 @@ A lone tensor has one role, ``tensor``. With ``gates=k`` its rows (dim 0) are ``
 blocks named ``g0 … g{k-1}``, each a block of its own (its own fans, its own random stream), as
 the gate blocks of a recurrent weight are. The block identities are those of a cell declared with
 ``{"tensor": "tensor[g0,…]"}`` (or ``{"tensor": "tensor"}`` when ``k = 1``) on the kind
-:func:`tensor_kind` returns, at path ``""``, layer 0, direction 0; so a spec ``tensor=<init>``
+`tensor_kind` returns, at path ``""``, layer 0, direction 0; so a spec ``tensor=<init>``
 applied to such a cell gives the numbers ``init_`` gives.
 """
 
@@ -45,7 +45,7 @@ def tensor_declaration(gates: int) -> str:
 def tensor_layout(shape: tuple[int, ...], gates: int = 1) -> ModelLayout:
     """The layout of a lone vector or matrix of ``shape`` whose dim 0 stacks ``gates`` blocks.
 
-    Raises :class:`~rnninit.errors.LayoutError` for a tensor that is not a non-empty vector or
+    Raises `LayoutError` for a tensor that is not a non-empty vector or
     matrix, or whose dim 0 does not split into ``gates`` equal blocks.
     """
     gates = _check_gates(gates)

@@ -5,7 +5,7 @@ Pure functions of the modules' sizes: no torch import. The style, in one place:
 
 - each role lives in one tensor (two for the additive biases ``bias_ih`` and ``bias_hh``), whose name
   is a base name plus the suffix of its layer and direction: ``weight_hh_l1_reverse``
-  (:func:`layer_suffix`; a ``*Cell`` has no suffix);
+  (`layer_suffix`; a ``*Cell`` has no suffix);
 - a gated role stacks its gates along the rows, in the kind's order (LSTM ``i, f, g, o``, GRU
   ``r, z, n``): ``weight_ih`` is ``(gates·H, in)``, ``weight_hh`` ``(gates·H, H)``, a bias ``(gates·H,)``;
 - layer ``k > 0`` reads the outputs of both directions of layer ``k - 1``.

@@ -1,4 +1,4 @@
-"""Spec families: specs with free arguments (``?``) that :func:`rnninit.tune` fills in.
+"""Spec families: specs with free arguments (``?``) that `rnninit.tune` fills in.
 
 ::
 
@@ -10,13 +10,13 @@ A free argument is ``?`` or ``?[low, high]`` in place of a real-valued argument 
 (``normal(std=?)``, ``orthogonal(gain=?[0.5, 2])``, ``bias[f]=?`` for ``constant(value=?)``) or of a
 preset (``chrono(t_max=?)``, ``irnn(std=?)``, ``forget_bias(value=?)``). A family parses,
 round-trips (``SpecFamily.parse(str(f)) == f``, ``SpecFamily.from_dict(f.to_dict()) == f``) and
-reports errors with their position like a :class:`~rnninit.spec.Spec`; it is not a spec, and
+reports errors with their position like a `Spec`; it is not a spec, and
 ``apply``/``audit`` refuse it with an error that says to tune it first.
 
 Each free argument is named ``<key>.<argument>`` (``hh.std``, ``bias[f].value``,
 ``hh.base.std`` inside ``spectral(base=normal(std=?))``) or ``<preset>.<argument>``
 (``chrono.t_max``). Without bounds it gets the default range of its argument
-(:data:`DEFAULT_BOUNDS`); a range with ``low > 0`` is searched on a log scale.
+(`DEFAULT_BOUNDS`); a range with ``low > 0`` is searched on a log scale.
 """
 
 from __future__ import annotations
@@ -35,9 +35,6 @@ from rnninit.spec.parse import Call, Entry, Free, Parsed, free_arguments, parse
 from rnninit.spec.presets import PRESETS
 from rnninit.spec.spec import Spec, _sort_key
 
-#: Search range of a free argument written without bounds, by argument name. Scales (std, gain,
-#: radius) span four decades around the usual ~1/sqrt(fan) and ~1 values; t_max spans 3 to 10⁴
-#: steps (chrono needs > 2); additive values (biases, means, bounds of a uniform) span [-10, 10].
 DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
     "std": (1e-3, 10.0),
     "gain": (1e-3, 10.0),
@@ -48,6 +45,10 @@ DEFAULT_BOUNDS: dict[str, tuple[float, float]] = {
     "low": (-10.0, 10.0),
     "high": (-10.0, 10.0),
 }
+"""Search range of a free argument written without bounds, by argument name. Scales (std, gain, radius) span
+four decades around the usual ~1/sqrt(fan) and ~1 values; t_max spans 3 to 10⁴ steps (chrono needs > 2);
+additive values (biases, means, bounds of a uniform) span [-10, 10].
+"""
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class FreeArgument:
     """One ``?`` of a family: its name, the init or preset it belongs to, its search range.
 
     ``log``: searched on a log scale (the range is positive). ``bounded``: the range was written
-    (``?[low, high]``) rather than taken from :data:`DEFAULT_BOUNDS`. ``position``: offset of the
+    (``?[low, high]``) rather than taken from `DEFAULT_BOUNDS`. ``position``: offset of the
     ``?`` in the family's text (``None`` for a family built from a dict).
     """
 
@@ -123,7 +124,7 @@ def _named_args(call: Call, is_preset: bool) -> list[tuple[str, Any]]:
 
 
 def _canonical_args(call: Call, is_preset: bool) -> list[tuple[str, Any]]:
-    """:func:`_named_args` in the owner's declared argument order (so the written order, or a YAML
+    """`_named_args` in the owner's declared argument order (so the written order, or a YAML
     dump's sorted keys, do not change the canonical text)."""
     order = {name: i for i, name in enumerate(_arg_names(call.name, is_preset))}
     return sorted(_named_args(call, is_preset), key=lambda kv: order.get(kv[0], len(order)))
@@ -166,7 +167,7 @@ def _config(value: Any, is_preset: bool = False) -> Any:
 
 
 def _substitute(value: Any, values: Mapping[int, float]) -> Any:
-    """``value`` with each :class:`Free` replaced by ``values[free.pos]``."""
+    """``value`` with each `Free` replaced by ``values[free.pos]``."""
     if isinstance(value, Free):
         return values[value.pos]
     if isinstance(value, Call):
@@ -179,8 +180,8 @@ def _substitute(value: Any, values: Mapping[int, float]) -> Any:
 
 
 class SpecFamily:
-    """A spec with free arguments. Build one with :meth:`parse`, :meth:`from_dict` or :meth:`load`;
-    :meth:`fill` gives the :class:`Spec` at a point; :func:`rnninit.tune` chooses the point."""
+    """A spec with free arguments. Build one with `parse`, `from_dict` or `load`;
+    `fill` gives the `Spec` at a point; `rnninit.tune` chooses the point."""
 
     __slots__ = ("_free", "_parsed")
 
@@ -215,7 +216,7 @@ class SpecFamily:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SpecFamily:
-        """Inverse of :meth:`to_dict`: values are init configs, init strings or numbers, and a free
+        """Inverse of `to_dict`: values are init configs, init strings or numbers, and a free
         argument is the string ``"?"`` or ``"?[low, high]"``."""
         if not isinstance(data, Mapping):
             raise SpecError(
@@ -265,7 +266,7 @@ class SpecFamily:
 
     @classmethod
     def coerce(cls, family: SpecFamily | str | Mapping[str, Any]) -> SpecFamily:
-        """Accept a :class:`SpecFamily`, a family string or a family dict."""
+        """Accept a `SpecFamily`, a family string or a family dict."""
         if isinstance(family, SpecFamily):
             return family
         if isinstance(family, str):
@@ -296,8 +297,8 @@ class SpecFamily:
         return tuple(a.name for a in self._free)
 
     def fill(self, values: Mapping[str, float] | Sequence[float]) -> Spec:
-        """The :class:`Spec` with every free argument set: ``values`` by name, or in the order of
-        :attr:`free_arguments`. A value the init or preset rejects is a :class:`SpecError`."""
+        """The `Spec` with every free argument set: ``values`` by name, or in the order of
+        `free_arguments`. A value the init or preset rejects is a `SpecError`."""
         if isinstance(values, Mapping):
             unknown = [k for k in values if k not in self.names]
             if unknown:

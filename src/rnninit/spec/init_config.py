@@ -1,7 +1,7 @@
 """One init from any of its forms, text included: what a spec entry, a config file or ``init_`` accepts.
 
-The inits layer reads configs (:func:`rnninit.inits.init_from_config`); text is the spec language,
-parsed here (:func:`rnninit.spec.parse.parse_init`), so the inits never import the spec.
+The inits layer reads configs (`rnninit.inits.init_from_config`); text is the spec language,
+parsed here (`rnninit.spec.parse.parse_init`), so the inits never import the spec.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from rnninit.spec.parse import parse_init
 
 
 def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
-    """Inverse of :meth:`Init.to_config`; also takes an init string, a bare number (a constant) or an
-    :class:`~rnninit.inits.Init`. An argument that takes an init may be written as text in a config.
+    """Inverse of `Init.to_config`; also takes an init string, a bare number (a constant) or an
+    `Init`. An argument that takes an init may be written as text in a config.
 
-    >>> init_from_config("normal(std=0.5)") == init_from_config({"name": "normal", "std": 0.5})
-    True
+    Examples:
+        >>> init_from_config("normal(std=0.5)") == init_from_config({"name": "normal", "std": 0.5})
+        True
     """
     return inits.init_from_config(config, parse=parse_init)
 

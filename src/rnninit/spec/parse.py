@@ -12,10 +12,10 @@ Grammar (whitespace separates items at the top level and is otherwise ignored)::
     argvalue := NUMBER | free | 'true' | 'false' | NAME [ '(' args ')' ]
     free     := '?' [ '[' NUMBER ',' NUMBER ']' ]             a free argument, e.g. std=?[0.01,2]
 
-A ``?`` makes the text a spec *family* (:class:`rnninit.spec.family.SpecFamily`), whose free
-arguments ``rnninit.tune`` fills in; :meth:`Spec.parse` rejects it, saying so.
+A ``?`` makes the text a spec *family* (`rnninit.spec.family.SpecFamily`), whose free
+arguments ``rnninit.tune`` fills in; `Spec.parse` rejects it, saying so.
 
-Every failure is a :class:`~rnninit.errors.SpecError` naming the token and its position.
+Every failure is a `SpecError` naming the token and its position.
 """
 
 from __future__ import annotations
@@ -344,12 +344,12 @@ def _number(tok: Token) -> int | float:
 
 def parse(text: str) -> Parsed:
     """Parse a spec string into its syntax tree (no registry look-ups yet); free arguments (``?``)
-    stay in the tree as :class:`Free` values."""
+    stay in the tree as `Free` values."""
     return _Parser(text).spec()
 
 
 def free_arguments(parsed: Parsed) -> list[Free]:
-    """Every :class:`Free` in ``parsed``, in the order they were written."""
+    """Every `Free` in ``parsed``, in the order they were written."""
     found: list[Free] = []
 
     def walk(value: Any) -> None:
@@ -367,7 +367,7 @@ def free_arguments(parsed: Parsed) -> list[Free]:
 
 
 def reject_free(parsed: Parsed) -> None:
-    """A :class:`SpecError` at the first ``?``: a spec family cannot be used as a spec."""
+    """A `SpecError` at the first ``?``: a spec family cannot be used as a spec."""
     found = free_arguments(parsed)
     if found:
         raise SpecError(
@@ -380,7 +380,7 @@ def reject_free(parsed: Parsed) -> None:
 
 
 def build_init(call: Call):
-    """Turn a parsed call into an :class:`~rnninit.inits.Init`; errors carry the call's position."""
+    """Turn a parsed call into an `Init`; errors carry the call's position."""
     import dataclasses
 
     from rnninit.inits import INIT_ALIASES, INITS, make_init

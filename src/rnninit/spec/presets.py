@@ -1,6 +1,6 @@
 """Named presets: complete initialization schemes from the literature and the frameworks.
 
-A preset is resolved against a :class:`~rnninit.layout.kinds.CellKind`, because what a scheme
+A preset is resolved against a `CellKind`, because what a scheme
 means depends on the cell (which gate is the forget gate, which extra roles exist). Each
 resolves to plain ``(role, gate) -> Init`` entries; a spec's own entries override them.
 """
@@ -68,6 +68,7 @@ class Preset:
 
 
 PRESETS: dict[str, Preset] = {}
+"""Every preset by name (``"forget_bias"``, ``"chrono"``, ...): a base spec a spec's entries override."""
 
 
 def preset(name: str, *sources: Source):

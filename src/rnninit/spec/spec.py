@@ -1,4 +1,4 @@
-"""The :class:`Spec`: one declaration of how every role and gate of a cell is initialized."""
+"""The `Spec`: one declaration of how every role and gate of a cell is initialized."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from rnninit.spec.parse import Call, Parsed, build_init, locate_error, parse, re
 from rnninit.spec.presets import PRESETS, check_preset_args
 
 Key = tuple[str, Union[str, None]]
+"""A spec key: ``(role, gate)``, with ``gate`` ``None`` for a role-wide entry (``"bias[f]"`` is ``("bias",
+"f")``).
+"""
 _ROLE_ORDER = {"ih": 0, "hh": 1, "bias": 2}
 
 
@@ -25,12 +28,32 @@ def _sort_key(key: Key) -> tuple:
 
 
 def format_key(key: Key) -> str:
+    """``('bias', 'f')`` -> ``'bias[f]'``; ``('ih', None)`` -> ``'ih'``: the inverse of `parse_key`.
+
+    Examples:
+        >>> format_key(("bias", "f")), format_key(("ih", None))
+        ('bias[f]', 'ih')
+    """
     role, gate = key
     return f"{role}[{gate}]" if gate is not None else role
 
 
 def parse_key(text: str) -> Key:
-    """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``."""
+    """``'bias[f]'`` -> ``('bias', 'f')``; ``'ih'`` -> ``('ih', None)``.
+
+    Args:
+        text: A spec key: a role, optionally with one gate in brackets.
+
+    Returns:
+        ``(role, gate)``, with ``gate`` ``None`` for a role-wide key.
+
+    Raises:
+        SpecError: ``text`` is not a string or not a key (its ``position`` points into ``text``).
+
+    Examples:
+        >>> parse_key("bias[f]"), parse_key("ih")
+        (('bias', 'f'), ('ih', None))
+    """
     if not isinstance(text, str):
         raise SpecError(f"a spec key must be a string such as 'ih' or 'bias[f]', got {shown(text)}")
     try:
@@ -52,19 +75,66 @@ def parse_key(text: str) -> Key:
 
 @dataclass(frozen=True)
 class PresetCall:
-    """A preset with its arguments, e.g. ``chrono(t_max=100.0)``."""
+    """A preset with its arguments, e.g. ``chrono(t_max=100.0)``: the base a spec's entries override.
+
+    Arguments equal to the preset's defaults are dropped, so two calls that mean the same compare
+    equal and print the same.
+
+    Attributes:
+        name: The preset's name, a key of `PRESETS`.
+        kwargs: The arguments that differ from the preset's defaults, as ``(name, value)`` pairs.
+
+    Examples:
+        >>> from rnninit.spec import PresetCall
+        >>> call = PresetCall.make("chrono", t_max=100)
+        >>> str(call), call.to_config()
+        ('chrono(t_max=100.0)', {'name': 'chrono', 't_max': 100.0})
+        >>> from rnninit import CELL_KINDS
+        >>> entries = call.build(CELL_KINDS["lstm"])
+        >>> str(entries[("bias", "f")]), str(entries[("hh", None)])
+        ('chrono(t_max=100.0)', 'torch_default')
+    """
 
     name: str
     kwargs: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def make(cls, name: str, *args: Any, **kwargs: Any) -> PresetCall:
+        """Bind a preset's arguments by position or name, as ``name(*args, **kwargs)`` would.
+
+        Args:
+            name: The preset's name (`PRESETS` lists them).
+            *args: Its arguments by position.
+            **kwargs: Its arguments by name.
+
+        Returns:
+            The call, with the arguments that equal the defaults left out.
+
+        Raises:
+            SpecError: An unknown preset, an unknown or repeated argument, or a bad value.
+
+        Examples:
+            >>> from rnninit.spec import PresetCall
+            >>> PresetCall.make("chrono", 100.0) == PresetCall("chrono", (("t_max", 100.0),))
+            True
+        """
         merged = check_preset_args(name, args, kwargs)
         defaults = {k: p.default for k, p in PRESETS[name].parameters().items()}
         kept = tuple((k, v) for k, v in merged.items() if v != defaults.get(k))
         return cls(name, kept)
 
     def build(self, kind: CellKind) -> dict[Key, Init]:
+        """The entries this preset gives a cell kind.
+
+        Args:
+            kind: The cell kind to build for.
+
+        Returns:
+            ``(role, gate) -> Init`` (``gate`` is ``None`` for a role-wide entry).
+
+        Raises:
+            SpecError: The preset does not apply to this kind of cell.
+        """
         return PRESETS[self.name].build(kind, **dict(self.kwargs))
 
     def __str__(self) -> str:
@@ -73,6 +143,7 @@ class PresetCall:
         return f"{self.name}(" + ", ".join(f"{k}={v!r}" for k, v in self.kwargs) + ")"
 
     def to_config(self) -> dict[str, Any]:
+        """The call as plain data: ``{"name": ..., **kwargs}`` (what `Spec.to_dict` writes)."""
         return {"name": self.name, **dict(self.kwargs)}
 
 
@@ -80,27 +151,51 @@ class PresetCall:
 class Resolved:
     """A spec resolved against one cell kind: what each ``(role, gate)`` gets.
 
-    ``entries`` holds role-wide entries under ``(role, None)`` and per-gate ones under
-    ``(role, gate)`` with canonical gate names.
+    The result of `Spec.resolve`: the preset expanded, gate aliases made canonical, every entry
+    checked against the cell kind.
+
+    Attributes:
+        kind: The cell kind resolved against.
+        entries: Role-wide entries under ``(role, None)`` and per-gate ones under ``(role, gate)``
+            with canonical gate names.
+
+    Examples:
+        >>> from rnninit import Spec
+        >>> resolved = Spec.parse("hh=orthogonal bias=zeros bias[f]=1.0").resolve("lstm")
+        >>> init, per_gate = resolved.lookup("bias", "f")
+        >>> str(init), per_gate
+        ('constant(1.0)', True)
+        >>> str(resolved.lookup("bias", "i")[0]), sorted(resolved.roles())
+        ('zeros', ['bias', 'hh'])
     """
 
     kind: CellKind
     entries: Mapping[Key, Init]
 
     def lookup(self, role: str, gate: str | None) -> tuple[Init | None, bool]:
-        """The init for a block and whether it came from a per-gate entry."""
+        """The init for a block and whether it came from a per-gate entry.
+
+        Args:
+            role: The block's role (``"ih"``, ``"hh"``, ``"bias"``, ...).
+            gate: Its canonical gate name, or ``None`` for an ungated role.
+
+        Returns:
+            ``(init, per_gate)``: the per-gate entry if there is one, else the role-wide entry
+            (``None`` if neither), and whether it was the per-gate one.
+        """
         if gate is not None and (role, gate) in self.entries:
             return self.entries[(role, gate)], True
         return self.entries.get((role, None)), False
 
     def roles(self) -> set[str]:
+        """The roles this resolution has an entry for."""
         return {role for role, _ in self.entries}
 
 
 class Spec:
-    """Role/gate -> init, optionally on top of a preset.
+    """Role/gate -> init, optionally on top of a preset: one declaration of a cell's initialization.
 
-    Build one from a string, a dict, a file, or Python::
+    Build one from a string, a dict, a file, or Python:
 
         Spec.parse("ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0")
         Spec.parse("chrono(t_max=100) hh=orthogonal")      # a preset, then overrides
@@ -108,7 +203,32 @@ class Spec:
         Spec(ih="normal(std=0.5)", hh=Orthogonal())
         Spec.load("init.yaml")
 
-    ``Spec.parse(str(s)) == s`` and ``Spec.from_dict(s.to_dict()) == s`` for every spec.
+    ``Spec.parse(str(s)) == s`` and ``Spec.from_dict(s.to_dict()) == s`` for every spec. A spec
+    is immutable and hashable; ``a | b`` is ``a`` with ``b``'s entries overriding. A spec names
+    roles and gates but no cell: `resolve` checks it against a cell kind.
+
+    Args:
+        entries: ``key -> init``, with keys ``"role"`` or ``"role[gate]"`` (or ``(role, gate)``
+            tuples) and values an `Init`, an init string such as ``"normal(std=0.5)"``, a number
+            (a constant) or an init's config dict.
+        preset: A preset the entries override: a name such as ``"forget_bias"``, a call such as
+            ``"chrono(t_max=100)"``, or a `PresetCall`.
+        **roles: More entries, by role name.
+
+    Raises:
+        SpecError: A bad key, a key given twice, an init that cannot be built, or a fused init
+            mixed with per-gate entries of the same role.
+
+    Examples:
+        >>> from rnninit import Spec
+        >>> from rnninit.inits import Orthogonal
+        >>> spec = Spec(ih="normal(std=0.5)", hh=Orthogonal(), bias="zeros")
+        >>> spec
+        Spec.parse('ih=normal(std=0.5) hh=orthogonal bias=zeros')
+        >>> spec == Spec.parse(str(spec)) == Spec.from_dict(spec.to_dict())
+        True
+        >>> spec | "bias[f]=1.0"
+        Spec.parse('ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=constant(1.0)')
     """
 
     __slots__ = ("_entries", "_entry_positions", "_positions", "_preset", "_preset_position")
@@ -152,8 +272,30 @@ class Spec:
     def parse(cls, text: str) -> Spec:
         """Parse the one-line form, e.g. ``"ih=normal(std=0.5) hh=orthogonal bias[f]=1.0"``.
 
-        A ``?`` (a free argument) is an error that says to tune the family first
-        (:class:`~rnninit.spec.family.SpecFamily`, :func:`rnninit.tune`)."""
+        The grammar is in ``docs/spec-language.md``: an optional preset, then ``key=init``
+        entries separated by spaces.
+
+        Args:
+            text: The spec's text.
+
+        Returns:
+            The spec.
+
+        Raises:
+            SpecError: A syntax error, an unknown init or argument, a bad value, or a ``?`` (a
+                free argument: tune the family first, `SpecFamily`, `rnninit.tune`). The error's
+                ``position`` points into ``text``.
+
+        Examples:
+            >>> from rnninit import Spec, SpecError
+            >>> Spec.parse("chrono(t_max=100) hh=orthogonal").preset
+            PresetCall(name='chrono', kwargs=(('t_max', 100.0),))
+            >>> try:
+            ...     Spec.parse("hh=orthgonal")
+            ... except SpecError as exc:
+            ...     print(exc.position)
+            3
+        """
         parsed = parse(text)
         reject_free(parsed)
         return cls._from_parsed(parsed)
@@ -188,7 +330,23 @@ class Spec:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Spec:
-        """Inverse of :meth:`to_dict`; values may also be init strings or numbers."""
+        """Build a spec from plain data: the inverse of `to_dict`.
+
+        Args:
+            data: ``key -> init`` (an init's config dict, an init string, or a number) and
+                optionally ``"preset"`` (a name or ``{"name": ..., **arguments}``).
+
+        Returns:
+            The spec.
+
+        Raises:
+            SpecError: ``data`` is not a mapping, a bad preset, a free argument, or a bad entry.
+
+        Examples:
+            >>> from rnninit import Spec
+            >>> Spec.from_dict({"preset": "forget_bias", "hh": "orthogonal"})
+            Spec.parse('forget_bias hh=orthogonal')
+        """
         if not isinstance(data, Mapping):
             raise SpecError(f"a spec dict must be a mapping of role to init, got {type(data).__name__}")
         _reject_free_values(data)
@@ -208,7 +366,25 @@ class Spec:
         """Read a spec from a YAML or JSON file (a mapping, or a one-line spec string).
 
         YAML is read safely (plain data only), ``1e-3`` is a number, and nesting is bounded
-        (:mod:`rnninit.datafile`)."""
+        (`rnninit.datafile`). A mapping with the one key ``spec`` holds the spec under it.
+
+        Args:
+            path: The file.
+
+        Returns:
+            The spec.
+
+        Raises:
+            SpecError: The file cannot be read or parsed, or does not hold a spec.
+
+        Examples:
+            >>> import pathlib, tempfile
+            >>> from rnninit import Spec
+            >>> path = pathlib.Path(tempfile.mkdtemp()) / "init.yaml"
+            >>> _ = path.write_text("hh: orthogonal\\nbias[f]: 1.0\\n")
+            >>> Spec.load(path)
+            Spec.parse('hh=orthogonal bias[f]=constant(1.0)')
+        """
         from rnninit.datafile import load_data_file
 
         data = load_data_file(path, what="spec file", error=SpecError)
@@ -225,7 +401,23 @@ class Spec:
 
     @classmethod
     def coerce(cls, spec: SpecLike) -> Spec:
-        """Accept a :class:`Spec`, a spec string, a preset name or a dict."""
+        """Accept a `Spec`, a spec string, a preset name or a dict: what every ``spec`` argument takes.
+
+        Args:
+            spec: The spec, in any of those forms.
+
+        Returns:
+            ``spec`` itself if it is a `Spec`, else the spec it describes.
+
+        Raises:
+            SpecError: ``spec`` does not describe a spec, or is a `SpecFamily` with free
+                arguments (tune it first).
+
+        Examples:
+            >>> from rnninit import Spec
+            >>> Spec.coerce("forget_bias") == Spec.coerce({"preset": "forget_bias"})
+            True
+        """
         if isinstance(spec, Spec):
             return spec
         if isinstance(spec, str):
@@ -244,10 +436,12 @@ class Spec:
     # -- views --------------------------------------------------------------------------------
     @property
     def preset(self) -> PresetCall | None:
+        """The preset this spec's entries override, if any."""
         return self._preset
 
     @property
     def entries(self) -> Mapping[Key, Init]:
+        """This spec's own entries (not the preset's), ``(role, gate) -> Init``, in canonical order."""
         return dict(self._entries)
 
     def __iter__(self) -> Iterator[Key]:
@@ -288,6 +482,13 @@ class Spec:
         return Spec.coerce(other) | self
 
     def to_dict(self) -> dict[str, Any]:
+        """The spec as plain data (YAML/JSON-ready); `from_dict` reads it back.
+
+        Examples:
+            >>> from rnninit import Spec
+            >>> Spec.parse("forget_bias hh=orthogonal").to_dict()
+            {'preset': {'name': 'forget_bias'}, 'hh': {'name': 'orthogonal'}}
+        """
         data: dict[str, Any] = {}
         if self._preset is not None:
             data["preset"] = self._preset.to_config()
@@ -296,11 +497,32 @@ class Spec:
         return data
 
     def to_json(self) -> str:
+        """`to_dict` as a JSON string."""
         return json.dumps(self.to_dict())
 
     # -- resolution ------------------------------------------------------------------------------
     def resolve(self, kind: CellKind | str) -> Resolved:
-        """Validate against a cell kind and expand the preset: what each role and gate gets."""
+        """Validate against a cell kind and expand the preset: what each role and gate gets.
+
+        A role-wide entry replaces the preset's per-gate entries of that role; a per-gate entry
+        overrides the role-wide one for its gate.
+
+        Args:
+            kind: A `CellKind` or its name (``"lstm"``, ``"gru"``, ...; see `CELL_KINDS`).
+
+        Returns:
+            What each ``(role, gate)`` of that kind gets.
+
+        Raises:
+            SpecError: An unknown cell kind name, a role or gate this kind does not have, or an
+                init that does not fit its block (a fused init on an ungated role, for example).
+
+        Examples:
+            >>> from rnninit import Spec
+            >>> resolved = Spec.parse("forget_bias hh=orthogonal").resolve("lstm")
+            >>> str(resolved.entries[("bias", "f")])
+            'constant(1.0)'
+        """
         kind = cell_kind(kind)
         merged: dict[Key, Init] = {}
         if self._preset is not None:
@@ -343,12 +565,27 @@ class Spec:
         return Resolved(kind, merged)
 
     def resolve_for(self, kinds: Sequence[CellKind]) -> list[Resolved]:
-        """Resolve against every cell kind of one model: one :class:`Resolved` per item of ``kinds``.
+        """Resolve against every cell kind of one model: one `Resolved` per item of ``kinds``.
 
-        With one kind this is :meth:`resolve`. In a model that mixes kinds (an LSTM with ``proj_size``
+        With one kind this is `resolve`. In a model that mixes kinds (an LSTM with ``proj_size``
         and a GRU), an entry naming a role or gate that only some of them have applies to those:
         ``bias[f]`` and ``proj`` to the LSTM, ``bias_hn`` to the GRU. An entry that fits none of them
-        is the error :meth:`resolve` gives for it, so a typo is still caught.
+        is the error `resolve` gives for it, so a typo is still caught.
+
+        Args:
+            kinds: The cell kinds of a model's cells, one per cell (repeats allowed).
+
+        Returns:
+            One `Resolved` per item of ``kinds``, in order.
+
+        Raises:
+            SpecError: An entry that fits none of the kinds, or what `resolve` raises.
+
+        Examples:
+            >>> from rnninit import Spec, CELL_KINDS
+            >>> lstm, gru = Spec.parse("bias[f]=1.0").resolve_for([CELL_KINDS["lstm"], CELL_KINDS["gru"]])
+            >>> sorted(lstm.entries), sorted(gru.entries)
+            ([('bias', 'f')], [])
         """
         distinct = list({id(kind): kind for kind in kinds}.values())
         if not distinct:
@@ -399,6 +636,7 @@ def _fits(key: Key, kind: CellKind) -> bool:
 
 
 SpecLike = Union[Spec, str, Mapping[str, Any]]
+"""What every ``spec`` argument accepts: a `Spec`, a spec string or preset name, or a dict (`Spec.coerce`)."""
 
 
 def _check_fused(entries: Mapping[Key, Init], positions: Mapping[Key, int] | None = None) -> None:
@@ -419,7 +657,7 @@ def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, po
     """Check what can be checked of ``init`` on ``role``/``gate`` before any sizes are known.
 
     A representative block (every size 2, so square blocks stay square) goes through
-    :meth:`Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
+    `Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
     fused on a single gate. Checks that need real sizes (identity on a non-square block) happen
     when the plan samples, still before anything is written.
     """

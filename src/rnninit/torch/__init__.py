@@ -1,10 +1,11 @@
 """PyTorch backend: apply a spec to built-in and custom recurrent modules; cells initialized from a spec.
 
->>> import torch, rnninit.torch as rt
->>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", torch.nn.LSTM(8, 16), seed=0)
-ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
->>> lstm = rt.LSTM(8, 16, init="forget_bias", seed=0)   # a drop-in torch.nn.LSTM
->>> _ = rt.init_(lstm.weight_hh_l0, "orthogonal", gates=4, seed=0)   # one tensor, per gate block
+Examples:
+    >>> import torch, rnninit.torch as rt
+    >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", torch.nn.LSTM(8, 16), seed=0)
+    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    >>> lstm = rt.LSTM(8, 16, init="forget_bias", seed=0)   # a drop-in torch.nn.LSTM
+    >>> _ = rt.init_(lstm.weight_hh_l0, "orthogonal", gates=4, seed=0)   # one tensor, per gate block
 """
 
 from rnninit.errors import TensorTypeError

@@ -20,7 +20,7 @@ def draw_seed() -> int:
 def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bool = True) -> ApplyResult:
     """Initialize every recurrent cell in ``module`` from ``spec``, in place.
 
-    ``spec`` is a :class:`~rnninit.Spec`, a spec string, a preset name or a dict. Roles are the
+    ``spec`` is a `Spec`, a spec string, a preset name or a dict. Roles are the
     math, not the storage: ``bias`` is the *effective* gate bias, so on PyTorch's two additive biases
     the value goes to ``bias_ih`` and ``bias_hh`` gets zeros (GRU's ``b_hn`` is its own role,
     ``bias_hn``). Blocks whose role the spec does not mention are left as they are.
@@ -29,12 +29,36 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     every process and framework. Everything is validated and sampled before anything is written,
     every parameter is checked to be writable and every value to be finite in its parameter's
     dtype, and a write that still fails restores what was written: on any error no weight changes
-    (:class:`~rnninit.errors.StorageError` for a parameter that cannot take the values).
+    (`StorageError` for a parameter that cannot take the values).
 
-    >>> import torch, rnninit.torch as rt
-    >>> lstm = torch.nn.LSTM(8, 16, num_layers=2, bidirectional=True)
-    >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
-    ApplyResult(seed=0, initialized=48 blocks, untouched=0 blocks)
+    Args:
+        spec: What to initialize each role and gate with: a `Spec`, a spec string, a preset name
+            or a dict.
+        module: A model containing recurrent cells: ``nn.RNN``/``LSTM``/``GRU``, their ``*Cell``
+            variants, rnninit's cells, or cells declared with `declare` / `declare_wrapped`.
+        seed: The seed (an int in ``[0, 2**63 - 1]``); ``None`` draws one from torch's global
+            generator.
+        strict: If true, a parameter of a recognized cell that no layout explains is an error;
+            if false, it is left as it is and listed in the result's ``skipped``.
+
+    Returns:
+        The seed used and, per block, where it is stored and what it got.
+
+    Raises:
+        SpecError: The spec is malformed or names a role or gate the model's cells lack.
+        LayoutError: ``module`` is not a module, holds no recurrent cell rnninit knows, has an
+            unexplained parameter (with ``strict``), or ties two cells' storage.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+        StorageError: A parameter cannot take the values (no data, not writable, or a value not
+            finite in its dtype).
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> lstm = torch.nn.LSTM(8, 16, num_layers=2, bidirectional=True)
+        >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
+        ApplyResult(seed=0, initialized=48 blocks, untouched=0 blocks)
+        >>> lstm.bias_ih_l0[16:32].min().item(), lstm.bias_hh_l0.abs().max().item()
+        (1.0, 0.0)
     """
     layout = model_layout(module, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)

@@ -4,7 +4,7 @@ TorchDynamo does not trace ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` (``torch._dynam
 False``, "Dynamo does not support RNN, GRU, or LSTM"): meeting one, it gives up on the whole calling
 function, which then runs eagerly (``torch._dynamo.explain`` counts no graph at all for
 ``Linear -> nn.GRU -> Linear``). rnninit's sequence modules and functional layers make Dynamo break
-the graph at the call instead (:func:`run_eagerly_under_compile`): the layer runs eagerly and the
+the graph at the call instead (`run_eagerly_under_compile`): the layer runs eagerly and the
 code around it is compiled. Measured against the alternatives (``benchmarks/compile_alternatives.py``,
 docs/speed.md):
 

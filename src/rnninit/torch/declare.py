@@ -6,11 +6,11 @@ Either as class attributes::
         rnninit_roles = {"W_ih": "ih", "W_hh": "hh", "b": "bias"}
         rnninit_kind = "elman"          # optional: "lstm", "gru", ... for gated cells
 
-or with :func:`declare` on a class or one instance::
+or with `declare` on a class or one instance::
 
     rt.declare(MyLSTMCell, {"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]", "b": "bias[i,f,g,o]"}, kind="lstm")
 
-Declarations use :mod:`rnninit.layout.declared`'s syntax: ``role`` or ``role[gates]`` (gates stacked
+Declarations use `rnninit.layout.declared`'s syntax: ``role`` or ``role[gates]`` (gates stacked
 along the output axis in the order written), ``+role`` for an additive part of a block another
 tensor holds (``{"b_ih": "bias", "b_hh": "+bias"}``), several parts separated by commas, and
 ``@ layer K reverse`` for a tensor of one layer and direction of a stacked or bidirectional module.
@@ -20,7 +20,7 @@ A role the kind lacks becomes a cell-specific role. Parameter names are those of
 A wrapper around a built-in that renames some of its parameters (fastai's ``WeightDropout`` keeps
 ``weight_hh_l0_raw`` and turns the LSTM's ``weight_hh_l0`` into a plain tensor; Salesforce's
 ``WeightDrop`` registers ``module.weight_hh_l0_raw``) is declared in one line with
-:func:`declare_wrapped`, and gets the built-in's layout and block identities.
+`declare_wrapped`, and gets the built-in's layout and block identities.
 
 ``rnninit.torch.apply`` then treats the module as one cell (or one per declared layer and
 direction); in strict mode a parameter the declaration leaves out is an error that lists it.
@@ -53,17 +53,35 @@ def declare(
     Elman-like ungated cell); ``transpose=True`` if matrices are stored ``(in, out)`` (as for ``x @ W``).
 
     Declaring an instance checks the declaration against its parameters at once (a
-    :class:`~rnninit.errors.LayoutError` names the problem); a class is checked when ``apply`` meets an
-    instance.
+    `LayoutError` names the problem); a class is checked when ``apply`` meets an
+    instance. The declaration language is in ``docs/cookbook.md``.
 
-    >>> import torch, rnninit.torch as rt
-    >>> class Cell(torch.nn.Module):
-    ...     def __init__(self):
-    ...         super().__init__()
-    ...         self.W = torch.nn.Parameter(torch.empty(4, 3)); self.U = torch.nn.Parameter(torch.empty(4, 4))
-    >>> cell = rt.declare(Cell(), {"W": "ih", "U": "hh"})
-    >>> rt.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
-    ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
+    Args:
+        module_or_class: The cell (an instance) or its class (every instance).
+        roles: Parameter name -> declaration, e.g. ``{"W": "ih[i,f,g,o]", "U": "hh[i,f,g,o]",
+            "b": "bias[i,f,g,o]"}``.
+        kind: The cell kind the spec is validated against (``"lstm"``, ``"gru"``, a `CellKind`,
+            ...); ``None`` for an Elman-like ungated cell, or inferred from the gates declared.
+        transpose: True if matrices are stored ``(in, out)`` (as for ``x @ W``).
+
+    Returns:
+        ``module_or_class`` itself, now declared.
+
+    Raises:
+        LayoutError: ``roles`` is empty or not a dict, a declaration does not parse, or (for an
+            instance) names a parameter it lacks or does not fit its tensor's shape or the cell kind.
+        SpecError: An unknown cell kind.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> class Cell(torch.nn.Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.W = torch.nn.Parameter(torch.empty(4, 3))
+        ...         self.U = torch.nn.Parameter(torch.empty(4, 4))
+        >>> cell = rt.declare(Cell(), {"W": "ih", "U": "hh"})
+        >>> rt.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
+        ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
     """
     _check_target(module_or_class, "declare")
     if not isinstance(roles, Mapping) or not roles:
@@ -96,17 +114,30 @@ def declare_wrapped(
     with ``{name}`` applied to every inner tensor that is no longer a parameter of ``inner``
     (``"{name}_raw"``, the default; ``"module.{name}_raw"`` for ``WeightDrop``).
 
-    >>> import torch, rnninit.torch as rt
-    >>> class WeightDropout(torch.nn.Module):  # fastai's, reduced to what matters here
-    ...     def __init__(self, module, layer="weight_hh_l0"):
-    ...         super().__init__()
-    ...         self.module = module
-    ...         w = getattr(module, layer); del module._parameters[layer]
-    ...         self.register_parameter(f"{layer}_raw", torch.nn.Parameter(w.data))
-    ...         setattr(module, layer, w.clone())
-    >>> wrapped = rt.declare_wrapped(WeightDropout(torch.nn.LSTM(3, 4)))
-    >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", wrapped, seed=0)
-    ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+    Args:
+        wrapper_or_class: The wrapper (an instance) or its class (every instance).
+        inner: The attribute of the wrapper that holds the recurrent module.
+        renamed: Inner parameter name -> its path in the wrapper, or a template with ``{name}``.
+
+    Returns:
+        ``wrapper_or_class`` itself, now declared.
+
+    Raises:
+        LayoutError: ``inner`` is not a submodule of the instance (a class is checked when
+            ``apply`` meets an instance).
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> class WeightDropout(torch.nn.Module):  # fastai's, reduced to what matters here
+        ...     def __init__(self, module, layer="weight_hh_l0"):
+        ...         super().__init__()
+        ...         self.module = module
+        ...         w = getattr(module, layer); del module._parameters[layer]
+        ...         self.register_parameter(f"{layer}_raw", torch.nn.Parameter(w.data))
+        ...         setattr(module, layer, w.clone())
+        >>> wrapped = rt.declare_wrapped(WeightDropout(torch.nn.LSTM(3, 4)))
+        >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", wrapped, seed=0)
+        ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
     """
     _check_target(wrapper_or_class, "declare_wrapped")
     if not isinstance(inner, str) or not inner:

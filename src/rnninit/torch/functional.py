@@ -8,15 +8,15 @@ Each cell has two kinds of function:
   a whole sequence ``x`` of shape ``(T, B, I)``; returns ``(outputs (T, B, H_out), final state)``.
 
 A layer function does every input-side product for all time steps in *one* GEMM before the loop,
-walks time with :meth:`torch.Tensor.unbind` (indexing a tensor inside the loop makes the backward
+walks time with `torch.Tensor.unbind` (indexing a tensor inside the loop makes the backward
 pass quadratic in the length), calls a small ``*_step`` function that holds only the recurrent part,
 and stacks the outputs once at the end.
 
 Without packed ``lengths``, ``elman_layer``, ``lstm_layer`` and ``gru_layer`` hand the whole
-sequence to :mod:`rnninit.torch.fast` (hand-derived whole-sequence backwards, or PyTorch's fused
-kernel where that is faster; see :mod:`rnninit.torch.fast.backend`); ``elman_loop``, ``lstm_loop``
+sequence to `rnninit.torch.fast` (hand-derived whole-sequence backwards, or PyTorch's fused
+kernel where that is faster; see `rnninit.torch.fast.backend`); ``elman_loop``, ``lstm_loop``
 and ``gru_loop`` are the reference loop itself, which ``rnninit.torch.fast.use_backend("loop")``
-selects. Under ``torch.compile`` the layer functions run eagerly (:mod:`rnninit.torch.compiler`).
+selects. Under ``torch.compile`` the layer functions run eagerly (`rnninit.torch.compiler`).
 
 ``lengths`` (a ``(B,)`` integer tensor, sequences of unequal length padded to ``T``) makes each
 sequence's state stop at its own end: steps at ``t >= lengths[b]`` leave sequence ``b``'s state
@@ -57,7 +57,7 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {"tanh": torch.tanh, "relu"
 
 
 def activation(nonlinearity: str) -> Callable[[Tensor], Tensor]:
-    """``torch.tanh`` or ``torch.relu`` by name (a :class:`~rnninit.errors.CellArgumentError`, a
+    """``torch.tanh`` or ``torch.relu`` by name (a `CellArgumentError`, a
     ``ValueError``, names the valid ones)."""
     try:
         return ACTIVATIONS[nonlinearity]
@@ -172,7 +172,7 @@ def elman_loop(
     reverse: bool = False,
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`elman_layer` by the reference loop, one :func:`elman_step` at a time (autograd op by op)."""
+    """`elman_layer` by the reference loop, one `elman_step` at a time (autograd op by op)."""
     act = activation(nonlinearity)
 
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
@@ -248,7 +248,7 @@ def lstm_loop(
     reverse: bool = False,
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, LSTMState]:
-    """:func:`lstm_layer` by the reference loop, one :func:`lstm_step` at a time (autograd op by op)."""
+    """`lstm_layer` by the reference loop, one `lstm_step` at a time (autograd op by op)."""
 
     def step(xp: Tensor, s: LSTMState) -> LSTMState:
         return lstm_step(xp, s, w_hh, b_hh, w_hr)
@@ -314,7 +314,7 @@ def gru_loop(
     reverse: bool = False,
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """:func:`gru_layer` by the reference loop, one :func:`gru_step` at a time (autograd op by op)."""
+    """`gru_layer` by the reference loop, one `gru_step` at a time (autograd op by op)."""
 
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
         return (gru_step(xp, s[0], w_hh, b_hh),)

@@ -35,13 +35,13 @@ def init_(
     ``torch.nn.init`` does on the whole tensor.
 
     The numbers are those of the spec ``tensor=<init>`` applied with the same seed to a cell that
-    declares the tensor as :func:`rnninit.layout.tensor.tensor_declaration` (``'tensor'``, or
+    declares the tensor as `rnninit.layout.tensor.tensor_declaration` (``'tensor'``, or
     ``'tensor[g0,g1,…]'`` with gates); like ``torch.nn.init``, the write happens under
     ``torch.no_grad()`` and keeps the tensor's dtype and device.
 
     Args:
         tensor: a floating-point vector or matrix, e.g. ``lstm.weight_hh_l0``.
-        init: an :class:`~rnninit.inits.Init`, an init string (``"orthogonal(gain=2.0)"``), an init
+        init: an `Init`, an init string (``"orthogonal(gain=2.0)"``), an init
             config dict, or a number (a constant).
         gates: how many equal blocks dim 0 stacks (4 for an LSTM's gate matrices, 3 for a GRU's).
         seed: an int gives the same numbers in every process; ``None`` draws a seed from torch's
@@ -60,7 +60,7 @@ def init_(
 
     On any error ``tensor`` is left unchanged (and so is torch's global generator).
 
-    Example:
+    Examples:
         >>> import torch, rnninit.torch as rt
         >>> lstm = torch.nn.LSTM(8, 16)
         >>> _ = rt.init_(lstm.weight_hh_l0, "orthogonal", gates=4, seed=0)

@@ -1,8 +1,8 @@
-"""Find the recurrent cells in a PyTorch model and build its :class:`~rnninit.layout.ModelLayout`.
+"""Find the recurrent cells in a PyTorch model and build its `ModelLayout`.
 
 Recognized: ``nn.RNN`` (tanh/relu), ``nn.LSTM`` (incl. ``proj_size``), ``nn.GRU``, their ``*Cell``
 variants, any module with a ``rnninit_layout(path)`` method (the library's cells), and users' cells
-that declare ``rnninit_roles`` (directly or with :func:`rnninit.torch.declare`). Other modules are
+that declare ``rnninit_roles`` (directly or with `rnninit.torch.declare`). Other modules are
 walked into, never touched.
 """
 
@@ -78,10 +78,28 @@ def model_layout(model: nn.Module, *, strict: bool = True) -> ModelLayout:
     """The layout of every recurrent cell in ``model``.
 
     A parameter that belongs to a recognized cell but that its layout does not explain is a
-    :class:`~rnninit.errors.LayoutError` listing it with ``strict``; without, it is listed in the
+    `LayoutError` listing it with ``strict``; without, it is listed in the
     layout's ``skipped`` (and so in ``apply``'s result and the audit's notes). Two cells whose
     tensors share storage (tied weights) are an error naming both, in either mode: one of the two
     initializations would silently overwrite the other. A model with no recurrent cell is an error.
+
+    Args:
+        model: The model.
+        strict: If true, an unexplained parameter of a recognized cell is an error; if false, it
+            is listed in ``skipped``.
+
+    Returns:
+        One `CellLayout` per cell (its kind and where each block is stored) and what was skipped.
+
+    Raises:
+        LayoutError: ``model`` is not a module, holds no recurrent cell rnninit knows, has an
+            unexplained parameter (with ``strict``), or ties two cells' storage.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> layout = rt.model_layout(torch.nn.GRU(3, 4, num_layers=2))
+        >>> [cell.kind.name for cell in layout.cells], layout.skipped
+        (['gru', 'gru'], ())
     """
     if not isinstance(model, nn.Module):
         raise LayoutError(f"expected a torch.nn.Module, got {type(model).__name__}")
@@ -122,7 +140,7 @@ def model_layout(model: nn.Module, *, strict: bool = True) -> ModelLayout:
 
 
 def aliases_everywhere(model: nn.Module) -> set[str]:
-    """Every inner tensor name a declared wrapper in ``model`` replaced (see :func:`wrapped_aliases`)."""
+    """Every inner tensor name a declared wrapper in ``model`` replaced (see `wrapped_aliases`)."""
     out: set[str] = set()
     for path, module in model.named_modules():
         out |= wrapped_aliases(module, path)
@@ -261,7 +279,7 @@ MATERIALIZE = "Materialize the model first, e.g. model.to_empty(device='cpu'), t
 
 
 class TorchTarget(Target):
-    """The parameters of a torch module, for :func:`rnninit.writer.write_all`."""
+    """The parameters of a torch module, for `rnninit.writer.write_all`."""
 
     def __init__(self, model: nn.Module, names):
         self.params = {name: _parameter(model, name) for name in names}
@@ -316,7 +334,7 @@ def write_arrays(model: nn.Module, arrays: dict[str, np.ndarray], plan=None) -> 
 
     Every parameter is checked before any is written, every value is checked to be finite in its
     parameter's dtype, and a write that still fails restores what was written
-    (:func:`rnninit.writer.write_all`; ``plan`` lets its errors name the block).
+    (`rnninit.writer.write_all`; ``plan`` lets its errors name the block).
 
     Raises:
         StorageError: nothing was changed.

@@ -1,14 +1,16 @@
 """Tune: fill a spec family's free arguments (``hh=normal(std=?)``) from the dynamics at initialization.
 
 ``rnninit.tune`` is both this package and a function: ``rnninit.tune(family, cell=..., hidden=...,
-T=...)`` calls :func:`rnninit.tune.tuner.tune`. What it optimizes, why, and where it fails:
+T=...)`` calls `rnninit.tune.tuner.tune`. What it optimizes, why, and where it fails:
 ``docs/tune.md``. The package imports torch only when a name from it is used, so that the CLI can
 report a bad family without loading a framework.
 
->>> import rnninit
->>> result = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
->>> result.spec
-Spec.parse('hh=orthogonal bias=zeros')
+Examples:
+    >>> import rnninit
+    >>> family = "hh=orthogonal(gain=?) bias=zeros"
+    >>> result = rnninit.tune(family, cell="elman", hidden=16, T=50, input="zeros")
+    >>> result.spec
+    Spec.parse('hh=orthogonal bias=zeros')
 """
 
 import importlib
@@ -33,7 +35,7 @@ _LAZY = {
 
 
 class _CallableModule(types.ModuleType):
-    """Lets ``rnninit.tune(family, ...)`` call :func:`tune` while ``rnninit.tune.X`` stays a package."""
+    """Lets ``rnninit.tune(family, ...)`` call `tune` while ``rnninit.tune.X`` stays a package."""
 
     def __call__(self, *args, **kwargs):
         return importlib.import_module("rnninit.tune.tuner").tune(*args, **kwargs)

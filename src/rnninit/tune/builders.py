@@ -1,10 +1,10 @@
 """What ``tune(cell=...)`` accepts, turned into one function ``build(spec) -> Stepper``.
 
-- a cell name of :data:`rnninit.dynamics.CELLS` (``"elman"``, ``"lstm"``, ``"keras_gru"``, …);
+- a cell name of `rnninit.dynamics.CELLS` (``"elman"``, ``"lstm"``, ``"keras_gru"``, …);
 - a factory ``factory(input_size, hidden_size)`` returning a cell: a library class
   (``rnninit.torch.LSTMCell``), or a function returning your own declared torch module (with
   ``rnninit_roles``) or a Keras cell (built here if it is not built yet), or a
-  :class:`~rnninit.dynamics.Stepper`;
+  `Stepper`;
 - a torch cell module itself (copied for every point, so it is never changed).
 
 Every candidate point builds the cell afresh under the same seed, so two points differ only in the
@@ -38,7 +38,7 @@ def describe_cell(cell: Any) -> str:
 
 
 def cell_builder(cell: Any, *, input_size: int, hidden_size: int, seed: int) -> Builder:
-    """``build(spec)``: the cell initialized from ``spec`` with ``seed``, as a float64 :class:`Stepper`."""
+    """``build(spec)``: the cell initialized from ``spec`` with ``seed``, as a float64 `Stepper`."""
     if isinstance(cell, str):
         if cell not in CELLS:
             raise TuneError(f"unknown cell '{cell}'{did_you_mean(cell, CELLS)}; valid cells: {one_of(CELLS)}")

@@ -1,9 +1,9 @@
-"""The objective that :func:`rnninit.tune` minimizes: how far an initialized cell is, over ``T`` steps
+"""The objective that `rnninit.tune` minimizes: how far an initialized cell is, over ``T`` steps
 of its input, from passing gradients and signals through time undistorted. See ``docs/tune.md``.
 
 Along the trajectory ``s_t = F(x_t, s_{t-1})`` from the zero state (``s = [h; c]`` for an LSTM), with
 ``J_t = ∂s_t/∂s_{t-1}`` and ``r_k = ‖J_T J_{T-1} … J_{T-k}‖₂`` (the gradient's gain ``k+1`` steps
-back, as :func:`rnninit.dynamics.diagnose` reports it), three terms, each in decades (log10):
+back, as `rnninit.dynamics.diagnose` reports it), three terms, each in decades (log10):
 
 - ``gradient = max_k |log10 r_k|`` over ``k = 0 … T-1``: how many decades the gradient through up to
   ``T`` steps is away from being preserved. 0 at a critical point (``r_k = 1`` for every ``k``); the
@@ -51,6 +51,22 @@ class Measurement:
     ``terms``: ``gradient``, ``isometry``, ``input`` (decades; see the module docstring).
     ``log10_gradient[i]``: ``log10 r_k`` at ``k = probes[i]`` (batch geometric mean).
     ``objective`` is ``inf`` when the state or a Jacobian is not finite (``reason`` says which).
+
+    Attributes:
+        objective: The sum of the terms (lower is better; 0 is a perfectly critical cell).
+        terms: ``gradient``, ``isometry``, ``input``, in decades.
+        probes: The steps ``k`` at which the gradient's scale was measured.
+        log10_gradient: ``log10 r_k`` at each probe.
+        reason: Why the objective is not finite, if it is not.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import make_cell
+        >>> from rnninit.tune import measure
+        >>> stepper = make_cell("elman", 8, 8, "hh=orthogonal bias=zeros", seed=0)
+        >>> m = measure(stepper, torch.zeros(20, 4, 8, dtype=torch.float64))
+        >>> sorted(m.terms), round(m.terms["gradient"], 6), m.reason
+        (['gradient', 'input', 'isometry'], 0.0, None)
     """
 
     objective: float
@@ -84,7 +100,7 @@ def gradient_probes(steps: int, count: int = GRADIENT_PROBES) -> list[int]:
 
 
 def _sampled_steps(steps: int) -> list[int]:
-    """Up to :data:`STEP_SAMPLES` step indices (0-based) spread over the sequence, the last included."""
+    """Up to `STEP_SAMPLES` step indices (0-based) spread over the sequence, the last included."""
     return sorted({int(round(t)) for t in np.linspace(steps - 1, 0, min(STEP_SAMPLES, steps))})
 
 
@@ -117,8 +133,27 @@ def input_jacobians(stepper: Stepper, xs: Tensor, states: Tensor) -> Tensor:
 
 
 def measure(stepper: Stepper, xs: Tensor, initial: Tensor | None = None) -> Measurement:
-    """The objective of an initialized cell (a float64 :class:`Stepper`) on inputs ``xs``
-    ``(T, batch, input)``, from ``initial`` (default: the zero state)."""
+    """The objective of an initialized cell (a float64 `Stepper`) on inputs ``xs``
+    ``(T, batch, input)``, from ``initial`` (default: the zero state).
+
+    Args:
+        stepper: The initialized cell, in float64 (`rnninit.dynamics.make_cell` builds one).
+        xs: The inputs, ``(T, batch, input_size)``.
+        initial: The initial state (default: zeros).
+
+    Returns:
+        The objective and its terms; ``inf`` with a ``reason`` when the state or a Jacobian is
+        not finite.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import make_cell
+        >>> from rnninit.tune import measure
+        >>> stepper = make_cell("elman", 8, 8, "hh=orthogonal(gain=3.0) bias=zeros", seed=0)
+        >>> m = measure(stepper, torch.zeros(20, 4, 8, dtype=torch.float64))
+        >>> m.terms["gradient"] > 5   # a gain of 3 grows gradients by 3**19 over 20 steps
+        True
+    """
     steps, batch = xs.shape[:2]
     if initial is None:
         initial = stepper.zeros(batch, xs.dtype)

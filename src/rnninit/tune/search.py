@@ -1,10 +1,10 @@
 """Bounded search over a family's free arguments: a grid over the whole range, then a local refinement.
 
 Each free argument is mapped to ``u ∈ [0, 1]`` (logarithmically when its range is positive). One
-argument: a grid of :data:`GRID_1D` points, then Brent's bounded method between the best grid point's
-neighbours. Several: a grid of about :data:`GRID_POINTS` points, then Nelder–Mead from the best,
+argument: a grid of `GRID_1D` points, then Brent's bounded method between the best grid point's
+neighbours. Several: a grid of about `GRID_POINTS` points, then Nelder–Mead from the best,
 within the bounds. Every evaluation is remembered (the trace); a point whose objective is not finite
-counts as :data:`PENALTY` for the search and is kept in the trace as it was.
+counts as `PENALTY` for the search and is kept in the trace as it was.
 """
 
 from __future__ import annotations

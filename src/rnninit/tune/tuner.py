@@ -26,7 +26,21 @@ from rnninit.tune.search import search
 @dataclass(frozen=True)
 class TunePoint:
     """One evaluated point: the free arguments' values, its objective and terms (``None`` where not
-    finite), or the ``error`` that made the point invalid (a value the init rejects)."""
+    finite), or the ``error`` that made the point invalid (a value the init rejects).
+
+    Attributes:
+        values: Each free argument's value at this point (``"hh.gain"``).
+        objective: The objective there, or ``None`` where it is not finite.
+        terms: The objective's terms (``gradient``, ``isometry``, ``input``).
+        error: Why the point is invalid, if it is.
+
+    Examples:
+        >>> import rnninit
+        >>> r = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
+        >>> first = r.trace[0]
+        >>> sorted(first.values), sorted(first.terms), first.error
+        (['hh.gain'], ['gradient', 'input', 'isometry'], None)
+    """
 
     values: dict[str, float]
     objective: float | None
@@ -39,12 +53,30 @@ class TunePoint:
 
 @dataclass(frozen=True)
 class TuneResult:
-    """What :func:`tune` chose and why.
+    """What `tune` chose and why.
 
-    ``spec``: the family filled at the chosen point (a plain :class:`Spec`); ``values``: the chosen
+    ``spec``: the family filled at the chosen point (a plain `Spec`); ``values``: the chosen
     value of each free argument; ``objective``/``terms``/``measurement``: the objective there
-    (:mod:`rnninit.tune.objective`); ``diagnosis``: :func:`rnninit.dynamics.diagnose` of the cell
+    (`rnninit.tune.objective`); ``diagnosis``: `rnninit.dynamics.diagnose` of the cell
     under ``spec`` on the same input; ``trace``: every point evaluated, in order.
+
+    Attributes:
+        family: The family tuned.
+        spec: The family filled at the chosen point.
+        values: The chosen value of each free argument.
+        objective: The objective at the chosen point.
+        terms: Its terms.
+        measurement: The full measurement there (`Measurement`).
+        diagnosis: The dynamics of the cell under ``spec`` (``None`` with ``diagnostics=False``).
+        trace: Every point evaluated, in order (`TunePoint`).
+        notes: Warnings about the choice: no critical point in the family, a value at the edge
+            of its range.
+
+    Examples:
+        >>> import rnninit
+        >>> r = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
+        >>> r.spec, r.values
+        (Spec.parse('hh=orthogonal bias=zeros'), {'hh.gain': 1.0})
     """
 
     family: SpecFamily
@@ -67,7 +99,7 @@ class TuneResult:
     seconds: float
 
     def to_dict(self, *, diagnostics: bool = True, trace: bool = True) -> dict[str, Any]:
-        """JSON-ready; ``spec`` is the chosen spec as a string that :meth:`Spec.parse` accepts."""
+        """JSON-ready; ``spec`` is the chosen spec as a string that `Spec.parse` accepts."""
         data: dict[str, Any] = {
             "spec": str(self.spec),
             "family": str(self.family),
@@ -177,10 +209,34 @@ def tune(
     ``(T, batch, input_size)``. ``input_size`` defaults to ``hidden`` (or the data's last axis).
     ``builder`` (advanced): a function ``spec -> Stepper`` that replaces ``cell``.
 
-    >>> import rnninit
-    >>> r = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
-    >>> round(r.values["hh.gain"], 3)
-    1.0
+    Args:
+        family: A spec family with free arguments (``"hh=orthogonal(gain=?)"``), as a
+            `SpecFamily`, its text or its dict.
+        cell: The cell: a name, a factory ``(input_size, hidden_size) -> cell``, or a torch cell.
+        hidden: The hidden size (required unless ``cell`` is a module).
+        T: The number of steps the dynamics are measured over.
+        input: The input: ``"normal"``, ``"uniform"``, ``"zeros"``, or an array
+            ``(T, batch, input_size)``.
+        input_size: The input size (default ``hidden``, or the data's last axis).
+        batch: The number of input sequences the objective averages over.
+        seed: The seed of the input and of the cell's initialization at each point.
+        max_evaluations: The most points the search evaluates.
+        diagnostics: If true, the result carries `rnninit.dynamics.diagnose` of the chosen spec.
+        builder: A function ``spec -> Stepper`` that replaces ``cell`` (advanced).
+
+    Returns:
+        The chosen spec and values, the objective there, every point evaluated, and notes.
+
+    Raises:
+        SpecError: ``family`` is malformed or has no free argument (it is a spec already).
+        TuneError: An unknown cell name, a bad size, ``T``, ``input`` or ``seed``, or a cell
+            that cannot be measured.
+
+    Examples:
+        >>> import rnninit
+        >>> r = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
+        >>> round(r.values["hh.gain"], 3)
+        1.0
     """
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # 2·H-sized matrices gain nothing from threads, and lose much on a busy machine

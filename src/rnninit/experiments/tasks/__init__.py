@@ -18,7 +18,7 @@ TASKS: dict[str, type[Task]] = {
 
 
 def make_task(config: Mapping[str, Any]) -> Task:
-    """Build a task from ``{"name": ..., **arguments}``; a bad name or argument is a :class:`ConfigError`."""
+    """Build a task from ``{"name": ..., **arguments}``; a bad name or argument is a `ConfigError`."""
     if not isinstance(config, Mapping) or "name" not in config:
         raise ConfigError(
             f"task must be a mapping with a 'name' (one of {one_of(TASKS)}), got {shown(config)}"

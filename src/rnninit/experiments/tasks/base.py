@@ -41,7 +41,7 @@ class Task(ABC):
     @property
     @abstractmethod
     def baseline(self) -> float:
-        """The metric of the trivial predictor named in :attr:`baseline_rule`."""
+        """The metric of the trivial predictor named in `baseline_rule`."""
 
     @property
     @abstractmethod
@@ -68,7 +68,7 @@ class Task(ABC):
         return float(self.loss(output, y))
 
     def trivial_output(self, batch: Batch) -> torch.Tensor:
-        """The output of the trivial predictor whose metric is :attr:`baseline`."""
+        """The output of the trivial predictor whose metric is `baseline`."""
         raise NotImplementedError
 
     def solved(self, value: float) -> bool:

@@ -1,8 +1,8 @@
 """Checks of the constructor arguments of rnninit's Keras cells.
 
-Each returns the argument normalized or raises a :class:`~rnninit.errors.CellArgumentError` (a
+Each returns the argument normalized or raises a `CellArgumentError` (a
 ``ValueError``, as Keras' own are) that names the cell, the argument, what would be valid and what was
-given. ``True`` is never a number of units: the integer check is :func:`check_units`.
+given. ``True`` is never a number of units: the integer check is `check_units`.
 """
 
 from __future__ import annotations

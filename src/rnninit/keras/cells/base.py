@@ -3,7 +3,7 @@
 A cell is a ``keras.layers.Layer`` with ``call(inputs, states) -> (output, new_states)``,
 ``state_size``, ``output_size`` and ``get_initial_state(batch_size)``, the protocol
 ``keras.layers.RNN`` documents. Its weights are created in ``build`` and initialized from the
-cell's spec through the same layout and plan as :func:`rnninit.keras.apply`: with an int ``seed``
+cell's spec through the same layout and plan as `rnninit.keras.apply`: with an int ``seed``
 a cell gets exactly the weights ``rk.apply(spec, cell, seed=seed)`` would give it, and so the
 weights ``rnninit.torch.apply`` gives the same cell in PyTorch.
 
@@ -39,7 +39,7 @@ from rnninit.spec import Spec, SpecLike
 class RecurrentCell(keras.layers.Layer):
     """Base class of rnninit's Keras cells. Subclasses set the class attributes and ``step``.
 
-    ``init`` is the spec (a :class:`~rnninit.Spec`, string, preset name or dict); roles it does not
+    ``init`` is the spec (a `Spec`, string, preset name or dict); roles it does not
     name keep the cell's ``default_init``, unless it names a preset, which then stands alone.
     """
 
@@ -151,7 +151,7 @@ class RecurrentCell(keras.layers.Layer):
         return cell, self.weight_shapes(self._input_dim)
 
     def reinitialize(self, seed: int | None = None) -> ApplyResult:
-        """Sample every weight afresh from the spec; returns what was done (as :func:`rnninit.keras.apply`).
+        """Sample every weight afresh from the spec; returns what was done (as `rnninit.keras.apply`).
 
         ``seed`` defaults to the cell's own (``None``: a fresh draw from Python's generator, which
         ``keras.utils.set_random_seed`` governs).

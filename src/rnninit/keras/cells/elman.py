@@ -13,8 +13,9 @@ from rnninit.layout.kinds import ELMAN
 class ElmanCell(RecurrentCell):
     """``h' = φ(x K + h R + b)`` with ``kernel`` (in, units), ``recurrent_kernel`` (units, units), ``bias``.
 
-    >>> import keras, rnninit.keras as rk
-    >>> layer = keras.layers.RNN(rk.ElmanCell(8, init="irnn", activation="relu", seed=0))
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> layer = keras.layers.RNN(rk.ElmanCell(8, init="irnn", activation="relu", seed=0))
     """
 
     kind = ELMAN

@@ -17,8 +17,9 @@ class GRUCell(RecurrentCell):
     (units) the hidden-side n bias, so every number is one parameter of the math: this is exactly
     ``torch.nn.GRU`` and ``keras.layers.GRU(reset_after=True)``.
 
-    >>> import keras, rnninit.keras as rk
-    >>> layer = keras.layers.RNN(rk.GRUCell(16, init="hh=orthogonal", seed=0))
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> layer = keras.layers.RNN(rk.GRUCell(16, init="hh=orthogonal", seed=0))
     """
 
     kind = GRU

@@ -16,8 +16,9 @@ class IndRNNCell(RecurrentCell):
     Default init: glorot_uniform input weights, ``u ~ U(0, 1)``, zero bias; the paper's scheme for
     sequences of length T is the preset ``indrnn(t_max=T)``.
 
-    >>> import keras, rnninit.keras as rk
-    >>> layer = keras.layers.RNN(rk.IndRNNCell(32, init="indrnn(t_max=100)", seed=0))
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> layer = keras.layers.RNN(rk.IndRNNCell(32, init="indrnn(t_max=100)", seed=0))
     """
 
     kind = INDRNN

@@ -16,8 +16,9 @@ class LSTMCell(RecurrentCell):
     ``i f g o``; ``bias`` (4·units) is the one effective bias. States: ``[h, c]``.
     Default init: Keras' (glorot_uniform ih, orthogonal hh, both over all gates; zero biases; b_f = 1).
 
-    >>> import keras, rnninit.keras as rk
-    >>> layer = keras.layers.RNN(rk.LSTMCell(16, init="orthogonal bias[f]=2.0", seed=0))
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> layer = keras.layers.RNN(rk.LSTMCell(16, init="orthogonal bias[f]=2.0", seed=0))
     """
 
     kind = LSTM

@@ -16,8 +16,9 @@ class MinimalRNNCell(RecurrentCell):
     ``recurrent_kernel`` (units, units) role ``hh[u]``, ``z_kernel`` (units, units) role ``zh[u]``,
     ``bias`` role ``bias[u]``.
 
-    >>> import keras, rnninit.keras as rk
-    >>> layer = keras.layers.RNN(rk.MinimalRNNCell(16, init="hh=orthogonal zh=orthogonal", seed=0))
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> layer = keras.layers.RNN(rk.MinimalRNNCell(16, init="hh=orthogonal zh=orthogonal", seed=0))
     """
 
     kind = MINIMALRNN

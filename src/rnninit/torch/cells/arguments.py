@@ -1,9 +1,9 @@
 """Checks of the constructor arguments of rnninit's PyTorch cells and sequence modules.
 
 Each returns the argument normalized (``int``, ``float``) or raises a
-:class:`~rnninit.errors.CellArgumentError` (a ``ValueError``, as ``torch.nn.LSTM``'s are) that names the
+`CellArgumentError` (a ``ValueError``, as ``torch.nn.LSTM``'s are) that names the
 module, the argument, what would be valid and what was given. ``True`` is never a size: every integer
-argument goes through :func:`check_integer`.
+argument goes through `check_integer`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rnninit.torch.functional import ACTIVATIONS
 
 def check_integer(owner: str, name: str, value: object, *, minimum: int) -> int:
     """``value`` as an ``int`` if it is an integer (not a bool) ``>= minimum`` (0 or 1): the one rule,
-    :func:`rnninit.arguments.check_integer`, with this module's error and wording."""
+    `rnninit.arguments.check_integer`, with this module's error and wording."""
     expected = {0: "a non-negative integer", 1: "a positive integer"}.get(minimum)
     return arguments.check_integer(
         value, f"{owner}: {name}", error=CellArgumentError, minimum=minimum, expected=expected

@@ -1,6 +1,6 @@
 """What the drop-ins for ``nn.RNNCell``/``LSTMCell``/``GRUCell`` and ``nn.RNN``/``LSTM``/``GRU`` share:
 PyTorch's tensor names and shapes (the gates of the cell kind stacked along the rows) and their layout,
-the one :mod:`rnninit.layout.torch_builtin` gives the built-ins."""
+the one `rnninit.layout.torch_builtin` gives the built-ins."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ BUILTIN_WEIGHTS: tuple[str, ...] = ("weight_ih", "weight_hh", "bias_ih", "bias_h
 
 class BuiltinCell(CellModule):
     """A cell with ``torch.nn.RNNCell``'s tensors: ``weight_ih`` ``(G·H, I)``, ``weight_hh`` ``(G·H, H)``,
-    ``bias_ih`` and ``bias_hh`` ``(G·H,)``, the ``G`` gates of :attr:`kind` stacked along the rows.
+    ``bias_ih`` and ``bias_hh`` ``(G·H,)``, the ``G`` gates of `kind` stacked along the rows.
 
-    Subclasses set :attr:`kind` and :attr:`layout_source` and define ``forward``.
+    Subclasses set `kind` and `layout_source` and define ``forward``.
     """
 
     kind: ClassVar[CellKind]
@@ -55,10 +55,10 @@ class BuiltinCell(CellModule):
 class BuiltinLayers(RecurrentLayers):
     """Layers with ``torch.nn.RNN``'s tensors: per layer ``k`` ``weight_ih_l{k}`` ``(G·H, I_k)``,
     ``weight_hh_l{k}`` ``(G·H, H_out)``, ``bias_ih_l{k}``, ``bias_hh_l{k}`` (``_reverse`` for the second
-    direction), the ``G`` gates of :attr:`kind` stacked along the rows.
+    direction), the ``G`` gates of `kind` stacked along the rows.
 
-    Subclasses set :attr:`kind` and :attr:`layout_source` and define :meth:`run_layer`,
-    :meth:`builtin_op` and ``forward``.
+    Subclasses set `kind` and `layout_source` and define `run_layer`,
+    `builtin_op` and ``forward``.
     """
 
     kind: ClassVar[CellKind]
@@ -70,7 +70,7 @@ class BuiltinLayers(RecurrentLayers):
         raise NotImplementedError
 
     def run_stack(self, x: Tensor, hx: State) -> tuple[Tensor, State] | None:
-        """When the layers run on the built-in op (:func:`rnninit.torch.fast.backend.resolve`: a float32
+        """When the layers run on the built-in op (`rnninit.torch.fast.backend.resolve`: a float32
         LSTM on a CPU, any CUDA tensor, autocast), one call for all layers and directions, as
         ``torch.nn.LSTM/GRU/RNN`` make it: their numbers, dropout included, at their cost."""
         if fast_backend.resolve(self.kind.name, x, projected=self.proj_size > 0) != "builtin":

@@ -14,11 +14,11 @@ from rnninit.torch.cells.initialized import InitializedModule, Owned
 class CellModule(InitializedModule):
     """One time step, with ``torch.nn.RNNCell``'s constructor ``(input_size, hidden_size, bias=True)``.
 
-    Subclasses set :attr:`weight_names` and define :meth:`rnninit_layout` and ``forward``. A tensor
+    Subclasses set `weight_names` and define `rnninit_layout` and ``forward``. A tensor
     that ``bias=False`` leaves out is registered as ``None``, as in ``torch.nn.RNNCell``.
     """
 
-    #: The cell's tensors, in the argument order of its step function in :mod:`rnninit.torch.functional`.
+    #: The cell's tensors, in the argument order of its step function in `rnninit.torch.functional`.
     weight_names: ClassVar[tuple[str, ...]]
 
     def __init__(

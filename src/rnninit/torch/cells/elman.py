@@ -18,17 +18,34 @@ from rnninit.torch.cells.inputs import as_state, batched_cell_input
 
 
 class ElmanCell(BuiltinCell):
-    r"""One Elman step: :math:`h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, :math:`\phi` = tanh or relu.
+    r"""One Elman step: `h' = \phi(W_{ih} x + b_{ih} + W_{hh} h + b_{hh})`, `\phi` = tanh or relu.
 
     Same parameters (``weight_ih`` ``(H, I)``, ``weight_hh`` ``(H, H)``, ``bias_ih``, ``bias_hh``), call
     ``(input (B, I) or (I,), hx=None) -> h'`` and ``state_dict`` as ``torch.nn.RNNCell``. ``init`` (a spec,
     spec string, preset name or dict; default ``pytorch_default``) and ``seed`` set the weights; the spec's
     ``bias`` is the effective bias ``b_ih + b_hh`` (its value goes to ``bias_ih``, ``bias_hh`` gets zeros).
 
-    >>> import rnninit.torch as rt
-    >>> cell = rt.ElmanCell(3, 4, nonlinearity="relu", init="irnn", seed=0)
-    >>> cell(torch.ones(2, 3)).shape
-    torch.Size([2, 4])
+    Args:
+        input_size: The number of input features ``I``.
+        hidden_size: The number of hidden features ``H``.
+        bias: If false, the cell has no bias tensors.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+        init: The spec the weights are initialized from: a `Spec`, a spec string, a preset name or a
+            dict.
+        seed: The seed of the initialization; ``None`` draws one from torch's global generator.
+        device: The device of the parameters (as in ``torch.nn``).
+        dtype: The dtype of the parameters (as in ``torch.nn``).
+
+    Raises:
+        CellArgumentError: An argument that is not valid (the message names it and what would be).
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> cell = rt.ElmanCell(3, 4, nonlinearity="relu", init="irnn", seed=0)
+        >>> cell(torch.ones(2, 3)).shape
+        torch.Size([2, 4])
     """
 
     kind = ELMAN
@@ -65,13 +82,42 @@ class ElmanCell(BuiltinCell):
 class Elman(BuiltinLayers):
     r"""Multi-layer Elman RNN, a drop-in replacement for ``torch.nn.RNN``.
 
-    Each layer and direction: :math:`h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
-    :math:`\phi` = tanh or relu; layer ``k > 0`` reads the previous layer's (concatenated) outputs,
+    Each layer and direction: `h_t = \phi(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})`,
+    `\phi` = tanh or relu; layer ``k > 0`` reads the previous layer's (concatenated) outputs,
     with dropout ``p=dropout`` in training mode.
 
     Same constructor arguments, parameter names (``weight_ih_l0``, ``bias_hh_l1_reverse``, ...), shapes and
     call as ``torch.nn.RNN``: ``(input, hx=None) -> (output, h_n)``, with ``batch_first``, unbatched input
-    and ``PackedSequence`` input. ``init``/``seed``: as :class:`ElmanCell`.
+    and ``PackedSequence`` input. ``init``/``seed``: as `ElmanCell`.
+
+    Args:
+        input_size: The number of input features ``I``.
+        hidden_size: The number of hidden features ``H``.
+        num_layers: The number of stacked layers.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+        bias: If false, the cell has no bias tensors.
+        batch_first: If true, input and output are ``(batch, time, features)``, else ``(time, batch,
+            features)``.
+        dropout: The dropout probability on the outputs of every layer but the last (training mode
+            only).
+        bidirectional: If true, each layer runs forward and backward and concatenates the two.
+        init: The spec the weights are initialized from: a `Spec`, a spec string, a preset name or a
+            dict.
+        seed: The seed of the initialization; ``None`` draws one from torch's global generator.
+        device: The device of the parameters (as in ``torch.nn``).
+        dtype: The dtype of the parameters (as in ``torch.nn``).
+
+    Raises:
+        CellArgumentError: An argument that is not valid (the message names it and what would be).
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> rnn = rt.Elman(8, 16, nonlinearity="relu", init="irnn", seed=0)
+        >>> output, h_n = rnn(torch.zeros(5, 3, 8))
+        >>> output.shape, bool((rnn.weight_hh_l0 == torch.eye(16)).all())
+        (torch.Size([5, 3, 16]), True)
     """
 
     kind = ELMAN

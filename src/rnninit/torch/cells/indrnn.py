@@ -18,14 +18,6 @@ from rnninit.torch.cells.layers import RecurrentLayers
 
 #: role -> tensor name; the order is the argument order of the functional layer and cell.
 _NAMES = {"ih": "weight_ih", "hh": "weight_hh", "bias": "bias"}
-_EQUATION = r"""
-    .. math::
-        h' = \phi(W_{ih} x + b + u \odot h)
-
-    with ``u = weight_hh`` a vector (the diagonal of the recurrent matrix) and :math:`\phi` = relu (the
-    paper's choice) or tanh. Each unit's memory over ``T`` steps scales like ``|u|^T``; the preset
-    ``indrnn(t_max=T)`` draws ``u ~ U(0, 2^(1/T))`` so that it stays bounded.
-"""
 
 
 def _tensors(bias: bool) -> dict[str, list[str]]:
@@ -34,20 +26,40 @@ def _tensors(bias: bool) -> dict[str, list[str]]:
 
 
 class IndRNNCell(CellModule):
-    __doc__ = (
-        "One IndRNN step (Li et al. 2018, 'Independently recurrent neural network'):\n"
-        + _EQUATION
-        + """
+    r"""One IndRNN step (Li et al. 2018, 'Independently recurrent neural network'):
+
+        h' = \phi(W_{ih} x + b + u \odot h)
+
+    with ``u = weight_hh`` a vector (the diagonal of the recurrent matrix) and `\phi` = relu (the
+    paper's choice) or tanh. Each unit's memory over ``T`` steps scales like ``|u|^T``; the preset
+    ``indrnn(t_max=T)`` draws ``u ~ U(0, 2^(1/T))`` so that it stays bounded.
+
     Parameters ``weight_ih`` ``(H, I)``, ``weight_hh`` ``(H,)``, ``bias`` ``(H,)``; roles ``ih``, ``hh``
     (a diagonal), ``bias``. Call ``(input (B, I) or (I,), hx=None) -> h'``. ``init`` (spec, spec string,
     preset name or dict; default ``pytorch_default``) and ``seed`` set the weights.
 
-    >>> import rnninit.torch as rt
-    >>> cell = rt.IndRNNCell(3, 4, init="indrnn(t_max=100)", seed=0)
-    >>> bool((cell.weight_hh >= 0).all() and (cell.weight_hh <= 2 ** (1 / 100)).all())
-    True
+    Args:
+        input_size: The number of input features ``I``.
+        hidden_size: The number of hidden features ``H``.
+        bias: If false, the cell has no bias tensors.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+        init: The spec the weights are initialized from: a `Spec`, a spec string, a preset name or a
+            dict.
+        seed: The seed of the initialization; ``None`` draws one from torch's global generator.
+        device: The device of the parameters (as in ``torch.nn``).
+        dtype: The dtype of the parameters (as in ``torch.nn``).
+
+    Raises:
+        CellArgumentError: An argument that is not valid (the message names it and what would be).
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> cell = rt.IndRNNCell(3, 4, init="indrnn(t_max=100)", seed=0)
+        >>> bool((cell.weight_hh >= 0).all() and (cell.weight_hh <= 2 ** (1 / 100)).all())
+        True
     """
-    )
 
     weight_names = tuple(_NAMES.values())
     builds_itself = True
@@ -86,16 +98,48 @@ class IndRNNCell(CellModule):
 
 
 class IndRNN(RecurrentLayers):
-    __doc__ = (
-        "Multi-layer IndRNN with ``torch.nn.RNN``'s calling convention. Each layer and direction:\n"
-        + _EQUATION
-        + """
+    r"""Multi-layer IndRNN with ``torch.nn.RNN``'s calling convention. Each layer and direction:
+
+        h' = \phi(W_{ih} x + b + u \odot h)
+
+    with ``u = weight_hh`` a vector (the diagonal of the recurrent matrix) and `\phi` = relu (the
+    paper's choice) or tanh. Each unit's memory over ``T`` steps scales like ``|u|^T``; the preset
+    ``indrnn(t_max=T)`` draws ``u ~ U(0, 2^(1/T))`` so that it stays bounded.
+
     Parameters per layer ``k``: ``weight_ih_l{k}``, ``weight_hh_l{k}`` (a vector), ``bias_l{k}``
     (``_reverse`` for the second direction). Call ``(input, hx=None) -> (output, h_n)`` with
     ``batch_first``, ``num_layers``, ``bidirectional``, ``dropout`` and ``PackedSequence`` input, as
-    ``torch.nn.RNN``. ``init``/``seed``: as :class:`IndRNNCell`.
+    ``torch.nn.RNN``. ``init``/``seed``: as `IndRNNCell`.
+
+    Args:
+        input_size: The number of input features ``I``.
+        hidden_size: The number of hidden features ``H``.
+        num_layers: The number of stacked layers.
+        nonlinearity: ``"tanh"`` or ``"relu"``.
+        bias: If false, the cell has no bias tensors.
+        batch_first: If true, input and output are ``(batch, time, features)``, else ``(time, batch,
+            features)``.
+        dropout: The dropout probability on the outputs of every layer but the last (training mode
+            only).
+        bidirectional: If true, each layer runs forward and backward and concatenates the two.
+        init: The spec the weights are initialized from: a `Spec`, a spec string, a preset name or a
+            dict.
+        seed: The seed of the initialization; ``None`` draws one from torch's global generator.
+        device: The device of the parameters (as in ``torch.nn``).
+        dtype: The dtype of the parameters (as in ``torch.nn``).
+
+    Raises:
+        CellArgumentError: An argument that is not valid (the message names it and what would be).
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> rnn = rt.IndRNN(8, 16, num_layers=2, init="indrnn(t_max=100)", seed=0)
+        >>> output, h_n = rnn(torch.zeros(5, 3, 8))
+        >>> output.shape, h_n.shape
+        (torch.Size([5, 3, 16]), torch.Size([2, 3, 16]))
     """
-    )
 
     weight_names = tuple(_NAMES.values())
     builds_itself = True

@@ -1,8 +1,8 @@
 """Modules whose parameters come from a spec: ``init=`` and ``seed=`` turned into weights.
 
-Every rnninit PyTorch cell and sequence module is an :class:`InitializedModule`. Its tensors are
+Every rnninit PyTorch cell and sequence module is an `InitializedModule`. Its tensors are
 exactly those its own layout (``rnninit_layout``) lists, so what the module stores and what
-:func:`rnninit.torch.apply` and the audit read cannot disagree; ``reset_parameters`` initializes them
+`rnninit.torch.apply` and the audit read cannot disagree; ``reset_parameters`` initializes them
 through that same layout.
 """
 
@@ -25,7 +25,7 @@ PYTORCH_DEFAULT = Spec.parse("pytorch_default")
 
 
 class InitializedModule(nn.Module):
-    """A module whose parameters are initialized by :func:`rnninit.torch.apply` from ``init`` and ``seed``.
+    """A module whose parameters are initialized by `rnninit.torch.apply` from ``init`` and ``seed``.
 
     ``init`` is a spec, a spec string, a preset name or a dict (default ``pytorch_default``); blocks
     whose role it does not mention get PyTorch's default, U(±1/√H), never uninitialized memory.
@@ -33,13 +33,13 @@ class InitializedModule(nn.Module):
     gives the same weights every time, in every process.
 
     The constructors follow ``torch.nn.RNNBase``: ``super().__init__()`` first, then the arguments are
-    checked and stored, and the tensors are built last (:meth:`build`), once everything their shapes
-    depend on is known. A base constructor builds, unless the class sets :attr:`builds_itself`: one with
+    checked and stored, and the tensors are built last (`build`), once everything their shapes
+    depend on is known. A base constructor builds, unless the class sets `builds_itself`: one with
     constructor arguments of its own (``nonlinearity``, ``proj_size``) stores them after
-    ``super().__init__(...)`` and calls :meth:`build` as its own last step.
+    ``super().__init__(...)`` and calls `build` as its own last step.
     """
 
-    #: Set by a subclass whose own constructor calls :meth:`build` after storing its own arguments.
+    #: Set by a subclass whose own constructor calls `build` after storing its own arguments.
     builds_itself: ClassVar[bool] = False
 
     def set_init(self, init: SpecLike, seed: int | None) -> None:
@@ -48,7 +48,7 @@ class InitializedModule(nn.Module):
         self.seed = None if seed is None else check_seed(seed)
 
     def rnninit_layout(self, path: str) -> Owned:  # pragma: no cover - every subclass defines it
-        """Which tensor holds which role and gate block (see :mod:`rnninit.layout.torch_builtin`)."""
+        """Which tensor holds which role and gate block (see `rnninit.layout.torch_builtin`)."""
         raise NotImplementedError
 
     def create_parameters(
@@ -78,7 +78,7 @@ class InitializedModule(nn.Module):
         The spec is validated before anything is written: a bad spec changes no weight. On the ``meta``
         device, where parameters have shapes but no storage, there is nothing to write, and (as
         ``torch.nn.LSTM`` built there) the module is left uninitialized: once materialized
-        (``module.to_empty(device=...)``), ``reset_parameters()`` or :func:`rnninit.torch.apply`
+        (``module.to_empty(device=...)``), ``reset_parameters()`` or `rnninit.torch.apply`
         initializes it. A module with only some parameters on ``meta`` is refused by the writer: the
         others would otherwise stay uninitialized memory.
         """

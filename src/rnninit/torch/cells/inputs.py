@@ -3,7 +3,7 @@
 A ``*Cell`` takes ``(B, I)`` or unbatched ``(I,)``; a sequence module takes ``(T, B, I)``, ``(B, T, I)``
 with ``batch_first``, unbatched ``(T, I)`` or a ``PackedSequence``, and states
 ``(num_layers * num_directions, B, H)``, as ``torch.nn.LSTM`` does. A wrong shape is a
-:class:`~rnninit.errors.CellArgumentError` that names the expected one.
+`CellArgumentError` that names the expected one.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ def time_major_input(
     """A sequence module's input as a padded ``(T, B, I)`` tensor.
 
     Returns it, the state (batched), the sequences' lengths (``None`` unless the input was packed) and
-    whether the input was unbatched; :func:`as_given` undoes it on the output.
+    whether the input was unbatched; `as_given` undoes it on the output.
     """
     lengths = None
     unbatched = False

@@ -1,11 +1,11 @@
 """The sequence driver behind rnninit's sequence modules (``Elman``, ``LSTM``, ``GRU``, ``IndRNN``, ...).
 
-:class:`RecurrentLayers` follows ``torch.nn.RNNBase``: parameters named
+`RecurrentLayers` follows ``torch.nn.RNNBase``: parameters named
 ``{weight,bias}_{ih,hh}_l{k}[_reverse]``, input ``(T, B, I)`` (``(B, T, I)`` with ``batch_first``,
 ``(T, I)`` unbatched, or a ``PackedSequence``), initial state ``(num_layers * num_directions, B, H_out)``
 defaulting to zeros, dropout on each layer's output except the last (training mode only), and final
 states at each sequence's true end. A subclass says which tensors a layer has (its layout), and which
-function of :mod:`rnninit.torch.functional` runs a layer.
+function of `rnninit.torch.functional` runs a layer.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ from rnninit.torch.compiler import run_eagerly_under_compile
 class RecurrentLayers(InitializedModule):
     """Base of the sequence modules: layers × directions of one cell, with ``nn.LSTM``'s conventions.
 
-    Subclasses set :attr:`weight_names` and define :meth:`rnninit_layout` (which tensors a layer
-    has), :meth:`run_layer` (one layer and direction over time, via :mod:`rnninit.torch.functional`),
-    and :meth:`state_sizes` if the state is not one tensor of :attr:`output_size` features.
+    Subclasses set `weight_names` and define `rnninit_layout` (which tensors a layer
+    has), `run_layer` (one layer and direction over time, via `rnninit.torch.functional`),
+    and `state_sizes` if the state is not one tensor of `output_size` features.
     """
 
     #: As ``nn.RNNBase``: 0 unless an LSTM projects its hidden state.
     proj_size: int = 0
-    #: The base names of one layer's tensors, in the argument order of :meth:`run_layer`'s function.
+    #: The base names of one layer's tensors, in the argument order of `run_layer`'s function.
     weight_names: ClassVar[tuple[str, ...]]
 
     def __init__(
@@ -90,7 +90,7 @@ class RecurrentLayers(InitializedModule):
 
     def run_stack(self, x: Tensor, hx: State) -> tuple[Tensor, State] | None:
         """All layers and directions at once (padded input ``(T, B, I)``), or ``None``: then
-        :meth:`run_layer` runs them one by one."""
+        `run_layer` runs them one by one."""
         return None
 
     # -- sizes and layout ---------------------------------------------------------------------
@@ -160,7 +160,7 @@ class RecurrentLayers(InitializedModule):
         """Run all layers; ``hx`` is a tuple of state tensors or ``None`` (zeros).
 
         Under ``torch.compile`` this runs eagerly, as Dynamo runs ``torch.nn.RNNBase``
-        (:mod:`rnninit.torch.compiler`).
+        (`rnninit.torch.compiler`).
         """
         owner = type(self).__name__
         x, hx, lengths, unbatched = time_major_input(

@@ -3,7 +3,7 @@
 Each ``*_sequence`` function runs ONE layer in ONE direction over a ``(T, B, I)`` sequence with
 weights in the built-in module's layout, with a hand-derived backward; outputs and gradients match
 ``torch.nn.LSTM/GRU/RNN`` to rounding (tested in float64 to 1e-9, float32 to 1e-5). The ``*_layer``
-functions in :mod:`.layers` pick an implementation per :mod:`.backend`. See each module's docstring
+functions in `.layers` pick an implementation per `.backend`. See each module's docstring
 for the equations and where the time goes.
 """
 

@@ -3,11 +3,11 @@
 Three implementations compute the same function (outputs and gradients equal to rounding):
 
 - ``"kernels"``: rnninit's whole-sequence layers with hand-derived backwards
-  (:mod:`rnninit.torch.fast.lstm`, ``.gru``, ``.elman``). Plain PyTorch ops, any dtype and device.
+  (`rnninit.torch.fast.lstm`, ``.gru``, ``.elman``). Plain PyTorch ops, any dtype and device.
 - ``"builtin"``: PyTorch's own fused kernel (``torch._VF.lstm/gru/rnn_*``, what ``torch.nn.LSTM``
   calls: oneDNN for float32 LSTM on a CPU, cuDNN on a GPU): for one layer here, for the whole stack
-  in the sequence modules (:meth:`rnninit.torch.cells.builtin.BuiltinLayers.run_stack`).
-- ``"loop"``: the reference step-by-step loop of :mod:`rnninit.torch.functional`, differentiated by
+  in the sequence modules (`rnninit.torch.cells.builtin.BuiltinLayers.run_stack`).
+- ``"loop"``: the reference step-by-step loop of `rnninit.torch.functional`, differentiated by
   autograd op by op (also used for packed sequences, which the others skip, and for LSTM
   projections, which the kernels skip).
 
@@ -16,16 +16,17 @@ kernel where PyTorch has a fused one that the kernels do not beat (float32 LSTM 
 oneDNN kernel runs its GEMMs at the machine's matrix-multiply rate; any CUDA tensor, where cuDNN
 runs), else the kernels (GRU and Elman in any dtype, LSTM in float64 on a CPU), which take 0.6-1.0x the
 built-in's time there; an LSTM projection takes the loop. Under autocast every choice runs the
-built-in op (:func:`resolve`).
+built-in op (`resolve`).
 
 Every backend supports double backward (``create_graph=True``) where the built-in does: the kernels'
 backward is hand-derived and not itself differentiable, so when autograd records it
 (``create_graph=True``) it recomputes the layer with the reference loop and differentiates that
-(:func:`rnninit.torch.fast.autograd.differentiable_vjp`).
+(`rnninit.torch.fast.autograd.differentiable_vjp`).
 
->>> import rnninit.torch.fast as fast
->>> with fast.use_backend("loop"):
-...     pass  # every rnninit layer inside runs the reference loop
+Examples:
+    >>> import rnninit.torch.fast as fast
+    >>> with fast.use_backend("loop"):
+    ...     pass  # every rnninit layer inside runs the reference loop
 """
 
 from __future__ import annotations
@@ -44,12 +45,12 @@ _ONEDNN = torch.backends.mkldnn.is_available()  # checked once: resolve() runs o
 
 
 def get_backend() -> str:
-    """The backend layers use now (one of :data:`BACKENDS`)."""
+    """The backend layers use now (one of `BACKENDS`)."""
     return _current
 
 
 def set_backend(name: str) -> None:
-    """Make every rnninit LSTM/GRU/Elman layer use ``name`` (one of :data:`BACKENDS`) from now on."""
+    """Make every rnninit LSTM/GRU/Elman layer use ``name`` (one of `BACKENDS`) from now on."""
     global _current
     if name not in BACKENDS:
         raise CellArgumentError(f"unknown backend {name!r}; valid: {', '.join(repr(b) for b in BACKENDS)}")

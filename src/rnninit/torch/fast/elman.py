@@ -16,7 +16,7 @@ Backward (``dh_t`` includes the output gradient ``dy_t``)::
 
 one GEMM and one pointwise kernel per step (autograd's own ``tanh_backward`` or
 ``threshold_backward``, in place); ``dW_hh``, ``dW_ih``, ``dx`` are one GEMM each after the loop
-(:mod:`rnninit.torch.fast.gemms`).
+(`rnninit.torch.fast.gemms`).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
-"""One LSTM, GRU or Elman layer over a whole sequence, by the backend :mod:`.backend` chooses.
+"""One LSTM, GRU or Elman layer over a whole sequence, by the backend `.backend` chooses.
 
-The functions take and return what :mod:`rnninit.torch.functional`'s ``*_layer`` functions do
+The functions take and return what `rnninit.torch.functional`'s ``*_layer`` functions do
 (``x`` ``(T, B, I)``, states ``(B, H)``, weights in PyTorch's layout, ``reverse`` for the backward
 direction), for the cases without packed lengths; they return ``None`` when the chosen backend is
 the reference loop, so the caller runs it.

@@ -17,10 +17,10 @@ Why it is fast on a CPU:
   four pointwise kernels; every factor that does not depend on the recurrence (``o (1 - tanh^2 c)``,
   the gate derivatives ``s (1 - s)`` and ``1 - g^2``) is computed for all steps at once.
 - ``dW_hh``, ``dW_ih`` and ``dx`` are each ONE GEMM over all ``T*B`` rows after the loop
-  (:mod:`rnninit.torch.fast.gemms`), instead of ``T`` thin GEMMs in autograd's per-step backward.
+  (`rnninit.torch.fast.gemms`), instead of ``T`` thin GEMMs in autograd's per-step backward.
 - No tensor is indexed inside the time loops: buffers are split once with ``unbind``.
 
-On a CPU in float32, :mod:`rnninit.torch.fast.backend` prefers PyTorch's fused oneDNN LSTM, which
+On a CPU in float32, `rnninit.torch.fast.backend` prefers PyTorch's fused oneDNN LSTM, which
 is faster still (docs/speed.md); these kernels serve float64 and any explicit ``"kernels"`` choice.
 
 Backward equations (``dh_t`` includes the output gradient ``dy_t``)::
