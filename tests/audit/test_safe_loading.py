@@ -9,8 +9,8 @@ import pytest
 import torch
 
 import rnninit.torch as rt
-from rnninit.audit.targets import TargetError, load_target
 from rnninit.cli import main
+from rnninit.targets import TargetError, load_target
 
 SPEC = "ih=normal(std=0.5) hh=orthogonal bias=zeros bias[f]=1.0"
 

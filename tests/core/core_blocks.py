@@ -17,11 +17,11 @@ ALPHA = 1e-4
 
 
 def matrix_block(rows: int, cols: int, *, role: str = "hh", hidden: int | None = None) -> Block:
-    return Block(role=role, gate=None, shape=(rows, cols), kind="matrix", hidden_size=hidden or rows)
+    return Block(role=role, gate=None, shape=(rows, cols), form="matrix", hidden_size=hidden or rows)
 
 
 def vector_block(size: int, *, role: str = "bias", bias_terms: int = 1) -> Block:
-    return Block(role=role, gate=None, shape=(size,), kind="vector", hidden_size=size, bias_terms=bias_terms)
+    return Block(role=role, gate=None, shape=(size,), form="vector", hidden_size=size, bias_terms=bias_terms)
 
 
 def rng(seed: int = 0, tag: str = "test") -> np.random.Generator:

@@ -135,10 +135,10 @@ def test_the_inits_table_matches_every_init_and_its_defaults():
 # the "cells" column of the presets table: a rule on the cell kind, then examples in parentheses
 CELL_RULES = {
     "all cells": lambda kind: True,
-    "cells with a full recurrent matrix": lambda kind: kind.role("hh").kind == "matrix",
+    "cells with a full recurrent matrix": lambda kind: kind.role("hh").form == "matrix",
     "ungated cells": lambda kind: not kind.gates,
     "cells with a forget gate": lambda kind: "forget" in kind.gate_semantics,
-    "cells with a diagonal recurrent weight": lambda kind: kind.role("hh").kind == "diagonal",
+    "cells with a diagonal recurrent weight": lambda kind: kind.role("hh").form == "diagonal",
 }
 
 

@@ -19,7 +19,7 @@ OLD_HOMES = {
     "SeedError": ["rnninit", "rnninit.seeding"],
     "UnsupportedCellError": ["rnninit.layout.flax_builtin"],
     "TensorTypeError": ["rnninit.torch", "rnninit.torch.init"],
-    "TargetError": ["rnninit.audit.targets"],
+    "TargetError": ["rnninit.targets"],
     "DynamicsError": ["rnninit.dynamics", "rnninit.dynamics.errors"],
     "TuneError": ["rnninit.tune", "rnninit.tune.errors"],
     "ConfigError": ["rnninit.experiments.errors"],

@@ -166,7 +166,7 @@ def test_identity_on_a_fused_matrix_sets_only_the_first_gate_in_both_frameworks_
 
 
 def test_a_truncated_named_init_is_audited_against_its_truncated_distribution():
-    block = Block(role="ih", gate=None, shape=(OUT, IN), kind="matrix", hidden_size=OUT)
+    block = Block(role="ih", gate=None, shape=(OUT, IN), form="matrix", hidden_size=OUT)
     truncated = parse_init("glorot_normal(truncated=true)")
     value = truncated.sample(block, np.random.default_rng(0))
     assert check_value(truncated, block, value).ok

@@ -88,7 +88,7 @@ def test_what_an_init_says_holds_of_its_samples(name):
         assert dist.label.startswith(init.explicit())
     elif isinstance(exact, ConstantValue):
         np.testing.assert_array_equal(value, exact.value)
-        assert init.constant_value(block.kind) == exact.value
+        assert init.constant_value(block.form) == exact.value
     elif isinstance(exact, ScaledIdentity):
         np.testing.assert_allclose(value, exact.gain * np.eye(block.shape[0]))
     elif isinstance(exact, ScaledOrthogonal):

@@ -36,12 +36,12 @@ from rnninit.spec import PRESETS, Spec
 # so that a cell kind added later is checked too
 FITS = {
     "pytorch_default": lambda kind: True,
-    "keras_default": lambda kind: kind.role("hh").kind == "matrix",
+    "keras_default": lambda kind: kind.role("hh").form == "matrix",
     "irnn": lambda kind: not kind.gates,
     "forget_bias": lambda kind: "forget" in kind.gate_semantics,
     "chrono(t_max=100)": lambda kind: "forget" in kind.gate_semantics,
-    "orthogonal": lambda kind: kind.role("hh").kind == "matrix",
-    "indrnn(t_max=100)": lambda kind: kind.role("hh").kind == "diagonal",
+    "orthogonal": lambda kind: kind.role("hh").form == "matrix",
+    "indrnn(t_max=100)": lambda kind: kind.role("hh").form == "diagonal",
 }
 
 

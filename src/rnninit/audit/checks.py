@@ -278,7 +278,7 @@ class Context:
 
 def check_block(init: Init, block: Block, value: np.ndarray, ctx: Context) -> BlockCheck:
     """Check that ``value`` (the block's effective value, neutral orientation) came from ``init``."""
-    result = BlockCheck(observed=observe(value, gram=block.kind == "matrix"))
+    result = BlockCheck(observed=observe(value, gram=block.form == "matrix"))
     flat = value.reshape(-1)
     if not (math.isfinite(result.observed["min"]) and math.isfinite(result.observed["max"])):
         bad = int(np.size(flat) - np.isfinite(flat).sum())

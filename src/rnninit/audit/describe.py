@@ -596,7 +596,7 @@ def _preset_calls(kind: CellKind, remaining: Mapping[str, list[Slot]], values: M
     for name, preset in PRESETS.items():
         kwargs: dict[str, float] = {}
         if name == "indrnn":
-            if "hh" not in remaining or kind.role("hh").kind != "diagonal":
+            if "hh" not in remaining or kind.role("hh").form != "diagonal":
                 continue
             t_max = fit_indrnn_t_max(values[("hh", None)])
             if t_max is None:
@@ -633,11 +633,11 @@ def _describe_cell(
             elif chrono is not None and role == "bias" and slot.gate in chrono_gates:
                 verdict = _Verdict(chrono, "b_f = log U(1, t_max - 1), b_i = -b_f")
             else:
-                verdict = _exact(value, kind.role(role).kind)
+                verdict = _exact(value, kind.role(role).form)
             per_gate.append(verdict)
             if verdict is not None:
                 verdicts[(role, slot.gate)] = verdict
-        if len(slots) == len(kind.gates) > 1 and kind.role(role).kind == "matrix" and kind.role(role).gated:
+        if len(slots) == len(kind.gates) > 1 and kind.role(role).form == "matrix" and kind.role(role).gated:
             values_ok = all(np.isfinite(values[(role, s.gate)]).all() for s in slots)
             stacked = np.concatenate([values[(role, s.gate)] for s in slots], axis=0) if values_ok else None
             fused = _fused_orthogonal(stacked, per_gate) if stacked is not None else None
@@ -788,7 +788,7 @@ def _canonical(init: Init | None, role, kind: CellKind) -> Init | None:
     """One name for inits that give a block the same values: an init that gives every entry one value is
     that ``constant`` (``ones`` is ``constant(1.0)``, identity on a diagonal is a constant), and a fused
     init over a role with a single gate is the per-gate one."""
-    value = None if init is None else init.constant_value(role.kind)
+    value = None if init is None else init.constant_value(role.form)
     if value is not None:
         return Constant(value=value)
     if init is not None and init.fused and len(kind.role_gates(role)) == 1:

@@ -64,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.audit import audit
-    from rnninit.audit.targets import load_target
+    from rnninit.targets import load_target
 
     spec = load_spec(args.spec)
     roles = parse_roles(args.roles)

@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from rnninit.audit import describe
-    from rnninit.audit.targets import load_target
+    from rnninit.targets import load_target
 
     roles = parse_roles(args.roles)
     if args.target.endswith(".keras"):

@@ -12,7 +12,7 @@ from typing import Any
 
 from rnninit.arguments import bind_arguments, is_number
 from rnninit.errors import SpecError, did_you_mean, one_of, shown
-from rnninit.inits.base import BLOCK_KINDS, Block, Init
+from rnninit.inits.base import BLOCK_FORMS, Block, Init
 from rnninit.inits.chrono import Chrono
 from rnninit.inits.constant import Constant, Ones, Zeros
 from rnninit.inits.random import (
@@ -136,7 +136,7 @@ def _init_arguments(name: str) -> set[str]:
 
 
 __all__ = [
-    "BLOCK_KINDS",
+    "BLOCK_FORMS",
     "Block",
     "INITS",
     "INIT_ALIASES",

@@ -25,7 +25,7 @@ from rnninit.errors import SpecError, did_you_mean, one_of, shown
 from rnninit.inits.distributions import Dist
 from rnninit.inits.properties import ConstantValue, ExactProperty
 
-BLOCK_KINDS = ("matrix", "diagonal", "vector")
+BLOCK_FORMS = ("matrix", "diagonal", "vector")
 """The shapes a block can have: a matrix, a diagonal (a vector acting as a diagonal matrix), or a vector (a
 bias).
 """
@@ -44,7 +44,7 @@ class Block:
     role: str
     gate: str | None
     shape: tuple[int, ...]
-    kind: str
+    form: str
     hidden_size: int
     gates: tuple[str, ...] = ()
     gate_semantics: Mapping[str, str] = field(default_factory=dict)
@@ -66,11 +66,11 @@ class Block:
 
     @property
     def is_bias(self) -> bool:
-        return self.kind == "vector"
+        return self.form == "vector"
 
     def describe(self) -> str:
         gate = f"[{self.gate}]" if self.gate else ""
-        return f"{self.role}{gate} {self.kind} of shape {self.shape}"
+        return f"{self.role}{gate} {self.form} of shape {self.shape}"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,7 +88,7 @@ class Init:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     #: Block kinds this init accepts; others are a `SpecError` at validation.
-    accepts: ClassVar[tuple[str, ...]] = BLOCK_KINDS
+    accepts: ClassVar[tuple[str, ...]] = BLOCK_FORMS
     #: Arguments that ``str`` writes without their name when they come first (``constant(1.0)``).
     positional: ClassVar[tuple[str, ...]] = ()
     #: Other names accepted for an argument (Keras' ``stddev`` for ``std``): alias -> argument.
@@ -129,11 +129,11 @@ class Init:
         every entry one value, ``gain·I``, orthogonal with a gain, a spectral radius, chrono's gate rule;
         ``None`` when only the law of the entries can be tested. By default the
         `constant_value`, if there is one."""
-        value = self.constant_value(block.kind)
+        value = self.constant_value(block.form)
         return None if value is None else ConstantValue(value)
 
-    def constant_value(self, block_kind: str) -> float | None:
-        """The value of every entry, when this init gives every entry of any block of ``block_kind``
+    def constant_value(self, form: str) -> float | None:
+        """The value of every entry, when this init gives every entry of any block of ``form``
         one value (``zeros``, ``constant(c)``, ``normal(std=0)``, ``identity`` on a diagonal); else
         ``None``."""
         return None
@@ -141,7 +141,7 @@ class Init:
     # -- public API -----------------------------------------------------------------------
     def validate(self, block: Block) -> None:
         """Raise `SpecError` if this init cannot initialize ``block``."""
-        if block.kind not in self.accepts:
+        if block.form not in self.accepts:
             kinds = " or ".join(self.accepts)
             raise SpecError(
                 f"{self.name} cannot initialize {block.describe()}: it needs a {kinds}",

@@ -19,7 +19,7 @@ class Constant(Init):
     positional: ClassVar[tuple[str, ...]] = ("value",)
     value: float
 
-    def constant_value(self, block_kind: str) -> float:
+    def constant_value(self, form: str) -> float:
         return self.value
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
@@ -33,7 +33,7 @@ class Zeros(Init):
     name: ClassVar[str] = "zeros"
     summary: ClassVar[str] = "every entry = 0"
 
-    def constant_value(self, block_kind: str) -> float:
+    def constant_value(self, form: str) -> float:
         return 0.0
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
@@ -47,7 +47,7 @@ class Ones(Init):
     name: ClassVar[str] = "ones"
     summary: ClassVar[str] = "every entry = 1"
 
-    def constant_value(self, block_kind: str) -> float:
+    def constant_value(self, form: str) -> float:
         return 1.0
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:

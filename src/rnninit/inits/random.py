@@ -49,7 +49,7 @@ class Normal(Init):
     def entry_distribution(self, block: Block) -> Dist | None:
         return None if self.std == 0 else normal(self.explicit(), self.mean, self.std)
 
-    def constant_value(self, block_kind: str) -> float | None:
+    def constant_value(self, form: str) -> float | None:
         return self.mean if self.std == 0 else None
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
@@ -81,7 +81,7 @@ class TruncatedNormal(Init):
     def entry_distribution(self, block: Block) -> Dist | None:
         return None if self.std == 0 else Dist.from_scipy(self.explicit(), self.distribution())
 
-    def constant_value(self, block_kind: str) -> float | None:
+    def constant_value(self, form: str) -> float | None:
         return self.mean if self.std == 0 else None
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
@@ -154,7 +154,7 @@ class _VarianceScaling(Init):
     that the *truncated* distribution has standard deviation ``std`` (as Keras does).
     """
 
-    def std(self, block: Block) -> float:
+    def block_std(self, block: Block) -> float:
         """The standard deviation of every entry of ``block``."""
         raise NotImplementedError
 
@@ -168,7 +168,7 @@ class _VarianceScaling(Init):
         return stats.truncnorm(-TRUNCATION, TRUNCATION, scale=std / TRUNCATED_STD)
 
     def entry_distribution(self, block: Block) -> Dist | None:
-        std = self.std(block)
+        std = self.block_std(block)
         if std == 0:
             return None
         sampler = self.sampler()
@@ -180,7 +180,7 @@ class _VarianceScaling(Init):
         return normal(self.explicit(), 0.0, std)
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        std = self.std(block)
+        std = self.block_std(block)
         sampler = self.sampler()
         if sampler == "uniform":
             limit = math.sqrt(3.0) * std
@@ -204,10 +204,10 @@ class _NamedScaling(_VarianceScaling):
     def _validate_args(self) -> None:
         _nonnegative(self, "gain")
 
-    def std(self, block: Block) -> float:
+    def block_std(self, block: Block) -> float:
         return self.gain * math.sqrt(self.SCALE / block_fan(block, self.MODE))
 
-    def constant_value(self, block_kind: str) -> float | None:
+    def constant_value(self, form: str) -> float | None:
         return 0.0 if self.gain == 0 else None
 
     def sampler(self) -> str:
@@ -329,7 +329,7 @@ class VarianceScaling(_VarianceScaling):
         if not self.scale > 0:
             raise SpecError(f"variance_scaling: scale must be > 0, got {self.scale!r}", token="scale")
 
-    def std(self, block: Block) -> float:
+    def block_std(self, block: Block) -> float:
         return math.sqrt(self.scale / block_fan(block, self.mode))
 
     def sampler(self) -> str:
@@ -362,7 +362,7 @@ class _Kaiming(_VarianceScaling):
             return math.sqrt(2.0) / math.hypot(1.0, self.a)  # √(2 / (1 + a²)) without overflow
         return TORCH_GAINS[self.nonlinearity]
 
-    def std(self, block: Block) -> float:
+    def block_std(self, block: Block) -> float:
         return self.gain() / math.sqrt(block_fan(block, self.mode))
 
 

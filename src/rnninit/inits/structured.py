@@ -87,7 +87,7 @@ class Orthogonal(Init):
     def exact_property(self, block: Block) -> ScaledOrthogonal:
         return ScaledOrthogonal(self.gain)
 
-    def constant_value(self, block_kind: str) -> float | None:
+    def constant_value(self, form: str) -> float | None:
         return 0.0 if self.gain == 0 else None
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
@@ -114,13 +114,13 @@ class Identity(Init):
         _nonnegative(self, "gain")
 
     def exact_property(self, block: Block) -> ScaledIdentity:
-        return ScaledIdentity(self.gain, diagonal=block.kind == "diagonal")
+        return ScaledIdentity(self.gain, diagonal=block.form == "diagonal")
 
-    def constant_value(self, block_kind: str) -> float | None:
-        return self.gain if block_kind == "diagonal" or self.gain == 0 else None
+    def constant_value(self, form: str) -> float | None:
+        return self.gain if form == "diagonal" or self.gain == 0 else None
 
     def _validate_block(self, block: Block) -> None:
-        if block.kind == "matrix" and block.shape[0] != block.shape[1]:
+        if block.form == "matrix" and block.shape[0] != block.shape[1]:
             raise SpecError(
                 f"identity needs a square block, but {block.describe()} is not square "
                 "(use orthogonal for a non-square block)",
@@ -128,7 +128,7 @@ class Identity(Init):
             )
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        if block.kind == "diagonal":
+        if block.form == "diagonal":
             return np.full(block.shape, self.gain)
         return self.gain * np.eye(block.shape[0])
 

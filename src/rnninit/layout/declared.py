@@ -236,9 +236,9 @@ def _cell_slots(
         rows = shape[out_axis] // len(blocks)
         for k, (role_name, gate, additive) in enumerate(blocks):
             role = kind.role(role_name)
-            if role.kind != "matrix" and matrix:
+            if role.form != "matrix" and matrix:
                 raise LayoutError(f"tensor {name!r} has shape {shape}, but role '{role_name}' is a vector")
-            if role.kind == "matrix" and not matrix:
+            if role.form == "matrix" and not matrix:
                 raise LayoutError(f"tensor {name!r} has shape {shape}, but role '{role_name}' is a matrix")
             if rows != hidden and role.rows == "hidden":
                 raise LayoutError(

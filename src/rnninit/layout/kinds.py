@@ -43,7 +43,8 @@ class RoleDef:
     bias_part: bool = False
 
     @property
-    def kind(self) -> str:
+    def form(self) -> str:
+        """The block's form: ``'matrix'``, ``'vector'`` or ``'diagonal'`` (a matrix's diagonal as a vector)."""
         if self.cols is not None:
             return "matrix"
         return "diagonal" if self.diagonal else "vector"

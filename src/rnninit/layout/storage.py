@@ -147,7 +147,7 @@ class CellLayout:
             role=slot.role,
             gate=gate,
             shape=shape,
-            kind=role.kind,
+            form=role.form,
             hidden_size=self.sizes["hidden"],
             gates=self.kind.gates,
             gate_semantics=self.kind.gate_semantics,

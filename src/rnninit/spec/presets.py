@@ -96,10 +96,10 @@ def _forget_gate(kind: CellKind, preset_name: str) -> str:
 
 def _recurrent_matrix(kind: CellKind, preset_name: str) -> None:
     """Presets that set a full recurrent matrix make no sense where ``hh`` is a diagonal (IndRNN)."""
-    if kind.role("hh").kind != "matrix":
+    if kind.role("hh").form != "matrix":
         raise SpecError(
             f"preset {preset_name} sets a full recurrent matrix, but the recurrent weight of {kind.name} "
-            f"cells is a {kind.role('hh').kind} (use the indrnn preset, or hh=... entries)",
+            f"cells is a {kind.role('hh').form} (use the indrnn preset, or hh=... entries)",
             token=preset_name,
         )
 
@@ -123,7 +123,7 @@ def keras_default(kind: CellKind) -> Entries:
     _recurrent_matrix(kind, "keras_default")
     entries: Entries = {}
     for role in kind.base_roles:
-        if role.kind == "matrix":
+        if role.form == "matrix":
             recurrent = role.name == "hh"
             init: Init = Orthogonal(fused=role.gated) if recurrent else GlorotUniform(fused=role.gated)
             entries[(role.name, None)] = init
@@ -186,7 +186,7 @@ def orthogonal(kind: CellKind, gain: float = 1.0) -> Entries:
     _recurrent_matrix(kind, "orthogonal")
     entries: Entries = {}
     for role in kind.base_roles:
-        entries[(role.name, None)] = Orthogonal(gain=gain) if role.kind == "matrix" else Zeros()
+        entries[(role.name, None)] = Orthogonal(gain=gain) if role.form == "matrix" else Zeros()
     if kind.gate_semantics.get("forget") is not None and kind.name == "lstm":
         entries[("bias", "f")] = Ones()
     return entries
@@ -198,7 +198,7 @@ def indrnn(kind: CellKind, t_max: float) -> Entries:
     (memory over t_max steps without explosion), input weights N(0, 0.001²), zero biases."""
     if not t_max >= 1:  # a number of time steps; below 1, 2^(1/t_max) soon overflows
         raise SpecError(f"indrnn: t_max (time steps) must be >= 1, got {t_max!r}", token="t_max")
-    if kind.role("hh").kind != "diagonal":
+    if kind.role("hh").form != "diagonal":
         raise SpecError(
             f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not {kind.name} cells",
             token="indrnn",

@@ -666,8 +666,8 @@ def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, po
     block = Block(
         role=role.name,
         gate=gate if gate is not None or fused or not role.gated else kind.gates[0],
-        shape=(rows, 2) if role.kind == "matrix" else (rows,),
-        kind=role.kind,
+        shape=(rows, 2) if role.form == "matrix" else (rows,),
+        form=role.form,
         hidden_size=2,
         gates=kind.gates,
         gate_semantics=kind.gate_semantics,
