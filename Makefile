@@ -6,7 +6,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-all test-keras-jax docs clean speed audit-calibration
+.PHONY: install demo test test-all test-keras-jax lint docs clean speed audit-calibration
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test-all: $(STAMP)
 
 test-keras-jax: $(STAMP)
 	KERAS_BACKEND=jax $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow" $(KERAS_JAX_TESTS)
+
+# Lint, format, types and the docstring examples (CI runs this after the tests, in .ci/run). The
+# doctests import every module of the package, so they need the dev extra that $(STAMP) installs.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff format --check src tests
+	$(VENV)/bin/mypy src/rnninit
+	$(PY) -m pytest --doctest-modules src/rnninit -q
 
 # The documentation site (MkDocs + Material + mkdocstrings) into site/; --strict: a broken link or a
 # missing reference fails the build. `$(VENV)/bin/mkdocs serve` previews it.

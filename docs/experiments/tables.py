@@ -4,7 +4,9 @@
 With `--runs`, also print one row per run from DIR/runs/*.json (its learning curve): the eval metric
 at the start and at the end, both relative to the task's baseline, the best point of the curve, and
 the first evaluation at least 5% below the baseline (for metrics where lower is better). With
-`--at 10000,50000` (implies `--runs`), also a table of each run's eval metric at those steps."""
+`--at 10000,50000` (implies `--runs`), also a table of each run's eval metric at those steps. With
+`--ratio REFERENCE,OTHER` (two labels of the same experiment), also how many times lower OTHER's final
+metric is than REFERENCE's and than the task's baseline: per seed, and for the means over seeds."""
 
 import json
 import sys
@@ -76,7 +78,37 @@ def checkpoints_table(directory, summary, steps):
     print()
 
 
+def ratio_table(directory, summary, reference, other):
+    finals = {}
+    for path in Path(directory, "runs").glob("*.json"):
+        record = json.loads(path.read_text())
+        finals[(record["run"]["label"], record["run"]["seed"])] = record["result"]["final_metric"]
+    for label in (reference, other):
+        if label not in summary["models"]:
+            sys.exit(f"--ratio: no label {label!r} in {directory}; labels: {', '.join(summary['models'])}")
+    baseline = summary["models"][other]["baseline"]
+    seeds = sorted(seed for label, seed in finals if label == other)
+    print(f"| seed | {reference} | {other} | {reference} / {other} | baseline / {other} |")
+    print("|---|---|---|---|---|")
+
+    def row(name, ref, value):
+        if ref is None or value is None:  # a diverged run has no final metric
+            print(f"| {name} | {fmt(ref)} | {fmt(value)} | — | — |")
+        else:
+            print(f"| {name} | {fmt(ref)} | {fmt(value)} | {ref / value:.3g} | {baseline / value:.3g} |")
+
+    for seed in seeds:
+        row(seed, finals.get((reference, seed)), finals[(other, seed)])
+    row("mean", summary["models"][reference]["final_metric"], summary["models"][other]["final_metric"])
+    print()
+
+
 args = sys.argv[1:]
+ratio = None
+if "--ratio" in args:
+    where = args.index("--ratio")
+    ratio = args[where + 1].split(",")
+    del args[where : where + 2]
 steps = []
 if "--at" in args:
     where = args.index("--at")
@@ -89,3 +121,5 @@ for directory in [arg for arg in args if arg != "--runs"]:
         runs_table(directory, summary)
     if steps:
         checkpoints_table(directory, summary, steps)
+    if ratio:
+        ratio_table(directory, summary, *ratio)

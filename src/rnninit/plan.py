@@ -99,19 +99,19 @@ class Plan:
         """
         partly = self.partly_touched_tensors()
         shapes = self.layout.tensors
-        narrow = {name for name, wanted in (dtypes or {}).items() if wanted in ("float32", "float16")}
-        for (
-            assignment
-        ) in self.assignments:  # a value the dtype cannot hold stays float64 for the writer to name
+        wanted_dtypes = dtypes or {}
+        narrow = {name for name, wanted in wanted_dtypes.items() if wanted in ("float32", "float16")}
+        # a value the dtype cannot hold stays float64 for the writer to name
+        for assignment in self.assignments:
             largest = {"float32": 3.4028234663852886e38, "float16": 65504.0}
             for placement in assignment.slot.placements:
                 if placement.tensor in narrow and not _within(
-                    assignment.value, largest[dtypes[placement.tensor]]
+                    assignment.value, largest[wanted_dtypes[placement.tensor]]
                 ):
                     narrow.discard(placement.tensor)
 
         def dtype(name: str) -> np.dtype:
-            return np.dtype(dtypes[name]) if name in narrow else np.dtype(np.float64)
+            return np.dtype(wanted_dtypes[name]) if name in narrow else np.dtype(np.float64)
 
         arrays = {
             name: np.array(current[name], dtype=dtype(name), copy=True)
@@ -186,17 +186,17 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
     spec = Spec.coerce(spec)
     seed = check_seed(seed)
     plan = Plan(layout, spec, seed)
-    visits: list[Visit] = []
+    visits: list[tuple[Visit, Init]] = []  # the visits an init was chosen for, with that init
     for cell, resolved in zip(layout.cells, spec.resolve_for([c.kind for c in layout.cells]), strict=True):
         for visit in walk_cell(cell, resolved):
             if visit.init is None:
                 plan.untouched += [(cell, slot) for slot in visit.slots]
             else:
-                visits.append(visit)
-    values = map_blocks(lambda v: _sample(v, seed), visits, (math.prod(v.shape) for v in visits))
-    for visit, value in zip(visits, values, strict=True):
+                visits.append((visit, visit.init))
+    values = map_blocks(lambda v: _sample(*v, seed), visits, (math.prod(v.shape) for v, _ in visits))
+    for (visit, init), value in zip(visits, values, strict=True):
         for slot, part in visit.split(value):
-            plan.assignments.append(Assignment(visit.cell, slot, visit.init, part, visit.fused, visit.rule))
+            plan.assignments.append(Assignment(visit.cell, slot, init, part, visit.fused, visit.rule))
     return plan
 
 
@@ -205,10 +205,10 @@ def _within(value: np.ndarray, largest: float) -> bool:
     return not value.size or bool(value.max() < largest and -value.min() < largest)
 
 
-def _sample(visit: Visit, seed: int) -> np.ndarray:
+def _sample(visit: Visit, init: Init, seed: int) -> np.ndarray:
     block = visit.block(seed)
     try:
-        return visit.init.sample(block, visit.rng(seed))
+        return init.sample(block, visit.rng(seed))
     except SpecError as exc:
         key = format_key((block.role, block.gate))
         raise SpecError(f"{visit.cell.name}, {key}: {exc}") from None

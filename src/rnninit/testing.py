@@ -113,12 +113,17 @@ def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: i
 
 def _apply_for(framework: str):
     if framework == "torch":
-        from rnninit.torch import apply
-    elif framework == "keras":
-        from rnninit.keras import apply
-    else:  # flax: nnx modules, written in place (a Linen bundle needs rnninit.flax.apply_linen)
-        from rnninit.flax import apply
-    return apply
+        from rnninit.torch import apply as torch_apply
+
+        return torch_apply
+    if framework == "keras":
+        from rnninit.keras import apply as keras_apply
+
+        return keras_apply
+    # flax: nnx modules, written in place (a Linen bundle needs rnninit.flax.apply_linen)
+    from rnninit.flax import apply as flax_apply
+
+    return flax_apply
 
 
 def _open_entries(described, spec, model) -> dict:

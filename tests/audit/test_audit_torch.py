@@ -231,7 +231,8 @@ def test_roles_inferred_from_conventional_names_are_reported():
     report = audit(Cell(), "ih=normal(std=0.5) hh=normal(std=1.0) bias=zeros")
     assert report.ok
     assert report.notes == [
-        "roles inferred from tensor names: weight_ih → ih, weight_hh → hh, bias → bias (pass roles= to say otherwise)"
+        "roles inferred from tensor names: weight_ih → ih, weight_hh → hh, bias → bias "
+        "(pass roles= to say otherwise)"
     ]
 
 

@@ -151,7 +151,10 @@ def test_extra_blocks_after_the_gates_of_a_fused_tensor_are_their_own_roles():
         "state_linearity.bias": "bias[i,f,g,o], highway_bias",
     }
     layout = model(shapes, roles, kind="lstm")
-    spec = "ih=zeros hh=identity bias=zeros bias[f]=1.0 highway_ih=1.0 highway_proj=2.0 highway_hh=3.0 highway_bias=4.0"
+    spec = (
+        "ih=zeros hh=identity bias=zeros bias[f]=1.0 "
+        "highway_ih=1.0 highway_proj=2.0 highway_hh=3.0 highway_bias=4.0"
+    )
     new = make_plan(spec, layout, seed=0).new_arrays({k: np.zeros(s) for k, s in layout.tensors.items()})
     w_in, w_state, b = (
         new["input_linearity.weight"],

@@ -248,7 +248,8 @@ CASES = [
     (
         "hh=orthogonal(fused=true) hh[f]=identity",
         None,
-        "'hh=orthogonal(fused=true)' is fused over all gates, so it cannot be combined with per-gate entries (hh[f])",
+        "'hh=orthogonal(fused=true)' is fused over all gates, so it cannot be combined with "
+        "per-gate entries (hh[f])",
         "hh[f]",
         26,
     ),
@@ -270,7 +271,8 @@ CASES = [
     (
         "forget_bias hh=orthogonal",
         "elman",
-        "preset forget_bias needs a cell with a forget gate (lstm, gru, minimalrnn), and elman cells have none",
+        "preset forget_bias needs a cell with a forget gate (lstm, gru, minimalrnn), "
+        "and elman cells have none",
         "forget_bias",
         0,
     ),
@@ -285,7 +287,8 @@ CASES = [
     (
         "orthogonal",
         "indrnn",
-        "preset orthogonal sets a full recurrent matrix, but the recurrent weight of indrnn cells is a diagonal",
+        "preset orthogonal sets a full recurrent matrix, "
+        "but the recurrent weight of indrnn cells is a diagonal",
         "orthogonal",
         0,
     ),

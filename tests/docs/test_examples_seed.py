@@ -45,7 +45,9 @@ def test_incorrect_initializer_ignores_scale_hh():
 
 
 def test_shape_dispatch_is_right_at_256_wrong_at_128_and_fails_elsewhere():
-    make = lambda: problem.CustomRNNCell(UNITS, problem.ShapeDispatchInitializer(SCALE_IH, SCALE_HH))
+    def make():
+        return problem.CustomRNNCell(UNITS, problem.ShapeDispatchInitializer(SCALE_IH, SCALE_HH))
+
     ih, hh = built(make(), 256)
     assert close(ih, SCALE_IH) and close(hh, SCALE_HH)
     ih, hh = built(make(), 128)

@@ -1,6 +1,7 @@
 """Experiment files are validated completely before any run starts; errors name the bad entry."""
 
 import pytest
+from helpers import ROOT
 
 from rnninit.errors import RnninitError
 from rnninit.experiments.config import DEFAULT_CONFIG, load_experiment, parse_experiment
@@ -113,6 +114,27 @@ def test_embedded_default_is_valid():
     assert DEFAULT_CONFIG.exists()
     assert len(exp.runs) >= 2 * sum(len(e.models) for e in exp.experiments)
     assert {e.task["name"] for e in exp.experiments} == {"adding"}
+
+
+DOCUMENTED_CONFIGS = sorted((ROOT / "docs" / "experiments").glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "path",
+    # A file with a `tune:` model tunes it while parsing (seconds to a minute per file): slow.
+    [
+        pytest.param(p, marks=[pytest.mark.slow] if "tune:" in p.read_text() else [])
+        for p in DOCUMENTED_CONFIGS
+    ],
+    ids=lambda p: p.name,
+)
+def test_every_run_config_of_docs_experiments_is_valid(path):
+    sweep = load_experiment(path)
+    assert sweep.runs and all(run.spec for run in sweep.runs)
+
+
+def test_the_run_configs_of_docs_experiments_are_found():
+    assert {"adding.yaml", "tune-elman-ih1.yaml"} <= {p.name for p in DOCUMENTED_CONFIGS}
 
 
 def _sweep(**changes):

@@ -1,4 +1,5 @@
-"""Run in a fresh process by test_keras_saving.py: load a saved model, and check rnninit.keras on this backend.
+"""Run in a fresh process by test_keras_saving.py: load a saved model, and check rnninit.keras on this
+backend.
 
     python keras_fresh_process.py DIR      # DIR holds model.keras and expected.npz (weights, x, y, specs)
 

@@ -1,4 +1,5 @@
-"""A model using rnninit's cells saves to .keras and loads in a fresh process with identical weights and specs."""
+"""A model using rnninit's cells saves to .keras and loads in a fresh process with identical weights and
+specs."""
 
 import json
 import os

@@ -8,7 +8,7 @@ import rnninit.torch as rt
 import rnninit.torch.fast as fast
 from rnninit.torch.fast import backend
 
-T, B, I, H = 5, 3, 4, 6
+T, B, IN, H = 5, 3, 4, 6
 TOL = {torch.float64: 1e-9, torch.float32: 1e-5}
 KINDS = {
     "lstm": (rt.LSTM, nn.LSTM, {}),
@@ -44,11 +44,11 @@ DEVICES = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
 def test_two_layer_bidirectional_module_matches_torch_builtin_on_every_backend(kind, dtype, name, device):
     ours_cls, theirs_cls, extra = KINDS[kind]
     config = {"num_layers": 2, "bidirectional": True, "batch_first": True, "dtype": dtype, **extra}
-    ours, theirs = ours_cls(I, H, seed=1, **config), theirs_cls(I, H, **config)
+    ours, theirs = ours_cls(IN, H, seed=1, **config), theirs_cls(IN, H, **config)
     theirs.load_state_dict(ours.state_dict())
     ours.to(device), theirs.to(device)
     torch.manual_seed(0)
-    x = torch.randn(B, T, I, dtype=dtype).to(device)
+    x = torch.randn(B, T, IN, dtype=dtype).to(device)
     hx = [torch.randn(4, B, H, dtype=dtype).to(device) for _ in range(2 if kind == "lstm" else 1)]
     with fast.use_backend(name):
         got, got_grads = outputs_and_grads(ours, x, hx)
@@ -105,9 +105,9 @@ def test_a_layer_with_only_one_of_its_two_biases_matches_the_loop(kind, name):
 
     torch.manual_seed(4)
     gates = {"lstm": 4, "gru": 3, "elman": 1}[kind]
-    x = torch.randn(T, B, I, dtype=torch.float64)
+    x = torch.randn(T, B, IN, dtype=torch.float64)
     h = torch.randn(B, H, dtype=torch.float64)
-    w_ih = torch.randn(gates * H, I, dtype=torch.float64)
+    w_ih = torch.randn(gates * H, IN, dtype=torch.float64)
     w_hh = torch.randn(gates * H, H, dtype=torch.float64)
     b_hh = torch.randn(gates * H, dtype=torch.float64)
     layer = {"lstm": Fr.lstm_layer, "gru": Fr.gru_layer, "elman": Fr.elman_layer}[kind]
@@ -126,8 +126,8 @@ def test_every_backend_runs_on_a_device_other_than_the_cpu(kind, name):
     # CPU-only ops, tensors created without a device) fails here, without needing a GPU.
     ours_cls, theirs_cls, extra = KINDS[kind]
     config = {"num_layers": 2, "bidirectional": True, "device": "meta", **extra}
-    ours, theirs = ours_cls(I, H, **config), theirs_cls(I, H, **config)
-    x = torch.empty(T, B, I, device="meta", requires_grad=True)
+    ours, theirs = ours_cls(IN, H, **config), theirs_cls(IN, H, **config)
+    x = torch.empty(T, B, IN, device="meta", requires_grad=True)
     with fast.use_backend(name):
         output, _ = ours(x)
         output.sum().backward()
@@ -141,9 +141,9 @@ def test_on_the_builtin_backend_a_stack_is_one_builtin_call_dropout_included(kin
     # mode draws the same random numbers: the outputs are equal bit for bit.
     ours_cls, theirs_cls, extra = KINDS[kind]
     config = {"num_layers": 3, "bidirectional": True, "dropout": 0.5, **extra}
-    ours, theirs = ours_cls(I, H, seed=1, **config), theirs_cls(I, H, **config)
+    ours, theirs = ours_cls(IN, H, seed=1, **config), theirs_cls(IN, H, **config)
     theirs.load_state_dict(ours.state_dict())
-    x = torch.randn(T, B, I, generator=torch.Generator().manual_seed(3))
+    x = torch.randn(T, B, IN, generator=torch.Generator().manual_seed(3))
     with fast.use_backend("builtin"):
         torch.manual_seed(11)
         got = ours(x)

@@ -1,4 +1,5 @@
-"""rnninit.torch.apply on the library's cells, on torch.nn's, and on models that mix them with other layers."""
+"""rnninit.torch.apply on the library's cells, on torch.nn's, and on models that mix them with other
+layers."""
 
 import pytest
 import torch
@@ -7,7 +8,7 @@ from torch import nn
 import rnninit as ri
 import rnninit.torch as rt
 
-I, H = 3, 4
+IN, H = 3, 4
 
 
 def _rows(tensor, k, size=H):
@@ -20,9 +21,9 @@ def _rows(tensor, k, size=H):
 @pytest.mark.parametrize(
     "module",
     [
-        rt.LSTM(I, H, num_layers=2, bidirectional=True),
-        nn.LSTM(I, H, 2, bidirectional=True),
-        rt.LSTMCell(I, H),
+        rt.LSTM(IN, H, num_layers=2, bidirectional=True),
+        nn.LSTM(IN, H, 2, bidirectional=True),
+        rt.LSTMCell(IN, H),
     ],
 )
 def test_lstm_gate_blocks_land_in_i_f_g_o_rows(module):
@@ -38,7 +39,7 @@ def test_lstm_gate_blocks_land_in_i_f_g_o_rows(module):
 
 
 @pytest.mark.parametrize(
-    "module", [rt.GRU(I, H, num_layers=2), nn.GRU(I, H, 2), rt.GRUCell(I, H), nn.GRUCell(I, H)]
+    "module", [rt.GRU(IN, H, num_layers=2), nn.GRU(IN, H, 2), rt.GRUCell(IN, H), nn.GRUCell(IN, H)]
 )
 def test_gru_gate_blocks_land_in_r_z_n_rows_and_bias_hn_is_its_own_role(module):
     rt.apply(
@@ -55,25 +56,25 @@ def test_gru_gate_blocks_land_in_r_z_n_rows_and_bias_hn_is_its_own_role(module):
 
 def test_lstm_forget_gate_bias_really_is_the_forget_gate():
     # all weights zero, f saturated open and i shut: the cell state passes through unchanged
-    lstm = rt.LSTM(I, H, init="ih=zeros hh=zeros bias=zeros bias[f]=50.0 bias[i]=-50.0", dtype=torch.float64)
+    lstm = rt.LSTM(IN, H, init="ih=zeros hh=zeros bias=zeros bias[f]=50.0 bias[i]=-50.0", dtype=torch.float64)
     c0 = torch.randn(1, 2, H, dtype=torch.float64)
     _, (_, c_n) = lstm(
-        torch.randn(6, 2, I, dtype=torch.float64), (torch.zeros(1, 2, H, dtype=torch.float64), c0)
+        torch.randn(6, 2, IN, dtype=torch.float64), (torch.zeros(1, 2, H, dtype=torch.float64), c0)
     )
     torch.testing.assert_close(c_n, c0)
 
 
 def test_gru_update_gate_bias_really_is_z():
     gru = rt.GRU(
-        I, H, init="ih=normal hh=normal bias=zeros bias_hn=zeros bias[z]=50.0", dtype=torch.float64, seed=0
+        IN, H, init="ih=normal hh=normal bias=zeros bias_hn=zeros bias[z]=50.0", dtype=torch.float64, seed=0
     )
     h0 = torch.randn(1, 2, H, dtype=torch.float64)
-    _, h_n = gru(torch.randn(6, 2, I, dtype=torch.float64), h0)
+    _, h_n = gru(torch.randn(6, 2, IN, dtype=torch.float64), h0)
     torch.testing.assert_close(h_n, h0)
 
 
 def test_effective_bias_goes_to_bias_ih_and_bias_hh_gets_zeros():
-    elman, lstm = rt.Elman(I, H, num_layers=2), nn.LSTM(I, H)
+    elman, lstm = rt.Elman(IN, H, num_layers=2), nn.LSTM(IN, H)
     rt.apply("bias=0.5", elman, seed=0)
     rt.apply("bias=zeros bias[f]=1.0", lstm, seed=0)
     for suffix in ("_l0", "_l1"):
@@ -96,7 +97,7 @@ def test_pytorch_default_effective_bias_is_spread_like_the_sum_of_two_uniforms()
 
 def test_proj_is_its_own_role():
     lstm = rt.LSTM(
-        I,
+        IN,
         6,
         proj_size=3,
         num_layers=2,
@@ -112,7 +113,7 @@ def test_proj_is_its_own_role():
 
 
 def test_indrnn_and_minimalrnn_roles_land_in_their_tensors():
-    ind = rt.IndRNN(I, H, num_layers=2, bidirectional=True, init="ih=1.0 hh=2.0 bias=3.0")
+    ind = rt.IndRNN(IN, H, num_layers=2, bidirectional=True, init="ih=1.0 hh=2.0 bias=3.0")
     for suffix in ("_l0", "_l0_reverse", "_l1", "_l1_reverse"):
         assert torch.all(getattr(ind, "weight_ih" + suffix) == 1) and getattr(
             ind, "weight_hh" + suffix
@@ -120,7 +121,7 @@ def test_indrnn_and_minimalrnn_roles_land_in_their_tensors():
         assert torch.all(getattr(ind, "weight_hh" + suffix) == 2) and torch.all(
             getattr(ind, "bias" + suffix) == 3
         )
-    cell = rt.MinimalRNNCell(I, H, init="ih=1.0 input_bias=2.0 hh=3.0 zh=4.0 bias=5.0")
+    cell = rt.MinimalRNNCell(IN, H, init="ih=1.0 input_bias=2.0 hh=3.0 zh=4.0 bias=5.0")
     for name, value in (("weight_ih", 1), ("bias_ih", 2), ("weight_hh", 3), ("weight_zh", 4), ("bias", 5)):
         assert torch.all(getattr(cell, name) == value), name
     rt.apply("forget_bias(value=2.5)", cell, seed=0)  # u plays the forget gate's part
@@ -128,7 +129,7 @@ def test_indrnn_and_minimalrnn_roles_land_in_their_tensors():
 
 
 def test_indrnn_preset_bounds_the_recurrent_weights():
-    ind = rt.IndRNN(I, 50, init="indrnn(t_max=100)", seed=0)
+    ind = rt.IndRNN(IN, 50, init="indrnn(t_max=100)", seed=0)
     u = ind.weight_hh_l0.detach()
     assert u.min() >= 0 and u.max() <= 2 ** (1 / 100)
     assert torch.all(ind.bias_l0 == 0)
@@ -150,11 +151,11 @@ def _equal(a, b):
 )
 def test_seed_none_follows_torch_manual_seed(cls):
     torch.manual_seed(3)
-    a = _state(cls(I, H))
+    a = _state(cls(IN, H))
     torch.manual_seed(3)
-    b = _state(cls(I, H))
+    b = _state(cls(IN, H))
     torch.manual_seed(4)
-    c = _state(cls(I, H))
+    c = _state(cls(IN, H))
     assert _equal(a, b)
     assert not _equal(a, c)
 
@@ -162,16 +163,16 @@ def test_seed_none_follows_torch_manual_seed(cls):
 @pytest.mark.parametrize("cls", [rt.LSTM, rt.GRU, rt.Elman, rt.IndRNN, rt.MinimalRNN, rt.GRUCell])
 def test_int_seed_is_deterministic_and_ignores_torchs_generator(cls):
     torch.manual_seed(0)
-    a = _state(cls(I, H, seed=11))
+    a = _state(cls(IN, H, seed=11))
     torch.manual_seed(1)
-    b = _state(cls(I, H, seed=11))
-    c = _state(cls(I, H, seed=12))
+    b = _state(cls(IN, H, seed=11))
+    c = _state(cls(IN, H, seed=12))
     assert _equal(a, b)
     assert not _equal(a, c)
 
 
 def test_seed_none_apply_draws_from_torchs_generator():
-    lstm = nn.LSTM(I, H)
+    lstm = nn.LSTM(IN, H)
     torch.manual_seed(5)
     first = rt.apply("ih=normal hh=orthogonal", lstm).seed
     torch.manual_seed(5)
@@ -180,14 +181,14 @@ def test_seed_none_apply_draws_from_torchs_generator():
 
 def test_library_lstm_and_builtin_lstm_get_the_same_numbers_from_one_spec_and_seed():
     spec = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0 proj=normal(std=0.2)"
-    ours = rt.LSTM(I, H, num_layers=2, bidirectional=True, proj_size=2, init=spec, seed=9)
-    theirs = nn.LSTM(I, H, num_layers=2, bidirectional=True, proj_size=2)
+    ours = rt.LSTM(IN, H, num_layers=2, bidirectional=True, proj_size=2, init=spec, seed=9)
+    theirs = nn.LSTM(IN, H, num_layers=2, bidirectional=True, proj_size=2)
     rt.apply(spec, theirs, seed=9)
     assert _equal(_state(ours), _state(theirs))
 
 
 def test_reset_parameters_reinitializes_from_the_same_spec_and_seed():
-    gru = rt.GRU(I, H, init="orthogonal", seed=2)
+    gru = rt.GRU(IN, H, init="orthogonal", seed=2)
     before = _state(gru)
     with torch.no_grad():
         for p in gru.parameters():
@@ -204,8 +205,8 @@ class Mixed(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.embed = nn.Embedding(10, I)
-        self.gru = rt.GRU(I, H, bidirectional=True)
+        self.embed = nn.Embedding(10, IN)
+        self.gru = rt.GRU(IN, H, bidirectional=True)
         self.lstm = nn.LSTM(2 * H, H, proj_size=2)
         self.cell = rt.IndRNNCell(2, H)
         self.norm = nn.LayerNorm(H)
@@ -225,9 +226,9 @@ def test_a_bad_spec_leaves_every_weight_unchanged():
 
 def test_constructor_rejects_a_bad_spec_with_a_typed_error():
     with pytest.raises(ri.SpecError, match="unknown role 'hx'"):
-        rt.LSTM(I, H, init="hx=orthogonal")
+        rt.LSTM(IN, H, init="hx=orthogonal")
     with pytest.raises(ri.SpecError, match="forget gate"):
-        rt.Elman(I, H, init="forget_bias")
+        rt.Elman(IN, H, init="forget_bias")
 
 
 def test_apply_on_a_model_initializes_every_cell_and_leaves_other_layers_untouched():
@@ -247,24 +248,24 @@ def test_apply_on_a_model_initializes_every_cell_and_leaves_other_layers_untouch
 
 @pytest.mark.parametrize("bad", [{"input_size": 0}, {"hidden_size": -1}, {"num_layers": 0}, {"dropout": 1.5}])
 def test_bad_sizes_are_value_errors(bad):
-    kwargs = {"input_size": I, "hidden_size": H, **bad}
+    kwargs = {"input_size": IN, "hidden_size": H, **bad}
     with pytest.raises(ValueError):
         rt.GRU(**kwargs)
 
 
 def test_wrong_input_or_state_shape_is_a_value_error_that_names_the_expected_shape():
-    lstm = rt.LSTM(I, H, num_layers=2)
+    lstm = rt.LSTM(IN, H, num_layers=2)
     with pytest.raises(ValueError, match="input_size=3"):
-        lstm(torch.zeros(5, 2, I + 1))
+        lstm(torch.zeros(5, 2, IN + 1))
     with pytest.raises(ValueError, match=r"\(2, 2, 4\)"):
-        lstm(torch.zeros(5, 2, I), (torch.zeros(1, 2, H), torch.zeros(1, 2, H)))
+        lstm(torch.zeros(5, 2, IN), (torch.zeros(1, 2, H), torch.zeros(1, 2, H)))
 
 
 def test_bias_false_modules_have_no_bias_tensors_and_still_initialize():
     for module in (
-        rt.LSTM(I, H, bias=False),
-        rt.IndRNN(I, H, bias=False),
-        rt.MinimalRNNCell(I, H, bias=False),
+        rt.LSTM(IN, H, bias=False),
+        rt.IndRNN(IN, H, bias=False),
+        rt.MinimalRNNCell(IN, H, bias=False),
     ):
         assert not [n for n, _ in module.named_parameters() if "bias" in n]
         rt.apply("ih=normal hh=identity", module, seed=0)
@@ -272,7 +273,7 @@ def test_bias_false_modules_have_no_bias_tensors_and_still_initialize():
 
 
 def test_roles_the_init_spec_leaves_out_get_pytorchs_default_not_uninitialized_memory():
-    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal", seed=0)  # no bias at all
+    gru = rt.GRU(IN, 100, init="ih=normal hh=orthogonal", seed=0)  # no bias at all
     b_hn = gru.bias_hh_l0.detach()[200:]
     assert b_hn.abs().max() <= 0.1 and b_hn.std() > 0.04  # U(±1/√H) has std 0.0577
     effective = (gru.bias_ih_l0 + gru.bias_hh_l0).detach()[:200]  # the sum of two U(±1/√H)
@@ -280,9 +281,9 @@ def test_roles_the_init_spec_leaves_out_get_pytorchs_default_not_uninitialized_m
 
 
 def test_a_spec_that_sets_bias_zeroes_b_hn_by_the_effective_bias_rule():
-    gru = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros", seed=0)  # no bias_hn
+    gru = rt.GRU(IN, 100, init="ih=normal hh=orthogonal bias=zeros", seed=0)  # no bias_hn
     assert torch.all(gru.bias_hh_l0 == 0) and torch.all(gru.bias_ih_l0 == 0)
-    named = rt.GRU(I, 100, init="ih=normal hh=orthogonal bias=zeros bias_hn=0.5", seed=0)
+    named = rt.GRU(IN, 100, init="ih=normal hh=orthogonal bias=zeros bias_hn=0.5", seed=0)
     assert torch.all(named.bias_hh_l0.detach()[200:] == 0.5)
 
 
@@ -296,12 +297,12 @@ def test_a_spec_that_sets_bias_zeroes_b_hn_by_the_effective_bias_rule():
     ids=["string", "spec", "dict"],
 )
 def test_init_accepts_a_string_a_spec_or_a_dict(init):
-    want = rt.LSTM(I, H, init="ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0", seed=4)
-    got = rt.LSTM(I, H, init=init, seed=4)
+    want = rt.LSTM(IN, H, init="ih=normal(std=0.1) hh=orthogonal bias=zeros bias[f]=1.0", seed=4)
+    got = rt.LSTM(IN, H, init=init, seed=4)
     assert _equal(_state(got), _state(want))
-    assert rt.LSTM(I, H, init="forget_bias", seed=4).init_spec == ri.Spec.parse("forget_bias")
+    assert rt.LSTM(IN, H, init="forget_bias", seed=4).init_spec == ri.Spec.parse("forget_bias")
 
 
 def test_a_bad_seed_is_a_typed_error():
     with pytest.raises(ri.SeedError, match="seed must be an integer"):
-        rt.GRU(I, H, seed=-1)
+        rt.GRU(IN, H, seed=-1)

@@ -8,7 +8,7 @@ from torch import nn
 import rnninit as ri
 import rnninit.torch as rt
 
-I, H = 3, 4
+IN, H = 3, 4
 
 
 class ElmanLike(nn.Module):
@@ -16,7 +16,7 @@ class ElmanLike(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.W_ih = nn.Parameter(torch.empty(H, I))
+        self.W_ih = nn.Parameter(torch.empty(H, IN))
         self.W_hh = nn.Parameter(torch.empty(H, H))
         self.b = nn.Parameter(torch.empty(H))
 
@@ -30,7 +30,7 @@ class StackedLSTM(nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.W = nn.Parameter(torch.zeros(I, 4 * H))
+        self.W = nn.Parameter(torch.zeros(IN, 4 * H))
         self.U = nn.Parameter(torch.zeros(H, 4 * H))
         self.b = nn.Parameter(torch.zeros(4 * H))
 
@@ -38,7 +38,7 @@ class StackedLSTM(nn.Module):
 class Undeclared(nn.Module):
     def __init__(self):
         super().__init__()
-        self.ih = nn.Linear(I, H)
+        self.ih = nn.Linear(IN, H)
         self.hh = nn.Linear(H, H, bias=False)
         self.gain = nn.Parameter(torch.full((H,), 7.0))
 
@@ -131,7 +131,7 @@ def test_declaration_errors_name_the_problem_and_change_nothing():
 
 def test_a_model_of_custom_and_library_cells_initializes_each_with_its_own_path():
     model = nn.ModuleDict(
-        {"a": ElmanLike(), "b": ElmanLike(), "c": rt.ElmanCell(I, H), "out": nn.Linear(H, 2)}
+        {"a": ElmanLike(), "b": ElmanLike(), "c": rt.ElmanCell(IN, H), "out": nn.Linear(H, 2)}
     )
     out_before = model["out"].weight.clone()
     result = rt.apply("ih=normal(std=1.0) hh=orthogonal bias=zeros", model, seed=0)

@@ -12,7 +12,7 @@ import rnninit.torch as rt
 # torch warns that oneDNN does not do LSTM projections (it falls back to its default kernel)
 pytestmark = pytest.mark.filterwarnings("ignore:LSTM with projections is not supported with oneDNN")
 
-T, B, I, H = 5, 3, 4, 6
+T, B, IN, H = 5, 3, 4, 6
 TOL = {torch.float64: 1e-9, torch.float32: 1e-5}
 
 # name -> (ours, torch's, extra constructor arguments)
@@ -38,8 +38,8 @@ def _close(got, want, dtype, what):
 def _pair(kind, config, dtype, ours_first=False):
     ours_cls, theirs_cls, extra = KINDS[kind]
     kwargs = {**config, **extra, "dtype": dtype}
-    ours = ours_cls(I, H, seed=1, **kwargs)
-    theirs = theirs_cls(I, H, **kwargs)
+    ours = ours_cls(IN, H, seed=1, **kwargs)
+    theirs = theirs_cls(IN, H, **kwargs)
     if ours_first:  # weights flow rt -> torch.nn
         theirs.load_state_dict(ours.state_dict())
     else:
@@ -91,7 +91,7 @@ def _run(module, x, hx, packed, lengths):
 def test_sequence_module_matches_torch_builtin(kind, config, with_hx, packed, dtype):
     torch.manual_seed(0)
     ours, theirs = _pair(kind, CONFIGS[config], dtype, ours_first=with_hx)
-    shape = (B, T, I) if ours.batch_first else (T, B, I)
+    shape = (B, T, IN) if ours.batch_first else (T, B, IN)
     x = torch.randn(shape, dtype=dtype)
     hx = _initial_state(theirs, dtype) if with_hx else None
     lengths = torch.tensor([3, T, 1])  # unequal and unsorted
@@ -123,7 +123,7 @@ def test_state_dict_has_the_builtins_names_shapes_and_order(kind):
 def test_unbatched_input_matches_torch_builtin(kind):
     torch.manual_seed(0)
     ours, theirs = _pair(kind, CONFIGS["2-layer-bidirectional"], torch.float64)
-    x = torch.randn(T, I, dtype=torch.float64)
+    x = torch.randn(T, IN, dtype=torch.float64)
     got, got_state = ours(x)
     want, want_state = theirs(x)
     _close(got, want, torch.float64, "output")
@@ -137,7 +137,7 @@ def test_unbatched_input_matches_torch_builtin(kind):
 @pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
 def test_dropout_is_inactive_in_eval_mode_and_at_p0(kind):
     torch.manual_seed(0)
-    x = torch.randn(T, B, I, dtype=torch.float64)
+    x = torch.randn(T, B, IN, dtype=torch.float64)
     for p, train in ((0.5, False), (0.0, True)):
         ours, theirs = _pair(kind, {"num_layers": 3, "dropout": p}, torch.float64)
         ours.train(train), theirs.train(train)
@@ -147,7 +147,7 @@ def test_dropout_is_inactive_in_eval_mode_and_at_p0(kind):
 @pytest.mark.parametrize("kind", ["lstm", "gru", "rnn_tanh"])
 def test_dropout_in_training_changes_the_output_and_drops_whole_layer_inputs_at_p1(kind):
     torch.manual_seed(0)
-    x = torch.randn(T, B, I, dtype=torch.float64)
+    x = torch.randn(T, B, IN, dtype=torch.float64)
     ours, _ = _pair(kind, {"num_layers": 2, "dropout": 0.5}, torch.float64)
     ours.eval()
     eval_out = ours(x)[0]
@@ -166,7 +166,7 @@ def test_dropout_in_training_draws_the_same_mask_as_torch_on_cpu(kind):
     # PyTorch's CPU kernel applies dropout to each intermediate layer output with the global
     # generator, as rt does, so the same seed gives the same masks.
     torch.manual_seed(0)
-    x = torch.randn(T, B, I, dtype=torch.float64)
+    x = torch.randn(T, B, IN, dtype=torch.float64)
     ours, theirs = _pair(kind, {"num_layers": 3, "dropout": 0.5, "bidirectional": True}, torch.float64)
     torch.manual_seed(1)
     want = theirs(x)[0]
@@ -193,12 +193,12 @@ CELLS = {
 def test_cell_matches_torch_builtin_over_a_few_steps(kind, bias, with_hx, batched, dtype):
     torch.manual_seed(0)
     ours_cls, theirs_cls, extra = CELLS[kind]
-    ours = ours_cls(I, H, bias=bias, **extra, dtype=dtype, seed=3)
-    theirs = theirs_cls(I, H, bias=bias, **extra, dtype=dtype)
+    ours = ours_cls(IN, H, bias=bias, **extra, dtype=dtype, seed=3)
+    theirs = theirs_cls(IN, H, bias=bias, **extra, dtype=dtype)
     (ours if with_hx else theirs).load_state_dict((theirs if with_hx else ours).state_dict())
     assert list(ours.state_dict()) == list(theirs.state_dict())
     lead = (B,) if batched else ()
-    xs = torch.randn(3, *lead, I, dtype=dtype)
+    xs = torch.randn(3, *lead, IN, dtype=dtype)
     results = []
     for module in (ours, theirs):
         x = xs.clone().requires_grad_(True)
@@ -225,12 +225,12 @@ def test_cell_matches_torch_builtin_over_a_few_steps(kind, bias, with_hx, batche
 @pytest.mark.parametrize(
     ("ours_cls", "theirs_cls", "args"),
     [
-        (rt.Elman, nn.RNN, (I, H, 2, "relu", False, True, 0.0, True)),
-        (rt.LSTM, nn.LSTM, (I, H, 2, True, True, 0.0, True, 3)),
-        (rt.GRU, nn.GRU, (I, H, 2, False, True, 0.0, True)),
-        (rt.ElmanCell, nn.RNNCell, (I, H, False, "relu")),
-        (rt.LSTMCell, nn.LSTMCell, (I, H, False)),
-        (rt.GRUCell, nn.GRUCell, (I, H, True)),
+        (rt.Elman, nn.RNN, (IN, H, 2, "relu", False, True, 0.0, True)),
+        (rt.LSTM, nn.LSTM, (IN, H, 2, True, True, 0.0, True, 3)),
+        (rt.GRU, nn.GRU, (IN, H, 2, False, True, 0.0, True)),
+        (rt.ElmanCell, nn.RNNCell, (IN, H, False, "relu")),
+        (rt.LSTMCell, nn.LSTMCell, (IN, H, False)),
+        (rt.GRUCell, nn.GRUCell, (IN, H, True)),
     ],
 )
 def test_positional_constructor_arguments_mean_what_they_mean_for_torch(ours_cls, theirs_cls, args):

@@ -6,17 +6,17 @@ from torch import nn
 
 from rnninit.torch import functional as Fr
 
-T, B, I, H = 6, 3, 4, 5
+T, B, IN, H = 6, 3, 4, 5
 
 
 def _x(dtype=torch.float64):
-    return torch.randn(T, B, I, dtype=dtype)
+    return torch.randn(T, B, IN, dtype=dtype)
 
 
 @pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
 def test_elman_layer_equals_nn_rnn(nonlinearity):
     torch.manual_seed(0)
-    rnn = nn.RNN(I, H, nonlinearity=nonlinearity, dtype=torch.float64)
+    rnn = nn.RNN(IN, H, nonlinearity=nonlinearity, dtype=torch.float64)
     x, h0 = _x(), torch.randn(1, B, H, dtype=torch.float64)
     want, want_h = rnn(x, h0)
     got, got_h = Fr.elman_layer(x, h0[0], *[p for p in rnn.parameters()], nonlinearity=nonlinearity)
@@ -27,7 +27,7 @@ def test_elman_layer_equals_nn_rnn(nonlinearity):
 @pytest.mark.parametrize("proj_size", [0, 2])
 def test_lstm_layer_equals_nn_lstm(proj_size):
     torch.manual_seed(0)
-    lstm = nn.LSTM(I, H, proj_size=proj_size, dtype=torch.float64)
+    lstm = nn.LSTM(IN, H, proj_size=proj_size, dtype=torch.float64)
     out_size = proj_size or H
     x = _x()
     h0, c0 = torch.randn(1, B, out_size, dtype=torch.float64), torch.randn(1, B, H, dtype=torch.float64)
@@ -43,7 +43,7 @@ def test_lstm_layer_equals_nn_lstm(proj_size):
 
 def test_gru_layer_equals_nn_gru():
     torch.manual_seed(0)
-    gru = nn.GRU(I, H, dtype=torch.float64)
+    gru = nn.GRU(IN, H, dtype=torch.float64)
     x, h0 = _x(), torch.randn(1, B, H, dtype=torch.float64)
     want, want_h = gru(x, h0)
     got, got_h = Fr.gru_layer(x, h0[0], *gru.parameters())
@@ -53,7 +53,7 @@ def test_gru_layer_equals_nn_gru():
 
 def test_reverse_layer_equals_forward_layer_on_flipped_input():
     torch.manual_seed(0)
-    gru = nn.GRU(I, H, dtype=torch.float64)
+    gru = nn.GRU(IN, H, dtype=torch.float64)
     x, h0 = _x(), torch.randn(B, H, dtype=torch.float64)
     rev, rev_h = Fr.gru_layer(x, h0, *gru.parameters(), reverse=True)
     fwd, fwd_h = Fr.gru_layer(x.flip(0), h0, *gru.parameters())
@@ -74,7 +74,7 @@ def _loop(cell, x, h, reverse=False):
 def test_indrnn_layer_equals_its_cell_looped(reverse):
     torch.manual_seed(0)
     w, u, b = (
-        torch.randn(H, I, dtype=torch.float64),
+        torch.randn(H, IN, dtype=torch.float64),
         torch.rand(H, dtype=torch.float64),
         torch.randn(H, dtype=torch.float64),
     )
@@ -92,7 +92,7 @@ def test_indrnn_layer_equals_its_cell_looped(reverse):
 @pytest.mark.parametrize("reverse", [False, True])
 def test_minimalrnn_layer_equals_its_cell_looped(reverse):
     torch.manual_seed(0)
-    w_x, b_x = torch.randn(H, I, dtype=torch.float64), torch.randn(H, dtype=torch.float64)
+    w_x, b_x = torch.randn(H, IN, dtype=torch.float64), torch.randn(H, dtype=torch.float64)
     u_h, u_z = torch.randn(H, H, dtype=torch.float64), torch.randn(H, H, dtype=torch.float64)
     b_u = torch.randn(H, dtype=torch.float64)
     x, h0 = _x(), torch.randn(B, H, dtype=torch.float64)
@@ -109,7 +109,7 @@ def test_minimalrnn_layer_equals_its_cell_looped(reverse):
 
 def test_lengths_stop_each_sequence_at_its_end():
     torch.manual_seed(0)
-    lstm = nn.LSTM(I, H, dtype=torch.float64)
+    lstm = nn.LSTM(IN, H, dtype=torch.float64)
     x = _x()
     h0, c0 = torch.randn(B, H, dtype=torch.float64), torch.randn(B, H, dtype=torch.float64)
     lengths = torch.tensor([T, 2, 4])

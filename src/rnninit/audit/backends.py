@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
 import numpy as np
 
@@ -118,28 +119,29 @@ def _keras_variables(obj) -> dict[str, object]:
 
 
 def _keras_backend() -> Backend:
+    keras_layouts: ModuleType | None
     try:
-        from rnninit.keras.layouts import find_cells, model_layout, read_arrays
+        from rnninit.keras import layouts as keras_layouts
     except ImportError:
-        find_cells = model_layout = read_arrays = None
+        keras_layouts = None
 
     def layout(obj, strict):
-        if model_layout is None:
+        if keras_layouts is None:
             raise LayoutError("this rnninit has no Keras layouts (rnninit.keras.layouts is missing)")
-        return model_layout(obj, strict=strict)
+        return keras_layouts.model_layout(obj, strict=strict)
 
     def read(obj, names):
         names = list(names)
         variables = _keras_variables(obj)
-        if read_arrays is not None and not all(n in variables for n in names):
-            return read_arrays(obj, names)
+        if keras_layouts is not None and not all(n in variables for n in names):
+            return keras_layouts.read_arrays(obj, names)
         return {n: np.asarray(variables[n].numpy(), dtype=np.float64) for n in names}
 
     def dtypes(obj, names):
         names = list(names)
         variables = _keras_variables(obj)
-        if find_cells is not None and not all(n in variables for n in names):
-            variables = find_cells(obj, strict=False).variables
+        if keras_layouts is not None and not all(n in variables for n in names):
+            variables = keras_layouts.find_cells(obj, strict=False).variables
         return {n: str(variables[n].dtype) for n in names if n in variables}
 
     def owners(obj):
@@ -150,9 +152,9 @@ def _keras_backend() -> Backend:
         return list(groups.items())
 
     def covered(obj, layout):
-        if find_cells is None:
+        if keras_layouts is None:
             return set(layout.tensors)
-        variables = find_cells(obj, strict=False).variables
+        variables = keras_layouts.find_cells(obj, strict=False).variables
         return {variables[name].path for name in layout.tensors if name in variables} | set(layout.tensors)
 
     return Backend("keras", layout, read, owners, True, "keras_default", covered, dtypes)

@@ -140,7 +140,7 @@ def smallest_detected(
     probability ≥ ``target`` (``None`` when even the largest is not). Power grows with |delta|, so
     the grid is bisected."""
     grid = deltas or tuple(float(round(x, 3)) for x in np.arange(0.005, 0.4001, 0.005))
-    found = []
+    found: list[float | None] = []
     for sign in (-1.0, 1.0):
         if std_power(sign * grid[-1], **kwargs) < target:
             found.append(None)

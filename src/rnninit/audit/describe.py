@@ -290,7 +290,7 @@ def _fit_p(values: Sequence[np.ndarray], dists: Sequence[Dist | None]) -> float:
     (32 entries all within ±0.5 rule out U(±0.7), which KS accepts)."""
     if any(d is None for d in dists):
         return 0.0
-    groups: dict[tuple, list[int]] = {}
+    groups: dict[tuple | None, list[int]] = {}
     for i, d in enumerate(dists):
         groups.setdefault(_dist_key(d), []).append(i)
     ps: list[float] = []
@@ -551,14 +551,14 @@ def _preset_stage(
                     break
                 inits, found = [whole], role.candidate(whole, fused=True)
             else:
-                inits = [resolved.lookup(role_name, s.gate)[0] for s in slots]
+                per_gate = [resolved.lookup(role_name, s.gate)[0] for s in slots]
                 exact = [
-                    i is None or i.exact_property(cell.block(s)) is not None for i, s in zip(inits, slots)
+                    i is None or i.exact_property(cell.block(s)) is not None for i, s in zip(per_gate, slots)
                 ]
-                if any(
-                    exact
-                ):  # every value of an exact init was decided at stage 1: none fits a random block
+                # every value of an exact init was decided at stage 1: none fits a random block
+                if any(exact):
                     break
+                inits = [i for i in per_gate if i is not None]  # all of them (a None is exact above)
                 found = _per_gate_candidate(role, inits)
             if found is None:
                 break
@@ -627,6 +627,7 @@ def _describe_cell(
         per_gate: list[_Verdict | None] = []
         for slot in slots:
             value = values[(role, slot.gate)]
+            verdict: _Verdict | None
             if not np.isfinite(value).all():
                 verdict = _Verdict(None, "NaN/Inf: no init fits")
             elif chrono is not None and role == "bias" and slot.gate in chrono_gates:
@@ -654,9 +655,9 @@ def _describe_cell(
     preset = _preset_stage(cell, own, values) if own else None
     if preset is not None:
         verdicts.update(preset[1])
-    for role, slots in remaining.items():  # stages 3 and 4, per role
-        if (role, slots[0].gate) not in verdicts:
-            for gate, verdict in _describe_random(_Role(cell, role, slots, values)).items():
+    for role, left in remaining.items():  # stages 3 and 4, per role
+        if (role, left[0].gate) not in verdicts:
+            for gate, verdict in _describe_random(_Role(cell, role, left, values)).items():
                 verdicts[(role, gate)] = verdict
     return _entries(cell, groups, verdicts, chrono)
 
@@ -673,7 +674,11 @@ def _entries(cell, groups, verdicts: dict[Key, _Verdict], chrono):
                 per_gate = {g: _Verdict(chrono, v.evidence) for g, v in per_gate.items()}
         tensors = tuple(dict.fromkeys(p.tensor for s in slots for p in s.placements))
         first = next(iter(per_gate.values()))
-        if first.fused and all(v is first or (v.fused and v.init == first.init) for v in per_gate.values()):
+        if (
+            first.fused
+            and first.init is not None  # a fused verdict names its init
+            and all(v is first or (v.fused and v.init == first.init) for v in per_gate.values())
+        ):
             entries[(role, None)] = first.init
             rows.append(DescribedBlock(cell.name, role, None, tensors, str(first.init), first.evidence))
             continue

@@ -54,8 +54,8 @@ def shortest_decimal(lo: float, hi: float, near: float, max_digits: int = 15) ->
     if lo <= 0.0 <= hi:
         return 0.0
     if hi < 0:
-        found = shortest_decimal(-hi, -lo, -near, max_digits)
-        return None if found is None else -found
+        mirrored = shortest_decimal(-hi, -lo, -near, max_digits)
+        return None if mirrored is None else -mirrored
     top = math.floor(math.log10(hi))
     bottom = math.floor(math.log10(lo))
     for digits in range(1, max_digits + 1):

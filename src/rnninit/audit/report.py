@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -268,7 +269,7 @@ class AuditReport:
         """The table and the findings as plain text."""
         from rich.console import Console
 
-        console = Console(width=width, record=True, file=_Null(), color_system=None)
+        console = Console(width=width, record=True, file=io.StringIO(), color_system=None)
         console.print(self.to_table())
         lines = [console.export_text().rstrip()]
         lines += [f"- {f.message}" for f in self.findings]
@@ -296,14 +297,6 @@ class AuditReport:
             f"AuditReport(ok={self.ok}, findings={len(self.findings)}, blocks={len(self.rows)}, "
             f"tests={self.tests}, alpha={self.alpha:g})"
         )
-
-
-class _Null:
-    def write(self, _: str) -> int:
-        return 0
-
-    def flush(self) -> None:
-        pass
 
 
 def _num(x: float | None) -> str:

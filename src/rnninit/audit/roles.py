@@ -86,19 +86,19 @@ def declared_model_layout(
     tensors: dict[str, tuple[int, ...]] = {}
     for top in tops:
         members = [m for m in matched if _inside(m[0], top)]
-        local = {
+        by_local = {
             qualified[len(top) + 1 :] if top else qualified: (qualified, text, shape)
             for _, qualified, text, shape in members
         }
         found, owned = declared_layout(
-            {name: shape for name, (_, _, shape) in local.items()},
-            {name: text for name, (_, text, _) in local.items()},
+            {name: shape for name, (_, _, shape) in by_local.items()},
+            {name: text for name, (_, text, _) in by_local.items()},
             kind=kind,
             path=top,
             transpose=backend.transpose,
             framework=backend.name,
             source=source,
-            names={name: qualified for name, (qualified, _, _) in local.items()},
+            names={name: qualified for name, (qualified, _, _) in by_local.items()},
         )
         cells.extend(found)
         tensors.update(owned)

@@ -31,7 +31,7 @@ from rnninit.audit.layouts import audited_layout, cell_tensors, cell_values
 from rnninit.audit.power import TARGET_POWER, shape_power
 from rnninit.audit.report import AuditReport, BlockRow, Finding
 from rnninit.errors import SpecError
-from rnninit.inits import Block
+from rnninit.inits import Block, Init
 from rnninit.inits.distributions import Dist
 from rnninit.inits.properties import ChronoGate
 from rnninit.layout.kinds import CellKind
@@ -131,7 +131,7 @@ def audit(
     threshold = alpha / max(m, 1)
     for row in rows:
         for test in row.tests:
-            if test.statistical:
+            if test.p_value is not None:  # a statistical test
                 test.passed = test.p_value >= threshold
     for c in checked:
         if c.dist is not None and c.row.sample_size:
@@ -208,7 +208,7 @@ def _audit_cell(
             if resolved.lookup(visit.role, exact.negates)[0] == visit.init:
                 forget_value = values[(visit.role, exact.negates)]
         ctx = Context(_rng(cell, visit.role, visit.gate), max_sample, forget_value, roundoff)
-        out.append(_check(visit, block, value, ctx))
+        out.append(_check(visit, visit.init, block, value, ctx))
     return out
 
 
@@ -220,9 +220,9 @@ def _nan_check(value: np.ndarray) -> list[Test]:
     return [Test("finite", "finite values", f"{int(flat.size - finite.sum())} NaN/Inf", passed=False)]
 
 
-def _check(visit: Visit, block: Block, value: np.ndarray, ctx: Context) -> _Checked:
+def _check(visit: Visit, init: Init, block: Block, value: np.ndarray, ctx: Context) -> _Checked:
     row = _row(visit)
-    result = check_block(visit.init, block, value, ctx)
+    result = check_block(init, block, value, ctx)
     row.observed, row.expected, row.tests, row.sample_size = (
         result.observed,
         result.expected,
@@ -230,7 +230,7 @@ def _check(visit: Visit, block: Block, value: np.ndarray, ctx: Context) -> _Chec
         result.sample_size,
     )
     # the blocks checked against an entry distribution (chrono's and structured checks are not)
-    dist = visit.init.entry_distribution(block) if any(t.name == "KS" for t in result.tests) else None
+    dist = init.entry_distribution(block) if any(t.name == "KS" for t in result.tests) else None
     return _Checked(row, _fingerprint(value) if result.random else None, result.random, dist)
 
 
@@ -266,7 +266,8 @@ def _power_limits(rows: list[BlockRow], threshold: float) -> list[str]:
 
 def _what(row: BlockRow) -> str:
     where = row.cell
-    return f"{', '.join(row.tensors)} ({format_key((row.role, row.gate)) if not row.fused else row.role + ' (fused)'} of {where})"
+    block = row.role + " (fused)" if row.fused else format_key((row.role, row.gate))
+    return f"{', '.join(row.tensors)} ({block} of {where})"
 
 
 def _mismatch_findings(checked: list[_Checked], threshold: float) -> list[Finding]:
@@ -330,8 +331,8 @@ def _duplicate_findings(checked: list[_Checked]) -> list[Finding]:
         findings.append(
             Finding(
                 "duplicate",
-                f"identical values in {' and '.join(tensors)} ({described}): a shared or reused random stream "
-                "(e.g. one unseeded Keras initializer object used for several weights)",
+                f"identical values in {' and '.join(tensors)} ({described}): a shared or reused random "
+                "stream (e.g. one unseeded Keras initializer object used for several weights)",
                 tensors,
                 first.cell,
                 first.role,
@@ -387,7 +388,7 @@ def _looks_default(
     roundoff = _roundoff(backend, model, cell)
     tests = [t for c in _audit_cell(cell, resolved, values, max_sample, roundoff) for t in c.row.tests]
     m = max(sum(t.statistical for t in tests), 1)
-    return bool(tests) and all(t.p_value >= alpha / m if t.statistical else t.passed for t in tests)
+    return bool(tests) and all(t.p_value >= alpha / m if t.p_value is not None else t.passed for t in tests)
 
 
 __all__ = ["audit"]

@@ -164,9 +164,10 @@ def user_cases(point: GridPoint, spec: str = USER_SPEC) -> list[Case]:
         user = cls(point.input_size, point.hidden, dtype=point.dtype)
         rt.apply(spec, user, seed=0)
         with torch.no_grad():
-            user.W.copy_(library.weight_ih_l0)
-            user.U.copy_(library.weight_hh_l0)
-            user.b.copy_(library.bias_ih_l0 + library.bias_hh_l0)
+            weight = library.get_parameter
+            user.W.copy_(weight("weight_ih_l0"))
+            user.U.copy_(weight("weight_hh_l0"))
+            user.b.copy_(weight("bias_ih_l0") + weight("bias_hh_l0"))
         user.to(point.device)
         cases.append(module_case(name, user, point))
     return cases

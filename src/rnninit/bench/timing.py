@@ -30,6 +30,14 @@ class Case:
     backward: Callable[[object], None] | None = None
     reset: Callable[[], None] | None = None  # untimed, before every forward (e.g. drop gradients)
 
+    def run_once(self) -> None:
+        """One step as a repeat runs it, untimed: ``reset``, ``forward``, then ``backward`` of its output."""
+        if self.reset is not None:
+            self.reset()
+        out = self.forward()
+        if self.backward is not None:
+            self.backward(out)
+
 
 @dataclass
 class Timings:

@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _inputs(text: str, input_size: int | None) -> tuple[object, int | None]:
+def _inputs(text: str, input_size: int | None) -> tuple[str | np.ndarray, int | None]:
     from rnninit.errors import DynamicsError
 
     if text.endswith(".npy"):

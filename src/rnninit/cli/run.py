@@ -129,6 +129,8 @@ def run(args: argparse.Namespace) -> int:
         text = f"{record['run']['label']} seed {record['run']['seed']}: {result['status']}"
         if metric is not None:
             text += f" ({metric:.4g})"
+        if bar is None:  # the runner calls on_start before any result
+            raise RuntimeError("a run finished before the sweep started")
         progress.update(bar, advance=1, last=escape(text))
         if tracker is not None:
             tracker.log(record)
@@ -155,8 +157,8 @@ def run(args: argparse.Namespace) -> int:
     if tracker is not None:
         console.print(
             escape(
-                f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged now, "
-                f"{len(tracker.logged)} in all"
+                f"mlflow: experiment {sweep.name!r} at {tracker.uri}: {tracker.logged_now} run(s) logged "
+                f"now, {len(tracker.logged)} in all"
             )
         )
     for label, s in summary["models"].items():

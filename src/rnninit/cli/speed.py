@@ -179,7 +179,9 @@ def header(m: dict) -> str:
 def markdown(result: dict) -> str:
     """The same tables in Markdown, with the line that says how they were measured."""
     lines = [header(result["machine"]) + ".", ""]
-    sections = [("builtin", result["grid"], GRID_COLUMNS)] if result["grid"] else []
+    sections: list[tuple[str, list, tuple[str, ...]]] = (
+        [("builtin", result["grid"], GRID_COLUMNS)] if result["grid"] else []
+    )
     if result["user_cell"]:
         sections.append(("rnninit.LSTM", result["user_cell"], GRID_COLUMNS))
     if result.get("compile"):

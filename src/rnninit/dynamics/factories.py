@@ -33,7 +33,7 @@ class CellFactory:
     its default initialization drawn from ``seed``; ``parts`` names its state (``("h", "c")`` for an LSTM)."""
 
     name: str
-    build: Callable[[int, int, int], nn.Module]
+    build: Callable[[int, int, int], object]  # a torch module or a Keras cell
     parts: tuple[str, ...]
     doc: str
 
@@ -45,7 +45,7 @@ cell, then any that `register_cell` adds.
 
 
 def register_cell(
-    name: str, build: Callable[[int, int, int], nn.Module], parts: tuple[str, ...], doc: str
+    name: str, build: Callable[[int, int, int], object], parts: tuple[str, ...], doc: str
 ) -> None:
     """Make cell ``name`` available to `make_cell` (in this process).
 
@@ -104,9 +104,9 @@ def _keras(cls, **kwargs) -> Callable[[int, int, int], object]:
         stored = str(cell.kernel.numpy().dtype)  # the array's, not the variable's declared dtype
         if stored != "float64":
             raise DynamicsError(
-                f"Keras on its {keras.backend.backend()} backend built a {stored} cell where float64 was asked "
-                "for (JAX computes in float32 unless JAX_ENABLE_X64=1 is set before it is imported); set "
-                "JAX_ENABLE_X64=1, or diagnose the cell on another Keras backend"
+                f"Keras on its {keras.backend.backend()} backend built a {stored} cell where float64 was "
+                "asked for (JAX computes in float32 unless JAX_ENABLE_X64=1 is set before it is imported); "
+                "set JAX_ENABLE_X64=1, or diagnose the cell on another Keras backend"
             )
         return cell
 
@@ -194,6 +194,11 @@ def make_cell(
         if spec is not None:
             keras_apply(spec, built, seed=seed)
         return torch_twin(built)
+    if not isinstance(built, nn.Module):
+        raise DynamicsError(
+            f"cell {name!r} was built as a {type(built).__name__}; a registered cell builds a "
+            "torch.nn.Module or a Keras cell"
+        )
     module = built.to(dtype)
     if spec is not None:
         apply(spec, module, seed=seed)

@@ -15,6 +15,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 VANISHED = 1e-3
 EXPLODED = 1e3
 
@@ -32,7 +34,9 @@ class Horizon:
     reason: str | None
 
 
-def memory_horizon(norms: Sequence[float], low: float = VANISHED, high: float = EXPLODED) -> Horizon:
+def memory_horizon(
+    norms: Sequence[float] | np.ndarray, low: float = VANISHED, high: float = EXPLODED
+) -> Horizon:
     """The first ``n = k + 1`` at which ``norms[k]`` leaves ``[low, high]``.
 
     A NaN or an infinity counts as exploded.

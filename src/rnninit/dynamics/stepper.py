@@ -71,8 +71,8 @@ class Stepper:
                 "input_size/hidden_size; build Stepper(module, parts=(('h', H), ...), input_size=I) yourself"
             )
         lstm = isinstance(module, nn.LSTMCell) or type(module).__name__ == "LSTMCell"
-        parts = (("h", hidden), ("c", hidden)) if lstm else (("h", hidden),)
-        return cls(module, parts, inputs)
+        parts = (("h", int(hidden)), ("c", int(hidden))) if lstm else (("h", int(hidden)),)
+        return cls(module, parts, int(inputs))
 
     @property
     def state_size(self) -> int:

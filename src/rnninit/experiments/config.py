@@ -7,7 +7,10 @@
     train: {steps: 3000, batch_size: 32, optimizer: rmsprop, lr: 0.001, clip: 1.0}
     seeds: [0, 1]
     models:
-      - {cell: lstm, hidden: 64, spec: "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", label: lstm-forget1}
+      - cell: lstm
+        hidden: 64
+        spec: "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
+        label: lstm-forget1
       - {cell: elman, hidden: 64, spec: irnn, label: irnn, nonlinearity: relu, train: {lr: 0.0001}}
 
 Runs are models x seeds. A model may override any ``train`` field, and may give ``tune:`` (a spec
@@ -16,8 +19,8 @@ any run starts (`rnninit.experiments.tuning`). ``intended`` (optional, a spec)
 is what the model was meant to get: the report audits the initialized model against it, so a spec
 applied wrongly shows up as audit findings (it does not change training). A file may also hold several
 experiments (each with its own task) under ``experiments:``, with ``train``/``seeds`` defaults at the
-top (see `parse_sweep`); they run as one sweep into one store and one report. Every spec is checked against
-its cell by building the model and planning the initialization (``rnninit.torch.apply``), so an
+top (see `parse_sweep`); they run as one sweep into one store and one report. Every spec is checked
+against its cell by building the model and planning the initialization (``rnninit.torch.apply``), so an
 invalid cell/spec pair is a `ConfigError` naming the model, not a failure halfway through.
 """
 
@@ -138,7 +141,7 @@ def _int(where: str, value: Any, minimum: int) -> int:
 
 
 def _positive_number(value: Any) -> bool:
-    return is_number(value) and math.isfinite(value) and value > 0
+    return is_number(value) and math.isfinite(value) and float(value) > 0
 
 
 def _train_config(where: str, data: Any, base: TrainConfig | None = None) -> TrainConfig:

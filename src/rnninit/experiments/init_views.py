@@ -42,11 +42,12 @@ def step_cell(rnn: nn.Module) -> nn.Module:
     import rnninit.torch as rt
 
     if isinstance(rnn, TwoKernelTanhRNN):  # h' = tanh(x K_ih + h K_hh) = tanh(W_ih x + W_hh h), W = K^T
-        cell = nn.RNNCell(rnn.input_size, rnn.hidden_size, bias=False)
+        elman = nn.RNNCell(rnn.input_size, rnn.hidden_size, bias=False)
         with torch.no_grad():
-            cell.weight_ih.copy_(rnn.kernel_ih.T)
-            cell.weight_hh.copy_(rnn.kernel_hh.T)
-        return cell
+            elman.weight_ih.copy_(rnn.kernel_ih.T)
+            elman.weight_hh.copy_(rnn.kernel_hh.T)
+        return elman
+    cell: nn.Module
     if isinstance(rnn, nn.RNN):
         cell = nn.RNNCell(rnn.input_size, rnn.hidden_size, nonlinearity=rnn.nonlinearity)
     elif isinstance(rnn, nn.LSTM):

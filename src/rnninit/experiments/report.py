@@ -170,7 +170,8 @@ def _per_spec_sections(experiment: Experiment) -> str:
         parts.append(_img(dynamics_png(experiment), f"dynamics at initialization of {experiment.name}"))
     for model in experiment.models:
         parts.append(
-            f"<h4>{html.escape(model['label'])}</h4><p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>"
+            f"<h4>{html.escape(model['label'])}</h4>"
+            f"<p><code>{html.escape(model['spec'])}</code> on {model['cell']}</p>"
         )
         if "tuned" in model:
             parts.append(_tuned_html(model["tuned"]))
@@ -215,11 +216,12 @@ def _experiment_section(outcome: Outcome, experiment: Experiment) -> str:
     counts = {
         k: sum(r["result"]["status"] == k for r in records) for k in ("completed", "diverged", "failed")
     }
+    baseline_rule, threshold_rule = html.escape(info["baseline_rule"]), html.escape(info["threshold_rule"])
     return f"""<h2>{html.escape(experiment.name)}</h2>
 <p>{html.escape(experiment.description)}</p>
 <p>Task <b>{html.escape(task.name)}</b>, T = {task.length}; metric: held-out {html.escape(task.metric_name)}
 ({"lower" if task.lower_is_better else "higher"} is better).
-Baseline {task.baseline:.4g} ({html.escape(info["baseline_rule"])}); solved: {html.escape(info["threshold_rule"])}
+Baseline {task.baseline:.4g} ({baseline_rule}); solved: {threshold_rule}
 (threshold {task.threshold:.4g}). Seeds: {", ".join(map(str, experiment.seeds))}.
 Runs: {len(records)} ({", ".join(f"{v} {k}" for k, v in counts.items())}).</p>
 <h3>Learning curves</h3>

@@ -35,12 +35,14 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 
 from rnninit.arguments import is_number
 from rnninit.errors import Arg, StoreError, shown
 from rnninit.experiments.config import RunSpec
 from rnninit.outputs import check_output_dir
 
+fcntl: ModuleType | None
 try:
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX: no inter-process lock (documented)
@@ -106,7 +108,7 @@ def _alive(pid: int) -> bool:
 def is_stale_temp(path: Path) -> bool:
     """A temporary file this host's dead process left (never one whose writer may still be alive)."""
     match = _TEMP.match(path.name)
-    return bool(match) and match["host"] == _HOST and not _alive(int(match["pid"]))
+    return match is not None and match["host"] == _HOST and not _alive(int(match["pid"]))
 
 
 def write_atomic(path: str | Path, text: str) -> Path:

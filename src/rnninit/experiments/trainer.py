@@ -44,7 +44,7 @@ class TrainResult:
     ``None`` at step 0, before any training; eval metric ``None`` where it was not finite)."""
 
     status: str  # "completed" or "diverged"
-    curve: list[list[float]] = field(default_factory=list)
+    curve: list[list[float | None]] = field(default_factory=list)
     final_metric: float | None = None
     solved: bool = False
     steps_to_solve: int | None = None

@@ -170,8 +170,8 @@ def apply_linen(
     Examples:
         >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
         >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
-        >>> variables, result = rf.apply_linen("ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros", model,
-        ...                                    model.init(jax.random.key(0), x), x, seed=0)
+        >>> spec = "ih=glorot_uniform hh=orthogonal bias=zeros bias_hn=zeros"
+        >>> variables, result = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
         >>> result
         ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
         >>> float(abs(variables["params"]["cell"]["hn"]["bias"]).max())

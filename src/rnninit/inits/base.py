@@ -214,7 +214,8 @@ class Init:
         assert out.shape == block.shape, (self, out.shape, block.shape)
         if not np.isfinite(out).all():
             raise SpecError(
-                f"{self} drew values beyond a float's range for {block.describe()}; its arguments are too large",
+                f"{self} drew values beyond a float's range for {block.describe()}; "
+                "its arguments are too large",
                 token=str(self),
             )
         return out
@@ -294,7 +295,7 @@ class Init:
         args = self.non_default_args()
         if not args:
             return self.name
-        parts = []
+        parts: list[str] = []
         for k, v in args.items():
             bare = len(parts) < len(self.positional) and self.positional[len(parts)] == k
             parts.append(_format_value(v) if bare else f"{k}={_format_value(v)}")

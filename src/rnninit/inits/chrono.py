@@ -49,7 +49,7 @@ class Chrono(Init):
                 f"not {block.describe()}",
                 token=str(self),
             )
-        allowed = {forget, block.gate_semantics.get("input")} - {None}
+        allowed = {gate for gate in (forget, block.gate_semantics.get("input")) if gate is not None}
         if block.from_gate_entry and block.gate not in allowed:
             raise SpecError(
                 f"chrono sets the forget ({forget}) and input gate biases, not gate '{block.gate}'"

@@ -50,7 +50,8 @@ def _standard_normal_column_major(
 
 def _householder_q(a: np.ndarray) -> np.ndarray:
     """``Q`` of ``a = QR`` (``a`` tall, column-major, overwritten), signed so that ``diag(R) > 0``."""
-    geqrf, orgqr = lapack.get_lapack_funcs(("geqrf", "orgqr"), (a,))
+    # scipy-stubs types the result as one function or a list; for a tuple of names it is the list
+    geqrf, orgqr = lapack.get_lapack_funcs(("geqrf", "orgqr"), (a,))  # type: ignore[misc]
     _, _, work, _ = geqrf(a, lwork=-1, overwrite_a=True)  # workspace query: reads only the shape
     qr, tau, _, info = geqrf(a, lwork=max(1, int(work[0])), overwrite_a=True)
     _check_lapack("geqrf", info)
@@ -90,7 +91,8 @@ class Orthogonal(Init):
         return 0.0 if self.gain == 0 else None
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        q = orthogonal_matrix(*block.shape, rng)
+        rows, cols = block.shape
+        q = orthogonal_matrix(rows, cols, rng)
         if self.gain != 1.0:
             q *= self.gain  # in place: the same product, without another block-sized array
         return q

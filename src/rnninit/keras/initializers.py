@@ -64,7 +64,8 @@ class RoleInitializer(keras.initializers.Initializer):
 
     Examples:
         >>> import keras, rnninit.keras as rk
-        >>> init = rk.RoleInitializer("ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros", "hh", gates="ifco", seed=0)
+        >>> spec = "ih=normal(std=0.5) hh=orthogonal bias[f]=1.0 bias=zeros"
+        >>> init = rk.RoleInitializer(spec, "hh", gates="ifco", seed=0)
         >>> tuple(init((16, 64)).shape)
         (16, 64)
         >>> bias = rk.RoleInitializer("bias=zeros bias[f]=1.0", "bias", gates="ifco", seed=0)((64,))
@@ -140,9 +141,9 @@ class RoleInitializer(keras.initializers.Initializer):
         forget, _ = resolved.lookup("bias", "f")
         if not _is_one(forget):
             raise SpecError(
-                f"Keras' LSTMCell(unit_forget_bias=True) sets the forget gate's bias to 1 itself, but the spec "
-                f"{str(self.spec)!r} gives bias[f]={forget}; create the layer with unit_forget_bias=False so "
-                "that the spec's forget bias is used"
+                f"Keras' LSTMCell(unit_forget_bias=True) sets the forget gate's bias to 1 itself, but the "
+                f"spec {str(self.spec)!r} gives bias[f]={forget}; create the layer with "
+                "unit_forget_bias=False so that the spec's forget bias is used"
             )
         full = self._sample({_WEIGHT: (4 * units,)}, {_WEIGHT: "bias[i,f,c,o]"}, (4 * units,))[_WEIGHT]
         blocks = dict(zip(("i", "f", "c", "o"), np.split(full, 4), strict=True))
@@ -171,7 +172,10 @@ class RoleInitializer(keras.initializers.Initializer):
 
     def __repr__(self) -> str:
         gates = f"[{','.join(self.gates)}]" if self.gates else ""
-        return f"RoleInitializer({str(self.spec)!r}, role={self.role + gates!r}, kind={self.kind.name!r}, seed={self.seed})"
+        return (
+            f"RoleInitializer({str(self.spec)!r}, role={self.role + gates!r}, kind={self.kind.name!r}, "
+            f"seed={self.seed})"
+        )
 
 
 def _is_one(init) -> bool:

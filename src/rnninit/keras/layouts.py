@@ -11,7 +11,8 @@ cells, and users' cells that declare their weights' roles with a class attribute
 Identity of a block (what its random stream derives from): ``path`` is the slash-joined layer
 names from the object passed in ('' for the object itself); a ``Bidirectional`` wrapper's forward
 layer is direction 0 and its backward layer direction 1; the k-th cell of ``StackedRNNCells`` is
-layer k (a nested ``StackedRNNCells`` counts as its cells, in order). So an ``LSTM`` layer passed alone has the identity of a ``torch.nn.LSTM`` passed alone.
+layer k (a nested ``StackedRNNCells`` counts as its cells, in order). So an ``LSTM`` layer passed
+alone has the identity of a ``torch.nn.LSTM`` passed alone.
 
 Tensor names are the variables' paths within the object passed in: ``kernel`` for a cell or
 layer passed alone, ``lstm/kernel`` inside a model, ``bi/backward/kernel`` for a Bidirectional's
@@ -115,8 +116,8 @@ def _declared_names(
             names[key] = matches[0]
         elif matches:
             raise LayoutError(
-                f"the cell {cell.name!r} has several weights named {key!r} ({', '.join(matches)}); declare them "
-                "by attribute path instead"
+                f"the cell {cell.name!r} has several weights named {key!r} ({', '.join(matches)}); declare "
+                "them by attribute path instead"
             )
         else:
             raise LayoutError(
@@ -212,8 +213,8 @@ def _cell(
     if strict and unexplained:
         raise LayoutError(
             f"{label} ({type(cell).__name__}) has weights that no layout explains: {', '.join(unexplained)}. "
-            "Declare their roles (rnninit_roles), or pass strict=False to leave them untouched (they are then "
-            "listed as skipped)."
+            "Declare their roles (rnninit_roles), or pass strict=False to leave them untouched (they are "
+            "then listed as skipped)."
         )
     skipped += [prefix + name for name in unexplained]
     moved, named = relocate(owned, prefix=prefix, **identity)
@@ -287,7 +288,8 @@ def _walk(layer, path: str, prefix: str, strict: bool, skipped: list[str]) -> It
     for sub in layer._flatten_layers(include_self=False, recursive=False):
         if sub.name in seen:
             raise LayoutError(
-                f"{path or '<model>'} has two sub-layers named {sub.name!r}; rnninit names blocks by layer names"
+                f"{path or '<model>'} has two sub-layers named {sub.name!r}; "
+                "rnninit names blocks by layer names"
             )
         seen.add(sub.name)
         sub_path = f"{path}/{sub.name}" if path else sub.name
@@ -312,16 +314,17 @@ def find_cells(obj: object, *, strict: bool = True) -> Found:
             if other != name:
                 raise LayoutError(
                     f"{other} and {name} are one variable (tied weights): initializing both would let one "
-                    "silently overwrite the other. Untie them for apply, or leave the shared weight out of one "
-                    "cell's declaration and pass strict=False"
+                    "silently overwrite the other. Untie them for apply, or leave the shared weight out of "
+                    "one cell's declaration and pass strict=False"
                 )
         cells.extend(found_cells)
         tensors.update(named)
         variables.update(owned)
     if not cells:
         raise LayoutError(
-            f"{type(obj).__name__} contains no recurrent cell rnninit knows: expected SimpleRNN/LSTM/GRU (or their "
-            "cells, in keras.layers.RNN or Bidirectional), an rnninit.keras cell, or a cell with rnninit_roles"
+            f"{type(obj).__name__} contains no recurrent cell rnninit knows: expected SimpleRNN/LSTM/GRU "
+            "(or their cells, in keras.layers.RNN or Bidirectional), an rnninit.keras cell, or a cell with "
+            "rnninit_roles"
         )
     return Found(ModelLayout(tuple(cells), tensors, tuple(skipped)), variables)
 
@@ -360,7 +363,8 @@ def _variables(obj, names: Iterable[str]) -> dict[str, keras.Variable]:
     missing = sorted(set(names) - set(variables))
     if missing:
         raise LayoutError(
-            f"no recurrent-cell weight named {', '.join(map(repr, missing))}; known: {', '.join(sorted(variables))}"
+            f"no recurrent-cell weight named {', '.join(map(repr, missing))}; "
+            f"known: {', '.join(sorted(variables))}"
         )
     return {name: variables[name] for name in names}
 

@@ -75,7 +75,9 @@ class Declaration:
 
 def _split_top_level(text: str) -> list[str]:
     """Split at commas outside brackets."""
-    out, depth, current = [], 0, []
+    out: list[str] = []
+    current: list[str] = []
+    depth = 0
     for char in text:
         if char == "[":
             depth += 1
@@ -289,8 +291,9 @@ def _blocks(kind: CellKind, name: str, declaration: Declaration) -> list[tuple[s
     for part in declaration.parts:
         role = kind.role(part.role)
         if role.gated:
+            named = part.gates or tuple(g for g in kind.role_gates(role) if g is not None)  # all str: gated
             try:
-                gates = tuple(kind.canonical_gate(role, g) for g in (part.gates or kind.role_gates(role)))
+                gates = tuple(kind.canonical_gate(role, g) for g in named)
             except SpecError as exc:
                 raise LayoutError(f"tensor {name!r}: {exc}") from None
             if len(set(gates)) != len(gates):
@@ -298,8 +301,8 @@ def _blocks(kind: CellKind, name: str, declaration: Declaration) -> list[tuple[s
             out += [(role.name, g, part.additive) for g in gates]
         elif part.gates:
             message = (
-                f"tensor {name!r}: role '{part.role}' of {kind.a_cell} has no gates, so it cannot be declared "
-                f"with [{', '.join(part.gates)}]"
+                f"tensor {name!r}: role '{part.role}' of {kind.a_cell} has no gates, so it cannot be "
+                f"declared with [{', '.join(part.gates)}]"
             )
             fits = [
                 k.name
@@ -407,8 +410,8 @@ def _not_square(kind: CellKind, name: str, shape, role: RoleDef, rows: int, cols
             listed = " or ".join(f"'{k}'" for k in gated)
             message += (
                 f". It stacks {rows // cols} blocks of {cols} rows, like the gates of a {' or '.join(gated)} "
-                f"cell: declare the cell's kind ({listed}: kind= in rnninit.torch.declare, rnninit_kind on the "
-                "class, cell= for the audit's roles=)"
+                f"cell: declare the cell's kind ({listed}: kind= in rnninit.torch.declare, rnninit_kind on "
+                "the class, cell= for the audit's roles=)"
             )
     return message
 

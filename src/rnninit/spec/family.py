@@ -253,7 +253,7 @@ class SpecFamily:
             raise SpecError(
                 f"a spec family dict must be a mapping of role to init, got {type(data).__name__}"
             )
-        parts = []
+        parts: list[str] = []
         for key, value in data.items():
             if key == "preset":
                 parts.insert(0, _dict_call(value, "preset"))
@@ -461,7 +461,7 @@ def _free_argument(
             token="?",
             position=where,
         )
-    if free.low is not None:
+    if free.low is not None and free.high is not None:  # written together (?[low, high]) or not at all
         low, high, bounded = float(free.low), float(free.high), True
     elif argument in DEFAULT_BOUNDS:
         low, high = DEFAULT_BOUNDS[argument]

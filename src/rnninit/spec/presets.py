@@ -146,7 +146,7 @@ def irnn(kind: CellKind, std: float = 0.001) -> Entries:
             "(write hh=identity to get identity recurrent blocks on a gated cell)",
             token="irnn",
         )
-    entries = {(role.name, None): Zeros() for role in kind.base_roles}
+    entries: Entries = {(role.name, None): Zeros() for role in kind.base_roles}
     entries[("ih", None)] = Normal(std=std)
     entries[("hh", None)] = Identity()
     return entries
@@ -203,7 +203,7 @@ def indrnn(kind: CellKind, t_max: float) -> Entries:
             f"preset indrnn needs a cell with a diagonal recurrent weight (indrnn), not {kind.name} cells",
             token="indrnn",
         )
-    entries = {(role.name, None): Zeros() for role in kind.base_roles}
+    entries: Entries = {(role.name, None): Zeros() for role in kind.base_roles}
     entries[("ih", None)] = Normal(std=0.001)
     entries[("hh", None)] = Uniform(low=0.0, high=2.0 ** (1.0 / t_max))
     return entries

@@ -235,7 +235,7 @@ class Spec:
 
     def __init__(
         self,
-        entries: Mapping[str | Key, Any] | None = None,
+        entries: Mapping[str, Any] | Mapping[Key, Any] | Mapping[str | Key, Any] | None = None,
         *,
         preset: str | PresetCall | None = None,
         **roles: Any,
@@ -646,7 +646,8 @@ def _check_fused(entries: Mapping[Key, Init], positions: Mapping[Key, int] | Non
             if gated:
                 raise SpecError(
                     f"'{role}={init}' is fused over all gates, so it cannot be combined with "
-                    f"per-gate entries ({', '.join(map(format_key, gated))}); drop fused=true or the per-gate entries",
+                    f"per-gate entries ({', '.join(map(format_key, gated))}); "
+                    "drop fused=true or the per-gate entries",
                     token=format_key(gated[0]),
                     position=(positions or {}).get(gated[0]),
                 )

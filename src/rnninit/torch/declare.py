@@ -77,7 +77,8 @@ def declare(
         >>> class Cell(torch.nn.Module):
         ...     def __init__(self):
         ...         super().__init__()
-        ...         self.W = torch.nn.Parameter(torch.empty(4, 3)); self.U = torch.nn.Parameter(torch.empty(4, 4))
+        ...         self.W = torch.nn.Parameter(torch.empty(4, 3))
+        ...         self.U = torch.nn.Parameter(torch.empty(4, 4))
         >>> cell = rt.declare(Cell(), {"W": "ih", "U": "hh"})
         >>> rt.apply("ih=normal(std=0.1) hh=orthogonal", cell, seed=0)
         ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
@@ -132,7 +133,8 @@ def declare_wrapped(
         ...         super().__init__()
         ...         self.module = module
         ...         w = getattr(module, layer); del module._parameters[layer]
-        ...         self.register_parameter(f"{layer}_raw", torch.nn.Parameter(w.data)); setattr(module, layer, w.clone())
+        ...         self.register_parameter(f"{layer}_raw", torch.nn.Parameter(w.data))
+        ...         setattr(module, layer, w.clone())
         >>> wrapped = rt.declare_wrapped(WeightDropout(torch.nn.LSTM(3, 4)))
         >>> rt.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", wrapped, seed=0)
         ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
@@ -147,8 +149,8 @@ def declare_wrapped(
         isinstance(k, str) and isinstance(v, str) for k, v in renamed.items()
     ):
         raise LayoutError(
-            f"renamed= maps inner parameter names to the wrapper's, e.g. {{'weight_hh_l0': 'weight_hh_l0_raw'}}, "
-            f"or is a template such as '{{name}}_raw'; got {renamed!r}"
+            f"renamed= maps inner parameter names to the wrapper's, e.g. {{'weight_hh_l0': "
+            f"'weight_hh_l0_raw'}}, or is a template such as '{{name}}_raw'; got {renamed!r}"
         )
     wraps = {"inner": inner, "renamed": renamed if isinstance(renamed, str) else dict(renamed)}
     if not isinstance(wrapper_or_class, type):
@@ -272,8 +274,9 @@ def wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) -
             target = renamed.get(local, plain)
         if target not in own_params:
             raise LayoutError(
-                f"{where}: the {type(inner).__name__} it wraps needs {local!r}, which the wrapper should hold "
-                f"as {target!r}, but it has no such parameter; its parameters: {', '.join(sorted(own_params))}"
+                f"{where}: the {type(inner).__name__} it wraps needs {local!r}, which the wrapper should "
+                f"hold as {target!r}, but it has no such parameter; "
+                f"its parameters: {', '.join(sorted(own_params))}"
             )
         if target != plain:
             aliases.add(prefix + plain)

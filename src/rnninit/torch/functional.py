@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from typing import Any, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -72,7 +73,10 @@ def step_mask(lengths: Tensor | None, steps: int, like: Tensor) -> Tensor | None
     return (time < lengths.to(like.device).unsqueeze(0)).unsqueeze(2)
 
 
-def _time_order(items: list, reverse: bool) -> list:
+_Steps = TypeVar("_Steps", list[Any], tuple[Any, ...])
+
+
+def _time_order(items: _Steps, reverse: bool) -> _Steps:
     return items[::-1] if reverse else items
 
 
@@ -115,7 +119,8 @@ def _scan(
 def elman_step(
     x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None, act: Callable[[Tensor], Tensor]
 ) -> Tensor:
-    """One Elman step from the input projection ``x_proj = W_ih x + b_ih``: ``act(x_proj + W_hh h + b_hh)``."""
+    """One Elman step from the input projection ``x_proj = W_ih x + b_ih``:
+    ``act(x_proj + W_hh h + b_hh)``."""
     return act(x_proj + F.linear(h, w_hh, b_hh))
 
 
@@ -128,7 +133,8 @@ def elman_cell(
     b_hh: Tensor | None = None,
     nonlinearity: str = "tanh",
 ) -> Tensor:
-    """One Elman step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``: ``h' = φ(W_ih x + b_ih + W_hh h + b_hh)``."""
+    """One Elman step from ``x`` ``(B, I)`` and ``h`` ``(B, H)``:
+    ``h' = φ(W_ih x + b_ih + W_hh h + b_hh)``."""
     return elman_step(F.linear(x, w_ih, b_ih), h, w_hh, b_hh, activation(nonlinearity))
 
 
@@ -182,7 +188,8 @@ def elman_loop(
 def lstm_step(
     x_proj: Tensor, state: LSTMState, w_hh: Tensor, b_hh: Tensor | None, w_hr: Tensor | None = None
 ) -> LSTMState:
-    """One LSTM step from the input projection ``x_proj = W_ih x + b_ih`` ``(B, 4H)``; returns ``(h', c')``."""
+    """One LSTM step from the input projection ``x_proj = W_ih x + b_ih`` ``(B, 4H)``;
+    returns ``(h', c')``."""
     h, c = state
     gates = x_proj + F.linear(h, w_hh, b_hh)
     i, f, g, o = gates.chunk(4, dim=1)
@@ -202,7 +209,8 @@ def lstm_cell(
     b_hh: Tensor | None = None,
     w_hr: Tensor | None = None,
 ) -> LSTMState:
-    """One LSTM step from ``x`` ``(B, I)`` and ``(h, c)``; returns ``(h', c')`` (``h'`` projected by ``w_hr``)."""
+    """One LSTM step from ``x`` ``(B, I)`` and ``(h, c)``; returns ``(h', c')`` (``h'`` projected by
+    ``w_hr``)."""
     return lstm_step(F.linear(x, w_ih, b_ih), state, w_hh, b_hh, w_hr)
 
 
@@ -219,7 +227,8 @@ def lstm_layer(
     reverse: bool = False,
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, LSTMState]:
-    """An LSTM layer over ``x`` ``(T, B, I)`` from ``(h, c)``: returns ``(outputs (T, B, P or H), (h_T, c_T))``."""
+    """An LSTM layer over ``x`` ``(T, B, I)`` from ``(h, c)``: returns
+    ``(outputs (T, B, P or H), (h_T, c_T))``."""
     if lengths is None:
         fast = fast_layers.lstm_layer(x, state, w_ih, w_hh, b_ih, b_hh, w_hr, reverse=reverse)
         if fast is not None:
@@ -252,7 +261,8 @@ def lstm_loop(
 
 
 def gru_step(x_proj: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor | None) -> Tensor:
-    """One GRU step from ``x_proj = W_ih x + b_ih`` ``(B, 3H)``; ``b_hn`` stays inside ``r ⊙ (W_hn h + b_hn)``."""
+    """One GRU step from ``x_proj = W_ih x + b_ih`` ``(B, 3H)``; ``b_hn`` stays inside
+    ``r ⊙ (W_hn h + b_hn)``."""
     x_r, x_z, x_n = x_proj.chunk(3, dim=1)
     h_r, h_z, h_n = F.linear(h, w_hh, b_hh).chunk(3, dim=1)
     r = torch.sigmoid(x_r + h_r)
@@ -345,7 +355,8 @@ def indrnn_layer(
     reverse: bool = False,
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """An IndRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``."""
+    """An IndRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns
+    ``(outputs (T, B, H), h_T)``."""
     act = activation(nonlinearity)
 
     def step(xp: Tensor, s: tuple[Tensor]) -> tuple[Tensor]:
@@ -365,13 +376,15 @@ def minimalrnn_input(
     u_z: Tensor,
     b_u: Tensor | None,
 ) -> tuple[Tensor, Tensor]:
-    """The input side of a MinimalRNN, for any leading shape: ``z = tanh(W_x x + b_x)`` and ``U_z z + b_u``."""
+    """The input side of a MinimalRNN, for any leading shape: ``z = tanh(W_x x + b_x)`` and
+    ``U_z z + b_u``."""
     z = torch.tanh(F.linear(x, w_x, b_x))
     return z, F.linear(z, u_z, b_u)
 
 
 def minimalrnn_step(z: Tensor, z_proj: Tensor, h: Tensor, u_h: Tensor) -> Tensor:
-    """One MinimalRNN step from ``z`` and ``z_proj = U_z z + b_u``: ``u = σ(z_proj + U_h h)``, ``h' = z + u ⊙ (h - z)``."""
+    """One MinimalRNN step from ``z`` and ``z_proj = U_z z + b_u``: ``u = σ(z_proj + U_h h)``,
+    ``h' = z + u ⊙ (h - z)``."""
     u = torch.sigmoid(z_proj + F.linear(h, u_h))
     return z + u * (h - z)
 
@@ -403,7 +416,8 @@ def minimalrnn_layer(
     reverse: bool = False,
     lengths: Tensor | None = None,
 ) -> tuple[Tensor, Tensor]:
-    """A MinimalRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns ``(outputs (T, B, H), h_T)``.
+    """A MinimalRNN layer over ``x`` ``(T, B, I)`` from ``h`` ``(B, H)``: returns
+    ``(outputs (T, B, H), h_T)``.
 
     Both input-side maps (``W_x`` and ``U_z``) are computed for all steps before the loop; only
     ``U_h h`` is recurrent.

@@ -2,7 +2,8 @@
 
 Recognized: ``nn.RNN`` (tanh/relu), ``nn.LSTM`` (incl. ``proj_size``), ``nn.GRU``, their ``*Cell``
 variants, any module with a ``rnninit_layout(path)`` method (the library's cells), and users' cells
-that declare ``rnninit_roles`` (directly or with `rnninit.torch.declare`). Other modules are walked into, never touched.
+that declare ``rnninit_roles`` (directly or with `rnninit.torch.declare`). Other modules are
+walked into, never touched.
 """
 
 from __future__ import annotations
@@ -40,11 +41,7 @@ def builtin_layout(module: nn.Module, path: str) -> Owned | None:
             source=source,
         )
     if isinstance(module, nn.RNNCellBase):
-        kind = {nn.RNNCell: ELMAN, nn.LSTMCell: LSTM, nn.GRUCell: GRU}.get(type(module))
-        if kind is None:
-            kind = (
-                LSTM if isinstance(module, nn.LSTMCell) else GRU if isinstance(module, nn.GRUCell) else ELMAN
-            )
+        kind = LSTM if isinstance(module, nn.LSTMCell) else GRU if isinstance(module, nn.GRUCell) else ELMAN
         cell, tensors = torch_cell_layout(
             kind,
             path=path,
@@ -196,8 +193,8 @@ def _computed_parameter(model: nn.Module, module: nn.Module, path: str, name: st
         else "Declare the module that holds what it is computed from"
     )
     return (
-        f"{name} in {path or '<model>'} ({type(module).__name__}) is a tensor computed at each forward pass, not an "
-        f"nn.Parameter: initializing it would be lost at the next forward. {hint}"
+        f"{name} in {path or '<model>'} ({type(module).__name__}) is a tensor computed at each forward pass, "
+        f"not an nn.Parameter: initializing it would be lost at the next forward. {hint}"
     )
 
 
@@ -231,9 +228,10 @@ def _check_no_shared_storage(
         if start < reach and (name in tensors or holder in tensors):
             if name in tensors and holder in tensors:
                 raise LayoutError(
-                    f"{holder} and {name} share storage (tied weights): initializing both would let one silently "
-                    "overwrite the other. Untie them for apply (and tie them again after), or declare one of the "
-                    "cells with rnninit.torch.declare without the shared tensor and pass strict=False"
+                    f"{holder} and {name} share storage (tied weights): initializing both would let one "
+                    "silently overwrite the other. Untie them for apply (and tie them again after), or "
+                    "declare one of the cells with rnninit.torch.declare without the shared tensor and pass "
+                    "strict=False"
                 )
             inside, outside = (holder, name) if holder in tensors else (name, holder)
             if outside.rpartition(".")[2].startswith(inside.rpartition(".")[2] + "_"):
@@ -245,9 +243,9 @@ def _check_no_shared_storage(
             else:
                 hint = "Untie them, or declare the module that holds it"
             raise LayoutError(
-                f"{inside} shares storage with {outside}, which no layout covers (a tie, or a wrapper's copy such "
-                f"as fastai WeightDropout's 'weight_hh_l0_raw'): initializing one would silently change the "
-                f"other through a name apply does not know. {hint}"
+                f"{inside} shares storage with {outside}, which no layout covers (a tie, or a wrapper's copy "
+                f"such as fastai WeightDropout's 'weight_hh_l0_raw'): initializing one would silently change "
+                f"the other through a name apply does not know. {hint}"
             )
         if end > reach:
             reach, holder = end, name

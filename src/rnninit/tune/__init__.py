@@ -7,7 +7,8 @@ report a bad family without loading a framework.
 
 Examples:
     >>> import rnninit
-    >>> result = rnninit.tune("hh=orthogonal(gain=?) bias=zeros", cell="elman", hidden=16, T=50, input="zeros")
+    >>> family = "hh=orthogonal(gain=?) bias=zeros"
+    >>> result = rnninit.tune(family, cell="elman", hidden=16, T=50, input="zeros")
     >>> result.spec
     Spec.parse('hh=orthogonal bias=zeros')
 """
@@ -15,8 +16,13 @@ Examples:
 import importlib
 import sys
 import types
+from typing import TYPE_CHECKING
 
 from rnninit.errors import TuneError
+
+if TYPE_CHECKING:  # what the lazy names below resolve to, for type checkers and IDEs
+    from rnninit.tune.objective import Measurement, measure
+    from rnninit.tune.tuner import TunePoint, TuneResult, tune
 
 #: Public names and the module that defines each (imported on first use: they need torch).
 _LAZY = {

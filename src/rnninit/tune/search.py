@@ -37,7 +37,7 @@ def search(
     """The best point found (values, in the order of ``args``); ``evaluate`` is called on values."""
     cache: dict[tuple[float, ...], float] = {}
 
-    def f(u: Sequence[float]) -> float:
+    def f(u: Sequence[float] | np.ndarray) -> float:
         values = [to_value(a, x) for a, x in zip(args, u, strict=True)]
         key = tuple(values)
         if key not in cache:
@@ -48,7 +48,8 @@ def search(
         return cache[key]
 
     def best_values() -> list[float]:
-        return list(min(cache, key=cache.__getitem__))
+        point, _ = min(cache.items(), key=lambda item: item[1])  # the first of equal scores, as min(cache)
+        return list(point)
 
     d = len(args)
     if d == 1:

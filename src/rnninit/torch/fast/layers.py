@@ -22,10 +22,11 @@ def _weights(
     w_ih: Tensor, w_hh: Tensor, b_ih: Tensor | None, b_hh: Tensor | None, w_hr: Tensor | None = None
 ):
     """The built-in kernel's weight list (``[w_ih, w_hh, b_ih, b_hh, w_hr]``, as ``nn.LSTM`` passes it)."""
-    if (b_ih is None) != (b_hh is None):
-        # The built-in kernel takes both biases or neither; a lone bias is the same as a zero other one.
-        b_ih = torch.zeros_like(b_hh) if b_ih is None else b_ih
-        b_hh = torch.zeros_like(b_ih) if b_hh is None else b_hh
+    # The built-in kernel takes both biases or neither; a lone bias is the same as a zero other one.
+    if b_ih is None and b_hh is not None:
+        b_ih = torch.zeros_like(b_hh)
+    elif b_hh is None and b_ih is not None:
+        b_hh = torch.zeros_like(b_ih)
     weights = [w_ih, w_hh] if b_ih is None else [w_ih, w_hh, b_ih, b_hh]
     if w_hr is not None:
         weights.append(w_hr)
