@@ -60,7 +60,8 @@ class Arg:
 class RnninitError(Exception):
     """Base class of every error raised by rnninit for bad input.
 
-    The message is the error's argument (text), or several parts, some of them `Arg`:
+    Raised only through its subclasses; ``except RnninitError`` catches every error a user can
+    cause. The message is the error's argument (text), or several parts, some of them `Arg`:
     ``str(error)`` writes those as a Python caller would, `render` as the caller says.
     """
 
@@ -87,6 +88,8 @@ class SpecError(RnninitError, ValueError):
 
     ``message`` says what is wrong, ``token`` is the offending piece of text (if any) and
     ``position`` its 0-based offset in the spec string it came from (if it came from one).
+    Raised by everything that reads a spec, a preset, an init or a cell kind: `Spec.parse`,
+    `make_init`, `make_plan`, every ``apply``, the cells' ``init=``, ``role`` initializers.
     ``str(error)`` is the message followed by where it is, e.g.
     ``"unknown init 'normall' (at 'normall', position 3)"``; code that rewraps an error reads
     the fields, never the text.
@@ -109,7 +112,12 @@ class SpecError(RnninitError, ValueError):
 
 
 class LayoutError(RnninitError, ValueError):
-    """A module or layer has parameters that no layout explains, or a layout is inconsistent."""
+    """A module or layer has parameters that no layout explains, or a layout is inconsistent.
+
+    Raised by every framework's ``apply`` and ``model_layout`` (not a model, no recurrent cell
+    rnninit knows, a cell not built yet, tied storage, an unexplained parameter with ``strict``), by
+    the ``declare`` functions for a bad declaration, and by ``read_arrays`` for an unknown name.
+    """
 
 
 class CellArgumentError(RnninitError, ValueError):
@@ -118,14 +126,16 @@ class CellArgumentError(RnninitError, ValueError):
     A size that is not a positive integer, an unknown nonlinearity, a dropout outside ``[0, 1]``, a
     ``proj_size`` not below ``hidden_size``; at call time, an input or state of the wrong shape. The
     message names the argument and what would be valid. It is a ``ValueError``, as the same mistake
-    is for ``torch.nn.LSTM``, so code written for the built-ins catches it unchanged.
+    is for ``torch.nn.LSTM``, so code written for the built-ins catches it unchanged. Raised by the
+    constructors and calls of ``rnninit.torch``'s and ``rnninit.keras``' cells and modules.
     """
 
 
 class StorageError(RnninitError, ValueError):
     """A model's weights cannot be read or written as they are: no data (``meta`` device), an
     inference tensor, elements that share memory, or a value the weight's dtype cannot hold.
-    Raised before anything is written: the model is unchanged."""
+    Raised by every ``apply``, ``write_arrays`` and ``init_`` before anything is written: the model
+    is unchanged."""
 
 
 # -- The errors of each part of rnninit. They live here, with the core's, so that every error class is
@@ -134,55 +144,82 @@ class StorageError(RnninitError, ValueError):
 
 
 class SeedError(RnninitError, ValueError):
-    """A seed is not a non-negative integer."""
+    """A seed is not an integer in ``[0, 2**63 - 1]`` (or, where accepted, ``None`` or a JAX key).
+
+    Raised by every function and cell that takes ``seed=``."""
 
 
 class UnsupportedCellError(LayoutError):
-    """A Flax built-in cell that no layout describes (``strict=False`` leaves it untouched)."""
+    """A Flax built-in cell that no layout describes (``strict=False`` leaves it untouched).
+
+    Raised by `rnninit.flax.apply`, ``apply_linen`` and ``model_layout`` with ``strict=True``."""
 
 
 class TensorTypeError(RnninitError, TypeError):
-    """The object to initialize is not a floating-point ``torch.Tensor``."""
+    """The object to initialize is not a floating-point ``torch.Tensor``.
+
+    Raised by ``rnninit.torch.init_``."""
 
 
 class TargetError(RnninitError, ValueError):
-    """A model file or ``file.py:factory`` target cannot be loaded."""
+    """A model file or ``file.py:factory`` target cannot be loaded.
+
+    Raised by ``rnninit audit`` / ``rnninit describe`` (and `rnninit.targets`) when
+    loading the model they are given."""
 
 
 class DynamicsError(RnninitError, ValueError):
-    """A diagnosis was asked for something it cannot do; the message says what would be valid."""
+    """A diagnosis was asked for something it cannot do; the message says what would be valid.
+
+    Raised by `rnninit.dynamics` (``diagnose``, the steppers, factories and inputs)."""
 
 
 class TuneError(RnninitError, ValueError):
-    """A tune was asked for something it cannot do; the message says what would be valid."""
+    """A tune was asked for something it cannot do; the message says what would be valid.
+
+    Raised by `rnninit.tune` and ``rnninit tune``."""
 
 
 class ConfigError(RnninitError, ValueError):
-    """An experiment file is invalid; found before any run starts. The message names the entry."""
+    """An experiment file is invalid; found before any run starts. The message names the entry.
+
+    Raised by `rnninit.experiments` (config, tasks, models, trainer, executors) and ``rnninit run``."""
 
 
 class StoreError(RnninitError, ValueError):
-    """A results directory cannot be used (it belongs to something else, or cannot be written)."""
+    """A results directory cannot be used (it belongs to something else, or cannot be written).
+
+    Raised by the experiments' results store (``rnninit run --out DIR``)."""
 
 
 class OutputError(RnninitError, ValueError):
-    """An output path cannot be written (checked before the work that would produce it)."""
+    """An output path cannot be written (checked before the work that would produce it).
+
+    Raised by the commands that write files (`rnninit.outputs`)."""
 
 
 class TrackingError(RnninitError, RuntimeError):
-    """MLflow is missing, or its tracking store refused a request."""
+    """MLflow is missing, or its tracking store refused a request.
+
+    Raised by ``rnninit run --mlflow``."""
 
 
 class RayNotInstalledError(RnninitError, ImportError):
-    """The Ray executor was asked for, but Ray cannot be imported."""
+    """The Ray executor was asked for, but Ray cannot be imported.
+
+    Raised by the experiments' Ray executor (``executor: ray``)."""
 
 
 class RayConnectionError(RnninitError, ConnectionError):
-    """Ray could not be started or reached at the given address."""
+    """Ray could not be started or reached at the given address.
+
+    Raised by the experiments' Ray executor."""
 
 
 class BenchError(RnninitError, ValueError):
-    """A speed benchmark configuration that cannot run (names what would be valid)."""
+    """A speed benchmark configuration that cannot run (names what would be valid).
+
+    Raised by `rnninit.bench` and ``rnninit speed``."""
 
 
 def shown(value: object, limit: int = SHOWN_MAX) -> str:

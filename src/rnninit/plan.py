@@ -51,7 +51,25 @@ class Assignment:
 
 @dataclass
 class Plan:
-    """What `make_plan` decided: assignments, plus blocks the spec leaves alone."""
+    """What `make_plan` decided: assignments, plus blocks the spec leaves alone.
+
+    Attributes:
+        layout: The model's layout the plan was made for.
+        spec: The spec it follows.
+        seed: The seed every block's random stream derives from.
+        assignments: Each initialized block: its cell, slot, init and new (effective) value.
+        untouched: ``(cell, slot)`` of each block the spec does not mention (left as it is).
+
+    Examples:
+        >>> import rnninit as ri
+        >>> from rnninit.layout.declared import declared_layout
+        >>> cells, tensors = declared_layout({"W": (4, 3), "U": (4, 4)}, {"W": "ih", "U": "hh"})
+        >>> plan = ri.make_plan("hh=identity", ri.layout.ModelLayout(tuple(cells), tensors), seed=0)
+        >>> len(plan.assignments), len(plan.untouched), plan.touched_tensors()
+        (1, 1, {'U'})
+        >>> plan.new_arrays({})["U"].tolist()[0]
+        [1.0, 0.0, 0.0, 0.0]
+    """
 
     layout: ModelLayout
     spec: Spec
@@ -139,7 +157,31 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
     """Validate ``spec`` against every cell of ``layout`` and sample every block it names.
 
     Blocks are sampled on several cores when they are big (`rnninit.parallel`); each has its
-    own random stream, so the numbers are the same however many threads there are.
+    own random stream, so the numbers are the same however many threads there are. Nothing is
+    written anywhere: a backend writes the finished plan (`Plan.new_arrays`).
+
+    Args:
+        spec: A `Spec`, a spec string, a preset name or a dict.
+        layout: The model's cells and tensors (a framework's ``model_layout`` gives it).
+        seed: An int in ``[0, 2**63 - 1]``.
+
+    Returns:
+        Every block's init and value, and the blocks the spec leaves alone.
+
+    Raises:
+        SpecError: The spec is malformed, names a role or gate a cell lacks, or an init that
+            cannot initialize a block it names.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]``.
+
+    Examples:
+        >>> import rnninit as ri
+        >>> from rnninit.layout import ModelLayout
+        >>> from rnninit.layout.declared import declared_layout
+        >>> cells, tensors = declared_layout({"W": (4, 3), "U": (4, 4)}, {"W": "ih", "U": "hh"})
+        >>> layout = ModelLayout(tuple(cells), tensors)
+        >>> plan = ri.make_plan("ih=normal(std=0.1) hh=orthogonal", layout, seed=0)
+        >>> [(a.slot.role, str(a.init)) for a in plan.assignments]
+        [('ih', 'normal(std=0.1)'), ('hh', 'orthogonal')]
     """
     spec = Spec.coerce(spec)
     seed = check_seed(seed)

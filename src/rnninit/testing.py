@@ -23,6 +23,33 @@ def assert_initialized(
 
     A correctly initialized model fails with probability at most ``alpha`` (default 1e-3).
     Returns the `AuditReport` when all is well.
+
+    Args:
+        model: The model to check, in any framework ``rnninit.audit`` reads.
+        spec: What each block should have got: a `Spec`, a spec string, a preset name or a dict.
+        roles: Tensor name -> role declaration, for a cell no layout knows (as for
+            ``rnninit.audit``).
+        alpha: The family-wise false-positive rate, in ``(0, 1)``.
+
+    Returns:
+        The audit report (``ok`` is true).
+
+    Raises:
+        AssertionError: The audit found a block that does not match the spec; the message holds
+            the findings and the table.
+        SpecError: The spec is malformed or does not fit the model, or ``alpha`` is not in
+            ``(0, 1)``.
+        LayoutError: ``model`` is not a model rnninit reads, or holds no recurrent cell it knows.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> from rnninit.testing import assert_initialized
+        >>> lstm = torch.nn.LSTM(4, 8)
+        >>> _ = rt.apply("hh=orthogonal", lstm, seed=0)
+        >>> assert_initialized(lstm, "hh=normal(std=0.1)")
+        Traceback (most recent call last):
+        ...
+        AssertionError: ...
     """
     from rnninit.audit import audit
 
@@ -42,6 +69,32 @@ def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: i
     ``fresh`` gets those from ``spec`` itself, so the audit still covers every block. ``apply`` is
     ``rnninit.torch.apply``, ``rnninit.keras.apply`` or ``rnninit.flax.apply`` (an nnx module), by
     default the one for ``fresh``.
+
+    Args:
+        model: A model initialized with ``spec``.
+        fresh: A new model of the same architecture, which the described spec is applied to.
+        spec: The spec ``model`` was made with (what ``fresh`` is audited against).
+        seed: The seed of the apply to ``fresh``.
+        apply: The framework's ``apply``; ``None`` picks the one for ``fresh``.
+
+    Returns:
+        ``(description, report)``: what describe read from ``model``, and the audit of ``fresh``
+        against ``spec``.
+
+    Raises:
+        SpecError: ``spec`` is malformed or does not fit the models.
+        LayoutError: A model is not one rnninit reads, or holds no recurrent cell it knows.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]``.
+
+    Examples:
+        >>> import torch, rnninit.torch as rt
+        >>> from rnninit.testing import describe_round_trip
+        >>> spec = "ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0"
+        >>> model = torch.nn.LSTM(16, 32)
+        >>> _ = rt.apply(spec, model, seed=0)
+        >>> description, report = describe_round_trip(model, torch.nn.LSTM(16, 32), spec)
+        >>> report.ok
+        True
     """
     from rnninit.audit import audit, describe
     from rnninit.audit.backends import backend_for

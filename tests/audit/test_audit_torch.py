@@ -249,6 +249,24 @@ def test_bad_input_is_a_typed_error():
         audit(torch.nn.LSTM(2, 2), "pytorch_default", alpha=2.0)
 
 
+@pytest.mark.parametrize("max_sample", [0, -1, 2.5, True, "100"])
+def test_max_sample_that_would_test_nothing_or_crash_is_a_spec_error(max_sample):
+    # max_sample=0 ran no distribution test at all, so a model 10x off its spec passed (ok=True);
+    # a negative value raised numpy's "negative dimensions are not allowed".
+    lstm = torch.nn.LSTM(8, 16)
+    rt.apply("ih=normal(std=1.0) hh=normal(std=1.0) bias=zeros", lstm, seed=0)
+    with pytest.raises(ri.SpecError, match=r"max_sample must be an integer >= 1"):
+        audit(lstm, "ih=normal(std=0.1) hh=normal(std=0.1) bias=zeros", max_sample=max_sample)
+
+
+def test_max_sample_one_still_tests_every_block():
+    # The smallest accepted value is one that works: a correct model passes, a wrong one is found.
+    lstm = torch.nn.LSTM(8, 16)
+    rt.apply("ih=normal(std=1.0) hh=normal(std=1.0) bias=zeros", lstm, seed=0)
+    assert audit(lstm, "ih=normal(std=1.0) hh=normal(std=1.0) bias=zeros", max_sample=1).ok
+    assert not audit(lstm, "ih=normal(std=0.1) hh=normal(std=0.1) bias=zeros", max_sample=1).ok
+
+
 def test_large_blocks_are_subsampled_but_range_and_nan_see_every_entry():
     rnn = torch.nn.RNN(300, 300, bias=False)
     rt.apply("ih=uniform(low=-0.1, high=0.1) hh=normal", rnn, seed=0)

@@ -2,6 +2,7 @@
 theory gives (docs/tune.md)."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -57,6 +58,18 @@ def test_the_objective_terms_are_the_theoretical_values_on_an_orthogonal_elman()
     w_ih = stepper.module.weight_ih.detach().numpy()
     assert m.terms["input"] == pytest.approx(abs(math.log10(np.linalg.norm(w_ih, 2))), rel=1e-9)
     np.testing.assert_allclose(m.log10_gradient, [(k + 1) * math.log10(gain) for k in m.probes], rtol=1e-9)
+
+
+def test_measuring_a_cell_whose_weights_require_grad_warns_nothing_and_gives_the_frozen_numbers():
+    # The Jacobians of a cell with trainable weights carry a graph; measure turned them into floats
+    # with torch's "Converting a tensor with requires_grad=True to a scalar" UserWarning.
+    stepper = make_cell("elman", 8, 8, "hh=orthogonal(gain=3.0) bias=zeros", seed=0)
+    xs = make_inputs("zeros", steps=20, input_size=8, batch=4)
+    assert any(p.requires_grad for p in stepper.module.parameters())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = measure(stepper, xs)
+    assert m.terms == measure(stepper.frozen_copy(), xs).terms
 
 
 def test_saturation_shows_in_the_isometry_term():

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rnninit.arguments import check_integer
 from rnninit.audit.backends import Backend, backend_for
 from rnninit.audit.checks import (
     FLOAT32_ROUNDOFF,
@@ -83,15 +84,16 @@ def audit(
         alpha: The family-wise false-positive rate of the whole audit, in ``(0, 1)``.
         strict: If true, a parameter of a recognized cell that no layout explains is an error; if
             false, it is left out and named in the notes.
-        max_sample: The largest number of entries per block the distribution tests see.
+        max_sample: The largest number of entries per block the distribution tests see (an
+            integer >= 1).
 
     Returns:
         The report: one row per block, the findings (empty when ``ok``), notes and limits.
         Printing it shows a table.
 
     Raises:
-        SpecError: The spec is malformed or does not fit the model's cells, or ``alpha`` is not
-            in ``(0, 1)``.
+        SpecError: The spec is malformed or does not fit the model's cells, ``alpha`` is not
+            in ``(0, 1)``, or ``max_sample`` is not an integer >= 1.
         LayoutError: ``model`` is not a model rnninit reads, holds no recurrent cell it knows,
             or has an unexplained parameter (with ``strict``).
 
@@ -107,6 +109,9 @@ def audit(
     """
     if not 0 < alpha < 1:
         raise SpecError(f"alpha must be in (0, 1), got {alpha!r}")
+    # 0 would run no distribution test at all (a model far off its spec would pass): 1 is the least
+    # that tests every block.
+    max_sample = check_integer(max_sample, "max_sample", error=SpecError, minimum=1)
     spec = Spec.coerce(spec)
     backend = backend_for(model)
     layout, notes = audited_layout(backend, model, roles, cell, strict)

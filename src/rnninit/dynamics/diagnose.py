@@ -44,6 +44,36 @@ class Diagnosis:
     - ``memory_horizon``: steps until ``jacobian_norms`` leaves ``[1e-3, 1e3]`` (``None``: not within
       ``T``), and ``memory_horizon_reason`` (``"vanishing"``/``"exploding"``/``None``).
     - ``notes``: what was not measured and why (e.g. weight spectra of a cell with no layout).
+
+    Attributes:
+        label: What the cell was initialized with (the spec, or ``"framework default"``).
+        cell: The cell's name.
+        hidden_size: The size of the state's first part ``h``.
+        input_size: The number of input features.
+        steps: ``T``, the number of steps measured.
+        inputs: ``"zeros"``, ``"normal"``, ``"uniform"`` or ``"data"``.
+        batch: The number of sequences averaged over.
+        seed: The seed of the inputs (and, in `diagnose_spec`, of the weights).
+        spectral_radius: Of each square recurrent weight block.
+        singular_values: Of each recurrent weight block, descending.
+        jacobian_norms: ``‖∂s_T/∂s_{T-1-k}‖₂`` for ``k = 0 … T-1``.
+        part_jacobian_norms: The same per state part (several-part states only).
+        state_norms: ``‖h_t‖₂`` for ``t = 1 … T``.
+        part_state_norms: The same per state part (several-part states only).
+        step_jacobian_norms: ``‖J_t‖₂`` for ``t = 1 … T``.
+        probe_steps: The steps ``t`` where ``ρ(J_t)`` was computed.
+        step_jacobian_spectral_radius: ``ρ(J_t)`` at each probe step.
+        step_jacobian_singular_values: The singular values of ``J_T``, descending.
+        memory_horizon: Steps until ``jacobian_norms`` leaves ``[1e-3, 1e3]``; ``None`` if not
+            within ``T``.
+        memory_horizon_reason: ``"vanishing"``, ``"exploding"`` or ``None``.
+        notes: What was not measured, and why.
+
+    Examples:
+        >>> from rnninit.dynamics import diagnose_spec
+        >>> d = diagnose_spec("elman", "hh=orthogonal(gain=0.5) bias=zeros", hidden_size=8, steps=20)
+        >>> d.memory_horizon, d.memory_horizon_reason, d.to_dict()["T"]
+        (10, 'vanishing', 20)
     """
 
     label: str
@@ -126,6 +156,35 @@ def diagnose(
     ``"zeros"``, ``"normal"`` (N(0, 1), drawn from ``seed``) or data ``(steps, batch, input)``.
     ``initial_state``: the flat state ``s_0`` ``(batch, S)`` or ``(S,)``; zeros if ``None``.
     The cell is copied to float64; the original is not changed.
+
+    Args:
+        cell: A `Stepper`, a one-step cell module, or a built Keras cell.
+        steps: ``T``, the number of steps (a positive integer).
+        inputs: ``"zeros"``, ``"normal"``, ``"uniform"``, or data ``(steps, batch, input)`` /
+            ``(steps, input)`` (see `make_inputs`).
+        batch: The number of sequences (a positive integer); ``None``: the input kind's default,
+            or the data's.
+        seed: The seed of random inputs.
+        initial_state: ``s_0``, ``(batch, S)`` or ``(S,)``; ``None`` for zeros.
+        probes: How many steps get the spectral radius of their Jacobian.
+        label: The diagnosis' label; ``None``: the module's class name.
+        cell_name: The cell's name in the diagnosis; ``None``: the module's class name.
+
+    Returns:
+        Every measurement (see `Diagnosis`).
+
+    Raises:
+        DynamicsError: ``steps`` or ``batch`` is not a positive integer, ``cell`` is a sequence
+            module or one whose state layout cannot be told, an unknown input kind, data or an
+            initial state of the wrong shape, or non-finite data.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import diagnose
+        >>> torch.manual_seed(0) and None
+        >>> d = diagnose(torch.nn.LSTMCell(4, 8), steps=10, inputs="normal")
+        >>> len(d.jacobian_norms), sorted(d.part_jacobian_norms)
+        (10, ['c', 'h'])
     """
     steps = check_integer(steps, "steps (T)", error=DynamicsError, minimum=1, expected="a positive integer")
     if isinstance(cell, Stepper):
@@ -210,6 +269,26 @@ def diagnose_spec(
 ) -> Diagnosis:
     """Build cell ``cell`` (a name from `rnninit.dynamics.CELLS`), initialize it from ``spec``
     with ``seed``, and `diagnose` it. ``input_size`` defaults to ``hidden_size``.
+
+    Args:
+        cell: A name from `rnninit.dynamics.CELLS` (``"lstm"``, ``"gru"``, ``"elman"``, ...).
+        spec: The initialization: a `Spec`, a spec string, a preset name or a dict; ``None`` for
+            the framework's default.
+        hidden_size: The number of hidden units (a positive integer).
+        steps: ``T``, the number of steps (a positive integer).
+        input_size: The number of input features; ``None``: ``hidden_size``.
+        inputs: ``"zeros"``, ``"normal"``, ``"uniform"`` or data (see `make_inputs`).
+        batch: The number of sequences; ``None``: the input kind's default.
+        seed: The seed of the weights and of random inputs.
+        probes: How many steps get the spectral radius of their Jacobian.
+
+    Returns:
+        Every measurement (see `Diagnosis`).
+
+    Raises:
+        DynamicsError: An unknown cell name, a size, ``steps`` or ``batch`` that is not a positive
+            integer, or bad inputs (as for `diagnose`).
+        SpecError: The spec is malformed or does not fit the cell.
 
     Examples:
         >>> from rnninit.dynamics import diagnose_spec

@@ -47,7 +47,25 @@ cell, then any that `register_cell` adds.
 def register_cell(
     name: str, build: Callable[[int, int, int], object], parts: tuple[str, ...], doc: str
 ) -> None:
-    """Make cell ``name`` available to `make_cell` (in this process)."""
+    """Make cell ``name`` available to `make_cell` (in this process).
+
+    Args:
+        name: The cell's name (an existing name is replaced).
+        build: ``build(input_size, hidden_size, seed)`` returns the one-step cell module with its
+            default initialization drawn from ``seed``.
+        parts: The names of the state's parts, in the order the module takes them (``("h",)``,
+            ``("h", "c")``); each part has ``hidden_size`` entries.
+        doc: One line saying what the cell is.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import CELLS, make_cell, register_cell
+        >>> build = lambda i, h, seed: torch.nn.RNNCell(i, h, nonlinearity="relu")
+        >>> register_cell("my_rnn", build, ("h",), "a ReLU cell")
+        >>> make_cell("my_rnn", 3, 4, "hh=identity bias=zeros").module.nonlinearity
+        'relu'
+        >>> del CELLS["my_rnn"]
+    """
     CELLS[name] = CellFactory(name, build, parts, doc)
 
 
@@ -140,6 +158,29 @@ def make_cell(
     cells, so the global generator is untouched), then ``spec`` is applied with the same seed: the
     same arguments give the same cell every time. float64 keeps the sampled weights exact (an
     orthogonal matrix stays orthogonal to 1e-15).
+
+    Args:
+        name: A name from `CELLS` (``"lstm"``, ``"gru"``, ``"elman"``, ``"keras_lstm"``, ...).
+        input_size: The number of input features (a positive integer).
+        hidden_size: The number of hidden units (a positive integer).
+        spec: The initialization: a `Spec`, a spec string, a preset name or a dict; ``None`` for
+            the framework's default.
+        seed: The seed of the default and of the spec.
+        dtype: The dtype of the cell (Keras cells are measured through a float64 PyTorch twin).
+
+    Returns:
+        The cell, ready to step.
+
+    Raises:
+        DynamicsError: An unknown cell name, or a size that is not a positive integer.
+        SpecError: The spec is malformed or does not fit the cell.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import make_cell
+        >>> stepper = make_cell("lstm", 3, 4, "hh=orthogonal", seed=0)
+        >>> stepper.parts, stepper.input_size, stepper.module.weight_hh.dtype
+        ((('h', 4), ('c', 4)), 3, torch.float64)
     """
     factory = cell_factory(name)
     _positive("input_size", input_size)

@@ -23,8 +23,12 @@ EXPLODED = 1e3
 
 @dataclass(frozen=True)
 class Horizon:
-    """``steps``: the horizon (``None`` if beyond the window); ``reason``: ``"vanishing"``,
-    ``"exploding"``, or ``None``."""
+    """Where a sequence of gradient norms leaves its band.
+
+    Attributes:
+        steps: The horizon (``None`` if beyond the window).
+        reason: ``"vanishing"``, ``"exploding"``, or ``None``.
+    """
 
     steps: int | None
     reason: str | None
@@ -36,6 +40,19 @@ def memory_horizon(
     """The first ``n = k + 1`` at which ``norms[k]`` leaves ``[low, high]``.
 
     A NaN or an infinity counts as exploded.
+
+    Args:
+        norms: ``‖∂s_T/∂s_{T-1-k}‖₂`` for ``k = 0, 1, …`` (`Diagnosis.jacobian_norms`).
+        low: Below this, the gradient has vanished.
+        high: Above this, it has exploded.
+
+    Returns:
+        The horizon and why; ``Horizon(None, None)`` if every norm stays within the band.
+
+    Examples:
+        >>> from rnninit.dynamics import memory_horizon
+        >>> memory_horizon([0.5 ** (k + 1) for k in range(20)])
+        Horizon(steps=10, reason='vanishing')
     """
     for k, value in enumerate(norms):
         if value < low:

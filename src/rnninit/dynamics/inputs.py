@@ -36,6 +36,28 @@ def make_inputs(
     variance), or an array/tensor of data shaped
     ``(steps, batch, input_size)`` or ``(steps, input_size)`` (one sequence); a given array fixes
     the batch, and must agree with ``steps`` and ``input_size``.
+
+    Args:
+        source: ``"zeros"``, ``"normal"``, ``"uniform"``, or the data.
+        steps: ``T``, the number of steps.
+        input_size: The number of input features.
+        batch: The number of sequences (a positive integer); ``None``: the kind's default, or the
+            data's.
+        seed: The seed of random inputs.
+        dtype: The dtype of the result.
+
+    Returns:
+        The inputs, ``(steps, batch, input_size)``.
+
+    Raises:
+        DynamicsError: An unknown input kind, ``batch`` not a positive integer, data of the wrong
+            shape or with NaN or infinity, or ``batch`` disagreeing with the data.
+
+    Examples:
+        >>> from rnninit.dynamics import make_inputs
+        >>> xs = make_inputs("uniform", steps=5, input_size=3, batch=2, seed=0)
+        >>> tuple(xs.shape), bool(xs.abs().max() <= 3 ** 0.5)
+        ((5, 2, 3), True)
     """
     if isinstance(source, str):
         if source not in INPUT_KINDS:

@@ -29,13 +29,46 @@ from rnninit.dynamics.stepper import Stepper
 
 
 def step_jacobian(stepper: Stepper, x: Tensor, state: Tensor) -> Tensor:
-    """``J[b] = ∂F(x_b, s_b)/∂s_b``, shape ``(batch, S, S)``, rows indexing the new state."""
+    """``J[b] = ∂F(x_b, s_b)/∂s_b``, shape ``(batch, S, S)``, rows indexing the new state.
+
+    Args:
+        stepper: The cell.
+        x: The inputs of one step, ``(batch, input)``.
+        state: The flat states the step starts from, ``(batch, S)``.
+
+    Returns:
+        The Jacobian of each sequence's step, ``(batch, S, S)``.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import make_cell, step_jacobian
+        >>> stepper = make_cell("elman", 3, 4, "hh=identity bias=zeros")
+        >>> jac = step_jacobian(stepper, torch.zeros(2, 3, dtype=torch.float64), stepper.zeros(2))
+        >>> tuple(jac.shape), bool(torch.allclose(jac[0], torch.eye(4, dtype=torch.float64)))
+        ((2, 4, 4), True)
+    """
     per_output = torch.func.jacrev(lambda s: stepper.step(x, s).sum(0))(state)  # (S_out, batch, S_in)
     return per_output.permute(1, 0, 2)
 
 
 def spectral_norm(matrices: Tensor) -> Tensor:
-    """``‖M‖₂ = σ_max(M)`` of each matrix in a batch ``(..., m, n)``, via ``λ_max`` of ``M Mᵀ``."""
+    """``‖M‖₂ = σ_max(M)`` of each matrix in a batch ``(..., m, n)``, via ``λ_max`` of ``M Mᵀ``.
+
+    Each matrix is scaled by its largest entry first, so a norm near a float's range neither
+    overflows nor underflows.
+
+    Args:
+        matrices: A matrix or a batch of them, ``(..., m, n)``.
+
+    Returns:
+        The spectral norm of each matrix, shape ``(...)``.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import spectral_norm
+        >>> spectral_norm(torch.stack([2 * torch.eye(3), torch.ones(3, 3)])).tolist()
+        [2.0, 3.0]
+    """
     scale = matrices.abs().amax(dim=(-2, -1))
     unit = matrices / torch.where(scale > 0, scale, torch.ones_like(scale))[..., None, None]
     gram = unit @ unit.mT if unit.shape[-2] <= unit.shape[-1] else unit.mT @ unit
@@ -48,7 +81,24 @@ def spectral_radius(matrices: Tensor) -> Tensor:
 
 
 def trajectory(stepper: Stepper, inputs: Tensor, initial: Tensor) -> Tensor:
-    """States ``s_0 … s_T``, shape ``(T+1, batch, S)``, from ``inputs`` ``(T, batch, input)``."""
+    """States ``s_0 … s_T``, shape ``(T+1, batch, S)``, from ``inputs`` ``(T, batch, input)``.
+
+    Args:
+        stepper: The cell.
+        inputs: ``(T, batch, input)`` (see `make_inputs`).
+        initial: ``s_0``, ``(batch, S)``.
+
+    Returns:
+        The states, ``s_0`` first, computed without gradients.
+
+    Examples:
+        >>> from rnninit.dynamics import make_cell, make_inputs, trajectory
+        >>> stepper = make_cell("lstm", 3, 4, seed=0)
+        >>> xs = make_inputs("normal", steps=5, input_size=3, batch=2)
+        >>> states = trajectory(stepper, xs, stepper.zeros(2))
+        >>> tuple(states.shape)
+        (6, 2, 8)
+    """
     states = [initial]
     with torch.no_grad():
         for x in inputs:
@@ -87,6 +137,25 @@ def gradient_flow(stepper: Stepper, inputs: Tensor, states: Tensor, probes: int 
     ``states`` is the `trajectory` of ``inputs``. Cost per step: one Jacobian (``S`` batched
     vector-Jacobian products), one ``S × S`` matrix product and a few symmetric eigenproblems per
     sequence; ``ρ(J_t)`` (a non-symmetric eigenproblem) only at the ``probes`` steps.
+
+    Args:
+        stepper: The cell; its parameters must not require gradients (`Stepper.frozen_copy`, as
+            `diagnose` does).
+        inputs: ``(T, batch, input)``.
+        states: The `trajectory` of ``inputs``, ``(T+1, batch, S)``.
+        probes: How many steps get ``ρ(J_t)``.
+
+    Returns:
+        The norms of the Jacobian products and of each step's Jacobian, batch means.
+
+    Examples:
+        >>> import math
+        >>> from rnninit.dynamics import gradient_flow, make_cell, make_inputs, trajectory
+        >>> stepper = make_cell("elman", 4, 4, "hh=orthogonal(gain=0.5) bias=zeros").frozen_copy()
+        >>> xs = make_inputs("zeros", steps=6, input_size=4, batch=1)
+        >>> flow = gradient_flow(stepper, xs, trajectory(stepper, xs, stepper.zeros(1)))
+        >>> [round(n, 6) for n in flow.norms.tolist()] == [round(0.5 ** (k + 1), 6) for k in range(6)]
+        True
     """
     steps = inputs.shape[0]
     parts = {name: stepper.part_slice(name) for name in stepper.part_names} if len(stepper.parts) > 1 else {}

@@ -25,6 +25,18 @@ class Stepper:
 
     ``parts`` are ``(name, size)`` pairs in the order the module takes and returns them; a
     one-part state is passed as a tensor, a several-part state as a tuple.
+
+    Attributes:
+        module: The cell: ``module(x, state) -> new state`` (a tensor, or a tuple of parts).
+        parts: ``(name, size)`` of each part of the state, in order (``(("h", H), ("c", H))``).
+        input_size: The number of input features.
+
+    Examples:
+        >>> import torch
+        >>> from rnninit.dynamics import Stepper
+        >>> stepper = Stepper.for_module(torch.nn.LSTMCell(3, 4))
+        >>> stepper.state_size, stepper.part_slice("c")
+        (8, slice(4, 8, None))
     """
 
     module: nn.Module
@@ -34,7 +46,18 @@ class Stepper:
     @classmethod
     def for_module(cls, module: nn.Module) -> Stepper:
         """The stepper of a ``torch.nn`` cell (``RNNCell``, ``GRUCell``, ``LSTMCell``) or of a module with
-        ``input_size``/``hidden_size`` attributes and a state ``h`` (``(h, c)`` if it is an LSTM cell)."""
+        ``input_size``/``hidden_size`` attributes and a state ``h`` (``(h, c)`` if it is an LSTM cell).
+
+        Args:
+            module: A one-step cell module.
+
+        Returns:
+            Its stepper.
+
+        Raises:
+            DynamicsError: ``module`` is a sequence module (``nn.LSTM``, ...), or has no integer
+                ``input_size``/``hidden_size`` (build the `Stepper` yourself).
+        """
         if isinstance(module, nn.RNNBase) or hasattr(module, "num_layers"):
             raise DynamicsError(
                 f"{type(module).__name__} is a sequence module; a diagnosis measures one cell step "

@@ -76,12 +76,35 @@ def apply(
     Everything is validated and sampled before anything is written, and every value is checked to be
     finite in its parameter's dtype (`rnninit.writer.write_all`): on any error no weight changes.
 
+    Args:
+        spec: What to initialize each role and gate with: a `Spec`, a spec string, a preset name
+            or a dict.
+        module: An ``flax.nnx`` module containing recurrent cells: Flax's ``SimpleCell``,
+            ``LSTMCell``, ``OptimizedLSTMCell``, ``GRUCell`` (alone, in ``RNN`` or ``Bidirectional``),
+            or cells that declare their roles (`declare`).
+        seed: An int in ``[0, 2**63 - 1]``, a JAX PRNG key, or ``None`` (fresh OS entropy).
+        strict: If true, a parameter of a recognized cell that no layout explains is an error; if
+            false, it is left as it is and listed in the result's ``skipped``.
+
+    Returns:
+        The seed used and, per block, where it is stored and what it got.
+
+    Raises:
+        SpecError: The spec is malformed, names a role or gate the model's cells lack, or gives
+            ``nnx.GRUCell``'s absent ``bias_hn`` a value other than zeros.
+        LayoutError: ``module`` is a Linen module (use `apply_linen`) or not an nnx module, holds no
+            recurrent cell rnninit knows, or has an unexplained parameter (with ``strict``).
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]``, a JAX key or ``None``.
+        StorageError: A value is not finite in its parameter's dtype.
+
     Examples:
         >>> from flax import nnx
         >>> import rnninit.flax as rf
         >>> lstm = nnx.RNN(nnx.LSTMCell(8, 16, rngs=nnx.Rngs(0)))
         >>> rf.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
         ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+        >>> lstm.cell.hf.bias[...].tolist() == [1.0] * 16, float(abs(lstm.cell.hi.bias[...]).max())
+        (True, 0.0)
     """
     if isinstance(module, nn.Module):
         raise LayoutError(
@@ -119,6 +142,31 @@ def apply_linen(
     ``strict`` are as for `apply`; ``linen.GRUCell`` and ``MGUCell`` do have ``b_hn``
     (``hn.bias``, role ``bias_hn``).
 
+    Args:
+        spec: What to initialize each role and gate with: a `Spec`, a spec string, a preset name
+            or a dict.
+        module: A ``flax.linen`` model containing recurrent cells (Flax's built-in cells, alone, in
+            ``RNN`` or ``Bidirectional``, or cells that declare their roles).
+        variables: What ``module.init`` returned: a dict with a ``params`` collection.
+        *args: The positional arguments of ``module.apply(variables, ...)`` (the inputs).
+        seed: An int in ``[0, 2**63 - 1]``, a JAX PRNG key, or ``None`` (fresh OS entropy).
+        strict: If true, a parameter of a recognized cell that no layout explains is an error; if
+            false, it is left as it is and listed in the result's ``skipped``.
+        **kwargs: The keyword arguments of ``module.apply(variables, ...)``.
+
+    Returns:
+        ``(new_variables, result)``: the variables with every initialized block replaced (the same
+        container type; ``variables`` itself is unchanged), and the seed used and what each block
+        got.
+
+    Raises:
+        SpecError: The spec is malformed or names a role or gate the model's cells lack.
+        LayoutError: ``module`` is not a Linen module, ``variables`` has no ``params``, the model
+            cannot be traced with these arguments, holds no recurrent cell rnninit knows, or has an
+            unexplained parameter (with ``strict``).
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]``, a JAX key or ``None``.
+        StorageError: A value is not finite in its parameter's dtype.
+
     Examples:
         >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit.flax as rf
         >>> model = nn.RNN(nn.GRUCell(16)); x = jnp.ones((2, 5, 8))
@@ -126,6 +174,8 @@ def apply_linen(
         >>> variables, result = rf.apply_linen(spec, model, model.init(jax.random.key(0), x), x, seed=0)
         >>> result
         ApplyResult(seed=0, initialized=10 blocks, untouched=0 blocks)
+        >>> float(abs(variables["params"]["cell"]["hn"]["bias"]).max())
+        0.0
     """
     found = find_linen_cells(linen(module, variables, *args, **kwargs), strict=strict)
     seed = resolve_seed(seed)

@@ -68,6 +68,24 @@ def declare(
     A Linen module is declared by class (its instances are frozen dataclasses). Declaring an nnx
     instance checks the declaration against its parameters at once.
 
+    Args:
+        module_or_class: An ``flax.nnx`` module class or instance, or a ``flax.linen`` module class.
+        roles: Dotted parameter path inside the cell -> declaration (``"ih"``, ``"hh[i,f,g,o]"``,
+            ``"+bias"``, ...), not empty.
+        kind: The cell kind the spec is validated against; ``None`` for an ungated (Elman-like)
+            cell.
+        transpose: True if matrices are stored ``(in, out)`` (Flax's way), false for ``(out, in)``.
+
+    Returns:
+        ``module_or_class`` itself, with ``rnninit_roles``, ``rnninit_kind`` and
+        ``rnninit_transpose`` set.
+
+    Raises:
+        LayoutError: ``module_or_class`` is not a Flax module class or nnx instance (or is a Linen
+            instance), ``roles`` is empty or not a dict, a declaration is malformed, or (on an nnx
+            instance) a declared parameter does not exist or does not fit.
+        SpecError: ``kind`` is not a known cell kind.
+
     Examples:
         >>> import jax.numpy as jnp, rnninit.flax as rf
         >>> from flax import nnx

@@ -36,7 +36,29 @@ from rnninit.spec import Spec, SpecLike
 class RoleInitializer:
     """Initialize one weight (its gate blocks side by side) by one role of a spec.
 
-    Made by `role`; hashable and comparable, as Flax module attributes should be.
+    Made by `role` (which checks the arguments); hashable and comparable, as Flax module attributes
+    should be. Called as any JAX initializer, ``init(key, shape, dtype)``.
+
+    Attributes:
+        spec: The whole spec; the initializer uses the entries for ``role``.
+        role: What the weight means: ``ih``, ``hh``, ``bias``, ...
+        gates: The gates stacked along the weight's last axis, in storage order (``None``: all of
+            the kind's gates, canonical order).
+        kind_name: The cell kind's name (a name, not a `CellKind`: nnx hashes initializers).
+        seed: An int seed (the key passed at a call is then ignored), or ``None`` (values from the
+            key).
+        path: The block identity's path.
+        layer: The block identity's layer index.
+        direction: The block identity's direction.
+
+    Raises:
+        LayoutError: At a call, a shape that cannot be split into the role's gate blocks.
+
+    Examples:
+        >>> import jax, rnninit.flax as rf
+        >>> init = rf.role("hh=orthogonal", "hh", seed=0)
+        >>> init == rf.role("hh=orthogonal", "hh", seed=0), init(jax.random.key(1), (4, 4)).shape
+        (True, (4, 4))
     """
 
     spec: Spec
@@ -104,6 +126,27 @@ def role(
 
     ``kind`` is inferred from ``gates`` when omitted (``elman`` without gates); ``seed`` and the block
     identity ``path, layer, direction`` are described in `rnninit.flax.initializers`.
+
+    Args:
+        spec: A `Spec`, spec string, preset name or dict.
+        role: What the weight means: ``ih``, ``hh``, ``bias``, ...
+        gates: The gates stacked along the weight's last axis, in storage order (``"ifgo"``,
+            ``"r,z,n"``); ``None`` means all of the kind's gates in its canonical order.
+        kind: The cell kind (a name or `CellKind`); inferred from ``gates`` if omitted, ``elman``
+            if both are omitted.
+        seed: An int in ``[0, 2**63 - 1]`` (the values ``rnninit.flax.apply`` gives the same block),
+            or ``None`` (values from the key Flax passes).
+        path: The block identity's path.
+        layer: The block identity's layer index.
+        direction: The block identity's direction.
+
+    Returns:
+        A JAX initializer ``(key, shape, dtype) -> array``.
+
+    Raises:
+        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, or the spec
+            gives no init for ``role``.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
     Examples:
         >>> import jax, rnninit.flax as rf

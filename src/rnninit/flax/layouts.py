@@ -67,6 +67,12 @@ class Linen:
 
     Made by `linen`; accepted by ``rnninit.audit``, ``rnninit.describe`` and
     `rnninit.flax.model_layout`.
+
+    Attributes:
+        module: The Linen model.
+        variables: What ``module.init`` returned (a dict with a ``params`` collection).
+        args: The positional arguments of one ``module.apply(variables, ...)`` call.
+        kwargs: The keyword arguments of that call.
     """
 
     module: nn.Module
@@ -77,6 +83,22 @@ class Linen:
 
 def linen(module: nn.Module, variables: Mapping[str, Any], *args, **kwargs) -> Linen:
     """Bundle a Linen model with its variables and the arguments ``module.apply(variables, ...)`` takes.
+
+    A Linen module holds no weights, and which cell owns which parameter is seen only by tracing a
+    call: the bundle gives rnninit all three.
+
+    Args:
+        module: A ``flax.linen`` model.
+        variables: What ``module.init`` returned: a dict with a ``params`` collection.
+        *args: The positional arguments of ``module.apply(variables, ...)``.
+        **kwargs: Its keyword arguments.
+
+    Returns:
+        The bundle.
+
+    Raises:
+        LayoutError: ``module`` is not a Linen module, or ``variables`` has no ``params``
+            collection.
 
     Examples:
         >>> import jax, jax.numpy as jnp, flax.linen as nn, rnninit as ri, rnninit.flax as rf
@@ -436,7 +458,30 @@ def find_cells(model: object, *, strict: bool = True) -> Found:
 
 
 def model_layout(model: object, strict: bool = True) -> ModelLayout:
-    """The layout of every recurrent cell in an nnx module or a `Linen` bundle."""
+    """The layout of every recurrent cell in an nnx module or a `Linen` bundle.
+
+    Tensor names are the parameters' dotted paths (``cell.hf.bias``); block identities follow the
+    same rules as in PyTorch and Keras, so an int seed gives the same numbers in every framework.
+
+    Args:
+        model: An ``flax.nnx`` module, or a Linen model bundled by `linen`.
+        strict: If true, a parameter of a recognized cell that no layout explains is an error; if
+            false, it is left out and listed in the layout's ``skipped``.
+
+    Returns:
+        The cells found, in model order, and the shape of every tensor they use.
+
+    Raises:
+        LayoutError: ``model`` is neither, holds no recurrent cell rnninit knows, its trace fails
+            (Linen), or has an unexplained parameter (with ``strict``).
+
+    Examples:
+        >>> from flax import nnx
+        >>> import rnninit.flax as rf
+        >>> layout = rf.model_layout(nnx.RNN(nnx.GRUCell(3, 4, rngs=nnx.Rngs(0))))
+        >>> [cell.kind.name for cell in layout.cells], layout.tensors["cell.dense_h.kernel"]
+        (['gru'], (4, 12))
+    """
     return find_cells(model, strict=strict).layout
 
 
@@ -452,7 +497,26 @@ def _all_params(model: object) -> dict[str, Any]:
 
 
 def read_arrays(model: object, names: Iterable[str]) -> dict[str, np.ndarray]:
-    """Current values of the named parameters, as float64 NumPy arrays."""
+    """Current values of the named parameters, as float64 NumPy arrays.
+
+    Args:
+        model: An ``flax.nnx`` module, or a Linen model bundled by `linen`.
+        names: Parameter names, dotted paths as `model_layout` gives them (``cell.hf.bias``).
+
+    Returns:
+        Each name's value, in Flax's storage orientation (matrices ``(in, out)``).
+
+    Raises:
+        LayoutError: A name is no parameter of ``model`` (the message lists the known ones), or
+            ``model`` is neither an nnx module nor a `Linen` bundle.
+
+    Examples:
+        >>> from flax import nnx
+        >>> import rnninit.flax as rf
+        >>> lstm = nnx.RNN(nnx.LSTMCell(3, 4, rngs=nnx.Rngs(0)))
+        >>> rf.read_arrays(lstm, ["cell.hf.kernel"])["cell.hf.kernel"].dtype
+        dtype('float64')
+    """
     values = _all_params(model)
     names = list(names)
     missing = sorted(set(names) - set(values))

@@ -73,6 +73,25 @@ def make_init(name: str, *args: Any, **kwargs: Any) -> Init:
 
     Names in `INIT_ALIASES` and argument aliases (`Init.aliases`, e.g. Keras' ``stddev``
     for ``std``) are accepted and normalized, so the init is the same as with the canonical names.
+
+    Args:
+        name: The init's name (``"normal"``, ``"orthogonal"``, ...) or an alias of it.
+        *args: Argument values, in the init's declared order.
+        **kwargs: Argument values by name (or alias).
+
+    Returns:
+        The init.
+
+    Raises:
+        SpecError: An unknown init or argument, a missing required argument, or a value of the
+            wrong type or out of range (the message names it and what would be valid).
+
+    Examples:
+        >>> from rnninit.inits import make_init
+        >>> make_init("random_normal", stddev=0.5) == make_init("normal", 0.0, 0.5)
+        True
+        >>> str(make_init("orthogonal", gain=2.0))
+        'orthogonal(gain=2.0)'
     """
     cls = INITS.get(INIT_ALIASES.get(name, name))
     if cls is None:
@@ -100,6 +119,23 @@ def init_from_config(
     An init written as text (``"normal(std=0.5)"``, alone or for an argument that takes an init) is the
     spec language, which lives above the inits: `rnninit.init_from_config` reads it, by passing
     its parser as ``parse``. Without ``parse``, text is a `SpecError` that says so.
+
+    Args:
+        config: ``{"name": ..., <arguments>}`` (nested inits nest), a number (a constant), text
+            (with ``parse``), or an `Init` (returned as it is).
+        parse: The spec language's init parser, for text.
+
+    Returns:
+        The init.
+
+    Raises:
+        SpecError: The config is not one of those forms, or names an unknown init or argument or
+            a value out of range; text without ``parse``.
+
+    Examples:
+        >>> from rnninit.inits import init_from_config
+        >>> str(init_from_config({"name": "normal", "std": 0.5})), str(init_from_config(1.5))
+        ('normal(std=0.5)', 'constant(1.5)')
     """
     if isinstance(config, Init):
         return config

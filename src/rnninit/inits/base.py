@@ -83,11 +83,39 @@ class Init:
     `constant_value`), which is all the audit and describe know of an init. ``fused=True``
     applies the init over all gates of a role at once, as Keras does for its default kernel
     initializers.
+
+    Inits are frozen dataclasses: equal arguments, equal inits; ``str`` writes the spec form
+    (non-default arguments only) and `to_config` a JSON-able dict. Build one by name with
+    `make_init`, or from either form with `rnninit.init_from_config`.
+
+    Args:
+        fused: Apply the init over all gates of a role at once (one matrix of ``gates·hidden``
+            rows) rather than to each gate block on its own.
+
+    Attributes:
+        name: The init's name in the spec language (a class attribute).
+        summary: One line saying what it draws (a class attribute).
+        accepts: Block forms this init accepts; others are a `SpecError` at validation.
+        positional: Arguments that ``str`` writes without their name when they come first
+            (``constant(1.0)``).
+        aliases: Other names accepted for an argument (Keras' ``stddev`` for ``std``): alias ->
+            argument. They are normalized when the init is built, so ``str`` and ``to_config`` give
+            the canonical name.
+        choices: The values a ``str`` argument may take: argument -> valid values.
+
+    Raises:
+        SpecError: An argument of the wrong type, out of its range, or not one of its choices.
+
+    Examples:
+        >>> import numpy as np, rnninit as ri
+        >>> init = ri.make_init("normal", stddev=0.5)
+        >>> str(init), init.to_config()
+        ('normal(std=0.5)', {'name': 'normal', 'std': 0.5})
     """
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
-    #: Block kinds this init accepts; others are a `SpecError` at validation.
+    #: Block forms this init accepts; others are a `SpecError` at validation.
     accepts: ClassVar[tuple[str, ...]] = BLOCK_FORMS
     #: Arguments that ``str`` writes without their name when they come first (``constant(1.0)``).
     positional: ClassVar[tuple[str, ...]] = ()
@@ -140,7 +168,15 @@ class Init:
 
     # -- public API -----------------------------------------------------------------------
     def validate(self, block: Block) -> None:
-        """Raise `SpecError` if this init cannot initialize ``block``."""
+        """Raise `SpecError` if this init cannot initialize ``block``.
+
+        Args:
+            block: The block to initialize (role, gate, shape, form, ...).
+
+        Raises:
+            SpecError: The block's form is not one this init accepts (a matrix init on a bias,
+                ...), a fused init on a single gate block, or an init-specific reason.
+        """
         if block.form not in self.accepts:
             kinds = " or ".join(self.accepts)
             raise SpecError(
@@ -156,7 +192,19 @@ class Init:
         self._validate_block(block)
 
     def sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        """Sample a float64 array of ``block.shape`` from ``rng``."""
+        """Sample a float64 array of ``block.shape`` from ``rng``.
+
+        Args:
+            block: The block to initialize (its shape and fans decide the scale of fan-based inits).
+            rng: The generator to draw from (rnninit gives each block its own stream).
+
+        Returns:
+            The block's values, float64, of ``block.shape``.
+
+        Raises:
+            SpecError: The init cannot initialize ``block`` (`validate`), or its arguments are so
+                large that the values overflow a float.
+        """
         self.validate(block)
         try:
             with np.errstate(over="ignore", invalid="ignore"):
@@ -206,7 +254,24 @@ class Init:
 
     @classmethod
     def from_config(cls, config: dict[str, Any]) -> Init:
-        """Inverse of `to_config` (works on the base class or the matching subclass)."""
+        """Inverse of `to_config` (works on the base class or the matching subclass).
+
+        Args:
+            config: ``{"name": ..., <arguments>}``, as `to_config` gives it.
+
+        Returns:
+            The init the config describes.
+
+        Raises:
+            SpecError: The config is not a dict with a ``name``, names an unknown init or argument,
+                or (on a subclass) names another init.
+
+        Examples:
+            >>> from rnninit.inits import Init, Normal
+            >>> config = {"name": "normal", "std": 0.5}
+            >>> Normal.from_config(config) == Init.from_config(config) == Normal(std=0.5)
+            True
+        """
         from rnninit.inits import init_from_config
 
         init = init_from_config(config)

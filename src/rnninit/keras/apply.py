@@ -40,11 +40,35 @@ def apply(
     written: on any error no weight changes (`StorageError` for a weight
     that cannot take the values).
 
+    Args:
+        spec: What to initialize each role and gate with: a `Spec`, a spec string, a preset name
+            or a dict.
+        obj: A *built* Keras layer, cell or model containing recurrent cells: ``SimpleRNN``/``LSTM``/
+            ``GRU`` and their cells (also in ``keras.layers.RNN``, ``StackedRNNCells`` or
+            ``Bidirectional``), rnninit's cells, or cells that declare ``rnninit_roles``.
+        seed: The seed (an int in ``[0, 2**63 - 1]``); ``None`` draws one from Python's global
+            generator.
+        strict: If true, a weight of a recognized cell that no layout explains, or a cell that
+            rnninit does not know, is an error; if false, it is left as it is and listed in the
+            result's ``skipped``.
+
+    Returns:
+        The seed used and, per block, where it is stored and what it got.
+
+    Raises:
+        SpecError: The spec is malformed or names a role or gate the model's cells lack.
+        LayoutError: ``obj`` is not a Keras layer, holds no recurrent cell rnninit knows, is not
+            built yet, or has an unexplained weight (with ``strict``).
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+        StorageError: A weight cannot take the values (a value not finite in its dtype).
+
     Examples:
         >>> import keras, rnninit.keras as rk
         >>> lstm = keras.layers.LSTM(16); lstm.build((None, 5, 8))
         >>> rk.apply("ih=glorot_uniform hh=orthogonal bias=zeros bias[f]=1.0", lstm, seed=0)
         ApplyResult(seed=0, initialized=12 blocks, untouched=0 blocks)
+        >>> float(lstm.cell.bias.numpy()[16:32].min()), float(abs(lstm.cell.bias.numpy()[:16]).max())
+        (1.0, 0.0)
     """
     found = find_cells(obj, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)

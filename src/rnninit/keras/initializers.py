@@ -36,17 +36,31 @@ _WEIGHT = "weight"
 class RoleInitializer(keras.initializers.Initializer):
     """Initialize one weight (possibly several gate blocks side by side) by one role of a spec.
 
+    Use it as a weight's ``initializer`` in a custom cell's ``build`` (`role` makes one). It is
+    registered with Keras' serialization, so a saved model that uses it loads after
+    ``import rnninit.keras``. Keras' ``LSTMCell(unit_forget_bias=True)``, which asks for its bias in
+    slices and sets the forget gate to 1 itself, is handled: each slice gets the values
+    `rnninit.keras.apply` gives it, and a spec whose ``bias[f]`` is not 1 is an error.
+
     Args:
-        spec: a `Spec`, spec string, preset name or dict; the whole spec is kept
-            (and serialized), the initializer uses the entries for ``role``.
-        role: what the weight means: ``ih``, ``hh``, ``bias``, ... (see the cell kinds).
-        gates: for a gated role, the gates stacked along the weight's last axis, in storage order
+        spec: A `Spec`, spec string, preset name or dict; the whole spec is kept (and serialized),
+            the initializer uses the entries for ``role``.
+        role: What the weight means: ``ih``, ``hh``, ``bias``, ... (see the cell kinds).
+        gates: For a gated role, the gates stacked along the weight's last axis, in storage order
             (``"ifco"``, ``"z,r,h"``); ``None`` means all of the kind's gates in its canonical order.
-        kind: the cell kind (``elman``, ``lstm``, ``gru``, ...); inferred from ``gates`` if omitted,
+        kind: The cell kind (``elman``, ``lstm``, ``gru``, ...); inferred from ``gates`` if omitted,
             ``elman`` (no gates) if both are omitted.
-        seed: an int for reproducible values; ``None`` draws one at the first call from Python's
-            generator (``keras.utils.set_random_seed`` governs it).
-        path, layer, direction: the block identity the random stream derives from.
+        seed: An int in ``[0, 2**63 - 1]`` for reproducible values; ``None`` draws one at the first
+            call from Python's generator (``keras.utils.set_random_seed`` governs it).
+        path: The block identity's path (the random stream derives from the whole identity).
+        layer: The block identity's layer index.
+        direction: The block identity's direction (0 forward, 1 backward).
+
+    Raises:
+        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, or the spec
+            gives no init for ``role`` (at construction); at a call, Keras'
+            ``unit_forget_bias=True`` with a spec whose ``bias[f]`` is not 1.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
     Examples:
         >>> import keras, rnninit.keras as rk
@@ -54,6 +68,9 @@ class RoleInitializer(keras.initializers.Initializer):
         >>> init = rk.RoleInitializer(spec, "hh", gates="ifco", seed=0)
         >>> tuple(init((16, 64)).shape)
         (16, 64)
+        >>> bias = rk.RoleInitializer("bias=zeros bias[f]=1.0", "bias", gates="ifco", seed=0)((64,))
+        >>> float(bias[16:32].numpy().min()), float(abs(bias[:16].numpy()).max())
+        (1.0, 0.0)
     """
 
     def __init__(
@@ -200,7 +217,30 @@ def role(
 ) -> RoleInitializer:
     """The one-liner for a custom cell's ``build``: ``add_weight(..., initializer=rk.role(spec, "hh"))``.
 
-    See `RoleInitializer` for the arguments.
+    Args:
+        spec: A `Spec`, spec string, preset name or dict.
+        role: What the weight means: ``ih``, ``hh``, ``bias``, ...
+        gates: For a gated role, the gates stacked along the weight's last axis, in storage order;
+            ``None`` means all of the kind's gates in its canonical order.
+        kind: The cell kind; inferred from ``gates`` if omitted, ``elman`` if both are omitted.
+        seed: An int in ``[0, 2**63 - 1]``; ``None`` draws one at the first call.
+        path: The block identity's path.
+        layer: The block identity's layer index.
+        direction: The block identity's direction.
+
+    Returns:
+        A `RoleInitializer` with these arguments.
+
+    Raises:
+        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, or the spec
+            gives no init for ``role``.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+    Examples:
+        >>> import numpy as np, rnninit.keras as rk
+        >>> w = np.asarray(rk.role("hh=orthogonal", "hh", seed=0)((6, 6)))
+        >>> bool(np.allclose(w.T @ w, np.eye(6), atol=1e-5))
+        True
     """
     return RoleInitializer(
         spec, role, gates, kind=kind, seed=seed, path=path, layer=layer, direction=direction

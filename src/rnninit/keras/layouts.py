@@ -332,8 +332,28 @@ def find_cells(obj: object, *, strict: bool = True) -> Found:
 def model_layout(obj: keras.layers.Layer, strict: bool = True) -> ModelLayout:
     """The layout of every recurrent cell in ``obj`` (a built Keras layer, cell or model).
 
-    With ``strict``, a weight of a recognized cell that its layout does not explain, or a cell in a
-    ``keras.layers.RNN`` that rnninit does not know, is a `LayoutError`.
+    Each cell's blocks are named by this module's rules (path, layer, direction, and tensor names
+    that are the variables' paths within ``obj``): the layout `rnninit.keras.apply` samples for.
+
+    Args:
+        obj: A *built* Keras layer, cell or model.
+        strict: If true, a weight of a recognized cell that its layout does not explain, or a cell
+            in a ``keras.layers.RNN`` that rnninit does not know, is an error; if false, it is left
+            out and listed in the layout's ``skipped``.
+
+    Returns:
+        The cells found, in model order, and the shape of every tensor they use.
+
+    Raises:
+        LayoutError: ``obj`` is not a Keras layer, holds no recurrent cell rnninit knows, is not
+            built yet, or has an unexplained weight (with ``strict``).
+
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> lstm = keras.layers.LSTM(4); lstm.build((None, 5, 3))
+        >>> layout = rk.model_layout(lstm)
+        >>> [cell.kind.name for cell in layout.cells], layout.tensors
+        (['lstm'], {'kernel': (3, 16), 'recurrent_kernel': (4, 16), 'bias': (16,)})
     """
     return find_cells(obj, strict=strict).layout
 
@@ -350,7 +370,25 @@ def _variables(obj, names: Iterable[str]) -> dict[str, keras.Variable]:
 
 
 def read_arrays(obj: keras.layers.Layer, names: Iterable[str]) -> dict[str, np.ndarray]:
-    """Current values of the named weights, as float64 NumPy arrays."""
+    """Current values of the named weights, as float64 NumPy arrays.
+
+    Args:
+        obj: A built Keras layer, cell or model.
+        names: Tensor names, as `model_layout` gives them (``kernel``, ``lstm/kernel``, ...).
+
+    Returns:
+        Each name's value, in Keras' storage orientation (matrices ``(in, gates·units)``).
+
+    Raises:
+        LayoutError: A name is no recurrent-cell weight of ``obj`` (the message lists the known
+            ones), or ``obj`` is not a Keras layer.
+
+    Examples:
+        >>> import keras, rnninit.keras as rk
+        >>> lstm = keras.layers.LSTM(4); lstm.build((None, 5, 3))
+        >>> {name: value.shape for name, value in rk.read_arrays(lstm, ["kernel", "bias"]).items()}
+        {'kernel': (3, 16), 'bias': (16,)}
+    """
     return {name: np.array(v.numpy(), dtype=np.float64) for name, v in _variables(obj, names).items()}
 
 
@@ -359,8 +397,26 @@ def write_arrays(obj: keras.layers.Layer, arrays: Mapping[str, np.ndarray], plan
 
     Every weight is checked (shape, a context where assigning works) and every value converted and
     checked to be finite in the weight's dtype before any is written; a write that still fails
-    restores what was written (`rnninit.writer.write_all`; ``plan`` lets its errors name the
-    block). Raises `StorageError`, with nothing changed.
+    restores what was written (`rnninit.writer.write_all`).
+
+    Args:
+        obj: A built Keras layer, cell or model.
+        arrays: The new value of each named weight (names as `model_layout` gives them), in Keras'
+            storage orientation.
+        plan: The plan the values come from, if any: it lets an error name the block.
+
+    Raises:
+        LayoutError: A name is no recurrent-cell weight of ``obj`` (the message lists the known
+            ones).
+        StorageError: A value of the wrong shape, or not finite in its weight's dtype; nothing is
+            changed.
+
+    Examples:
+        >>> import keras, numpy as np, rnninit.keras as rk
+        >>> lstm = keras.layers.LSTM(4); lstm.build((None, 5, 3))
+        >>> rk.write_arrays(lstm, {"bias": np.full(16, 0.5)})
+        >>> float(lstm.cell.bias.numpy().min())
+        0.5
     """
     from rnninit.keras.target import KerasTarget
     from rnninit.writer import write_all

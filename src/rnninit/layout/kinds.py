@@ -44,7 +44,7 @@ class RoleDef:
 
     @property
     def form(self) -> str:
-        """The block's form: ``'matrix'``, ``'vector'`` or ``'diagonal'`` (a matrix's diagonal as a vector)."""
+        """The block's form: `'matrix'`, `'vector'` or `'diagonal'` (a matrix's diagonal as a vector)."""
         if self.cols is not None:
             return "matrix"
         return "diagonal" if self.diagonal else "vector"
@@ -57,7 +57,28 @@ class RoleDef:
 
 @dataclass(frozen=True)
 class CellKind:
-    """A cell's gates, roles and gate semantics."""
+    """A cell's gates, roles and gate semantics: what a spec is validated against.
+
+    Every kind rnninit knows is in `CELL_KINDS`; look one up with `cell_kind`.
+
+    Attributes:
+        name: The kind's name (``lstm``, ``gru``, ...).
+        gates: The gate names, in canonical (storage) order.
+        roles: What each tensor of the cell means (``ih``, ``hh``, ``bias``, ...).
+        equations: The cell's equations, as text.
+        gate_semantics: Which gate plays which part (part -> gate): ``forget`` (multiplies the
+            carried state) and ``input``.
+        gate_aliases: Other names of gates (Keras' ``c`` for ``g``) -> the gate.
+        torch_bias_terms: How many additive bias tensors PyTorch's own cell sums for each gate's
+            effective bias (used by ``torch_default`` to reproduce PyTorch's default exactly);
+            ``None`` keys an ungated cell.
+
+    Examples:
+        >>> import rnninit as ri
+        >>> lstm = ri.cell_kind("lstm")
+        >>> lstm.gates, lstm.role_names, lstm.gate_semantics["forget"]
+        (('i', 'f', 'g', 'o'), ('ih', 'hh', 'bias', 'proj'), 'f')
+    """
 
     name: str
     gates: tuple[str, ...]
@@ -297,7 +318,22 @@ CELL_KINDS: dict[str, CellKind] = {
 
 def cell_kind(name: str | CellKind) -> CellKind:
     """Look up a cell kind by name (``elman``, ``lstm``, ``gru``, ``gru_reset_before``,
-    ``indrnn``, ``minimalrnn``, ``mgu``, ``mgu_no_reset``)."""
+    ``indrnn``, ``minimalrnn``, ``mgu``, ``mgu_no_reset``).
+
+    Args:
+        name: A kind's name, or a `CellKind` (returned as it is).
+
+    Returns:
+        The cell kind.
+
+    Raises:
+        SpecError: ``name`` is not a known kind (the message lists them, and the closest).
+
+    Examples:
+        >>> import rnninit as ri
+        >>> ri.cell_kind("gru").gates
+        ('r', 'z', 'n')
+    """
     if isinstance(name, CellKind):
         return name
     kind = CELL_KINDS.get(name)

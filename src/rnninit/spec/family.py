@@ -181,7 +181,28 @@ def _substitute(value: Any, values: Mapping[int, float]) -> Any:
 
 class SpecFamily:
     """A spec with free arguments. Build one with `parse`, `from_dict` or `load`;
-    `fill` gives the `Spec` at a point; `rnninit.tune` chooses the point."""
+    `fill` gives the `Spec` at a point; `rnninit.tune` chooses the point.
+
+    A free argument is written ``?`` (its default range, `DEFAULT_BOUNDS`) or ``?[low, high]``
+    in place of an init's or a preset's argument. A family is checked when it is built: its
+    structure at the middle of every range, and each bound on its own, so every point of the
+    ranges is a valid spec.
+
+    Args:
+        parsed: The parsed family text (the constructors give it).
+        positions: Whether the free arguments keep their offsets in the text (for error
+            messages).
+
+    Raises:
+        SpecError: No free argument, a malformed family, a free argument with no default range,
+            or a bound the init or preset rejects.
+
+    Examples:
+        >>> from rnninit import SpecFamily
+        >>> family = SpecFamily.parse("ih=normal(std=1.0) hh=normal(std=?[0.01, 1])")
+        >>> family.names, str(family.fill([0.1]))
+        (('hh.std',), 'ih=normal hh=normal(std=0.1)')
+    """
 
     __slots__ = ("_free", "_parsed")
 
@@ -211,7 +232,17 @@ class SpecFamily:
     # -- constructors -------------------------------------------------------------------------
     @classmethod
     def parse(cls, text: str) -> SpecFamily:
-        """Parse the one-line form, e.g. ``"ih=normal(std=1.0) hh=normal(std=?[0.01, 1])"``."""
+        """Parse the one-line form, e.g. ``"ih=normal(std=1.0) hh=normal(std=?[0.01, 1])"``.
+
+        Args:
+            text: The family in the spec language, with ``?`` for each free argument.
+
+        Returns:
+            The family.
+
+        Raises:
+            SpecError: As for the class: malformed text, no ``?``, no range, or an invalid bound.
+        """
         return cls(parse(text))
 
     @classmethod
@@ -298,7 +329,24 @@ class SpecFamily:
 
     def fill(self, values: Mapping[str, float] | Sequence[float]) -> Spec:
         """The `Spec` with every free argument set: ``values`` by name, or in the order of
-        `free_arguments`. A value the init or preset rejects is a `SpecError`."""
+        `free_arguments`. A value the init or preset rejects is a `SpecError`.
+
+        Args:
+            values: One finite number per free argument: a dict by `names`, or a sequence in the
+                order of `free_arguments`.
+
+        Returns:
+            The spec at that point.
+
+        Raises:
+            SpecError: A value missing, extra or not finite, an unknown name, or a value the init
+                or preset rejects.
+
+        Examples:
+            >>> from rnninit import SpecFamily
+            >>> str(SpecFamily.parse("hh=orthogonal(gain=?[0.5, 2])").fill({"hh.gain": 1.5}))
+            'hh=orthogonal(gain=1.5)'
+        """
         if isinstance(values, Mapping):
             unknown = [k for k in values if k not in self.names]
             if unknown:

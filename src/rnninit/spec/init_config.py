@@ -17,6 +17,17 @@ def init_from_config(config: dict[str, Any] | str | float | int | Init) -> Init:
     """Inverse of `Init.to_config`; also takes an init string, a bare number (a constant) or an
     `Init`. An argument that takes an init may be written as text in a config.
 
+    Args:
+        config: ``{"name": ..., <arguments>}``, an init in the spec language
+            (``"orthogonal(gain=2.0)"``), a number (a constant), or an `Init` (returned as it is).
+
+    Returns:
+        The init.
+
+    Raises:
+        SpecError: The config is malformed, or names an unknown init or argument or a value out
+            of range.
+
     Examples:
         >>> init_from_config("normal(std=0.5)") == init_from_config({"name": "normal", "std": 0.5})
         True

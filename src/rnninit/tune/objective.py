@@ -161,7 +161,9 @@ def measure(stepper: Stepper, xs: Tensor, initial: Tensor | None = None) -> Meas
         states = trajectory(stepper, xs, initial)
     if not torch.isfinite(states).all():
         return _infinite("the state became non-finite")
-    jac = step_jacobians(stepper, xs, states)  # a non-finite entry shows up as a NaN objective below
+    # Detached: only numbers come out of a measurement, and a Jacobian built from weights that require
+    # grad would carry a graph (and torch warns when such a tensor becomes a float).
+    jac = step_jacobians(stepper, xs, states).detach()  # a non-finite entry shows up as a NaN objective
 
     # gradient: walk back from T, keeping the product rescaled and its scale as a logarithm
     probes = gradient_probes(steps)
@@ -194,7 +196,7 @@ def measure(stepper: Stepper, xs: Tensor, initial: Tensor | None = None) -> Meas
         floor = (FLOOR * rms)[..., None]
         geo = torch.log(torch.maximum(sigma, floor)).mean(-1).exp()
         isometry = float(torch.log10(rms / geo).mean())
-    input_jac = input_jacobians(stepper, xs[sampled], states[sampled])
+    input_jac = input_jacobians(stepper, xs[sampled], states[sampled]).detach()
     gains = spectral_norm(input_jac)
     if not bool((gains > 0).all()):
         input_term = math.inf

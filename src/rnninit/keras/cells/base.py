@@ -40,7 +40,37 @@ class RecurrentCell(keras.layers.Layer):
     """Base class of rnninit's Keras cells. Subclasses set the class attributes and ``step``.
 
     ``init`` is the spec (a `Spec`, string, preset name or dict); roles it does not
-    name keep the cell's ``default_init``, unless it names a preset, which then stands alone.
+    name keep the cell's ``default_init``, unless it names a preset, which then stands alone. The
+    weights are created and initialized in ``build``; `reinitialize` samples them afresh.
+
+    Args:
+        units: The number of hidden units (a positive integer).
+        init: The spec the weights are initialized from; ``None`` means the cell's ``default_init``.
+        seed: An int in ``[0, 2**63 - 1]`` for reproducible weights; ``None`` draws a fresh seed at
+            each initialization from Python's generator (``keras.utils.set_random_seed`` governs it).
+        **kwargs: Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Attributes:
+        kind: The cell's math (a class attribute).
+        weight_roles: ``(variable name, role)`` of each weight, in creation order (a class
+            attribute).
+        default_init: The spec for roles that ``init`` does not name (a class attribute).
+        num_states: How many state tensors of size ``units`` the cell carries (a class attribute).
+        spec: The spec the weights are drawn from: ``init`` over ``default_init``.
+        seed_used: The seed of the last initialization (``None`` before ``build``).
+
+    Raises:
+        CellArgumentError: ``units`` is not a positive integer (or, in a subclass, another argument
+            is not valid; the message names it and what would be).
+        SpecError: ``init`` is malformed, does not fit the cell's kind, or names a preset that
+            leaves a weight without an init.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+    Examples:
+        >>> import rnninit.keras as rk
+        >>> cell = rk.ElmanCell(4, init="hh=orthogonal", seed=0)
+        >>> str(cell.spec)
+        'keras_default hh=orthogonal'
     """
 
     #: The cell's math.
@@ -153,8 +183,23 @@ class RecurrentCell(keras.layers.Layer):
     def reinitialize(self, seed: int | None = None) -> ApplyResult:
         """Sample every weight afresh from the spec; returns what was done (as `rnninit.keras.apply`).
 
-        ``seed`` defaults to the cell's own (``None``: a fresh draw from Python's generator, which
-        ``keras.utils.set_random_seed`` governs).
+        Args:
+            seed: The seed (an int in ``[0, 2**63 - 1]``); ``None`` uses the cell's own, and if that
+                is ``None`` too, a fresh draw from Python's generator (which
+                ``keras.utils.set_random_seed`` governs).
+
+        Returns:
+            The seed used and, per block, what it got.
+
+        Raises:
+            SpecError: The cell is not built yet.
+            SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
+        Examples:
+            >>> import rnninit.keras as rk
+            >>> cell = rk.ElmanCell(4, seed=0); cell.build((None, 3))
+            >>> cell.reinitialize(seed=1)
+            ApplyResult(seed=1, initialized=3 blocks, untouched=0 blocks)
         """
         cell, tensors = self.rnninit_layout()
         cell = replace(cell, direction=1 if self._is_backward_copy() else 0)

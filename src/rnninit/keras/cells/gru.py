@@ -17,9 +17,26 @@ class GRUCell(RecurrentCell):
     (units) the hidden-side n bias, so every number is one parameter of the math: this is exactly
     ``torch.nn.GRU`` and ``keras.layers.GRU(reset_after=True)``.
 
+    Args:
+        units: The number of hidden units (a positive integer).
+        init: The spec the weights are initialized from (a `Spec`, string, preset name or dict);
+            roles it does not name get Keras' defaults (``keras_default``).
+        seed: An int in ``[0, 2**63 - 1]`` for reproducible weights; ``None`` draws a fresh seed at
+            each initialization from Python's generator.
+        **kwargs: Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises:
+        CellArgumentError: ``units`` is not a positive integer.
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
     Examples:
         >>> import keras, rnninit.keras as rk
-        >>> layer = keras.layers.RNN(rk.GRUCell(16, init="hh=orthogonal", seed=0))
+        >>> layer = keras.layers.RNN(rk.GRUCell(16, init="hh=orthogonal bias=zeros bias[z]=1.0", seed=0))
+        >>> layer.build((None, 5, 8))
+        >>> cell = layer.cell
+        >>> tuple(cell.bias.shape), tuple(cell.bias_hn.shape), float(cell.bias.numpy()[16:32].min())
+        ((48,), (16,), 1.0)
     """
 
     kind = GRU

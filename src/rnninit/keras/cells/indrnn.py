@@ -16,9 +16,27 @@ class IndRNNCell(RecurrentCell):
     Default init: glorot_uniform input weights, ``u ~ U(0, 1)``, zero bias; the paper's scheme for
     sequences of length T is the preset ``indrnn(t_max=T)``.
 
+    Args:
+        units: The number of hidden units (a positive integer).
+        init: The spec the weights are initialized from (a `Spec`, string, preset name or dict);
+            roles it does not name get the default above.
+        seed: An int in ``[0, 2**63 - 1]`` for reproducible weights; ``None`` draws a fresh seed at
+            each initialization from Python's generator.
+        activation: ``"tanh"`` or ``"relu"`` (the default ``relu``).
+        **kwargs: Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises:
+        CellArgumentError: ``units`` is not a positive integer, or ``activation`` is not ``tanh`` or ``relu``.
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
     Examples:
         >>> import keras, rnninit.keras as rk
         >>> layer = keras.layers.RNN(rk.IndRNNCell(32, init="indrnn(t_max=100)", seed=0))
+        >>> layer.build((None, 100, 8))
+        >>> u = layer.cell.recurrent_kernel.numpy()
+        >>> u.shape, bool(abs(u).max() <= 2 ** (1 / 100))
+        ((32,), True)
     """
 
     kind = INDRNN

@@ -16,9 +16,25 @@ class LSTMCell(RecurrentCell):
     ``i f g o``; ``bias`` (4·units) is the one effective bias. States: ``[h, c]``.
     Default init: Keras' (glorot_uniform ih, orthogonal hh, both over all gates; zero biases; b_f = 1).
 
+    Args:
+        units: The number of hidden units (a positive integer).
+        init: The spec the weights are initialized from (a `Spec`, string, preset name or dict);
+            roles it does not name get Keras' defaults (``keras_default``).
+        seed: An int in ``[0, 2**63 - 1]`` for reproducible weights; ``None`` draws a fresh seed at
+            each initialization from Python's generator.
+        **kwargs: Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises:
+        CellArgumentError: ``units`` is not a positive integer.
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
     Examples:
         >>> import keras, rnninit.keras as rk
         >>> layer = keras.layers.RNN(rk.LSTMCell(16, init="orthogonal bias[f]=2.0", seed=0))
+        >>> layer.build((None, 5, 8))
+        >>> float(layer.cell.bias.numpy()[16:32].min()), float(abs(layer.cell.bias.numpy()[:16]).max())
+        (2.0, 0.0)
     """
 
     kind = LSTM

@@ -16,9 +16,25 @@ class MinimalRNNCell(RecurrentCell):
     ``recurrent_kernel`` (units, units) role ``hh[u]``, ``z_kernel`` (units, units) role ``zh[u]``,
     ``bias`` role ``bias[u]``.
 
+    Args:
+        units: The number of hidden units (a positive integer).
+        init: The spec the weights are initialized from (a `Spec`, string, preset name or dict);
+            roles it does not name get Keras' defaults (``keras_default``).
+        seed: An int in ``[0, 2**63 - 1]`` for reproducible weights; ``None`` draws a fresh seed at
+            each initialization from Python's generator.
+        **kwargs: Passed to ``keras.layers.Layer`` (``name``, ``dtype``, ...).
+
+    Raises:
+        CellArgumentError: ``units`` is not a positive integer.
+        SpecError: ``init`` is malformed or does not fit this cell.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
+
     Examples:
         >>> import keras, rnninit.keras as rk
         >>> layer = keras.layers.RNN(rk.MinimalRNNCell(16, init="hh=orthogonal zh=orthogonal", seed=0))
+        >>> layer.build((None, 5, 8))
+        >>> [tuple(v.shape) for v in layer.cell.weights]  # kernel input_bias recurrent_kernel z_kernel bias
+        [(8, 16), (16,), (16, 16), (16, 16), (16,)]
     """
 
     kind = MINIMALRNN
