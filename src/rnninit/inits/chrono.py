@@ -29,9 +29,9 @@ class Chrono(Init):
         fused: Must be false: the forget and input gate biases are set separately.
 
     Raises:
-        SpecError: ``t_max <= 2``, missing or not a finite number, or ``fused=true``; at
-            sampling, a block that is not the gate bias of a cell with a forget gate, or a gate
-            entry for a gate other than the forget and input gates.
+        SpecError: ``t_max <= 2`` or not a finite number (in a spec or `make_init`, missing), or
+            ``fused=true``; at sampling, a block that is not the gate bias of a cell with a forget
+            gate, or a gate entry for a gate other than the forget and input gates.
 
     Examples:
         >>> import numpy as np

@@ -19,7 +19,7 @@ class Constant(Init):
         fused: Over all gates of a role at once (the same values either way; see `Init`).
 
     Raises:
-        SpecError: ``value`` missing or not a finite number.
+        SpecError: ``value`` not a finite number, or (in a spec or `make_init`) missing.
 
     Examples:
         >>> import numpy as np

@@ -137,7 +137,8 @@ class Identity(Init):
 
     Args:
         gain: The diagonal's value, ``gain >= 0``.
-        fused: Over all gates of a role at once (a stacked non-square matrix, so an error at sampling).
+        fused: Over all gates of a role at once: the stacked ``gates·H``-row block, square only in a
+            one-gate cell (``minimalrnn``).
 
     Raises:
         SpecError: ``gain < 0`` or not a finite number; at sampling, a non-square matrix block or a
@@ -213,7 +214,8 @@ class Spectral(Init):
         radius: The spectral radius of the result, ``radius > 0``.
         base: The random init that draws ``W₀`` (default ``normal``); not fused, able to draw a
             matrix, and not ``spectral``, ``identity``, ``constant``, ``zeros`` or ``ones``.
-        fused: Over all gates of a role at once (a stacked non-square matrix, so an error at sampling).
+        fused: Over all gates of a role at once: the stacked ``gates·H``-row block, square only in a
+            one-gate cell (``minimalrnn``).
 
     Raises:
         SpecError: ``radius <= 0`` or not a finite number, an unsuitable ``base``; at sampling, a

@@ -66,7 +66,7 @@ class Placement:
     transpose: bool = False
 
     def read(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
-        """The block, in neutral orientation, from ``arrays`` (tensor name -> array): a view."""
+        """The block, in neutral orientation, from ``arrays`` (tensor name -> array)."""
         view = np.asarray(arrays[self.tensor])[self.index]
         return view.T if self.transpose else view
 
