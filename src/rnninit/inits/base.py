@@ -39,6 +39,30 @@ class Block:
     the cell's gate order; their ``gate`` is ``None`` and ``fan_out`` is ``gates * hidden``.
     ``rng_for(gate)`` returns the random stream of another gate's block of the same role (chrono
     uses it to make ``b_i = -b_f`` without shared state).
+
+    rnninit builds blocks from a cell's layout (`CellLayout.block`); build one by hand to sample an
+    init on its own.
+
+    Attributes:
+        role: The role the block belongs to (``"ih"``, ``"hh"``, ``"bias"``, ...).
+        gate: Its canonical gate name, or ``None`` for an ungated role or a fused block.
+        shape: ``(out, in)`` for a matrix, ``(out,)`` for a vector or diagonal.
+        form: ``"matrix"``, ``"diagonal"`` or ``"vector"`` (one of `BLOCK_FORMS`).
+        hidden_size: The cell's hidden size (``torch_default`` draws ``U(±1/√hidden_size)``).
+        gates: The cell's gates in canonical order (empty for an ungated cell).
+        gate_semantics: Which gate plays which part (``"forget"``, ``"input"``) -> gate.
+        bias_terms: How many additive bias tensors PyTorch's own cell sums for this block's
+            effective bias (``torch_default`` sums as many draws).
+        fused: The block stands for all gates of its role at once.
+        from_gate_entry: True when the spec entry named this gate (``bias[f]=...``), False for a
+            role-wide entry.
+        rng_for: Gate -> the random stream of that gate's block of the same role, or ``None``.
+
+    Examples:
+        >>> from rnninit.inits import Block
+        >>> block = Block("ih", "f", (16, 8), "matrix", hidden_size=16, gates=("i", "f", "g", "o"))
+        >>> block.fan_in, block.fan_out, block.is_bias, block.describe()
+        (8, 16, False, 'ih[f] matrix of shape (16, 8)')
     """
 
     role: str
@@ -50,7 +74,6 @@ class Block:
     gate_semantics: Mapping[str, str] = field(default_factory=dict)
     bias_terms: int = 1
     fused: bool = False
-    #: True when the spec entry named this gate (``bias[f]=...``), False for a role-wide entry.
     from_gate_entry: bool = False
     rng_for: Callable[[str | None], np.random.Generator] | None = field(
         default=None, compare=False, repr=False
@@ -58,17 +81,21 @@ class Block:
 
     @property
     def fan_in(self) -> int:
+        """Inputs per output: ``shape[1]`` of a matrix, the length of a vector."""
         return self.shape[1] if len(self.shape) == 2 else self.shape[0]
 
     @property
     def fan_out(self) -> int:
+        """Outputs: ``shape[0]`` (per gate; ``gates·H`` when fused)."""
         return self.shape[0]
 
     @property
     def is_bias(self) -> bool:
+        """Whether the block is a vector (a bias)."""
         return self.form == "vector"
 
     def describe(self) -> str:
+        """``'bias[f] vector of shape (16,)'``: the block named in messages."""
         gate = f"[{self.gate}]" if self.gate else ""
         return f"{self.role}{gate} {self.form} of shape {self.shape}"
 

@@ -23,6 +23,24 @@ class Chrono(Init):
 
     Only a gate bias of a cell with a forget-like gate accepts it (LSTM ``f`` with input ``i``;
     GRU ``z``, which multiplies the previous state and has no separate input gate).
+
+    Args:
+        t_max: The longest memory time to spread over, in time steps, ``t_max > 2`` (required).
+        fused: Must be false: the forget and input gate biases are set separately.
+
+    Raises:
+        SpecError: ``t_max <= 2`` or not a finite number (in a spec or `make_init`, missing), or
+            ``fused=true``; at sampling, a block that is not the gate bias of a cell with a forget
+            gate, or a gate entry for a gate other than the forget and input gates.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Chrono
+        >>> forget = Block("bias", "f", (256,), "vector", hidden_size=256, gates=("i", "f", "g", "o"),
+        ...                gate_semantics={"forget": "f", "input": "i"})
+        >>> b_f = Chrono(t_max=100).sample(forget, np.random.default_rng(0))
+        >>> bool(b_f.min() >= 0 and b_f.max() <= np.log(99)), str(Chrono(t_max=100))
+        (True, 'chrono(t_max=100.0)')
     """
 
     name: ClassVar[str] = "chrono"
@@ -64,6 +82,7 @@ class Chrono(Init):
         return ConstantValue(0.0, note="chrono leaves other gates at 0")
 
     def forget_bias(self, size: int, rng: np.random.Generator) -> np.ndarray:
+        """``size`` draws of ``log(U(1, t_max - 1))``: the forget gate's bias (the input gate's: minus it)."""
         return np.log(rng.uniform(1.0, self.t_max - 1.0, size=size))
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:

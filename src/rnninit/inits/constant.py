@@ -12,7 +12,24 @@ from rnninit.inits.base import Block, Init
 
 @dataclass(frozen=True, kw_only=True)
 class Constant(Init):
-    """Every entry equals ``value``. A bare number in a spec means ``constant(value)``."""
+    """Every entry equals ``value``. A bare number in a spec means ``constant(value)``.
+
+    Args:
+        value: The value of every entry, any finite number (required).
+        fused: Over all gates of a role at once (the same values either way; see `Init`).
+
+    Raises:
+        SpecError: ``value`` not a finite number, or (in a spec or `make_init`) missing.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Constant
+        >>> block = Block("bias", "f", (3,), "vector", hidden_size=3)
+        >>> Constant(value=1.0).sample(block, np.random.default_rng(0)).tolist()
+        [1.0, 1.0, 1.0]
+        >>> str(Constant(value=1.0)), Constant(value=1.0).to_config()
+        ('constant(1.0)', {'name': 'constant', 'value': 1.0})
+    """
 
     name: ClassVar[str] = "constant"
     summary: ClassVar[str] = "every entry = value"
@@ -28,7 +45,18 @@ class Constant(Init):
 
 @dataclass(frozen=True, kw_only=True)
 class Zeros(Init):
-    """Every entry 0."""
+    """Every entry 0.
+
+    Args:
+        fused: Over all gates of a role at once (the same values either way; see `Init`).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Zeros
+        >>> block = Block("bias", None, (3,), "vector", hidden_size=3)
+        >>> Zeros().sample(block, np.random.default_rng(0)).tolist(), str(Zeros())
+        ([0.0, 0.0, 0.0], 'zeros')
+    """
 
     name: ClassVar[str] = "zeros"
     summary: ClassVar[str] = "every entry = 0"
@@ -42,7 +70,18 @@ class Zeros(Init):
 
 @dataclass(frozen=True, kw_only=True)
 class Ones(Init):
-    """Every entry 1."""
+    """Every entry 1.
+
+    Args:
+        fused: Over all gates of a role at once (the same values either way; see `Init`).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Ones
+        >>> block = Block("bias", "f", (3,), "vector", hidden_size=3)
+        >>> Ones().sample(block, np.random.default_rng(0)).tolist(), str(Ones())
+        ([1.0, 1.0, 1.0], 'ones')
+    """
 
     name: ClassVar[str] = "ones"
     summary: ClassVar[str] = "every entry = 1"

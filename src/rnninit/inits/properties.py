@@ -24,7 +24,17 @@ class ExactProperty:
 
 @dataclass(frozen=True)
 class ConstantValue(ExactProperty):
-    """Every entry equals ``value``; ``note`` says why, when the init is not a constant itself."""
+    """Every entry equals ``value``; ``note`` says why, when the init is not a constant itself.
+
+    Attributes:
+        value: The value of every entry.
+        note: Why, when the init is not a constant itself (``"chrono leaves other gates at 0"``).
+
+    Examples:
+        >>> from rnninit.inits import Block, Normal
+        >>> Normal(mean=0.5, std=0.0).exact_property(Block("bias", None, (4,), "vector", hidden_size=4))
+        ConstantValue(value=0.5, note='')
+    """
 
     value: float
     note: str = ""
@@ -32,7 +42,17 @@ class ConstantValue(ExactProperty):
 
 @dataclass(frozen=True)
 class ScaledIdentity(ExactProperty):
-    """``gain · I`` on a square block; on a ``diagonal`` block (stored as a vector), every entry ``gain``."""
+    """``gain · I`` on a square block; on a ``diagonal`` block (stored as a vector), every entry ``gain``.
+
+    Attributes:
+        gain: The diagonal's value.
+        diagonal: The block is a diagonal stored as a vector (IndRNN), not a square matrix.
+
+    Examples:
+        >>> from rnninit.inits import Block, Identity
+        >>> Identity(gain=0.5).exact_property(Block("hh", None, (4,), "diagonal", hidden_size=4))
+        ScaledIdentity(gain=0.5, diagonal=True)
+    """
 
     gain: float
     diagonal: bool = False
@@ -41,7 +61,11 @@ class ScaledIdentity(ExactProperty):
 @dataclass(frozen=True)
 class ScaledOrthogonal(ExactProperty):
     """``gain · Q`` with ``Q`` Haar-random (semi-)orthogonal: orthonormal rows for a wide block (columns
-    for a tall one) times ``gain``; never a signed permutation such as the identity."""
+    for a tall one) times ``gain``; never a signed permutation such as the identity.
+
+    Attributes:
+        gain: The factor on ``Q``.
+    """
 
     random: ClassVar[bool] = True
     gain: float
@@ -49,7 +73,11 @@ class ScaledOrthogonal(ExactProperty):
 
 @dataclass(frozen=True)
 class SpectralRadius(ExactProperty):
-    """A random square matrix whose largest absolute eigenvalue is exactly ``radius``."""
+    """A random square matrix whose largest absolute eigenvalue is exactly ``radius``.
+
+    Attributes:
+        radius: The spectral radius.
+    """
 
     random: ClassVar[bool] = True
     radius: float
@@ -60,7 +88,14 @@ class ChronoGate(ExactProperty):
     """Chrono's rule for one gate bias (Tallec & Ollivier 2018): on the ``forget`` gate,
     ``b = log u`` with ``u ~ U(1, t_max - 1)`` i.i.d.; on the ``input`` gate, ``b = -b_forget``, drawn
     from the forget gate's stream, so the two are exact negatives. (Other gates are a
-    `ConstantValue` 0.)"""
+    `ConstantValue` 0.)
+
+    Attributes:
+        t_max: Chrono's ``t_max``.
+        gate: The gate whose bias this is (the forget or the input gate).
+        forget: The cell's forget gate.
+        input: The cell's input gate, ``None`` when it has none (GRU).
+    """
 
     random: ClassVar[bool] = True
     t_max: float

@@ -31,10 +31,27 @@ def _nonnegative(init: Init, arg: str) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class Normal(Init):
-    """Normal distribution `\\mathcal{N}(\\text{mean}, \\text{std}^2)`.
+    """Normal distribution `\\mathcal{N}(\\text{mean}, \\text{std}^2)`: every entry an independent draw.
+
+    Args:
+        mean: The mean, any finite number.
+        std: The standard deviation, ``std >= 0`` (``std=0`` gives every entry ``mean``); Keras'
+            ``stddev`` is an alias (in a spec and `make_init`).
+        fused: Draw over all gates of a role at once (the same law either way; see `Init`).
+
+    Raises:
+        SpecError: ``std < 0``, or an argument that is not a finite number.
 
     Examples:
-        >>> normal = Normal(std=0.5)
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Normal
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> w = Normal(mean=0.1, std=0.5).sample(block, np.random.default_rng(0))
+        >>> w.shape, round(float(w.mean()), 2), round(float(w.std()), 2)
+        ((256, 256), 0.1, 0.5)
+        >>> from rnninit.inits import make_init
+        >>> make_init("normal", stddev=0.5) == Normal(std=0.5)
+        True
     """
 
     name: ClassVar[str] = "normal"
@@ -63,6 +80,23 @@ class TruncatedNormal(Init):
     ``std`` is the standard deviation *before* truncation, as in ``keras.initializers.TruncatedNormal``
     and ``tf.random.truncated_normal``; the truncated distribution's own standard deviation is
     ``0.87962566 · std``.
+
+    Args:
+        mean: The mean (and centre of the cut), any finite number.
+        std: The standard deviation before truncation, ``std >= 0`` (``std=0`` gives every entry
+            ``mean``); Keras' ``stddev`` is an alias (in a spec and `make_init`).
+        fused: Draw over all gates of a role at once (the same law either way; see `Init`).
+
+    Raises:
+        SpecError: ``std < 0``, or an argument that is not a finite number.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, TruncatedNormal
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> w = TruncatedNormal(std=0.5).sample(block, np.random.default_rng(0))
+        >>> float(abs(w).max()) <= 1.0, round(float(w.std()), 2)
+        (True, 0.44)
     """
 
     name: ClassVar[str] = "truncated_normal"
@@ -92,7 +126,28 @@ class TruncatedNormal(Init):
 
 @dataclass(frozen=True, kw_only=True)
 class Uniform(Init):
-    """Uniform distribution `\\mathcal{U}(\\text{low}, \\text{high})`."""
+    """Uniform distribution `\\mathcal{U}(\\text{low}, \\text{high})`: every entry an independent draw.
+
+    Args:
+        low: The lower bound, a finite number below ``high``; Keras' ``minval`` is an alias (in a spec and
+            `make_init`).
+        high: The upper bound, ``high > low``; Keras' ``maxval`` is an alias.
+        fused: Draw over all gates of a role at once (the same law either way; see `Init`).
+
+    Raises:
+        SpecError: ``low >= high``, or an argument that is not a finite number.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Uniform
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> w = Uniform(low=-0.1, high=0.3).sample(block, np.random.default_rng(0))
+        >>> bool(w.min() >= -0.1 and w.max() < 0.3), round(float(w.mean()), 2)
+        (True, 0.1)
+        >>> from rnninit.inits import make_init
+        >>> str(make_init("uniform", minval=-0.1, maxval=0.3))
+        'uniform(low=-0.1, high=0.3)'
+    """
 
     name: ClassVar[str] = "uniform"
     summary: ClassVar[str] = "U(low, high)"
@@ -137,7 +192,24 @@ TORCH_GAINS: dict[str, float] = {
 
 
 def block_fan(block: Block, mode: str) -> float:
-    """``fan_in``, ``fan_out`` or their average for ``block`` (per gate block; all gates when fused)."""
+    """``fan_in``, ``fan_out`` or their average for ``block`` (per gate block; all gates when fused).
+
+    Args:
+        block: The block whose fans to read.
+        mode: ``"fan_in"``, ``"fan_out"`` or ``"fan_avg"``.
+
+    Returns:
+        The fan, as a float.
+
+    Raises:
+        KeyError: ``mode`` is not one of those three.
+
+    Examples:
+        >>> from rnninit.inits import Block
+        >>> block = Block("ih", None, (128, 64), "matrix", hidden_size=128)
+        >>> block_fan(block, "fan_in"), block_fan(block, "fan_out"), block_fan(block, "fan_avg")
+        (64, 128, 96.0)
+    """
     return {
         "fan_in": block.fan_in,
         "fan_out": block.fan_out,
@@ -231,6 +303,23 @@ class GlorotUniform(_NamedScaling):
     """Glorot & Bengio (2010): ``U(±gain·√(6 / (fan_in + fan_out)))``.
 
     The same as ``keras.initializers.GlorotUniform`` and ``torch.nn.init.xavier_uniform_(gain)``.
+    Also known as ``xavier_uniform``. Fans are per gate block unless ``fused``.
+
+    Args:
+        gain: Multiplies the standard deviation, ``gain >= 0`` (``gain=0`` gives zeros).
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``gain < 0``, or ``gain`` not a finite number.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, GlorotUniform
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = GlorotUniform()
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3), bool(abs(w).max() < np.sqrt(6 / 512))
+        (0.062, 0.062, True)
     """
 
     name: ClassVar[str] = "glorot_uniform"
@@ -242,7 +331,25 @@ class GlorotNormal(_NamedNormal):
     """Glorot & Bengio (2010): ``N(0, gain² · 2 / (fan_in + fan_out))``, as ``torch.nn.init.xavier_normal_``.
 
     ``truncated=true``: ``keras.initializers.GlorotNormal``, a normal cut at ±2 scales whose
-    standard deviation after the cut is ``gain·√(2 / (fan_in + fan_out))``.
+    standard deviation after the cut is ``gain·√(2 / (fan_in + fan_out))``. Also known as
+    ``xavier_normal``.
+
+    Args:
+        gain: Multiplies the standard deviation, ``gain >= 0`` (``gain=0`` gives zeros).
+        truncated: ``true`` for Keras' truncated normal, ``false`` (default) for PyTorch's normal.
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``gain < 0``, ``gain`` not a finite number, or ``truncated`` not true/false.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, GlorotNormal
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = GlorotNormal(truncated=True)
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3), str(init)
+        (0.062, 0.062, 'glorot_normal(truncated=true)')
     """
 
     name: ClassVar[str] = "glorot_normal"
@@ -255,6 +362,22 @@ class HeUniform(_NamedScaling):
     the uniform with that variance is Keras' convention (``keras.initializers.HeUniform``), and
     ``torch.nn.init.kaiming_uniform_`` with its defaults (``a=0``, ``nonlinearity='leaky_relu'``).
     ``gain`` multiplies He's own √2; PyTorch's other gains are ``kaiming_uniform``.
+
+    Args:
+        gain: Multiplies the standard deviation (on top of He's √2), ``gain >= 0``.
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``gain < 0``, or ``gain`` not a finite number.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, HeUniform
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = HeUniform()
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3)
+        (0.088, 0.088)
     """
 
     name: ClassVar[str] = "he_uniform"
@@ -269,6 +392,23 @@ class HeNormal(_NamedNormal):
 
     ``torch.nn.init.kaiming_normal_`` with its defaults; ``truncated=true``:
     ``keras.initializers.HeNormal``.
+
+    Args:
+        gain: Multiplies the standard deviation (on top of He's √2), ``gain >= 0``.
+        truncated: ``true`` for Keras' truncated normal, ``false`` (default) for PyTorch's normal.
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``gain < 0``, ``gain`` not a finite number, or ``truncated`` not true/false.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, HeNormal
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = HeNormal()
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3)
+        (0.088, 0.088)
     """
 
     name: ClassVar[str] = "he_normal"
@@ -279,7 +419,24 @@ class HeNormal(_NamedNormal):
 
 @dataclass(frozen=True, kw_only=True)
 class LecunUniform(_NamedScaling):
-    """LeCun et al. (1998): ``U(±gain·√(3 / fan_in))``, as ``keras.initializers.LecunUniform``."""
+    """LeCun et al. (1998): ``U(±gain·√(3 / fan_in))``, as ``keras.initializers.LecunUniform``.
+
+    Args:
+        gain: Multiplies the standard deviation, ``gain >= 0`` (``gain=0`` gives zeros).
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``gain < 0``, or ``gain`` not a finite number.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, LecunUniform
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = LecunUniform()
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3), bool(abs(w).max() < np.sqrt(3 / 256))
+        (0.062, 0.062, True)
+    """
 
     name: ClassVar[str] = "lecun_uniform"
     summary: ClassVar[str] = "U(±gain·sqrt(3/fan_in))"
@@ -288,7 +445,25 @@ class LecunUniform(_NamedScaling):
 
 @dataclass(frozen=True, kw_only=True)
 class LecunNormal(_NamedNormal):
-    """LeCun et al. (1998): ``N(0, gain² / fan_in)``; ``truncated=true``: Keras' ``LecunNormal``."""
+    """LeCun et al. (1998): ``N(0, gain² / fan_in)``; ``truncated=true``: Keras' ``LecunNormal``.
+
+    Args:
+        gain: Multiplies the standard deviation, ``gain >= 0`` (``gain=0`` gives zeros).
+        truncated: ``true`` for Keras' truncated normal, ``false`` (default) for an untruncated normal.
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``gain < 0``, ``gain`` not a finite number, or ``truncated`` not true/false.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, LecunNormal
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = LecunNormal(gain=2.0)
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3)
+        (0.125, 0.125)
+    """
 
     name: ClassVar[str] = "lecun_normal"
     summary: ClassVar[str] = "N(0, gain^2/fan_in), truncated=true: Keras' truncated normal"
@@ -303,6 +478,28 @@ class VarianceScaling(_VarianceScaling):
     ``distribution`` is ``truncated_normal`` (cut at ±2 scales, rescaled so that the truncated
     distribution has that variance), ``untruncated_normal`` or ``uniform`` (``U(±√(3·scale/fan))``).
     Keras reads ``distribution='normal'`` as ``truncated_normal``; here it is an error that says so.
+
+    Args:
+        scale: The variance times the fan, ``scale > 0``.
+        mode: Which fan divides ``scale``: ``fan_in`` (default), ``fan_out`` or ``fan_avg``.
+        distribution: ``truncated_normal`` (default, Keras' ``normal``), ``untruncated_normal`` or
+            ``uniform``.
+        fused: Use the fans of the whole gated role (``gates·H`` rows), as Keras does.
+
+    Raises:
+        SpecError: ``scale <= 0``, ``scale`` not a finite number, ``distribution=normal``
+            (ambiguous), or a ``mode`` or ``distribution`` not among those listed.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, VarianceScaling
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = VarianceScaling(scale=2.0, mode="fan_avg", distribution="uniform")
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3)
+        (0.088, 0.088)
+        >>> str(init)
+        'variance_scaling(scale=2.0, mode=fan_avg, distribution=uniform)'
     """
 
     name: ClassVar[str] = "variance_scaling"
@@ -358,6 +555,7 @@ class _Kaiming(_VarianceScaling):
             )
 
     def gain(self) -> float:
+        """``torch.nn.init.calculate_gain(nonlinearity, a)``."""
         if self.nonlinearity == "leaky_relu":
             return math.sqrt(2.0) / math.hypot(1.0, self.a)  # √(2 / (1 + a²)) without overflow
         return TORCH_GAINS[self.nonlinearity]
@@ -372,6 +570,27 @@ class KaimingNormal(_Kaiming):
 
     With the defaults it equals ``he_normal``; ``kaiming_normal(nonlinearity=tanh)`` has std
     ``(5/3)/√fan_in``, whereas ``he_normal(gain=5/3)`` has ``(5/3)·√(2/fan_in)``.
+
+    Args:
+        a: The negative slope of ``leaky_relu`` (any finite number; default 0); only with
+            ``nonlinearity=leaky_relu``.
+        mode: Which fan divides the gain: ``fan_in`` (default) or ``fan_out``.
+        nonlinearity: A name ``torch.nn.init.calculate_gain`` knows (``leaky_relu`` by default,
+            ``relu``, ``tanh``, ``sigmoid``, ``linear``, ``selu``, the ``conv*`` names).
+        fused: Use the fans of the whole gated role (``gates·H`` rows).
+
+    Raises:
+        SpecError: ``a != 0`` with a nonlinearity other than ``leaky_relu``, ``a`` not a finite
+            number, or a ``mode`` or ``nonlinearity`` not among those listed.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, KaimingNormal
+        >>> block = Block("hh", None, (256, 256), "matrix", hidden_size=256)
+        >>> init = KaimingNormal(nonlinearity="tanh")
+        >>> w = init.sample(block, np.random.default_rng(0))
+        >>> round(init.block_std(block), 3), round(float(w.std()), 3)
+        (0.104, 0.104)
     """
 
     name: ClassVar[str] = "kaiming_normal"
@@ -386,6 +605,27 @@ class KaimingUniform(_Kaiming):
     """``torch.nn.init.kaiming_uniform_(a, mode, nonlinearity)``: ``U(±gain·√(3 / fan))``.
 
     ``kaiming_uniform(a=2.23606797749979)`` (``a=√5``) is what ``torch.nn.Linear`` uses for its weight.
+
+    Args:
+        a: The negative slope of ``leaky_relu`` (any finite number; default 0); only with
+            ``nonlinearity=leaky_relu``.
+        mode: Which fan divides the gain: ``fan_in`` (default) or ``fan_out``.
+        nonlinearity: A name ``torch.nn.init.calculate_gain`` knows (``leaky_relu`` by default,
+            ``relu``, ``tanh``, ``sigmoid``, ``linear``, ``selu``, the ``conv*`` names).
+        fused: Use the fans of the whole gated role (``gates·H`` rows).
+
+    Raises:
+        SpecError: ``a != 0`` with a nonlinearity other than ``leaky_relu``, ``a`` not a finite
+            number, or a ``mode`` or ``nonlinearity`` not among those listed.
+
+    Examples:
+        >>> import math
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, KaimingUniform
+        >>> block = Block("ih", None, (256, 64), "matrix", hidden_size=256)
+        >>> w = KaimingUniform(a=math.sqrt(5)).sample(block, np.random.default_rng(0))
+        >>> bool(abs(w).max() < 1 / math.sqrt(64)), round(float(abs(w).max()), 3)
+        (True, 0.125)
     """
 
     name: ClassVar[str] = "kaiming_uniform"
@@ -405,6 +645,24 @@ class TorchDefault(Init):
     *effective* bias is the sum of two such draws (a triangular distribution on ``±2/√H``).
     ``terms`` is how many draws are summed; by default it is what PyTorch does for that block
     (2 for a gate bias of ``nn.RNN``/``nn.LSTM``/``nn.GRU`` except GRU's n gate, 1 elsewhere).
+
+    Args:
+        terms: How many ``U(±1/√H)`` draws to sum per entry, ``1 <= terms <= 16``; ``None``
+            (default) for what PyTorch does for the block.
+        fused: Must be false: PyTorch draws per stored tensor.
+
+    Raises:
+        SpecError: ``terms`` not an integer in ``[1, 16]``, or ``fused=true``.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, TorchDefault
+        >>> block = Block("bias", "i", (256,), "vector", hidden_size=256, bias_terms=2)
+        >>> b = TorchDefault().sample(block, np.random.default_rng(0))
+        >>> bool(abs(b).max() < 2 / 16), round(float(abs(b).max()), 2)
+        (True, 0.12)
+        >>> TorchDefault().terms_for(block), TorchDefault(terms=1).terms_for(block)
+        (2, 1)
     """
 
     name: ClassVar[str] = "torch_default"
@@ -423,9 +681,11 @@ class TorchDefault(Init):
             )
 
     def bound(self, block: Block) -> float:
+        """The bound of one draw, ``1/√hidden_size``."""
         return 1.0 / math.sqrt(block.hidden_size)
 
     def terms_for(self, block: Block) -> int:
+        """How many draws are summed for ``block``: ``terms`` if given, else PyTorch's count."""
         if self.terms is not None:
             return self.terms
         return block.bias_terms if block.is_bias else 1

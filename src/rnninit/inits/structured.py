@@ -26,6 +26,21 @@ def orthogonal_matrix(rows: int, cols: int, rng: np.random.Generator) -> np.ndar
     Householder QR (``geqrf`` then ``orgqr``) in place on a column-major copy, with optimal
     workspace, is the same factorization ``numpy.linalg.qr`` runs (bit for bit on the machines
     tested), without its copies and the ``triu`` that reads ``R``'s diagonal.
+
+    Args:
+        rows: The number of rows, ``>= 1``.
+        cols: The number of columns, ``>= 1``.
+        rng: The generator to draw the Gaussian matrix from.
+
+    Returns:
+        A float64 ``rows × cols`` array (column-major when ``rows >= cols``).
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import orthogonal_matrix
+        >>> q = orthogonal_matrix(3, 5, np.random.default_rng(0))
+        >>> q.shape, bool(np.allclose(q @ q.T, np.eye(3)))
+        ((3, 5), True)
     """
     tall = rows >= cols
     shape = (rows, cols) if tall else (cols, rows)
@@ -73,7 +88,23 @@ class Orthogonal(Init):
     """``gain · Q`` with ``Q`` Haar-random (semi-)orthogonal (Saxe, McClelland & Ganguli 2014).
 
     Per gate block unless ``fused=true``, in which case the stacked ``(gates·H, in)`` matrix is
-    semi-orthogonal, as ``keras.initializers.Orthogonal`` on a fused Keras kernel.
+    semi-orthogonal, as ``keras.initializers.Orthogonal`` on a fused Keras kernel. Matrices only
+    (`orthogonal_matrix` draws ``Q``).
+
+    Args:
+        gain: Multiplies ``Q``, ``gain >= 0`` (``gain=0`` gives zeros).
+        fused: Make the whole gated role's stacked matrix semi-orthogonal, not each gate block.
+
+    Raises:
+        SpecError: ``gain < 0`` or not a finite number; at sampling, a block that is not a matrix.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Orthogonal
+        >>> block = Block("hh", None, (64, 64), "matrix", hidden_size=64)
+        >>> w = Orthogonal(gain=2.0).sample(block, np.random.default_rng(0))
+        >>> bool(np.allclose(w @ w.T, 4.0 * np.eye(64))), str(Orthogonal(gain=2.0))
+        (True, 'orthogonal(gain=2.0)')
     """
 
     name: ClassVar[str] = "orthogonal"
@@ -103,6 +134,25 @@ class Identity(Init):
     """``gain · I`` on a square block; on a diagonal block (IndRNN), every entry ``gain``.
 
     IRNN (Le, Jaitly & Hinton 2015) uses it for the recurrent weights of a ReLU RNN.
+
+    Args:
+        gain: The diagonal's value, ``gain >= 0``.
+        fused: Over all gates of a role at once: the stacked ``gates·H``-row block, square only in a
+            one-gate cell (``minimalrnn``).
+
+    Raises:
+        SpecError: ``gain < 0`` or not a finite number; at sampling, a non-square matrix block or a
+            vector (bias) block.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Identity
+        >>> block = Block("hh", None, (3, 3), "matrix", hidden_size=3)
+        >>> Identity(gain=0.5).sample(block, np.random.default_rng(0)).tolist()
+        [[0.5, 0.0, 0.0], [0.0, 0.5, 0.0], [0.0, 0.0, 0.5]]
+        >>> diagonal = Block("hh", None, (3,), "diagonal", hidden_size=3)
+        >>> Identity(gain=0.5).sample(diagonal, np.random.default_rng(0)).tolist()
+        [0.5, 0.5, 0.5]
     """
 
     name: ClassVar[str] = "identity"
@@ -134,7 +184,23 @@ class Identity(Init):
 
 
 def spectral_radius(matrix: np.ndarray) -> float:
-    """Largest absolute eigenvalue of a square matrix."""
+    """Largest absolute eigenvalue of a square matrix.
+
+    Args:
+        matrix: A square 2-D array.
+
+    Returns:
+        ``max |λ|`` over the eigenvalues ``λ`` of ``matrix``.
+
+    Raises:
+        numpy.linalg.LinAlgError: ``matrix`` is not square.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import spectral_radius
+        >>> spectral_radius(np.diag([0.5, -2.0]))
+        2.0
+    """
     return float(np.max(np.abs(np.linalg.eigvals(matrix))))
 
 
@@ -143,6 +209,27 @@ class Spectral(Init):
     """A matrix drawn from ``base`` and rescaled so that its spectral radius is exactly ``radius``.
 
     The echo-state-network recipe (Jaeger 2001): ``W = radius · W₀ / ρ(W₀)``. Square blocks only.
+
+    Args:
+        radius: The spectral radius of the result, ``radius > 0``.
+        base: The random init that draws ``W₀`` (default ``normal``); not fused, able to draw a
+            matrix, and not ``spectral``, ``identity``, ``constant``, ``zeros`` or ``ones``.
+        fused: Over all gates of a role at once: the stacked ``gates·H``-row block, square only in a
+            one-gate cell (``minimalrnn``).
+
+    Raises:
+        SpecError: ``radius <= 0`` or not a finite number, an unsuitable ``base``; at sampling, a
+            non-square block, or a ``W₀`` with spectral radius 0.
+
+    Examples:
+        >>> import numpy as np
+        >>> from rnninit.inits import Block, Spectral, Uniform, spectral_radius
+        >>> block = Block("hh", None, (64, 64), "matrix", hidden_size=64)
+        >>> init = Spectral(radius=0.9, base=Uniform(low=-1.0, high=1.0))
+        >>> round(spectral_radius(init.sample(block, np.random.default_rng(0))), 6)
+        0.9
+        >>> str(init)
+        'spectral(radius=0.9, base=uniform(low=-1.0, high=1.0))'
     """
 
     name: ClassVar[str] = "spectral"

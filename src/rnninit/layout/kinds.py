@@ -30,6 +30,28 @@ class RoleDef:
     to a gate's pre-activation apart from the effective bias (GRU's ``b_hn``): when a spec sets
     ``bias`` but not this role, the effective-bias rule writes zeros to it, as it does to the second
     of two additive biases, so one spec gives one function in every framework.
+
+    Attributes:
+        name: The role's name in a spec (``"ih"``, ``"hh"``, ``"bias"``, ``"bias_hn"``, ...).
+        rows: The size that counts the block's rows (its outputs, per gate).
+        cols: The size that counts its columns (its inputs), or ``None`` for a vector.
+        gated: Whether the role has one block per gate.
+        doc: What the role is in the cell's equations, for ``rnninit describe`` and messages.
+        diagonal: The vector stores the diagonal of a square matrix (IndRNN's ``hh``).
+        gates: The gates a gated role has blocks for, or ``None`` for all of the cell's gates.
+        custom: A declaration added the role to the cell kind; presets leave it alone.
+        bias_part: A bias vector that adds to a gate's pre-activation apart from the effective
+            bias (GRU's ``b_hn``), zeroed when a spec sets ``bias`` but not this role.
+        form: The block's form (a property): ``"matrix"`` when it has ``cols``, else
+            ``"diagonal"`` or ``"vector"``.
+
+    Examples:
+        >>> from rnninit.layout import INDRNN, LSTM
+        >>> hh = LSTM.role("hh")
+        >>> hh.form, hh.gated, hh.shape({"hidden": 16, "state": 16})
+        ('matrix', True, (16, 16))
+        >>> INDRNN.role("hh").form, LSTM.role("bias").form
+        ('diagonal', 'vector')
     """
 
     name: str
@@ -50,6 +72,11 @@ class RoleDef:
         return "diagonal" if self.diagonal else "vector"
 
     def shape(self, sizes: Mapping[str, int]) -> tuple[int, ...]:
+        """One block's shape, ``(rows, cols)`` or ``(rows,)``, with the sizes read from ``sizes``.
+
+        Raises:
+            KeyError: ``sizes`` lacks ``rows`` or ``cols``.
+        """
         if self.cols is None:
             return (sizes[self.rows],)
         return (sizes[self.rows], sizes[self.cols])
@@ -359,6 +386,17 @@ def kind_for_gates(
     taken, and a caller who means the other passes it by name. Names that fit no kind, or kinds with
     different gates (``f`` is a gate of ``lstm`` and of ``mgu``), are an ``error`` (the caller's type)
     that says to pass ``argument=``. No gates at all is ``elman``.
+
+    Args:
+        gates: Gate names, canonical or aliases, in any order; repeats are ignored.
+        error: The exception type to raise (the caller's: `SpecError` by default).
+        argument: The caller's argument that names a kind, for the message (``pass kind=...``).
+
+    Returns:
+        The cell kind.
+
+    Raises:
+        SpecError: (or ``error``) No kind has every gate named, or kinds with different gates do.
 
     Examples:
         >>> kind_for_gates(["z", "r", "h"]).name, kind_for_gates(["i", "f", "c", "o"]).name

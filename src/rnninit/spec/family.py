@@ -58,6 +58,29 @@ class FreeArgument:
     ``log``: searched on a log scale (the range is positive). ``bounded``: the range was written
     (``?[low, high]``) rather than taken from `DEFAULT_BOUNDS`. ``position``: offset of the
     ``?`` in the family's text (``None`` for a family built from a dict).
+
+    `SpecFamily.free_arguments` lists them; a family's text, not this class, makes them.
+
+    Attributes:
+        name: ``<key>.<argument>`` (``hh.std``, ``bias[f].value``, ``hh.base.std``) or
+            ``<preset>.<argument>`` (``chrono.t_max``): the name `SpecFamily.fill` takes.
+        owner: The init or preset the argument belongs to (``"normal"``, ``"chrono"``).
+        argument: The argument's name in it (``"std"``).
+        low: The lower end of the search range.
+        high: The upper end, ``high > low``.
+        log: Searched on a log scale (``low > 0``).
+        bounded: The range was written (``?[low, high]``), not taken from `DEFAULT_BOUNDS`.
+        position: Offset of the ``?`` in the family's text, ``None`` for a family built from a dict;
+            not compared.
+
+    Examples:
+        >>> from rnninit.spec import SpecFamily
+        >>> family = SpecFamily.parse("hh=orthogonal(gain=?) bias[f]=?[-1, 3]")
+        >>> gain, forget = family.free_arguments
+        >>> gain.name, gain.low, gain.high, gain.log, gain.representative
+        ('hh.gain', 0.001, 10.0, True, 0.1)
+        >>> forget.name, forget.owner, forget.bounded, forget.log, forget.representative
+        ('bias[f].value', 'constant', True, False, 1.0)
     """
 
     name: str
@@ -77,6 +100,7 @@ class FreeArgument:
         return (self.low + self.high) / 2.0
 
     def to_dict(self) -> dict[str, Any]:
+        """The argument as plain data (``scale`` is ``"log"`` or ``"linear"``; no ``position``)."""
         return {
             "name": self.name,
             "owner": self.owner,

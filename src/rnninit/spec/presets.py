@@ -39,6 +39,29 @@ Source = str | tuple[str, str]
 
 @dataclass(frozen=True)
 class Preset:
+    """A named initialization scheme: a function of the cell kind that gives its entries.
+
+    Presets register themselves in `PRESETS` (with ``@preset(name, *sources)``); a spec names one
+    as its base (``"chrono(t_max=100) hh=orthogonal"``) and `PresetCall` binds its arguments.
+
+    Attributes:
+        name: The preset's name in the spec language (``"forget_bias"``, ``"chrono"``, ...).
+        build: ``build(kind, **arguments) -> {(role, gate): Init}``: the entries for a cell kind;
+            its docstring is the preset's description and its keyword parameters its arguments.
+            It raises `SpecError` when the preset does not apply to the kind.
+        sources: What the preset comes from: keys of ``rnninit.references.REFERENCES``, or
+            ``(what it is the source of, key)`` pairs.
+
+    Examples:
+        >>> from rnninit.spec import PRESETS
+        >>> from rnninit.layout import LSTM
+        >>> forget_bias = PRESETS["forget_bias"]
+        >>> forget_bias.keys, list(forget_bias.parameters())
+        (('jozefowicz2015',), ['value'])
+        >>> str(forget_bias.build(LSTM, value=2.0)[("bias", "f")])
+        'constant(2.0)'
+    """
+
     name: str
     build: Callable[..., Entries]
     sources: tuple[Source, ...]
@@ -59,9 +82,11 @@ class Preset:
 
     @property
     def doc(self) -> str:
+        """What the preset does: its ``build`` function's docstring."""
         return inspect.getdoc(self.build) or ""
 
     def parameters(self) -> dict[str, inspect.Parameter]:
+        """The preset's arguments (``build``'s parameters after ``kind``): name -> parameter."""
         params = dict(inspect.signature(self.build).parameters)
         params.pop("kind")
         return params
