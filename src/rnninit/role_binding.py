@@ -14,7 +14,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rnninit.errors import LayoutError, SpecError, one_of
+from rnninit.errors import LayoutError, SpecError, did_you_mean, one_of, shown
 from rnninit.layout.declared import declared_layout
 from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import ModelLayout
@@ -39,9 +39,25 @@ def parse_gates(gates: str | Sequence[str] | None) -> tuple[str, ...] | None:
 
 
 def check_role_given(spec: Spec, kind: CellKind, role_name: str, gates: tuple[str, ...] | None) -> None:
-    """Fail early when ``spec`` does not fit ``kind`` or gives no init for the role (and gates)."""
+    """Fail early when ``spec`` does not fit ``kind`` or gives no init for the role (and gates).
+
+    A role ``kind`` does not have is a cell-specific one (``peephole``): the kind is extended with it
+    from the weight's shape at call time, and only the spec's own entries can initialize it (a
+    preset sets the kind's roles only). So it must have an entry of its own in the spec, or nothing
+    could ever initialize it (a typo, most likely); its blocks and gates are checked at the call.
+    """
+    if not isinstance(role_name, str) or not role_name:
+        raise SpecError(f"role must be a role name such as 'hh', got {shown(role_name)}")
     if role_name not in kind.role_names:
-        return  # a cell-specific role: the kind is extended from the weight's shape at call time
+        if any(entry_role == role_name for entry_role, _ in spec.entries):
+            return  # a cell-specific role: the kind is extended from the weight's shape at call time
+        raise SpecError(
+            f"unknown role '{role_name}' for {kind.a_cell}: its roles are {one_of(kind.role_names)}, and "
+            f"the spec {str(spec)!r} gives no init for '{role_name}' as a cell-specific role"
+            f"{did_you_mean(role_name, kind.role_names)}. Use one of the cell's roles, or give the "
+            f"cell-specific role an entry in the spec (such as '{role_name}=zeros')",
+            token=role_name,
+        )
     resolved = spec.resolve(kind)
     role = kind.role(role_name)
     wanted = (

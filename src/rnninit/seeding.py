@@ -17,8 +17,13 @@ from rnninit.errors import SeedError
 MAX_SEED = 2**63 - 1
 
 
-def check_seed(seed: object) -> int:
-    expected = "an integer in [0, 2**63 - 1] or None"
+def check_seed(seed: object, *, none_allowed: bool = True) -> int:
+    """``seed`` as an ``int`` when it is an integer in ``[0, 2**63 - 1]``; otherwise a `SeedError`.
+
+    ``None`` is always refused here; ``none_allowed`` only says whether the message offers it (the
+    caller draws a seed for ``None`` before asking).
+    """
+    expected = "an integer in [0, 2**63 - 1]" + (" or None" if none_allowed else "")
     return check_integer(seed, "seed", error=SeedError, minimum=0, maximum=MAX_SEED, expected=expected)
 
 

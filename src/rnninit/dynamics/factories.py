@@ -23,6 +23,7 @@ from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import DynamicsError, did_you_mean, one_of
 from rnninit.named_cells import NAMED_CELLS, NamedCell, cell_names
+from rnninit.seeding import check_seed
 from rnninit.spec import SpecLike
 from rnninit.torch.apply import apply
 
@@ -165,7 +166,7 @@ def make_cell(
         hidden_size: The number of hidden units (a positive integer).
         spec: The initialization: a `Spec`, a spec string, a preset name or a dict; ``None`` for
             the framework's default.
-        seed: The seed of the default and of the spec.
+        seed: The seed of the default and of the spec (an integer in ``[0, 2**63 - 1]``).
         dtype: The dtype of the cell (Keras cells are measured through a float64 PyTorch twin).
 
     Returns:
@@ -173,6 +174,7 @@ def make_cell(
 
     Raises:
         DynamicsError: An unknown cell name, or a size that is not a positive integer.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]``.
         SpecError: The spec is malformed or does not fit the cell.
 
     Examples:
@@ -185,6 +187,7 @@ def make_cell(
     factory = cell_factory(name)
     _positive("input_size", input_size)
     _positive("hidden_size", hidden_size)
+    seed = check_seed(seed, none_allowed=False)
     built = factory.build(input_size, hidden_size, seed)
     if is_keras_cell(built):
         # Keras cells: the spec is applied in Keras (Keras' defaults fill the roles it leaves out),

@@ -13,6 +13,7 @@ from torch import Tensor
 
 from rnninit.arguments import check_integer
 from rnninit.errors import DynamicsError
+from rnninit.seeding import check_seed
 
 INPUT_KINDS = ("zeros", "normal", "uniform")
 #: Batch used when none is given: zero input from a fixed start is deterministic, so one sequence suffices.
@@ -39,8 +40,8 @@ def make_inputs(
 
     Args:
         source: ``"zeros"``, ``"normal"``, ``"uniform"``, or the data.
-        steps: ``T``, the number of steps.
-        input_size: The number of input features.
+        steps: ``T``, the number of steps (a positive integer).
+        input_size: The number of input features (a positive integer).
         batch: The number of sequences (a positive integer); ``None``: the kind's default, or the
             data's.
         seed: The seed of random inputs.
@@ -50,8 +51,10 @@ def make_inputs(
         The inputs, ``(steps, batch, input_size)``.
 
     Raises:
-        DynamicsError: An unknown input kind, ``batch`` not a positive integer, data of the wrong
-            shape or with NaN or infinity, or ``batch`` disagreeing with the data.
+        DynamicsError: An unknown input kind, ``steps``, ``input_size`` or ``batch`` not a positive
+            integer, data of the wrong shape or with NaN or infinity, or ``batch`` disagreeing with
+            the data.
+        SeedError: Random inputs with a ``seed`` that is not an integer in ``[0, 2**63 - 1]``.
 
     Examples:
         >>> from rnninit.dynamics import make_inputs
@@ -59,6 +62,8 @@ def make_inputs(
         >>> tuple(xs.shape), bool(xs.abs().max() <= 3 ** 0.5)
         ((5, 2, 3), True)
     """
+    steps = _positive(steps, "steps")
+    input_size = _positive(input_size, "input_size")
     if isinstance(source, str):
         if source not in INPUT_KINDS:
             raise DynamicsError(
@@ -66,11 +71,11 @@ def make_inputs(
                 "(steps, batch, input_size) of data"
             )
         batch = DEFAULT_BATCH[source] if batch is None else batch
-        batch = check_integer(batch, "batch", error=DynamicsError, minimum=1, expected="a positive integer")
+        batch = _positive(batch, "batch")
         shape = (steps, batch, input_size)
         if source == "zeros":
             return torch.zeros(shape, dtype=dtype)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed, none_allowed=False))
         if source == "uniform":
             return torch.from_numpy(rng.uniform(-UNIFORM_BOUND, UNIFORM_BOUND, shape)).to(dtype)
         return torch.from_numpy(rng.standard_normal(shape)).to(dtype)
@@ -88,3 +93,7 @@ def make_inputs(
     if not torch.isfinite(data).all():
         raise DynamicsError("input data must be finite numbers (found NaN or infinity)")
     return data
+
+
+def _positive(value: object, name: str) -> int:
+    return check_integer(value, name, error=DynamicsError, minimum=1, expected="a positive integer")

@@ -25,7 +25,53 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from rnninit.arguments import check_integer
 from rnninit.dynamics.stepper import Stepper
+from rnninit.errors import DynamicsError
+
+
+def _check_inputs(stepper: Stepper, inputs: object, *, one_step: bool = False) -> Tensor:
+    """``inputs`` as the stepper takes them: a tensor ``(T, batch, input_size)`` (``(batch, input_size)``
+    for ``one_step``) in the dtype of the cell's weights; checked once, before any step runs."""
+    shape = "(batch, {})" if one_step else "(steps, batch, {})"
+    shape = shape.format(stepper.input_size)
+    if not isinstance(inputs, Tensor):
+        raise DynamicsError(
+            f"inputs must be a torch tensor shaped {shape}, got {type(inputs).__name__} "
+            "(make_inputs makes one from an array)"
+        )
+    if inputs.ndim != (2 if one_step else 3):
+        raise DynamicsError(f"inputs must be shaped {shape}, got {tuple(inputs.shape)}")
+    if inputs.shape[-1] != stepper.input_size:
+        raise DynamicsError(
+            f"the inputs have input size {inputs.shape[-1]}, but the cell expects {stepper.input_size} "
+            f"(its input_size): give inputs shaped {shape}, e.g. make_inputs(..., "
+            f"input_size={stepper.input_size})"
+        )
+    weights = next((p for p in stepper.module.parameters() if p.is_floating_point()), None)
+    if weights is not None and inputs.dtype != weights.dtype:
+        raise DynamicsError(
+            f"the inputs are {inputs.dtype} but the cell's weights are {weights.dtype}: give inputs of "
+            f"the cell's dtype (make_inputs(..., dtype={weights.dtype}))"
+        )
+    return inputs
+
+
+def _check_states(
+    stepper: Stepper, states: object, shape: tuple[int, ...], what: str, dtype: torch.dtype
+) -> Tensor:
+    """``states`` when it is a tensor of ``shape`` (its last axis the flat state ``S``) in ``dtype``
+    (the inputs')."""
+    layout = " + ".join(f"{name}:{size}" for name, size in stepper.parts)
+    got = tuple(states.shape) if isinstance(states, Tensor) else type(states).__name__
+    if not isinstance(states, Tensor) or tuple(states.shape) != shape:
+        raise DynamicsError(f"{what} must be shaped {shape} (the flat state {layout}), got {got}")
+    if states.dtype != dtype:
+        raise DynamicsError(
+            f"{what} is {states.dtype} but the inputs are {dtype}: give both in the cell's dtype "
+            f"(stepper.zeros(batch, dtype={dtype}) is a zero state)"
+        )
+    return states
 
 
 def step_jacobian(stepper: Stepper, x: Tensor, state: Tensor) -> Tensor:
@@ -37,7 +83,12 @@ def step_jacobian(stepper: Stepper, x: Tensor, state: Tensor) -> Tensor:
         state: The flat states the step starts from, ``(batch, S)``.
 
     Returns:
-        The Jacobian of each sequence's step, ``(batch, S, S)``.
+        The Jacobian of each sequence's step, ``(batch, S, S)``. Where the cell's weights require
+        grad, it stays differentiable in them (`gradient_flow`, which only measures, builds no graph).
+
+    Raises:
+        DynamicsError: ``x`` is not a tensor ``(batch, input_size)`` of the cell's input size and
+            dtype, or ``state`` is not ``(batch, S)``.
 
     Examples:
         >>> import torch
@@ -47,6 +98,13 @@ def step_jacobian(stepper: Stepper, x: Tensor, state: Tensor) -> Tensor:
         >>> tuple(jac.shape), bool(torch.allclose(jac[0], torch.eye(4, dtype=torch.float64)))
         ((2, 4, 4), True)
     """
+    x = _check_inputs(stepper, x, one_step=True)
+    state = _check_states(stepper, state, (x.shape[0], stepper.state_size), "the state", x.dtype)
+    return _jacobian(stepper, x, state)
+
+
+def _jacobian(stepper: Stepper, x: Tensor, state: Tensor) -> Tensor:
+    """`step_jacobian` on arguments already checked."""
     per_output = torch.func.jacrev(lambda s: stepper.step(x, s).sum(0))(state)  # (S_out, batch, S_in)
     return per_output.permute(1, 0, 2)
 
@@ -89,7 +147,11 @@ def trajectory(stepper: Stepper, inputs: Tensor, initial: Tensor) -> Tensor:
         initial: ``s_0``, ``(batch, S)``.
 
     Returns:
-        The states, ``s_0`` first, computed without gradients.
+        The states, ``s_0`` first, computed without gradients (weights that require grad are fine).
+
+    Raises:
+        DynamicsError: ``inputs`` is not a tensor ``(T, batch, input_size)`` of the cell's input size
+            and dtype, or ``initial`` is not ``(batch, S)``.
 
     Examples:
         >>> from rnninit.dynamics import make_cell, make_inputs, trajectory
@@ -99,11 +161,15 @@ def trajectory(stepper: Stepper, inputs: Tensor, initial: Tensor) -> Tensor:
         >>> tuple(states.shape)
         (6, 2, 8)
     """
-    states = [initial]
+    inputs = _check_inputs(stepper, inputs)
+    initial = _check_states(
+        stepper, initial, (inputs.shape[1], stepper.state_size), "the initial state", inputs.dtype
+    )
     with torch.no_grad():
+        states = [initial]
         for x in inputs:
             states.append(stepper.step(x, states[-1]))
-    return torch.stack(states)
+        return torch.stack(states)
 
 
 def probe_steps(steps: int, count: int) -> list[int]:
@@ -139,8 +205,8 @@ def gradient_flow(stepper: Stepper, inputs: Tensor, states: Tensor, probes: int 
     sequence; ``ρ(J_t)`` (a non-symmetric eigenproblem) only at the ``probes`` steps.
 
     Args:
-        stepper: The cell; its parameters must not require gradients (`Stepper.frozen_copy`, as
-            `diagnose` does).
+        stepper: The cell. Its weights may require grad: the measurement builds no graph to
+            them (torch.no_grad), and gives the numbers its `Stepper.frozen_copy` gives.
         inputs: ``(T, batch, input)``.
         states: The `trajectory` of ``inputs``, ``(T+1, batch, S)``.
         probes: How many steps get ``ρ(J_t)``.
@@ -148,15 +214,32 @@ def gradient_flow(stepper: Stepper, inputs: Tensor, states: Tensor, probes: int 
     Returns:
         The norms of the Jacobian products and of each step's Jacobian, batch means.
 
+    Raises:
+        DynamicsError: ``inputs`` is not a tensor ``(T, batch, input_size)`` of the cell's input
+            size and dtype, ``states`` is not ``(T+1, batch, S)``, or ``probes`` is not an
+            integer >= 0.
+
     Examples:
         >>> import math
         >>> from rnninit.dynamics import gradient_flow, make_cell, make_inputs, trajectory
-        >>> stepper = make_cell("elman", 4, 4, "hh=orthogonal(gain=0.5) bias=zeros").frozen_copy()
+        >>> stepper = make_cell("elman", 4, 4, "hh=orthogonal(gain=0.5) bias=zeros")
         >>> xs = make_inputs("zeros", steps=6, input_size=4, batch=1)
         >>> flow = gradient_flow(stepper, xs, trajectory(stepper, xs, stepper.zeros(1)))
         >>> [round(n, 6) for n in flow.norms.tolist()] == [round(0.5 ** (k + 1), 6) for k in range(6)]
         True
     """
+    inputs = _check_inputs(stepper, inputs)
+    steps, batch = inputs.shape[:2]
+    states = _check_states(stepper, states, (steps + 1, batch, stepper.state_size), "states", inputs.dtype)
+    probes = check_integer(probes, "probes", error=DynamicsError, minimum=0, expected="an integer >= 0")
+    # Measuring needs no gradient in the weights: without a graph to them, a cell whose weights require
+    # grad gives exactly its frozen copy's numbers (torch.func.jacrev still differentiates in the state).
+    with torch.no_grad():
+        return _gradient_flow(stepper, inputs, states, probes)
+
+
+def _gradient_flow(stepper: Stepper, inputs: Tensor, states: Tensor, probes: int) -> GradientFlow:
+    """`gradient_flow` on arguments already checked, without gradients to the weights."""
     steps = inputs.shape[0]
     parts = {name: stepper.part_slice(name) for name in stepper.part_names} if len(stepper.parts) > 1 else {}
     probe_at = set(probe_steps(steps, probes))
@@ -167,7 +250,7 @@ def gradient_flow(stepper: Stepper, inputs: Tensor, states: Tensor, probes: int 
     product = None
     log_scale = torch.zeros(inputs.shape[1], dtype=states.dtype)
     for t in range(steps, 0, -1):
-        jac = step_jacobian(stepper, inputs[t - 1], states[t - 1])
+        jac = _jacobian(stepper, inputs[t - 1], states[t - 1])
         step_norms.append(spectral_norm(jac).mean())
         if t in probe_at:
             radius[t] = float(spectral_radius(jac).mean())

@@ -144,8 +144,10 @@ def role(
         A JAX initializer ``(key, shape, dtype) -> array``.
 
     Raises:
-        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, or the spec
-            gives no init for ``role``.
+        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, the spec
+            gives no init for ``role``, or ``role`` is neither a role of the kind nor a cell-specific
+            role the spec has an entry for (all when it is made; a cell-specific role's blocks are
+            checked against the weight's shape at the call).
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
     Examples:

@@ -57,9 +57,11 @@ class RoleInitializer(keras.initializers.Initializer):
         direction: The block identity's direction (0 forward, 1 backward).
 
     Raises:
-        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, or the spec
-            gives no init for ``role`` (at construction); at a call, Keras'
-            ``unit_forget_bias=True`` with a spec whose ``bias[f]`` is not 1.
+        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, the spec
+            gives no init for ``role``, or ``role`` is neither a role of the kind nor a cell-specific
+            role the spec has an entry for (all at construction); at a call, a cell-specific role's
+            blocks the spec leaves out, or Keras' ``unit_forget_bias=True`` with a spec whose
+            ``bias[f]`` is not 1.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
     Examples:
@@ -232,8 +234,9 @@ def role(
         A `RoleInitializer` with these arguments.
 
     Raises:
-        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, or the spec
-            gives no init for ``role``.
+        SpecError: The spec is malformed, ``kind`` is unknown, no kind has ``gates``, the spec
+            gives no init for ``role``, or ``role`` is neither a role of the kind nor a cell-specific
+            role the spec has an entry for.
         SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` or ``None``.
 
     Examples:
