@@ -8,7 +8,7 @@ set -euo pipefail
 out="${1:-speed-results}"
 mkdir -p "$out"
 PY="${PYTHON:-python}"
-RUNS="${RUNS:-1 2 3 4 5 6 7}"
+RUNS="${RUNS:-1 2 3 4 4t 5 6 7}"
 run() { PYTHONPATH=src OMP_NUM_THREADS=1 "$PY" -m rnninit.cli speed "$@"; }
 want() { [[ " $RUNS " == *" $1 "* ]]; }
 
@@ -30,6 +30,12 @@ fi
 #    torch's and BLAS's; CPU-time clock), and one orthogonal gate block each way.
 if want 4; then
     run --threads 1 --clock cpu --markdown --no-grid --no-user-cell > "$out/apply.md"
+fi
+# 4t. The same on both cores (torch's threads, BLAS's, and rnninit's blocks sampled in parallel),
+#     wall clock: meaningful only on an otherwise idle machine.
+if want 4t; then
+    PYTHONPATH=src "$PY" -m rnninit.cli speed --threads 2 --clock wall --markdown --no-grid --no-user-cell \
+        > "$out/apply_threads.md"
 fi
 # 5. torch.compile: compile time and steady state, built-in and rnninit, eager and compiled.
 if want 5; then

@@ -23,6 +23,39 @@ TRUNCATION = 2.0
 MAX_TERMS = 16
 
 
+def normal_draws(rng: np.random.Generator, mean: float, std: float, shape: tuple[int, ...]) -> np.ndarray:
+    """``rng.normal(mean, std, shape)``, bit for bit, at about a third of its cost.
+
+    NumPy's `Generator.normal` computes ``mean + std * z`` from the stream's standard normals ``z``
+    through a function call per element; here the same ``z`` come from ``standard_normal`` (one
+    vectorized fill) and the same two roundings are made in place.
+
+    Examples:
+        >>> a = normal_draws(np.random.default_rng(3), 0.5, 2.0, (4, 5))
+        >>> bool((a == np.random.default_rng(3).normal(0.5, 2.0, (4, 5))).all())
+        True
+    """
+    values = rng.standard_normal(shape)
+    values *= std
+    values += mean
+    return values
+
+
+def uniform_draws(rng: np.random.Generator, low: float, high: float, shape: tuple[int, ...]) -> np.ndarray:
+    """``rng.uniform(low, high, shape)``, bit for bit: ``low + (high - low) * u`` from the stream's
+    ``u`` in ``[0, 1)``, filled by ``random`` and scaled in place.
+
+    Examples:
+        >>> a = uniform_draws(np.random.default_rng(3), -0.25, 0.75, (4, 5))
+        >>> bool((a == np.random.default_rng(3).uniform(-0.25, 0.75, (4, 5))).all())
+        True
+    """
+    values = rng.random(shape)
+    values *= high - low
+    values += low
+    return values
+
+
 def _nonnegative(init: Init, arg: str) -> None:
     value = getattr(init, arg)
     if value < 0:
@@ -70,7 +103,7 @@ class Normal(Init):
         return self.mean if self.std == 0 else None
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        return rng.normal(self.mean, self.std, size=block.shape)
+        return normal_draws(rng, self.mean, self.std, block.shape)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +199,7 @@ class Uniform(Init):
         return uniform(self.explicit(), self.low, self.high)
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        return rng.uniform(self.low, self.high, size=block.shape)
+        return uniform_draws(rng, self.low, self.high, block.shape)
 
 
 #: The standard deviation of a standard normal cut at ±TRUNCATION: Keras divides by it so that a
@@ -256,12 +289,12 @@ class _VarianceScaling(Init):
         sampler = self.sampler()
         if sampler == "uniform":
             limit = math.sqrt(3.0) * std
-            return rng.uniform(-limit, limit, size=block.shape)
+            return uniform_draws(rng, -limit, limit, block.shape)
         if sampler == "truncated_normal":
             if std == 0:
                 return np.zeros(block.shape)
             return self._truncated(std).rvs(size=block.shape, random_state=rng)
-        return rng.normal(0.0, std, size=block.shape)
+        return normal_draws(rng, 0.0, std, block.shape)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -700,5 +733,5 @@ class TorchDefault(Init):
         bound = self.bound(block)
         terms = self.terms_for(block)
         if terms == 1:  # the same numbers as the general case, without a copy through sum()
-            return rng.uniform(-bound, bound, size=block.shape)
-        return rng.uniform(-bound, bound, size=(terms, *block.shape)).sum(axis=0)
+            return uniform_draws(rng, -bound, bound, block.shape)
+        return uniform_draws(rng, -bound, bound, (terms, *block.shape)).sum(axis=0)
