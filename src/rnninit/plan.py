@@ -184,7 +184,7 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
         [('ih', 'normal(std=0.1)'), ('hh', 'orthogonal')]
     """
     spec = Spec.coerce(spec)
-    seed = check_seed(seed)
+    seed = check_seed(seed, none_allowed=False)  # make_plan draws nothing: the backends draw for None
     plan = Plan(layout, spec, seed)
     visits: list[tuple[Visit, Init]] = []  # the visits an init was chosen for, with that init
     for cell, resolved in zip(layout.cells, spec.resolve_for([c.kind for c in layout.cells]), strict=True):

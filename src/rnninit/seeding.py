@@ -38,6 +38,7 @@ def block_rng(
 ) -> np.random.Generator:
     """The random stream of one block: PCG64 seeded from ``seed`` and the block's identity."""
     sequence = np.random.SeedSequence(
-        entropy=check_seed(seed), spawn_key=identity_words(path, layer, direction, role, gate)
+        entropy=check_seed(seed, none_allowed=False),
+        spawn_key=identity_words(path, layer, direction, role, gate),
     )
     return np.random.Generator(np.random.PCG64(sequence))

@@ -124,3 +124,19 @@ def test_invalid_seeds_are_a_seed_error(seed):
 def test_numpy_integer_seeds_are_accepted():
     assert check_seed(np.int64(5)) == 5
     assert check_seed(MAX_SEED) == MAX_SEED
+
+
+def test_make_plan_and_block_rng_refuse_none_without_offering_it():
+    """They take a seed and draw none (the backends draw one for ``None`` first), so their message
+    must not offer ``None`` as a valid seed."""
+    from rnninit.layout import ModelLayout
+    from rnninit.layout.declared import declared_layout
+
+    cells, tensors = declared_layout({"W": (4, 3), "U": (4, 4)}, {"W": "ih", "U": "hh"})
+    layout = ModelLayout(tuple(cells), tensors)
+    for call in (
+        lambda: make_plan("ih=normal(std=0.1) hh=orthogonal", layout, seed=None),
+        lambda: block_rng(None, "", 0, 0, "hh", None),
+    ):
+        with pytest.raises(SeedError, match=r"seed must be an integer in \[0, 2\*\*63 - 1\], got None$"):
+            call()
