@@ -28,6 +28,10 @@ def can_create_in(folder: Path) -> str | None:
     return None
 
 
+#: File types a ``--plot`` option writes (Matplotlib's image and vector formats that need nothing else).
+PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps", ".ps")
+
+
 def check_output_file(path: str | Path, what: str | Arg, suffixes: tuple[str, ...] | None = None) -> Path:
     """``path`` as a `Path`, once it is known that a file can be written there.
 

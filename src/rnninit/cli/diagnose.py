@@ -18,7 +18,7 @@ from rnninit.cli.quiet import import_quietly
 from rnninit.cli.spec import load_spec
 from rnninit.errors import shown
 from rnninit.named_cells import cell_names
-from rnninit.outputs import check_output_file
+from rnninit.outputs import PLOT_SUFFIXES, check_output_file
 from rnninit.seeding import check_seed
 
 #: The cell names ``--cell`` takes (the named cells with a one-step cell); listing them imports neither
@@ -85,10 +85,6 @@ def _inputs(text: str, input_size: int | None) -> tuple[str | np.ndarray, int | 
             raise DynamicsError(f"input data {shown(text)} holds NaN or infinite values")
         return data, input_size or int(data.shape[-1])
     return text, input_size
-
-
-#: File types ``--plot`` writes (Matplotlib's image and vector formats that need nothing else).
-PLOT_SUFFIXES = (".png", ".pdf", ".svg", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".eps", ".ps")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,13 +9,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from rich.markup import escape
 from rich.table import Table
 
 from rnninit.cli.console import stdout_console
 from rnninit.named_cells import cell_names
+from rnninit.outputs import PLOT_SUFFIXES, check_output_file
+from rnninit.seeding import check_seed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -68,16 +69,15 @@ def run(args: argparse.Namespace) -> int:
             raise TuneError(f"{flag} must be a positive integer, got {value}")
     if args.batch is not None and args.batch < 1:
         raise TuneError(f"--batch must be a positive integer, got {args.batch}")
-    if args.seed < 0:
-        raise TuneError(f"--seed must be a non-negative integer, got {args.seed}")
+    check_seed(args.seed)
     names = cell_names("step")
     if args.cell not in names:
         from rnninit.errors import did_you_mean, one_of
 
         suggestion = did_you_mean(args.cell, names)
         raise TuneError(f"unknown cell '{args.cell}'{suggestion}; valid cells: {one_of(names)}")
-    if args.plot is not None and not Path(args.plot).parent.is_dir():
-        raise TuneError(f"cannot write the plot to {args.plot!r}: its folder does not exist")
+    if args.plot is not None:  # before the search: a search is wasted if the plot cannot be written
+        check_output_file(args.plot, "--plot", PLOT_SUFFIXES)
     from rnninit.tune import tune
 
     result = tune(
