@@ -282,7 +282,7 @@ def double_backward_rows(config: SpeedConfig, progress: Callable[[str], None] | 
     rows = []
     for point in grid_points(config, progress, "double backward: "):
         cases = [module_case("builtin", point.reference, point, double_backward=True)]
-        for backend in ("auto", "kernels", "builtin", "loop"):
+        for backend in BACKENDS:
             cases.append(library_case(point, backend, double_backward=True))
         rows += _rows(config, point, cases, "builtin")
     return rows
