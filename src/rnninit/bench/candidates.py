@@ -156,9 +156,7 @@ def user_cases(point: GridPoint, spec: str = USER_SPEC) -> list[Case]:
     """
     if point.cell != "lstm":
         raise BenchError(f"the user-cell benchmark is an LSTM; got cell {point.cell!r}")
-    library = rt.LSTM(point.input_size, point.hidden, init=spec, seed=0, dtype=point.dtype)
-    library.load_state_dict(point.reference.state_dict())
-    library.to(point.device)
+    library = library_module(point)
     cases = [module_case("rnninit.LSTM", library, point)]
     for name, cls in (("user, own loop", UserLSTM), ("user, functional", UserLSTMFunctional)):
         user = cls(point.input_size, point.hidden, dtype=point.dtype)

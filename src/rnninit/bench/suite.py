@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import itertools
 import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, cast
 
@@ -165,21 +166,31 @@ def _cpu_name() -> str:
 
 def grid_rows(config: SpeedConfig, progress: Callable[[str], None] | None = None) -> list[dict]:
     """One row per (cell, T, B, H, candidate); candidates: builtin, rnninit per backend, gemm."""
-    dtype = DTYPES[config.dtype]
     rows = []
-    for cell in config.cells:
-        for steps in config.steps:
-            for batch in config.batch:
-                for hidden in config.hidden:
-                    if progress is not None:
-                        progress(f"{cell} T={steps} B={batch} H={hidden}")
-                    point = GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
-                    cases = [builtin_case(point)] + [library_case(point, b) for b in config.backends]
-                    cases.append(
-                        gemm_case(NAMED_CELLS[cell].kind, steps, batch, hidden, hidden, dtype, config.device)
-                    )
-                    rows += _rows(config, point, cases, "builtin")
+    for point in grid_points(config, progress):
+        cases = [builtin_case(point)] + [library_case(point, b) for b in config.backends]
+        kind = NAMED_CELLS[point.cell].kind
+        cases.append(
+            gemm_case(
+                kind, point.steps, point.batch, point.input_size, point.hidden, point.dtype, point.device
+            )
+        )
+        rows += _rows(config, point, cases, "builtin")
     return rows
+
+
+def grid_points(
+    config: SpeedConfig, progress: Callable[[str], None] | None = None, what: str = ""
+) -> Iterator[GridPoint]:
+    """Every (cell, T, B, H) of the grid as a `GridPoint` (input size ``H``), each announced to
+    ``progress`` (prefixed by ``what``) before it is built."""
+    dtype = DTYPES[config.dtype]
+    for cell, steps, batch, hidden in itertools.product(
+        config.cells, config.steps, config.batch, config.hidden
+    ):
+        if progress is not None:
+            progress(f"{what}{cell} T={steps} B={batch} H={hidden}")
+        yield GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
 
 
 def user_cell_rows(config: SpeedConfig) -> list[dict]:
@@ -239,33 +250,26 @@ def compile_rows(config: SpeedConfig, progress: Callable[[str], None] | None = N
     """
     from torch._inductor import config as inductor_config
 
-    dtype = DTYPES[config.dtype]
     rows = []
-    for cell in config.cells:
-        for steps in config.steps:
-            for batch in config.batch:
-                for hidden in config.hidden:
-                    if progress is not None:
-                        progress(f"torch.compile: {cell} T={steps} B={batch} H={hidden}")
-                    point = GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
-                    library = library_module(point)
-                    cases = [builtin_case(point), module_case("rnninit", library, point)]
-                    compile_s = {}
-                    for name, module in (
-                        ("builtin+compile", point.reference),
-                        ("rnninit+compile", library),
-                    ):
-                        torch._dynamo.reset()
-                        # torch.compile of a module is a module (OptimizedModule); its stub says "a callable"
-                        case = module_case(name, cast(nn.Module, torch.compile(module)), point)
-                        with inductor_config.patch(force_disable_caches=True):
-                            t0 = time.perf_counter()
-                            case.run_once()
-                            compile_s[name] = time.perf_counter() - t0
-                        cases.append(case)
-                    for row in _rows(config, point, cases, "builtin"):
-                        row["compile_s"] = compile_s.get(row["candidate"])
-                        rows.append(row)
+    for point in grid_points(config, progress, "torch.compile: "):
+        library = library_module(point)
+        cases = [builtin_case(point), module_case("rnninit", library, point)]
+        compile_s = {}
+        for name, module in (
+            ("builtin+compile", point.reference),
+            ("rnninit+compile", library),
+        ):
+            torch._dynamo.reset()
+            # torch.compile of a module is a module (OptimizedModule); its stub says "a callable"
+            case = module_case(name, cast(nn.Module, torch.compile(module)), point)
+            with inductor_config.patch(force_disable_caches=True):
+                t0 = time.perf_counter()
+                case.run_once()
+                compile_s[name] = time.perf_counter() - t0
+            cases.append(case)
+        for row in _rows(config, point, cases, "builtin"):
+            row["compile_s"] = compile_s.get(row["candidate"])
+            rows.append(row)
     return rows
 
 
@@ -275,19 +279,12 @@ def double_backward_rows(config: SpeedConfig, progress: Callable[[str], None] | 
     The kernels' first backward is hand-derived; under ``create_graph=True`` they recompute the layer
     with the reference loop and differentiate that, which is what these rows cost.
     """
-    dtype = DTYPES[config.dtype]
     rows = []
-    for cell in config.cells:
-        for steps in config.steps:
-            for batch in config.batch:
-                for hidden in config.hidden:
-                    if progress is not None:
-                        progress(f"double backward: {cell} T={steps} B={batch} H={hidden}")
-                    point = GridPoint(cell, steps, batch, hidden, hidden, dtype, config.device)
-                    cases = [module_case("builtin", point.reference, point, double_backward=True)]
-                    for backend in ("auto", "kernels", "builtin", "loop"):
-                        cases.append(library_case(point, backend, double_backward=True))
-                    rows += _rows(config, point, cases, "builtin")
+    for point in grid_points(config, progress, "double backward: "):
+        cases = [module_case("builtin", point.reference, point, double_backward=True)]
+        for backend in BACKENDS:
+            cases.append(library_case(point, backend, double_backward=True))
+        rows += _rows(config, point, cases, "builtin")
     return rows
 
 

@@ -28,7 +28,7 @@ direction); in strict mode a parameter the declaration leaves out is an error th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from torch import nn
 
@@ -154,7 +154,7 @@ def declare_wrapped(
         )
     wraps = {"inner": inner, "renamed": renamed if isinstance(renamed, str) else dict(renamed)}
     if not isinstance(wrapper_or_class, type):
-        _wrapped_layout(wrapper_or_class, "", wraps, _no_layout)  # check before changing anything
+        _wrapped_layout(wrapper_or_class, "", wraps)  # check before changing anything
     _set_declaration(wrapper_or_class, rnninit_wraps=wraps)
     return wrapper_or_class
 
@@ -183,19 +183,19 @@ def _check_target(target, function: str) -> None:
         raise LayoutError(f"{function}() needs a torch.nn.Module subclass or instance, got {target!r}")
 
 
-def _no_layout(module: nn.Module, path: str) -> Owned | None:
-    from rnninit.torch.layouts import own_layout
+def _own_layout(module: nn.Module, path: str) -> Owned | None:
+    """`rnninit.torch.layouts.own_layout`: the layout of the module a wrapper wraps (any kind the walk
+    recognizes: a built-in, an rnninit cell, a declared cell, another wrapper)."""
+    from rnninit.torch.layouts import own_layout  # layouts imports this module
 
     return own_layout(module, path)
 
 
-def declared_module_layout(
-    module: nn.Module, path: str, inner_layout: Callable[[nn.Module, str], Owned | None] = _no_layout
-) -> Owned | None:
+def declared_module_layout(module: nn.Module, path: str) -> Owned | None:
     """The layout of a module that declares ``rnninit_roles`` or ``rnninit_wraps``, or ``None``."""
     wraps = getattr(module, "rnninit_wraps", None)
     if wraps is not None:
-        return _wrapped_layout(module, path, wraps, inner_layout)
+        return _wrapped_layout(module, path, wraps)
     roles = getattr(module, "rnninit_roles", None)
     if roles is None:
         return None
@@ -228,8 +228,8 @@ def _layout(module: nn.Module, path: str, roles: Mapping[str, str], kind, transp
         raise LayoutError(f"{path or '<model>'} ({type(module).__name__}): {exc}") from None
 
 
-def _wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) -> Owned:
-    cells, tensors, _ = wrapped_layout(module, path, wraps, inner_layout)
+def _wrapped_layout(module: nn.Module, path: str, wraps: Mapping) -> Owned:
+    cells, tensors, _ = wrapped_layout(module, path, wraps)
     return cells, tensors
 
 
@@ -239,10 +239,10 @@ def wrapped_aliases(module: nn.Module, path: str) -> set[str]:
     wraps = getattr(module, "rnninit_wraps", None)
     if wraps is None:
         return set()
-    return wrapped_layout(module, path, wraps, _no_layout)[2]
+    return wrapped_layout(module, path, wraps)[2]
 
 
-def wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) -> tuple[list, dict, set[str]]:
+def wrapped_layout(module: nn.Module, path: str, wraps: Mapping) -> tuple[list, dict, set[str]]:
     """The wrapped module's layout with the wrapper's names, and the inner names it replaced."""
     where = f"{path or '<model>'} ({type(module).__name__})"
     inner_name, renamed = wraps["inner"], wraps["renamed"]
@@ -253,7 +253,7 @@ def wrapped_layout(module: nn.Module, path: str, wraps: Mapping, inner_layout) -
         raise LayoutError(
             f"{where} has no submodule {inner_name!r} to wrap; submodules: {children}"
         ) from None
-    found = inner_layout(inner, path)
+    found = _own_layout(inner, path)
     if found is None:
         raise LayoutError(
             f"{where}: its submodule {inner_name!r} ({type(inner).__name__}) is not a recurrent module "

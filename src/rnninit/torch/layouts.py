@@ -59,7 +59,7 @@ def own_layout(module: nn.Module, path: str) -> Owned | None:
     own = getattr(module, "rnninit_layout", None)
     if callable(own):
         return own(path)
-    found = declared_module_layout(module, path, own_layout)
+    found = declared_module_layout(module, path)
     if found is not None:
         return found
     return builtin_layout(module, path)
