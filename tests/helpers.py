@@ -8,6 +8,7 @@ folder (``tests/core/core_blocks.py``, ``tests/zoo/zoo_checks.py``).
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +22,12 @@ def src_env(**extra: str) -> dict[str, str]:
     """This process's environment with ``PYTHONPATH`` set to :data:`SRC`, plus ``extra``: for running
     rnninit (``python -m rnninit.cli ...``, an example script) in a subprocess."""
     return {**os.environ, "PYTHONPATH": str(SRC), **extra}
+
+
+def last_json(text: str):
+    """The JSON object on the last line of ``text``: what a ``--json`` command (``rnninit run``,
+    ``rnninit tune``) prints last, after any progress lines."""
+    return json.loads(text.strip().splitlines()[-1])
 
 
 def torch_state(module) -> dict:

@@ -20,6 +20,7 @@ from rnninit.parallel import map_blocks
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike, format_key
 from rnninit.walk import Visit, walk_cell
+from rnninit.writer import LARGEST, fits_dtype
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,9 @@ class Plan:
         narrow = {name for name, wanted in wanted_dtypes.items() if wanted in ("float32", "float16")}
         # a value the dtype cannot hold stays float64 for the writer to name
         for assignment in self.assignments:
-            largest = {"float32": 3.4028234663852886e38, "float16": 65504.0}
             for placement in assignment.slot.placements:
-                if placement.tensor in narrow and not _within(
-                    assignment.value, largest[wanted_dtypes[placement.tensor]]
+                if placement.tensor in narrow and not fits_dtype(
+                    assignment.value, LARGEST[wanted_dtypes[placement.tensor]]
                 ):
                     narrow.discard(placement.tensor)
 
@@ -198,11 +198,6 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
         for slot, part in visit.split(value):
             plan.assignments.append(Assignment(visit.cell, slot, init, part, visit.fused, visit.rule))
     return plan
-
-
-def _within(value: np.ndarray, largest: float) -> bool:
-    """Every entry finite and below ``largest`` in magnitude (so rounding to the dtype keeps it finite)."""
-    return not value.size or bool(value.max() < largest and -value.min() < largest)
 
 
 def _sample(visit: Visit, init: Init, seed: int) -> np.ndarray:

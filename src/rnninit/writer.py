@@ -28,7 +28,7 @@ import numpy as np
 
 from rnninit.errors import StorageError
 
-#: Largest finite value of each floating dtype, for messages.
+#: Largest finite value of each floating dtype (for `fits_dtype` and for messages).
 LARGEST = {
     "float16": 65504.0,
     "bfloat16": 3.3895313892515355e38,
@@ -88,7 +88,7 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
     arrays = {name: _floating(value) for name, value in arrays.items()}
     overflows: dict[str, list[tuple[str, np.ndarray, np.ndarray]]] = {}
     for name, value in arrays.items():
-        if _fits(value, LARGEST.get(target.dtype(name))):
+        if fits_dtype(value, LARGEST.get(target.dtype(name))):
             continue
         mask = np.asarray(target.nonfinite(target.convert(name, value)), dtype=bool)
         if mask.any():
@@ -121,10 +121,20 @@ def _floating(value) -> np.ndarray:
     return array if array.dtype.kind == "f" else array.astype(np.float64)
 
 
-def _fits(value: np.ndarray, largest: float | None) -> bool:
+def fits_dtype(value: np.ndarray, largest: float | None) -> bool:
     """Whether every entry is finite and below the dtype's largest finite value, so that rounding
     to the dtype (monotone, and exact at that value) cannot give an infinity: the fast proof that
-    needs no converted copy. ``False`` means: convert, and look."""
+    needs no converted copy. ``False`` means: convert, and look.
+
+    Args:
+        value: The values to write.
+        largest: The dtype's largest finite value (`LARGEST`), ``None`` for a dtype not listed there.
+
+    Returns:
+        ``True`` when every entry surely stays finite in the dtype (an empty ``value`` always does,
+        unless ``largest`` is ``None``); ``False`` for NaN, infinities, entries at or past ``largest``
+        and any dtype without a ``largest``.
+    """
     if largest is None or not value.size:
         return largest is not None
     return bool(value.max() < largest and -value.min() < largest)  # False for NaN, too

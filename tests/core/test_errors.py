@@ -111,10 +111,3 @@ def test_no_library_message_names_a_command_line_flag():
                 named = {f for f in flags if f in node.value.split() or f"{f} " in node.value}
                 found += [f"{path.relative_to(SRC)}:{node.lineno}: {flag}" for flag in sorted(named)]
     assert flags and found == []
-
-
-def test_the_old_module_of_cell_kinds_still_gives_its_names():
-    """``rnninit.layout.cells`` (documented before the cell kinds moved to ``rnninit.layout.kinds``)."""
-    from rnninit.layout import cells, kinds
-
-    assert cells.__all__ and all(getattr(cells, name) is getattr(kinds, name) for name in cells.__all__)

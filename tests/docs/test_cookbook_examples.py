@@ -1,7 +1,6 @@
 """docs/cookbook.md: every Python block runs as written, each on its own (copy-pasteable) as a script in a
 scratch directory (a file, so that TorchScript can read the source of a ScriptModule)."""
 
-import os
 import re
 import runpy
 
@@ -42,12 +41,8 @@ def test_the_cookbook_declares_every_design_of_the_zoo():
 @pytest.mark.parametrize(
     "heading, block", BLOCKS, ids=[f"{i}-{h.split(':')[0][:40]}" for i, (h, _) in enumerate(BLOCKS)]
 )
-def test_every_python_block_runs_on_its_own(heading, block, tmp_path):
+def test_every_python_block_runs_on_its_own(heading, block, tmp_path, monkeypatch):
     script = tmp_path / "block.py"
     script.write_text(block)
-    here = os.getcwd()
-    os.chdir(tmp_path)
-    try:
-        runpy.run_path(str(script), run_name="cookbook")
-    finally:
-        os.chdir(here)
+    monkeypatch.chdir(tmp_path)
+    runpy.run_path(str(script), run_name="cookbook")

@@ -11,7 +11,7 @@ import time
 
 import pytest
 import yaml
-from helpers import src_env
+from helpers import last_json, src_env
 
 from rnninit.cli import main
 
@@ -48,14 +48,10 @@ def _write(tmp_path, data, name="exp.yaml"):
     return path
 
 
-def _last_json(text):
-    return json.loads(text.strip().splitlines()[-1])
-
-
 def test_json_summary_is_the_last_line_and_counts_every_run(tmp_path, capsys):
     config = _write(tmp_path, SMALL)
     assert main(["run", str(config), "--out", str(tmp_path / "out"), "--workers", "1", "--json"]) == 0
-    summary = _last_json(capsys.readouterr().out)
+    summary = last_json(capsys.readouterr().out)
     assert (summary["completed"], summary["diverged"], summary["failed"], summary["reused"]) == (4, 2, 0, 0)
     assert set(summary["models"]) == {"lstm-f1", "irnn", "exploding"}
     assert summary["models"]["exploding"] == {
@@ -67,7 +63,7 @@ def test_json_summary_is_the_last_line_and_counts_every_run(tmp_path, capsys):
     assert isinstance(summary["models"]["lstm-f1"]["final_metric"], float)
     # a rerun repeats nothing and reports the same results
     assert main(["run", str(config), "--out", str(tmp_path / "out"), "--json"]) == 0
-    again = _last_json(capsys.readouterr().out)
+    again = last_json(capsys.readouterr().out)
     assert again["reused"] == 6 and again["models"] == summary["models"]
 
 
@@ -135,13 +131,13 @@ def test_kill_9_mid_sweep_then_rerun_reuses_finished_runs_and_matches_uninterrup
     resumed = _run(config, killed_out, workers=2)
     out, err = resumed.communicate(timeout=240)
     assert resumed.returncode == 0, err
-    after = _last_json(out)
+    after = last_json(out)
     assert after["reused"] == finished  # every stored run is reused, the others are redone
 
     fresh = _run(config, tmp_path / "fresh", workers=1)
     out, err = fresh.communicate(timeout=240)
     assert fresh.returncode == 0, err
-    reference = _last_json(out)
+    reference = last_json(out)
     assert reference["reused"] == 0
     assert {k: v for k, v in after.items() if k != "reused"} == {
         k: v for k, v in reference.items() if k != "reused"

@@ -23,24 +23,9 @@ SPECS = {
 @pytest.mark.parametrize("cell", sorted(CELLS))
 def test_every_cell_builds_applies_its_spec_and_trains(cell):
     task = make_task({"name": "copy", "length": 5})
-    model = build_model(
-        cell,
-        6,
-        SPECS[cell],
-        input_size=task.input_size,
-        output_size=task.output_size,
-        readout=task.readout,
-        seed=0,
-    )
-    again = build_model(
-        cell,
-        6,
-        SPECS[cell],
-        input_size=task.input_size,
-        output_size=task.output_size,
-        readout=task.readout,
-        seed=0,
-    )
+    sizes = {"input_size": task.input_size, "output_size": task.output_size, "readout": task.readout}
+    model = build_model(cell, 6, SPECS[cell], **sizes, seed=0)
+    again = build_model(cell, 6, SPECS[cell], **sizes, seed=0)
     for a, b in zip(model.parameters(), again.parameters()):
         assert torch.equal(a, b)  # same seed, same model
     out = model(task.sample(3, np.random.default_rng(0)).x)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import src_env
+from helpers import last_json, src_env
 
 import rnninit
 from rnninit.cli import main
@@ -277,7 +277,7 @@ def test_cli_executor_ray_with_address_matches_local_json_summary(ray_cluster, t
         timeout=240,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == reference.summary()
+    assert last_json(done.stdout) == reference.summary()
     assert f"1 to run on the Ray cluster at {address}" in " ".join(done.stderr.split())  # rich wraps lines
     assert _stored_results(tmp_path / "out") == _stored_results(tmp_path / "local")
 
@@ -317,7 +317,7 @@ def test_cli_executor_ray_alone_starts_and_stops_a_private_local_instance(tmp_pa
         timeout=240,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == reference.summary()
+    assert last_json(done.stdout) == reference.summary()
     assert "1 to run on 1 ray worker(s)" in " ".join(done.stderr.split())
     assert _stored_results(tmp_path / "out") == _stored_results(tmp_path / "local")
 

@@ -1,10 +1,10 @@
 """``rnninit tune``: the JSON contract, the table and the plot; exit code 2 with one line for bad input."""
 
-import json
 import subprocess
 import sys
 
 import pytest
+from helpers import last_json
 
 from rnninit import Spec
 from rnninit.cli import main
@@ -15,7 +15,7 @@ ARGV = ["tune", FAMILY, "--cell", "elman", "--hidden", "8", "--T", "30", "--inpu
 
 def test_json_is_one_object_on_the_last_line_with_a_parseable_spec_objective_and_diagnostics(capsys):
     assert main([*ARGV, "--json"]) == 0
-    out = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    out = last_json(capsys.readouterr().out)
     spec = Spec.parse(out["spec"])
     assert spec == Spec.parse(f"hh=orthogonal(gain={out['values']['hh.gain']}) bias=zeros")
     assert out["values"]["hh.gain"] == pytest.approx(1.0, rel=0.02)

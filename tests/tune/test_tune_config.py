@@ -5,7 +5,7 @@ import json
 
 import pytest
 import yaml
-from helpers import ROOT
+from helpers import ROOT, last_json
 
 from rnninit.cli import main
 from rnninit.experiments.config import RunSpec, load_experiment, parse_experiment
@@ -76,7 +76,7 @@ def test_a_tuned_run_end_to_end_reports_its_family_and_chosen_values(tmp_path, c
     config.write_text(yaml.safe_dump(BASE))
     out = tmp_path / "out"
     assert main(["run", str(config), "--out", str(out), "--workers", "1", "--json"]) == 0
-    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    summary = last_json(capsys.readouterr().out)
     tuned = summary["models"]["tanh-tuned"]
     assert tuned["family"] == "hh=orthogonal(gain=?) bias=zeros" and tuned["spec"].startswith("hh=orthogonal")
     assert "family" not in summary["models"]["tanh-default"]

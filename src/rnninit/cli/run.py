@@ -78,9 +78,8 @@ def run(args: argparse.Namespace) -> int:
             f"(rnninit run {args.mlflow} --out {args.out} --mlflow)"
         )
     sweep = load_experiment(args.config)  # validated completely before anything runs
-    check_root(
-        args.out, name="out"
-    )  # a file, an unwritable place or someone else's directory: refused before any run
+    # a file, an unwritable place or someone else's directory: refused before any run
+    check_root(args.out, name="out")
     options = {"workers": args.workers}
     if args.address is not None:
         if args.executor != "ray":

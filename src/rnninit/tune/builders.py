@@ -20,10 +20,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from rnninit.dynamics.factories import CELLS, make_cell
+from rnninit.dynamics.factories import CELLS, cell_factory, make_cell
 from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.stepper import Stepper
-from rnninit.errors import TuneError, did_you_mean, one_of
+from rnninit.errors import DynamicsError, TuneError, one_of
 from rnninit.spec import Spec
 
 Builder = Callable[[Spec], Stepper]
@@ -40,8 +40,10 @@ def describe_cell(cell: Any) -> str:
 def cell_builder(cell: Any, *, input_size: int, hidden_size: int, seed: int) -> Builder:
     """``build(spec)``: the cell initialized from ``spec`` with ``seed``, as a float64 `Stepper`."""
     if isinstance(cell, str):
-        if cell not in CELLS:
-            raise TuneError(f"unknown cell '{cell}'{did_you_mean(cell, CELLS)}; valid cells: {one_of(CELLS)}")
+        try:
+            cell_factory(cell)  # an unknown name is refused here, not at the first point measured
+        except DynamicsError as exc:
+            raise TuneError(str(exc)) from None
         return lambda spec: make_cell(cell, input_size, hidden_size, spec, seed=seed)
     if isinstance(cell, nn.Module):
         template = cell
