@@ -11,6 +11,7 @@ Examples:
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
 
 from rnninit.spec import SpecLike
@@ -112,18 +113,9 @@ def describe_round_trip(model: object, fresh: object, spec: SpecLike, *, seed: i
 
 
 def _apply_for(framework: str):
-    if framework == "torch":
-        from rnninit.torch import apply as torch_apply
-
-        return torch_apply
-    if framework == "keras":
-        from rnninit.keras import apply as keras_apply
-
-        return keras_apply
-    # flax: nnx modules, written in place (a Linen bundle needs rnninit.flax.apply_linen)
-    from rnninit.flax import apply as flax_apply
-
-    return flax_apply
+    """The ``apply`` of ``rnninit.<framework>`` (for flax: nnx modules, written in place; a Linen
+    bundle needs ``rnninit.flax.apply_linen``)."""
+    return importlib.import_module(f"rnninit.{framework}").apply
 
 
 def _open_entries(described, spec, model) -> dict:

@@ -22,6 +22,7 @@ from zoo_checks import (
     assert_glorot_uniform,
     assert_orthogonal,
     describe_round_trip,
+    numpy,
     rows,
 )
 
@@ -84,10 +85,6 @@ class AWD_LSTM(nn.Module):  # noqa: N801 - fastai's name
         for rnn in self.rnns:
             output, _ = rnn(output)
         return output
-
-
-def numpy(tensor):
-    return tensor.detach().numpy().astype(np.float64)
 
 
 def test_every_block_is_where_the_lstms_read_it_and_equals_the_unwrapped_models():

@@ -21,6 +21,7 @@ from zoo_checks import (
     assert_glorot_uniform,
     assert_orthogonal,
     describe_round_trip,
+    numpy,
     rows,
 )
 
@@ -68,10 +69,6 @@ class RNNModel(nn.Module):
     def forward(self, tokens):
         output, _ = self.rnn(self.encoder(tokens))
         return self.decoder(output)
-
-
-def numpy(tensor):
-    return tensor.detach().numpy().astype(np.float64)
 
 
 def test_every_block_of_every_layer_and_direction_is_the_bare_lstms():

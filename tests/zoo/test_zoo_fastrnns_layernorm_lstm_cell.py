@@ -16,7 +16,7 @@ import pytest
 import torch
 import torch.jit as jit
 from torch import nn
-from zoo_checks import assert_audits_clean, assert_caught, assert_orthogonal, describe_round_trip, rows
+from zoo_checks import assert_audits_clean, assert_caught, assert_orthogonal, describe_round_trip, numpy, rows
 
 import rnninit.torch as rt
 
@@ -67,10 +67,6 @@ def make():
 
 def as_tensor(value):
     return torch.tensor(value, dtype=torch.float32)
-
-
-def numpy(tensor):
-    return tensor.detach().numpy().astype(np.float64)
 
 
 def layer_norm(z, gain, beta, eps=1e-5):

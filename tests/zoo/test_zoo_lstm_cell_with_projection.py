@@ -15,7 +15,7 @@ ElmoLstm keeps one such cell per layer and direction (``forward_layer_k``, ``bac
 import numpy as np
 import torch
 from torch import nn
-from zoo_checks import assert_audits_clean, assert_caught, assert_orthogonal, describe_round_trip, rows
+from zoo_checks import assert_audits_clean, assert_caught, assert_orthogonal, describe_round_trip, numpy, rows
 
 import rnninit.torch as rt
 
@@ -69,10 +69,6 @@ class ElmoLstm(nn.Module):
             for direction in ("forward", "backward"):
                 cell = LstmCellWithProjection(IN if k == 0 else P, P, C, **clips)
                 self.add_module(f"{direction}_layer_{k}", cell)
-
-
-def numpy(tensor):
-    return tensor.detach().numpy().astype(np.float64)
 
 
 def test_every_block_is_where_elmo_puts_it():

@@ -12,6 +12,11 @@ import rnninit as ri
 from rnninit.testing import describe_round_trip as round_trip
 
 
+def numpy(tensor) -> np.ndarray:
+    """A framework tensor (a torch parameter) as a float64 NumPy array, detached from autograd."""
+    return tensor.detach().numpy().astype(np.float64)
+
+
 def rows(tensor: np.ndarray, k: int, size: int) -> np.ndarray:
     """The k-th block of ``size`` rows (``tensor[k*size:(k+1)*size]``)."""
     return np.asarray(tensor)[k * size : (k + 1) * size]

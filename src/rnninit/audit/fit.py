@@ -79,10 +79,13 @@ def _z() -> float:
     return float(stats.norm.isf(ACCEPT_P / 2))
 
 
-def _mean_interval(flat: np.ndarray, std: float) -> tuple[float, float, float]:
+def _mean_interval(flat: np.ndarray, std: float) -> tuple[float, float, float, float]:
+    """The mean's interval ``(lo, hi)``, its point estimate, and the simplest decimal in the interval
+    (the estimate where none is short enough)."""
     mean = float(flat.mean())
     half = _z() * std / math.sqrt(flat.size)
-    return mean - half, mean + half, mean
+    simplest = shortest_decimal(mean - half, mean + half, mean)
+    return mean - half, mean + half, mean, mean if simplest is None else simplest
 
 
 def _extreme_slack(width: float, n: int) -> float:
@@ -109,9 +112,7 @@ def fit_normal(flat: np.ndarray) -> Fitted | None:
     std = float(flat.std(ddof=1)) if n > 1 else 0.0
     if n < 2 or std == 0:
         return None
-    m_lo, m_hi, m_hat = _mean_interval(flat, std)
-    mean = shortest_decimal(m_lo, m_hi, m_hat)
-    mean = m_hat if mean is None else mean
+    m_lo, m_hi, _, mean = _mean_interval(flat, std)
     ss = float(np.sum((flat - mean) ** 2))
     lo = math.sqrt(ss / stats.chi2.isf(ACCEPT_P / 2, n))
     hi = math.sqrt(ss / stats.chi2.ppf(ACCEPT_P / 2, n))
@@ -145,9 +146,7 @@ def fit_truncated_normal(flat: np.ndarray) -> Fitted | None:
     sample_std = float(flat.std(ddof=1)) if n > 1 else 0.0
     if n < 2 or sample_std == 0:
         return None
-    m_lo, m_hi, m_hat = _mean_interval(flat, sample_std)
-    mean = shortest_decimal(m_lo, m_hi, m_hat)
-    mean = m_hat if mean is None else mean
+    m_lo, m_hi, m_hat, mean = _mean_interval(flat, sample_std)
     # the support is mean ± TRUNCATION·std: std is at least the sample's largest distance over TRUNCATION
     reach = float(np.max(np.abs(flat - mean))) / TRUNCATION
     scale = sample_std / TRUNCATED_STD

@@ -16,7 +16,6 @@ seeded Keras initializer does).
 
 from __future__ import annotations
 
-import random
 import sys
 from collections.abc import Sequence
 
@@ -24,9 +23,10 @@ import keras
 import numpy as np
 
 from rnninit.errors import SpecError
+from rnninit.keras.apply import draw_seed
 from rnninit.layout.kinds import CellKind, cell_kind, kind_for_gates
 from rnninit.role_binding import check_role_given, parse_gates, sample_declared
-from rnninit.seeding import MAX_SEED, check_seed
+from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 
 _WEIGHT = "weight"
@@ -157,7 +157,7 @@ class RoleInitializer(keras.initializers.Initializer):
         if self.seed is not None:
             return self.seed
         if self._drawn_seed is None:
-            self._drawn_seed = random.randint(0, MAX_SEED)
+            self._drawn_seed = draw_seed()
         return self._drawn_seed
 
     def get_config(self) -> dict:

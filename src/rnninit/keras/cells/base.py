@@ -19,7 +19,6 @@ seed means); give each its own seed, use ``seed=None``, or initialize the whole 
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from typing import ClassVar
 
@@ -28,11 +27,12 @@ import numpy as np
 
 from rnninit.apply_result import ApplyResult
 from rnninit.errors import SpecError, one_of
+from rnninit.keras.apply import draw_seed
 from rnninit.keras.cells.arguments import check_units
 from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot, role_slots
 from rnninit.plan import make_plan
-from rnninit.seeding import MAX_SEED, check_seed
+from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 
 
@@ -204,7 +204,7 @@ class RecurrentCell(keras.layers.Layer):
         cell, tensors = self.rnninit_layout()
         cell = replace(cell, direction=1 if self._is_backward_copy() else 0)
         chosen = seed if seed is not None else self.seed
-        chosen = random.randint(0, MAX_SEED) if chosen is None else check_seed(chosen)
+        chosen = draw_seed() if chosen is None else check_seed(chosen)
         plan = make_plan(self.spec, ModelLayout((cell,), tensors), chosen)
         values = plan.new_arrays({name: np.zeros(shape) for name, shape in tensors.items()})
         for name, value in values.items():
