@@ -21,8 +21,8 @@ import flax.linen as nn
 from flax import nnx
 
 from rnninit.errors import LayoutError
-from rnninit.layout.declared import declared_layout, parse_declaration
-from rnninit.layout.kinds import CellKind, cell_kind
+from rnninit.layout.declared import check_declaration, declared_layout
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout
 
 
@@ -108,12 +108,7 @@ def declare(
             f"declare() on a Linen module instance: Linen modules are frozen; declare the class, "
             f"rf.declare({type(module_or_class).__name__}, ...)"
         )
-    if not isinstance(roles, Mapping) or not roles:
-        raise LayoutError(f"declare() needs a non-empty dict of parameter path -> role, got {roles!r}")
-    for text in roles.values():
-        parse_declaration(text)
-    if kind is not None:
-        kind = cell_kind(kind).name  # a SpecError naming the valid kinds
+    kind = check_declaration(roles, kind, names="parameter path")
     if not is_class:
         params = {
             ".".join(str(k) for k in path): v

@@ -131,6 +131,23 @@ def parse_declaration(text: object) -> Declaration:
     return Declaration(tuple(parts), layer, direction, bool(at))
 
 
+def check_declaration(
+    roles: object, kind: str | CellKind | None, *, names: str = "parameter name"
+) -> str | None:
+    """Check a declaration before a backend stores it: ``roles`` a non-empty mapping whose every
+    value parses, ``kind`` a known cell kind; returns the kind's canonical name (or ``None``).
+
+    Raises:
+        LayoutError: ``roles`` is not a non-empty mapping of ``names`` -> role.
+        SpecError: a role text does not parse, or ``kind`` names no cell kind.
+    """
+    if not isinstance(roles, Mapping) or not roles:
+        raise LayoutError(f"declare() needs a non-empty dict of {names} -> role, got {roles!r}")
+    for text in roles.values():
+        parse_declaration(text)
+    return None if kind is None else cell_kind(kind).name  # a SpecError naming the valid kinds
+
+
 def declared_layout(
     shapes: Mapping[str, tuple[int, ...]],
     roles: Mapping[str, str],

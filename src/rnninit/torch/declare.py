@@ -33,8 +33,8 @@ from collections.abc import Mapping
 from torch import nn
 
 from rnninit.errors import LayoutError
-from rnninit.layout.declared import declared_layout, parse_declaration
-from rnninit.layout.kinds import CellKind, cell_kind
+from rnninit.layout.declared import check_declaration, declared_layout
+from rnninit.layout.kinds import CellKind
 from rnninit.layout.storage import CellLayout, renamed_layout
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
@@ -84,12 +84,7 @@ def declare(
         ApplyResult(seed=0, initialized=2 blocks, untouched=0 blocks)
     """
     _check_target(module_or_class, "declare")
-    if not isinstance(roles, Mapping) or not roles:
-        raise LayoutError(f"declare() needs a non-empty dict of parameter name -> role, got {roles!r}")
-    for text in roles.values():
-        parse_declaration(text)
-    if kind is not None:
-        kind = cell_kind(kind).name  # a SpecError naming the valid kinds
+    kind = check_declaration(roles, kind)
     if not isinstance(module_or_class, type):
         _layout(module_or_class, "", roles, kind, transpose)  # check before changing anything
     _set_declaration(
