@@ -3,18 +3,25 @@
 `make_plan` validates the whole spec against every cell and samples every block in
 NumPy *before* anything is written, so a backend that writes only a finished plan changes
 either every weight or none. `Plan.new_arrays` turns the plan into new tensor contents.
+
+A block's value is a function of the seed and the block's identity only (`rnninit.seeding`), so it
+can be drawn at any time: ``make_plan(..., sample=False)`` validates everything and draws nothing,
+each `Assignment.value` is then drawn on first use, and `Plan.stream` draws block after block
+into reused memory for a writer that writes each away at once (`rnninit.writer.write_blocks`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 
 from rnninit.errors import SpecError
-from rnninit.inits import Init
+from rnninit.inits import Init, scratch
 from rnninit.layout.storage import CellLayout, ModelLayout, Slot
 from rnninit.parallel import map_blocks
 from rnninit.seeding import check_seed
@@ -22,18 +29,70 @@ from rnninit.spec import Spec, SpecLike, format_key
 from rnninit.walk import Visit, walk_cell
 from rnninit.writer import LARGEST, fits_dtype
 
+T = TypeVar("T")
+
+
+class Draw:
+    """One visit's value (a gate block, or a fused role's stacked blocks): drawn from the block's own
+    stream when first needed, then kept, so it is the same array every time it is read."""
+
+    def __init__(self, visit: Visit, init: Init, seed: int):
+        self.visit, self.init, self.seed = visit, init, seed
+        self._value: np.ndarray | None = None
+
+    @property
+    def size(self) -> int:
+        return math.prod(self.visit.shape)
+
+    def validate(self) -> None:
+        """Raise the `SpecError` sampling would raise for an init that cannot initialize the block."""
+        _named(self.visit, lambda: self.init.validate(self.visit.block(self.seed)))
+
+    def new(self) -> np.ndarray:
+        """A fresh draw (the same numbers each time), not kept."""
+        return _named(
+            self.visit, lambda: self.init.sample(self.visit.block(self.seed), self.visit.rng(self.seed))
+        )
+
+    def value(self) -> np.ndarray:
+        if self._value is None:
+            self._value = self.new()
+        return self._value
+
+    def keep(self, value: np.ndarray) -> None:
+        self._value = value
+
+    @property
+    def drawn(self) -> bool:
+        return self._value is not None
+
 
 @dataclass(frozen=True)
 class Assignment:
-    """One block's new effective value."""
+    """One block's new effective value.
+
+    Attributes:
+        cell: The block's cell.
+        slot: The block: role, gate and where it is stored.
+        init: The init chosen for it.
+        draw: Where the value comes from (shared by the gate blocks of a fused draw).
+        part: Which of the draw's blocks this one is (0 unless fused).
+        fused: The init was drawn over all gates of the role at once.
+        rule: Set when a rule, not a spec entry, chose the init (see `rnninit.walk`).
+    """
 
     cell: CellLayout
     slot: Slot
     init: Init
-    value: np.ndarray
+    draw: Draw = field(repr=False, compare=False)
+    part: int = 0
     fused: bool = False
-    #: Set when a rule, not a spec entry, chose the init (see `rnninit.walk`).
     rule: str | None = None
+
+    @property
+    def value(self) -> np.ndarray:
+        """The block's new effective value, float64, in neutral orientation (drawn on first use)."""
+        return self.draw.visit.split(self.draw.value())[self.part][1]
 
     def record(self) -> dict:
         return {
@@ -127,6 +186,45 @@ class Plan:
         map_blocks(write, self.assignments, (a.value.size for a in self.assignments))
         return arrays
 
+    def draws(self) -> list[Draw]:
+        """Each draw once, in order (a fused draw feeds several assignments)."""
+        return list({id(a.draw): a.draw for a in self.assignments}.values())
+
+    def sample(self) -> None:
+        """Draw every value not drawn yet, now, on several cores (`rnninit.parallel`), and keep them."""
+        pending = [d for d in self.draws() if not d.drawn]
+        for d, value in zip(pending, map_blocks(Draw.new, pending, (d.size for d in pending)), strict=True):
+            d.keep(value)
+
+    def stream(self, consume: Callable[[Assignment, np.ndarray], None]) -> None:
+        """Hand every block's value to ``consume``, drawing block after block on several cores.
+
+        A value not drawn yet is drawn into memory that this thread's next draw reuses
+        (`rnninit.inits.scratch`), and kept nowhere: ``consume`` must be done with the array when
+        it returns. A big model is then written without a second copy of it in fresh memory.
+
+        Raises:
+            SpecError: A block's init cannot draw it (with the block named); ``consume``'s errors
+                pass through. The blocks consumed so far stay consumed: a writer restores them.
+        """
+        lenders: dict[int, scratch.Lender] = {}
+        by_draw: dict[int, list[Assignment]] = {}
+        for a in self.assignments:
+            by_draw.setdefault(id(a.draw), []).append(a)
+
+        def run(draw: Draw) -> None:
+            lender = lenders.setdefault(threading.get_ident(), scratch.Lender())
+            with scratch.lending(lender):
+                value = draw.value() if draw.drawn else draw.new()
+            parts = draw.visit.split(value)
+            for a in by_draw[id(draw)]:
+                consume(a, parts[a.part][1])
+            if not draw.drawn:
+                lender.reclaim(value)
+
+        draws = self.draws()
+        map_blocks(run, draws, (d.size for d in draws))
+
     def records(self) -> list[dict]:
         """One dict per block: where it is stored and which init it received."""
         out = [a.record() for a in self.assignments]
@@ -153,7 +251,7 @@ class Plan:
         return tuple(self.layout.skipped)
 
 
-def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
+def make_plan(spec: SpecLike, layout: ModelLayout, seed: int, *, sample: bool = True) -> Plan:
     """Validate ``spec`` against every cell of ``layout`` and sample every block it names.
 
     Blocks are sampled on several cores when they are big (`rnninit.parallel`); each has its
@@ -164,6 +262,9 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
         spec: A `Spec`, a spec string, a preset name or a dict.
         layout: The model's cells and tensors (a framework's ``model_layout`` gives it).
         seed: An int in ``[0, 2**63 - 1]``.
+        sample: Draw every value now. If false, every init is still checked against its blocks,
+            but values are drawn when first read, or streamed to a writer (`Plan.stream`); only
+            an init whose arguments overflow a float then fails later, when its block is drawn.
 
     Returns:
         Every block's init and value, and the blocks the spec leaves alone.
@@ -193,17 +294,20 @@ def make_plan(spec: SpecLike, layout: ModelLayout, seed: int) -> Plan:
                 plan.untouched += [(cell, slot) for slot in visit.slots]
             else:
                 visits.append((visit, visit.init))
-    values = map_blocks(lambda v: _sample(*v, seed), visits, (math.prod(v.shape) for v, _ in visits))
-    for (visit, init), value in zip(visits, values, strict=True):
-        for slot, part in visit.split(value):
-            plan.assignments.append(Assignment(visit.cell, slot, init, part, visit.fused, visit.rule))
+    for visit, init in visits:
+        draw = Draw(visit, init, seed)
+        draw.validate()
+        for part, slot in enumerate(visit.slots):
+            plan.assignments.append(Assignment(visit.cell, slot, init, draw, part, visit.fused, visit.rule))
+    if sample:
+        plan.sample()
     return plan
 
 
-def _sample(visit: Visit, init: Init, seed: int) -> np.ndarray:
-    block = visit.block(seed)
+def _named(visit: Visit, action: Callable[[], T]) -> T:
+    """``action()``, with a `SpecError` prefixed by the cell and the block."""
     try:
-        return init.sample(block, visit.rng(seed))
+        return action()
     except SpecError as exc:
-        key = format_key((block.role, block.gate))
+        key = format_key((visit.role, visit.gate))
         raise SpecError(f"{visit.cell.name}, {key}: {exc}") from None

@@ -13,6 +13,11 @@ weight. This module keeps that promise while writing, for every framework backen
 3. the tensors are written one by one, each after a copy of its old contents is kept; if a
    write still fails, every tensor written so far is restored before the error is raised.
 
+`write_all` writes whole new tensors (a plan's `Plan.new_arrays`). Where a framework exposes a
+tensor's own memory to NumPy (PyTorch on the CPU), `write_blocks` writes a plan's blocks straight
+into it instead, with the same checks and the same restore: no staged copy of every tensor in fresh
+memory, which on a large model costs more than the copy itself.
+
 A backend supplies a `Target` (``rnninit.torch.layouts.TorchTarget``,
 ``rnninit.keras.target.KerasTarget``, ``rnninit.flax.target.FlaxTarget``): the framework-specific
 checks, conversion and copy.
@@ -22,11 +27,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
-from rnninit.errors import StorageError
+from rnninit.errors import SpecError, StorageError
 
 #: Largest finite value of each floating dtype (for `fits_dtype` and for messages).
 LARGEST = {
@@ -63,6 +68,14 @@ class Target(ABC):
     @abstractmethod
     def assign(self, name: str, value: Any) -> None:
         """Overwrite the tensor with a converted value (or a saved copy)."""
+
+    def view(self, name: str) -> np.ndarray | None:
+        """A writable NumPy view of the tensor's own memory, in its dtype, for `write_blocks`;
+        ``None`` (the default) where the framework has none (another device, a dtype NumPy lacks)."""
+        return None
+
+    def mark_written(self, name: str) -> None:
+        """Tell the framework that `write_blocks` changed the tensor's memory behind its back."""
 
 
 def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> None:
@@ -103,15 +116,92 @@ def write_all(target: Target, arrays: Mapping[str, np.ndarray], plan=None) -> No
             target.assign(name, target.convert(name, value))
             written += 1
     except BaseException as exc:
-        failures = _restore(target, saved)
-        if failures or not isinstance(exc, Exception):
-            if failures:
-                exc.add_note(f"rnninit could not restore {', '.join(failures)}")
-            raise
-        raise StorageError(
-            f"writing {name} failed ({type(exc).__name__}: {_first_line(exc)}); the {written} "
-            "tensor(s) written before it were restored, so nothing was changed"
-        ) from exc
+        _restore_and_raise(
+            target, saved, exc, f"writing {name}", f"the {written} tensor(s) written before it were"
+        )
+
+
+def write_blocks(target: Target, plan) -> bool:
+    """Write ``plan``'s blocks straight into the tensors' own memory (`Target.view`), all or nothing.
+
+    The same promise as `write_all`, with nothing staged: every tensor is checked and a copy of it
+    kept, then the blocks are drawn and written block by block, on several cores
+    (`Plan.stream`: each drawn into memory the next reuses), each value proved finite in its
+    tensor's dtype (`fits_dtype`) and rounded once to it, as converting it would. Blocks the plan
+    leaves alone keep their values without being read. If anything fails (or is interrupted),
+    every tensor is restored before the error is raised.
+
+    Args:
+        target: The tensors.
+        plan: The `Plan` to write (drawn or not: a value drawn already is written as it is).
+
+    Returns:
+        ``True`` when the plan was written; ``False``, with every tensor as it was, when this path
+        cannot take it (a tensor without a view or not of the layout's shape, a value that may not
+        fit its dtype): then `write_all` does the work, and names any problem.
+
+    Raises:
+        SpecError: A block's init could not draw it; every tensor was restored.
+        StorageError: A write failed; every tensor was restored.
+    """
+    names = sorted(plan.touched_tensors())
+    shapes = plan.layout.tensors
+    if any(name not in shapes or target.problem(name, tuple(shapes[name])) is not None for name in names):
+        return False
+    views = {name: target.view(name) for name in names}
+    if any(view is None or view.shape != tuple(shapes[name]) for name, view in views.items()):
+        return False
+    largest = {name: LARGEST.get(target.dtype(name)) for name in names}
+
+    unsure: list[str] = []  # tensors with a value that may not fit: write_all checks and names them
+
+    def write(assignment, value: np.ndarray) -> None:
+        tensor = assignment.slot.placements[0].tensor
+        if value.dtype.kind != "f" or not fits_dtype(value, largest[tensor]):
+            unsure.append(tensor)
+        elif not unsure:
+            assignment.slot.write(views, value)
+
+    saved: dict[str, Any] = {}
+    try:
+        for name in names:
+            saved[name] = target.save(name)
+        plan.stream(write)
+        if unsure:
+            problem = f"a value for {unsure[0]} may not fit {target.dtype(unsure[0])}, and a restore failed"
+            _restore_or_raise(target, saved, StorageError(problem))
+            return False
+    except SpecError as exc:  # a block that could not be drawn: the plan's error, as make_plan raises it
+        _restore_or_raise(target, saved, exc)
+        raise
+    except BaseException as exc:
+        _restore_and_raise(target, saved, exc, "writing the blocks", "every tensor was")
+    finally:
+        for name in saved:
+            target.mark_written(name)
+    return True
+
+
+def _restore_or_raise(target: Target, saved: Mapping[str, Any], exc: BaseException) -> None:
+    """Put back every saved tensor; if one cannot be, raise ``exc`` with a note that names it."""
+    failures = _restore(target, saved)
+    if failures:
+        exc.add_note(f"rnninit could not restore {', '.join(failures)}")
+        raise exc
+
+
+def _restore_and_raise(
+    target: Target, saved: Mapping[str, Any], exc: BaseException, what: str, restored: str
+) -> NoReturn:
+    """Put back every saved tensor, then raise: ``exc`` itself for an interrupt or a failed restore,
+    else a `StorageError` that says nothing was changed."""
+    _restore_or_raise(target, saved, exc)
+    if not isinstance(exc, Exception):
+        raise exc
+    raise StorageError(
+        f"{what} failed ({type(exc).__name__}: {_first_line(exc)}); {restored} restored, "
+        "so nothing was changed"
+    ) from exc
 
 
 def _floating(value) -> np.ndarray:

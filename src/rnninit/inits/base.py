@@ -239,7 +239,8 @@ class Init:
         except OverflowError:
             out = np.full(block.shape, np.inf)
         assert out.shape == block.shape, (self, out.shape, block.shape)
-        if not np.isfinite(out).all():
+        # min and max are NaN if any entry is, and infinite if any is: no block-sized mask
+        if out.size and not (np.isfinite(out.min()) and np.isfinite(out.max())):
             raise SpecError(
                 f"{self} drew values beyond a float's range for {block.describe()}; "
                 "its arguments are too large",

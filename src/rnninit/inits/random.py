@@ -12,6 +12,7 @@ import numpy as np
 from scipy import stats
 
 from rnninit.errors import SpecError
+from rnninit.inits import scratch
 from rnninit.inits.base import Block, Init
 from rnninit.inits.distributions import Dist, irwin_hall, normal, uniform
 
@@ -35,7 +36,8 @@ def normal_draws(rng: np.random.Generator, mean: float, std: float, shape: tuple
         >>> bool((a == np.random.default_rng(3).normal(0.5, 2.0, (4, 5))).all())
         True
     """
-    values = rng.standard_normal(shape)
+    values = scratch.empty(shape)
+    rng.standard_normal(out=values)
     values *= std
     values += mean
     return values
@@ -50,7 +52,8 @@ def uniform_draws(rng: np.random.Generator, low: float, high: float, shape: tupl
         >>> bool((a == np.random.default_rng(3).uniform(-0.25, 0.75, (4, 5))).all())
         True
     """
-    values = rng.random(shape)
+    values = scratch.empty(shape)
+    rng.random(out=values)
     values *= high - low
     values += low
     return values

@@ -9,6 +9,7 @@ import numpy as np
 from scipy.linalg import lapack
 
 from rnninit.errors import SpecError
+from rnninit.inits import scratch
 from rnninit.inits.base import Block, Init
 from rnninit.inits.constant import Constant, Ones, Zeros
 from rnninit.inits.properties import ScaledIdentity, ScaledOrthogonal, SpectralRadius
@@ -56,7 +57,7 @@ def _standard_normal_column_major(
     Drawn a few rows at a time: consecutive draws continue one stream, so the values are those of one
     row-major draw, and each small chunk is moved into column order while it is still in cache.
     """
-    out = np.empty(shape, order="F")
+    out = scratch.empty(shape, order="F")
     for start in range(0, shape[0], chunk):
         stop = min(start + chunk, shape[0])
         out[start:stop] = rng.standard_normal((stop - start, shape[1]))

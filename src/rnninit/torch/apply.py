@@ -9,7 +9,7 @@ from rnninit.apply_result import ApplyResult
 from rnninit.plan import make_plan
 from rnninit.seeding import MAX_SEED, check_seed
 from rnninit.spec import SpecLike
-from rnninit.torch.layouts import model_layout, param_dtypes, read_arrays, write_arrays
+from rnninit.torch.layouts import model_layout, write_plan
 
 
 def draw_seed() -> int:
@@ -62,7 +62,6 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     """
     layout = model_layout(module, strict=strict)
     seed = draw_seed() if seed is None else check_seed(seed)
-    plan = make_plan(spec, layout, seed)
-    current = read_arrays(module, plan.partly_touched_tensors())
-    write_arrays(module, plan.new_arrays(current, dtypes=param_dtypes(module, plan.touched_tensors())), plan)
+    plan = make_plan(spec, layout, seed, sample=False)  # drawn as it is written
+    write_plan(module, plan)
     return ApplyResult(seed, plan)

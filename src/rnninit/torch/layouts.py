@@ -13,13 +13,14 @@ from collections.abc import Iterator, Mapping
 import numpy as np
 import torch
 from torch import nn
+from torch.autograd.graph import increment_version
 
 from rnninit.errors import LayoutError, StorageError
 from rnninit.layout.kinds import ELMAN, GRU, LSTM
 from rnninit.layout.storage import CellLayout, ModelLayout
 from rnninit.layout.torch_builtin import torch_cell_layout, torch_rnn_layout
 from rnninit.torch.declare import declared_module_layout, wrapped_aliases
-from rnninit.writer import Target, write_all
+from rnninit.writer import Target, write_all, write_blocks
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 
@@ -278,8 +279,12 @@ def read_arrays(model: nn.Module, names) -> dict[str, np.ndarray]:
 MATERIALIZE = "Materialize the model first, e.g. model.to_empty(device='cpu'), then initialize it"
 
 
+#: Dtypes whose CPU tensors NumPy can view in place (`TorchTarget.view`); bfloat16 has no NumPy dtype.
+_NUMPY_VIEWABLE = (torch.float16, torch.float32, torch.float64)
+
+
 class TorchTarget(Target):
-    """The parameters of a torch module, for `rnninit.writer.write_all`."""
+    """The parameters of a torch module, for `rnninit.writer.write_all` and `write_blocks`."""
 
     def __init__(self, model: nn.Module, names):
         self.params = {name: _parameter(model, name) for name in names}
@@ -323,6 +328,20 @@ class TorchTarget(Target):
         with torch.no_grad():
             self.params[name].copy_(value)
 
+    def view(self, name: str) -> np.ndarray | None:
+        p = self.params[name]
+        if (
+            p.device.type != "cpu"
+            or p.dtype not in _NUMPY_VIEWABLE
+            or type(p) not in (nn.Parameter, torch.Tensor)
+        ):
+            return None  # another device, bfloat16, or a subclass that may watch its writes: copy_ them
+        return p.detach().numpy()
+
+    def mark_written(self, name: str) -> None:
+        # a graph that saved the parameter must see it changed, as after an in-place copy_
+        increment_version(self.params[name])
+
 
 def param_dtypes(model: nn.Module, names) -> dict[str, str]:
     """Each named parameter's dtype name (``"float32"``, ``"bfloat16"``, ...)."""
@@ -340,3 +359,22 @@ def write_arrays(model: nn.Module, arrays: dict[str, np.ndarray], plan=None) -> 
         StorageError: nothing was changed.
     """
     write_all(TorchTarget(model, arrays), arrays, plan)
+
+
+def write_plan(model: nn.Module, plan) -> None:
+    """Write a `Plan` into ``model``'s parameters, all or none.
+
+    In place where every parameter the plan touches is a CPU tensor NumPy can view
+    (`rnninit.writer.write_blocks`: nothing staged, and a plan made with ``sample=False`` is drawn
+    block by block into reused memory); otherwise through whole new tensor contents
+    (`Plan.new_arrays`, then `write_arrays`). Either way every parameter is checked and every value
+    proved finite in its dtype before the first write, and a failed write restores what was written.
+
+    Raises:
+        StorageError: nothing was changed.
+    """
+    if write_blocks(TorchTarget(model, plan.touched_tensors()), plan):
+        return
+    plan.sample()  # on several cores, for a plan made with sample=False
+    current = read_arrays(model, plan.partly_touched_tensors())
+    write_arrays(model, plan.new_arrays(current, dtypes=param_dtypes(model, plan.touched_tensors())), plan)

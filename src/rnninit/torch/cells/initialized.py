@@ -18,7 +18,7 @@ from rnninit.plan import make_plan
 from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 from rnninit.torch.apply import apply, draw_seed
-from rnninit.torch.layouts import model_layout, read_arrays, write_arrays
+from rnninit.torch.layouts import model_layout, write_plan
 
 Owned = tuple[list[CellLayout], dict[str, tuple[int, ...]]]
 PYTORCH_DEFAULT = Spec.parse("pytorch_default")
@@ -83,9 +83,9 @@ class InitializedModule(nn.Module):
         others would otherwise stay uninitialized memory.
         """
         seed = draw_seed() if self.seed is None else self.seed
-        plan = make_plan(self.init_spec, model_layout(self), seed)
+        plan = make_plan(self.init_spec, model_layout(self), seed, sample=False)
         if all(p.is_meta for p in self.parameters()):
             return
         if plan.untouched:
             apply(PYTORCH_DEFAULT, self, seed=seed)
-        write_arrays(self, plan.new_arrays(read_arrays(self, plan.partly_touched_tensors())), plan)
+        write_plan(self, plan)
