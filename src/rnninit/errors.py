@@ -134,8 +134,8 @@ class CellArgumentError(RnninitError, ValueError):
 class StorageError(RnninitError, ValueError):
     """A model's weights cannot be read or written as they are: no data (``meta`` device), an
     inference tensor, elements that share memory, or a value the weight's dtype cannot hold.
-    Raised by every ``apply``, ``write_arrays`` and ``init_`` before anything is written: the model
-    is unchanged."""
+    Raised by every ``apply``, ``write_arrays`` and ``init_`` before anything is written, or after
+    what was written is restored: the model is unchanged."""
 
 
 # -- The errors of each part of rnninit. They live here, with the core's, so that every error class is

@@ -102,3 +102,10 @@ def test_streaming_a_drawn_plan_hands_over_its_kept_values():
         )
     )
     assert seen and all(seen)
+
+
+def test_a_lazy_plan_checks_real_block_sizes_before_drawing():
+    cells, tensors = torch_rnn_layout(LSTM, path="", input_size=3, hidden_size=4, num_layers=1)
+    for sample in (True, False):
+        with pytest.raises(SpecError, match=r"ih\[i\]: identity needs a square block"):
+            make_plan("ih=identity", ModelLayout(tuple(cells), tensors), seed=0, sample=sample)

@@ -659,7 +659,7 @@ def _check_entry(kind: CellKind, role: RoleDef, gate: str | None, init: Init, po
     A representative block (every size 2, so square blocks stay square) goes through
     `Init.validate`: the init's block kind (orthogonal needs a matrix), chrono's gate rules,
     fused on a single gate. Checks that need real sizes (identity on a non-square block) happen
-    when the plan samples, still before anything is written.
+    when the plan is made, still before anything is written.
     """
     fused = init.fused and gate is None and role.gated
     rows = 2 * len(kind.gates) if fused else 2

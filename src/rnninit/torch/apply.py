@@ -26,10 +26,13 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     ``bias_hn``). Blocks whose role the spec does not mention are left as they are.
 
     ``seed=None`` draws a seed from torch's global generator; an int seed gives the same numbers in
-    every process and framework. Everything is validated and sampled before anything is written,
-    every parameter is checked to be writable and every value to be finite in its parameter's
-    dtype, and a write that still fails restores what was written: on any error no weight changes
-    (`StorageError` for a parameter that cannot take the values).
+    every process and framework. The spec is validated against every block and every parameter is
+    checked to be writable before anything is written. CPU parameters are then written in place,
+    block by block as each is drawn (no copy of the model in fresh memory); others get whole new
+    contents once every block is drawn. Every value is checked to be finite in its parameter's
+    dtype, and anything that still fails on the way (a write, an init whose arguments overflow, an
+    interrupt) restores what was written: on any error no weight changes (`StorageError` for a
+    parameter that cannot take the values).
 
     Args:
         spec: What to initialize each role and gate with: a `Spec`, a spec string, a preset name

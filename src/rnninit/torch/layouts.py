@@ -367,8 +367,8 @@ def write_plan(model: nn.Module, plan) -> None:
     In place where every parameter the plan touches is a CPU tensor NumPy can view
     (`rnninit.writer.write_blocks`: nothing staged, and a plan made with ``sample=False`` is drawn
     block by block into reused memory); otherwise through whole new tensor contents
-    (`Plan.new_arrays`, then `write_arrays`). Either way every parameter is checked and every value
-    proved finite in its dtype before the first write, and a failed write restores what was written.
+    (`Plan.new_arrays`, then `write_arrays`). Either way every parameter is checked before the first
+    write and every value proved finite in its dtype, and any failure restores what was written.
 
     Raises:
         StorageError: nothing was changed.
