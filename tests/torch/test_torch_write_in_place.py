@@ -150,3 +150,12 @@ def test_a_parameter_subclass_is_written_through_copy():
     model.weight_hh_l0 = Watched(model.weight_hh_l0.detach().clone())
     rt.apply("hh=identity", model, seed=0)
     assert Watched.copies >= 1 and torch.equal(model.weight_hh_l0.detach(), torch.eye(4))
+
+
+def test_a_lazily_negated_parameter_is_written_through_copy():
+    # its memory holds the negated values: a NumPy view would write them with the wrong sign
+    model = torch.nn.RNN(3, 4)
+    model.weight_hh_l0 = torch.nn.Parameter(torch.zeros(4, 4)._neg_view())
+    assert model.weight_hh_l0.is_neg()
+    rt.apply("hh=identity", model, seed=0)
+    assert torch.equal(model.weight_hh_l0.detach().resolve_neg(), torch.eye(4))

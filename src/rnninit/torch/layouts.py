@@ -336,6 +336,8 @@ class TorchTarget(Target):
             or type(p) not in (nn.Parameter, torch.Tensor)
         ):
             return None  # another device, bfloat16, or a subclass that may watch its writes: copy_ them
+        if p.is_neg() or p.is_conj():
+            return None  # a lazily negated view: its memory holds -values, which NumPy would not know
         return p.detach().numpy()
 
     def mark_written(self, name: str) -> None:
