@@ -131,3 +131,13 @@ def test_inputs_and_states_of_another_dtype_than_the_cells_are_named():
         trajectory(stepper, xs, stepper.zeros(1))
     states = trajectory(stepper, xs, stepper.zeros(1, torch.float32))
     assert states.dtype == torch.float32 and states.shape == (4, 1, 4)
+
+
+@pytest.mark.parametrize("inputs", ["zeros", "data"])
+def test_diagnose_checks_its_seed_whatever_the_inputs(inputs):
+    # the diagnosis records the seed, so a bad one is refused even where no input is drawn from it
+    from rnninit.dynamics import diagnose
+
+    xs = np.zeros((4, 2, 3)) if inputs == "data" else inputs
+    with pytest.raises(SeedError, match="seed must be"):
+        diagnose(torch.nn.RNNCell(3, 4), steps=4, inputs=xs, seed=-1)

@@ -24,6 +24,7 @@ from rnninit.dynamics.keras_twin import is_keras_cell, torch_twin
 from rnninit.dynamics.spectra import recurrent_spectra
 from rnninit.dynamics.stepper import Stepper
 from rnninit.errors import DynamicsError, LayoutError
+from rnninit.seeding import check_seed
 from rnninit.spec import Spec, SpecLike
 
 
@@ -177,6 +178,8 @@ def diagnose(
         DynamicsError: ``steps`` or ``batch`` is not a positive integer, ``cell`` is a sequence
             module or one whose state layout cannot be told, an unknown input kind, data or an
             initial state of the wrong shape, or non-finite data.
+        SeedError: ``seed`` is not an integer in ``[0, 2**63 - 1]`` (whatever the inputs: the
+            diagnosis records it).
 
     Examples:
         >>> import torch
@@ -187,6 +190,7 @@ def diagnose(
         (10, ['c', 'h'])
     """
     steps = check_integer(steps, "steps (T)", error=DynamicsError, minimum=1, expected="a positive integer")
+    seed = check_seed(seed, none_allowed=False)  # recorded in the diagnosis whatever the inputs
     if isinstance(cell, Stepper):
         stepper = cell
     elif is_keras_cell(cell):
