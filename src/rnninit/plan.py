@@ -62,6 +62,9 @@ class Draw:
     def keep(self, value: np.ndarray) -> None:
         self._value = value
 
+    def release(self) -> None:
+        self._value = None
+
     @property
     def drawn(self) -> bool:
         return self._value is not None
@@ -195,6 +198,12 @@ class Plan:
         pending = [d for d in self.draws() if not d.drawn]
         for d, value in zip(pending, map_blocks(Draw.new, pending, (d.size for d in pending)), strict=True):
             d.keep(value)
+
+    def release(self) -> None:
+        """Let go of every drawn value, once written: a value read again is drawn again, the same
+        numbers, so what an ``apply`` returns does not hold a float64 copy of the model."""
+        for d in self.draws():
+            d.release()
 
     def stream(self, consume: Callable[[Assignment, np.ndarray], None]) -> None:
         """Hand every block's value to ``consume``, drawing block after block on several cores.

@@ -109,3 +109,11 @@ def test_a_lazy_plan_checks_real_block_sizes_before_drawing():
     for sample in (True, False):
         with pytest.raises(SpecError, match=r"ih\[i\]: identity needs a square block"):
             make_plan("ih=identity", ModelLayout(tuple(cells), tensors), seed=0, sample=sample)
+
+
+def test_a_released_value_is_drawn_again_with_the_same_numbers():
+    plan = make_plan(SPEC, layout(size=16), seed=5)
+    before = values(plan)
+    plan.release()
+    assert not any(a.draw.drawn for a in plan.assignments)
+    assert all(np.array_equal(a, b) for a, b in zip(before, values(plan), strict=True))

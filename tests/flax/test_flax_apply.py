@@ -127,7 +127,8 @@ def test_blocks_the_spec_does_not_name_are_left_as_they_are():
     before = params(cell)
     result = rf.apply("bias[f]=2.0", cell, seed=0)
     after = params(cell)
-    assert len(result.plan.assignments) == 1
+    assert len(result.plan.assignments) == 1 and not result.plan.assignments[0].draw.drawn  # no copy kept
+    np.testing.assert_array_equal(result.plan.assignments[0].value, np.full(H, 2.0))  # drawn again
     np.testing.assert_array_equal(after["dense_h.bias"][H : 2 * H], np.full(H, 2.0))
     np.testing.assert_array_equal(
         np.delete(after["dense_h.bias"], np.s_[H : 2 * H]),

@@ -36,6 +36,14 @@ def test_lstm_forget_bias_lands_in_keras_f_columns_and_every_recurrent_gate_bloc
     assert not is_orthogonal(recurrent[:, :8].T)  # the fused matrix is not what was asked for
 
 
+def test_the_result_keeps_no_copy_of_the_weights_and_reads_them_again_on_demand():
+    lstm = built(keras.layers.LSTM(4))
+    result = rk.apply(SPEC, lstm, seed=0)
+    assert not any(a.draw.drawn for a in result.plan.assignments)
+    hh_f = next(a for a in result.plan.assignments if a.slot.label == "hh[f]")
+    np.testing.assert_allclose(hh_f.value.T, lstm.cell.recurrent_kernel.numpy()[:, 4:8], rtol=1e-6, atol=1e-7)
+
+
 def test_keras_gate_alias_c_addresses_the_cell_input_block():
     lstm = built(keras.layers.LSTM(2))
     rk.apply("bias=zeros bias[c]=3.0", lstm, seed=0)

@@ -121,6 +121,7 @@ def apply(
         name: np.asarray(found.values[name], dtype=np.float64) for name in plan.partly_touched_tensors()
     }
     write_all(FlaxTarget(found, in_place=True), plan.new_arrays(current), plan)
+    plan.release()
     return ApplyResult(seed, plan)
 
 
@@ -185,6 +186,7 @@ def apply_linen(
     }
     target = FlaxTarget(found, in_place=False)
     write_all(target, plan.new_arrays(current), plan)  # the same checks as apply; collects the values
+    plan.release()
     flat = traverse_util.flatten_dict(variables["params"])
     for name, value in target.new.items():
         flat[found.where[name]] = value

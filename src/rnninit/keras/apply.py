@@ -79,4 +79,5 @@ def apply(
     }
     variables = {name: found.variables[name] for name in plan.touched_tensors()}
     write_all(KerasTarget(variables), plan.new_arrays(current), plan)
+    plan.release()
     return ApplyResult(seed, plan)

@@ -67,4 +67,5 @@ def apply(spec: SpecLike, module: nn.Module, seed: int | None = None, strict: bo
     seed = draw_seed() if seed is None else check_seed(seed)
     plan = make_plan(spec, layout, seed, sample=False)  # drawn as it is written
     write_plan(module, plan)
+    plan.release()  # drawn only on the staged path; the result keeps no float64 copy of the model
     return ApplyResult(seed, plan)
