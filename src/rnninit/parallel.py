@@ -41,13 +41,21 @@ def map_blocks(function: Callable[[T], R], items: Sequence[T], sizes: Iterable[i
     """``[function(item) for item in items]``, in order, on several threads when the work is big.
 
     An exception is raised as the sequential loop would raise it: the first failing item's, in order.
+    Items not started by then are not started; those running are finished before it is raised, so
+    nothing still runs when the caller handles it (a writer restores what was written).
     """
     threads = min(available_threads(), len(items))
     with threadpool_limits(limits=1, user_api="blas"):
         if threads < 2 or sum(sizes) < PARALLEL_MIN_ELEMENTS:
             return [function(item) for item in items]
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="rnninit") as pool:
-            return list(pool.map(function, items))
+            futures = [pool.submit(function, item) for item in items]
+            try:
+                return [future.result() for future in futures]
+            except BaseException:
+                for future in futures:
+                    future.cancel()  # leaving the block then waits only for the items running
+                raise
 
 
 __all__ = ["PARALLEL_MIN_ELEMENTS", "available_threads", "map_blocks"]

@@ -1,6 +1,8 @@
 """Blocks sampled on several threads give the numbers one thread gives, and a plan staged in a
 tensor's float32/float16 holds exactly what converting its float64 staging would."""
 
+import time
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
@@ -59,3 +61,21 @@ def test_map_blocks_keeps_order_and_raises_the_first_error_in_order():
     ]
     with pytest.raises(ValueError, match="item 5"):
         map_blocks(f, list(range(20)), [PARALLEL_MIN_ELEMENTS] * 20)
+
+
+def test_map_blocks_starts_nothing_more_once_an_item_failed_and_returns_when_all_stopped():
+    started, running = [], []
+
+    def f(i):
+        started.append(i)
+        running.append(i)
+        if i == 0:
+            raise ValueError("item 0")
+        time.sleep(0.01)
+        running.remove(i)
+        return i
+
+    with threadpool_limits(limits=2, user_api="blas"), pytest.raises(ValueError, match="item 0"):
+        map_blocks(f, list(range(100)), [PARALLEL_MIN_ELEMENTS] * 100)
+    assert running == [0]  # every other item that started had finished when the error was raised
+    assert len(started) < 10  # the other 90-odd were never started
