@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
+from typing import Any
 
 import numpy as np
 
@@ -113,7 +114,7 @@ def _torch_backend() -> Backend:
     )
 
 
-def _keras_variables(obj) -> dict[str, object]:
+def _keras_variables(obj) -> dict[str, Any]:
     """Every weight of a Keras layer or model, by its unique path."""
     return {w.path: w for w in obj.weights}
 

@@ -229,6 +229,18 @@ def _scope_path(module) -> tuple | None:
     return tuple(scope.path) if scope is not None else None
 
 
+def _bound_path(module, owner: tuple, attribute: str) -> tuple:
+    """Where a wrapper's submodule lives; a submodule bound to no scope cannot be placed, so it is an
+    error rather than a direction or a cell silently left out."""
+    path = _scope_path(module)
+    if path is None:
+        raise LayoutError(
+            f"{_dotted(owner) or '<model>'}: its {attribute} is not bound to the model, so rnninit cannot "
+            "tell where its weights live; define it as a submodule of the model"
+        )
+    return path
+
+
 def _is_linen_cell(module: object) -> bool:
     return declares_roles(module) or isinstance(module, nn.RNNCellBase)
 
@@ -238,11 +250,12 @@ def _trace(bundle: Linen) -> _Trace:
 
     def intercept(next_fun, args, kwargs, context):
         module = context.module
-        if context.method_name == "__call__":
-            path = _scope_path(module)
+        path = _scope_path(module)  # None only for a module not bound to a scope, which apply never calls
+        if context.method_name == "__call__" and path is not None:
             if isinstance(module, nn.Bidirectional):
-                forward, backward = _scope_path(module.forward_rnn), _scope_path(module.backward_rnn)
-                if forward is not None and forward == backward:
+                forward = _bound_path(module.forward_rnn, path, "forward_rnn")
+                backward = _bound_path(module.backward_rnn, path, "backward_rnn")
+                if forward == backward:
                     raise LayoutError(
                         f"{_dotted(path) or '<model>'}: the Bidirectional's forward_rnn and backward_rnn are "
                         "one module, so both directions share their weights; give each direction its own RNN "
@@ -250,8 +263,8 @@ def _trace(bundle: Linen) -> _Trace:
                     )
                 trace.bidirectional[path] = (forward, backward)
             elif isinstance(module, nn.RNN):
-                trace.rnn_cell[path] = _scope_path(module.cell)
-            elif _is_linen_cell(module) and path is not None:
+                trace.rnn_cell[path] = _bound_path(module.cell, path, "cell")
+            elif _is_linen_cell(module):
                 trace.cells.setdefault(path, module)
         return next_fun(*args, **kwargs)
 

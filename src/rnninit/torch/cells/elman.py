@@ -158,8 +158,17 @@ class Elman(BuiltinLayers):
         return torch._VF.rnn_tanh if self.nonlinearity == "tanh" else torch._VF.rnn_relu
 
     def run_layer(self, x, state, weights, reverse, lengths):
+        w_ih, w_hh, b_ih, b_hh = weights
         out, h = Fr.elman_layer(
-            x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
+            x,
+            state[0],
+            w_ih,
+            w_hh,
+            b_ih,
+            b_hh,
+            nonlinearity=self.nonlinearity,
+            reverse=reverse,
+            lengths=lengths,
         )
         return out, (h,)
 

@@ -175,8 +175,9 @@ class IndRNN(RecurrentLayers):
         self.build(device=device, dtype=dtype)
 
     def run_layer(self, x, state, weights, reverse, lengths):
+        w_ih, w_hh, b = weights
         out, h = Fr.indrnn_layer(
-            x, state[0], *weights, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
+            x, state[0], w_ih, w_hh, b, nonlinearity=self.nonlinearity, reverse=reverse, lengths=lengths
         )
         return out, (h,)
 

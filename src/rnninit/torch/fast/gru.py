@@ -113,6 +113,7 @@ class GRUSequence(torch.autograd.Function):
             ds_next, z_next = ds_t, z_t
             dh, dh_next = dh_next, dh
         needs = ctx.needs_input_grad
+        assert ds_next is not None and z_next is not None  # set by step 0: steps >= 1
         dh0 = torch.addcmul(ds_next @ w_hh, dh_next, z_next) if needs[1] else None  # dh_next: step 0's
         # The input side's gradient is (ds_r, ds_z, dn): split the GEMMs rather than copy it together.
         ds_flat, dn_flat, x_flat = ds.view(-1, 3 * hidden), dn.view(-1, hidden), x.reshape(-1, features)
