@@ -55,8 +55,8 @@ class Draw:
         )
 
     def value(self) -> np.ndarray:
-        if self._value is None:
-            self._value = self.new()
+        if self._value is None:  # through map_blocks: one BLAS thread, so the rounding apply wrote
+            self._value = map_blocks(Draw.new, [self], [self.size])[0]
         return self._value
 
     def keep(self, value: np.ndarray) -> None:

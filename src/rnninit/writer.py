@@ -31,7 +31,7 @@ from typing import Any, NoReturn
 
 import numpy as np
 
-from rnninit.errors import SpecError, StorageError
+from rnninit.errors import StorageError
 
 #: Largest finite value of each floating dtype (for `fits_dtype` and for messages).
 LARGEST = {
@@ -141,7 +141,8 @@ def write_blocks(target: Target, plan) -> bool:
         fit its dtype): then `write_all` does the work, and names any problem.
 
     Raises:
-        SpecError: A block's init could not draw it; every tensor was restored.
+        SpecError: A block's init could not draw it (any other error a draw raises passes through
+            as it is too, as `make_plan` raises it); every tensor was restored.
         StorageError: A write failed; every tensor was restored.
     """
     names = sorted(plan.touched_tensors())
@@ -154,13 +155,18 @@ def write_blocks(target: Target, plan) -> bool:
     largest = {name: LARGEST.get(target.dtype(name)) for name in names}
 
     unsure: list[str] = []  # tensors with a value that may not fit: write_all checks and names them
+    failed_writes: list[BaseException] = []  # a write's error becomes a StorageError; a draw's passes
 
     def write(assignment, value: np.ndarray) -> None:
         tensor = assignment.slot.placements[0].tensor
         if value.dtype.kind != "f" or not fits_dtype(value, largest[tensor]):
             unsure.append(tensor)
         elif not unsure:
-            assignment.slot.write(views, value)
+            try:
+                assignment.slot.write(views, value)
+            except BaseException as exc:
+                failed_writes.append(exc)
+                raise
 
     saved: dict[str, Any] = {}
     try:
@@ -171,11 +177,13 @@ def write_blocks(target: Target, plan) -> bool:
             problem = f"a value for {unsure[0]} may not fit {target.dtype(unsure[0])}, and a restore failed"
             _restore_or_raise(target, saved, StorageError(problem))
             return False
-    except SpecError as exc:  # a block that could not be drawn: the plan's error, as make_plan raises it
-        _restore_or_raise(target, saved, exc)
-        raise
-    except BaseException as exc:
+    except Exception as exc:
+        if not any(exc is failed for failed in failed_writes):  # a block that could not be drawn:
+            _restore_or_raise(target, saved, exc)  # its own error, as make_plan would raise it
+            raise
         _restore_and_raise(target, saved, exc, "writing the blocks", "every tensor was")
+    except BaseException as exc:  # an interrupt: restored, and raised as it is
+        _restore_and_raise(target, saved, exc, "", "")
     finally:
         for name in saved:
             target.mark_written(name)

@@ -145,3 +145,8 @@ def test_orthogonal_gives_the_numbers_of_the_previous_implementation(rows, cols,
 def test_orthogonal_with_a_gain_scales_the_previous_numbers():
     got = Orthogonal(gain=0.7).sample(matrix_block(30, 30), rng(4))
     np.testing.assert_allclose(got, 0.7 * previous_orthogonal_matrix(30, 30, rng(4)), rtol=0, atol=1e-13)
+
+
+def test_spectral_with_a_base_whose_values_overflow_is_a_spec_error():
+    with pytest.raises(SpecError, match="drew values beyond a float's range"):
+        Spectral(base=Normal(std=1e308)).sample(matrix_block(6, 6), rng(0))

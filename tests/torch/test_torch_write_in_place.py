@@ -160,3 +160,51 @@ def test_a_lazily_negated_parameter_is_written_through_copy():
     assert model.weight_hh_l0.is_neg()
     rt.apply("hh=identity", model, seed=0)
     assert torch.equal(model.weight_hh_l0.detach().resolve_neg(), torch.eye(4))
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_an_error_a_draw_raises_passes_through_as_it_is_on_either_path(monkeypatch, dtype):
+    # the in-place path (float32) and the staged one (bfloat16) raise what the init raised, not a
+    # StorageError: nothing about storage failed
+    from rnninit.inits import Orthogonal
+
+    def broken(self, block, rng):
+        raise np.linalg.LinAlgError("simulated LAPACK failure")
+
+    model = torch.nn.LSTM(3, 4).to(dtype)
+    before = bits(model)
+    monkeypatch.setattr(Orthogonal, "_sample", broken)
+    with pytest.raises(np.linalg.LinAlgError, match="simulated"):
+        rt.apply("bias=zeros hh=orthogonal", model, seed=0)
+    assert bits(model) == before
+
+
+def test_a_failed_draw_in_reset_parameters_changes_no_weight():
+    # the library's cells write PyTorch's defaults to the blocks a spec leaves out: only after every
+    # block the spec names was drawn
+    model = rt.LSTM(3, 4, seed=0)
+    before = bits(model)
+    model.set_init("ih=normal hh=spectral(radius=0.9, base=normal(std=0.0))", seed=7)
+    with pytest.raises(SpecError, match="spectral radius 0"):
+        model.reset_parameters()
+    assert bits(model) == before
+
+
+def test_values_read_from_the_result_are_drawn_on_one_blas_thread(monkeypatch):
+    # as apply drew them (rnninit.parallel): the QR's rounding must not depend on the core count
+    from threadpoolctl import threadpool_info
+
+    import rnninit.inits.structured as structured
+
+    seen, original = [], structured.orthogonal_matrix
+
+    def watched(rows, cols, rng):
+        seen.append({i["num_threads"] for i in threadpool_info() if i.get("user_api") == "blas"})
+        return original(rows, cols, rng)
+
+    model = torch.nn.GRU(4, 8)
+    result = rt.apply("hh=orthogonal", model, seed=0)
+    monkeypatch.setattr(structured, "orthogonal_matrix", watched)
+    z = next(a for a in result.plan.assignments if a.slot.label == "hh[z]")
+    assert np.array_equal(z.value.astype(np.float32), model.weight_hh_l0[8:16].detach().numpy())
+    assert seen == [{1}]

@@ -278,7 +278,7 @@ class Spectral(Init):
             )
 
     def _sample(self, block: Block, rng: np.random.Generator) -> np.ndarray:
-        w0 = self.base._sample(block, rng)
+        w0 = self.base.sample(block, rng)  # a base whose values overflow is a SpecError, as on its own
         rho = spectral_radius(w0)
         if rho == 0:
             raise SpecError(f"spectral: {self.base} drew a matrix with spectral radius 0")

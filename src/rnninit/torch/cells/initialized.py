@@ -75,7 +75,8 @@ class InitializedModule(nn.Module):
     def reset_parameters(self) -> None:
         """(Re)initialize every parameter from ``self.init_spec`` and ``self.seed``.
 
-        The spec is validated before anything is written: a bad spec changes no weight. On the ``meta``
+        The spec is validated, and every block it names drawn or checked, before anything is written:
+        a bad spec changes no weight. On the ``meta``
         device, where parameters have shapes but no storage, there is nothing to write, and (as
         ``torch.nn.LSTM`` built there) the module is left uninitialized: once materialized
         (``module.to_empty(device=...)``), ``reset_parameters()`` or `rnninit.torch.apply`
@@ -87,5 +88,6 @@ class InitializedModule(nn.Module):
         if all(p.is_meta for p in self.parameters()):
             return
         if plan.untouched:
+            plan.sample()  # a draw that fails (an overflow) fails here, before the defaults are written
             apply(PYTORCH_DEFAULT, self, seed=seed)
         write_plan(self, plan)
