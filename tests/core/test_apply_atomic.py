@@ -51,6 +51,24 @@ def test_an_expanded_parameter_is_refused_and_no_other_parameter_changes():
     assert torch_bits(lstm) == before
 
 
+def test_a_parameter_whose_rows_overlap_in_memory_is_refused_and_nothing_changes():
+    # rows two elements apart in a 4-wide matrix: writing one row would change its neighbours
+    rnn = torch.nn.RNN(3, 4)
+    rnn.weight_hh_l0 = torch.nn.Parameter(torch.zeros(16).as_strided((4, 4), (2, 1)))
+    before = torch_bits(rnn)
+    with pytest.raises(StorageError, match=r"weight_hh_l0: elements may share memory \(strides \(2, 1\)"):
+        rt.apply("hh=orthogonal ih=normal", rnn, seed=0)
+    assert torch_bits(rnn) == before
+
+
+def test_a_transposed_parameter_is_written_like_a_contiguous_one():
+    rnn, plain = torch.nn.RNN(3, 4), torch.nn.RNN(3, 4)
+    rnn.weight_hh_l0 = torch.nn.Parameter(torch.zeros(4, 4).t())  # strides (1, 4): no overlap
+    rt.apply("hh=orthogonal ih=normal bias=zeros", rnn, seed=0)
+    rt.apply("hh=orthogonal ih=normal bias=zeros", plain, seed=0)
+    assert torch.equal(rnn.weight_hh_l0, plain.weight_hh_l0) and rnn.weight_hh_l0.stride() == (1, 4)
+
+
 def test_a_meta_device_model_is_a_clear_error_for_apply_audit_and_describe():
     lstm = torch.nn.LSTM(3, 4, device="meta")
     for call in (

@@ -310,6 +310,11 @@ class TorchTarget(Target):
                 "elements share memory (an expanded tensor, stride 0): give each parameter storage of its "
                 "own, e.g. module.w = nn.Parameter(module.w.clone())"
             )
+        if _may_overlap(tuple(p.shape), tuple(p.stride())):
+            return (
+                f"elements may share memory (strides {tuple(p.stride())} for shape {tuple(p.shape)}): give "
+                "each parameter storage of its own, e.g. module.w = nn.Parameter(module.w.clone())"
+            )
         if tuple(p.shape) != shape:
             return f"shape {tuple(p.shape)}, expected {shape}"
         return None
@@ -343,6 +348,18 @@ class TorchTarget(Target):
     def mark_written(self, name: str) -> None:
         # a graph that saved the parameter must see it changed, as after an in-place copy_
         increment_version(self.params[name])
+
+
+def _may_overlap(shape: tuple[int, ...], strides: tuple[int, ...]) -> bool:
+    """Whether two elements of a strided tensor may share memory: unless, taking the axes by
+    increasing stride, each stride passes the farthest element the smaller ones reach (a sufficient
+    test of no overlap: an exotic interleaving may fail it without overlapping, and is refused)."""
+    reach = 0
+    for stride, size in sorted((abs(st), sz) for st, sz in zip(strides, shape, strict=True) if sz > 1):
+        if stride <= reach:
+            return True
+        reach += stride * (size - 1)
+    return False
 
 
 def param_dtypes(model: nn.Module, names) -> dict[str, str]:
