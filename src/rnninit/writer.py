@@ -183,7 +183,8 @@ def write_blocks(target: Target, plan) -> bool:
             raise
         _restore_and_raise(target, saved, exc, "writing the blocks", "every tensor was")
     except BaseException as exc:  # an interrupt: restored, and raised as it is
-        _restore_and_raise(target, saved, exc, "", "")
+        _restore_or_raise(target, saved, exc)
+        raise
     finally:
         for name in saved:
             target.mark_written(name)

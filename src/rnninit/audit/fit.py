@@ -24,7 +24,7 @@ Intervals (``a = ACCEPT_P``, ``n`` entries, ``z = Φ⁻¹(1 - a/2)``):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -210,10 +210,6 @@ def fit_indrnn_t_max(recurrent: np.ndarray) -> float | None:
     slack = _extreme_slack(top, recurrent.size)
     lo, hi = 1.0 / math.log2(top + slack), 1.0 / math.log2(top)
     return shortest_decimal(lo, hi, hi)
-
-
-def sample_extremes(values: Sequence[np.ndarray]) -> tuple[float, float]:
-    return min(float(v.min()) for v in values), max(float(v.max()) for v in values)
 
 
 __all__ = [

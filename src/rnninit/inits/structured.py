@@ -26,8 +26,8 @@ def orthogonal_matrix(rows: int, cols: int, rng: np.random.Generator) -> np.ndar
     ``Q`` is unique once ``diag(R) > 0``, so how it is computed changes only rounding: LAPACK's
     Householder QR (``geqrt`` then ``orgqr``) runs in place on the column-major draw, without
     ``numpy.linalg.qr``'s copies and the ``triu`` that reads ``R``'s diagonal. Its ``Q`` is
-    ``numpy.linalg.qr``'s to float64 rounding: on 2048² blocks, under 1e-14 apart, so that rounded
-    to float32 at most a few of the 4M entries differ, by one unit.
+    ``numpy.linalg.qr``'s to float64 rounding (``tests/core/test_orthogonal_identity_spectral.py``
+    holds them within 1e-13).
 
     Args:
         rows: The number of rows, ``>= 1``.

@@ -30,11 +30,6 @@ def input_projection(out: Tensor, x: Tensor, w_ih: Tensor, *biases: Tensor | Non
             flat.add_(bias)
 
 
-def previous_states(h0: Tensor, y: Tensor) -> Tensor:
-    """``(h_0, h_1, ..., h_{T-1})`` as one ``(T*B, H)`` matrix, from the initial state and the outputs."""
-    return torch.cat((h0.unsqueeze(0), y[:-1])).view(-1, y.shape[-1])
-
-
 def hidden_weight_grad(ds: Tensor, h0: Tensor, y: Tensor) -> Tensor:
     """``dW_hh = sum_t ds_t^T h_{t-1}`` as one GEMM over steps 1.., plus step 0's ``ds_0^T h_0``.
 
