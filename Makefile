@@ -26,7 +26,7 @@ demo: $(STAMP)
 KERAS_JAX_TESTS := tests/keras/test_keras_apply.py tests/keras/test_keras_builtin_layout.py tests/keras/test_keras_cells.py \
 	tests/keras/test_keras_initializer.py tests/keras/test_keras_saving.py tests/keras/test_keras_torch_parity.py \
 	tests/audit/test_audit_keras.py \
-	--deselect tests/keras/test_keras_saving.py::test_saved_model_loads_in_a_fresh_process_on_the_torch_backend_with_identical_weights
+	--deselect "tests/keras/test_keras_saving.py::test_saved_model_loads_in_a_fresh_process_with_identical_weights[torch]"
 
 test: $(STAMP)
 	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup -m "not slow"

@@ -70,26 +70,12 @@ def run_fresh(folder: Path, backend: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_saved_model_loads_in_a_fresh_process_on_the_torch_backend_with_identical_weights(tmp_path):
+@pytest.mark.parametrize("backend", ["torch", "jax", pytest.param("tensorflow", marks=pytest.mark.slow)])
+def test_saved_model_loads_in_a_fresh_process_with_identical_weights(tmp_path, backend):
     save(tmp_path)
-    done = run_fresh(tmp_path, "torch")
+    done = run_fresh(tmp_path, backend)
     assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert "OK backend=torch" in done.stdout
-
-
-def test_saved_model_loads_in_a_fresh_process_on_the_jax_backend_with_identical_weights(tmp_path):
-    save(tmp_path)
-    done = run_fresh(tmp_path, "jax")
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert "OK backend=jax" in done.stdout
-
-
-@pytest.mark.slow
-def test_saved_model_loads_in_a_fresh_process_on_the_tensorflow_backend(tmp_path):
-    save(tmp_path)
-    done = run_fresh(tmp_path, "tensorflow")
-    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
-    assert "OK backend=tensorflow" in done.stdout
+    assert f"OK backend={backend}" in done.stdout
 
 
 def test_loading_in_this_process_restores_weights_not_a_fresh_draw(tmp_path):
